@@ -1,0 +1,330 @@
+"""Speed-and-scale benchmark for nnlint (issue 6). Not a test; not run in CI.
+
+    python bench/run.py            # full run: 3 runs each, timm + transformers + torch
+    python bench/run.py --quick    # 1 run each, timm only
+    python bench/run.py --output bench/RESULTS.md
+
+Stdlib only.  See bench/README.md for what each number means.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+CORPORA = BENCH / "corpora"
+WORK = BENCH / ".work"
+VENV = WORK / "torchfix-venv"
+TORCHFIX = VENV / "bin" / "torchfix"
+RUFF = VENV / "bin" / "ruff"
+
+WHEELS = {"timm": "timm==1.0.31", "transformers": "transformers==5.23.0"}
+ONE_FILE = "timm/models/resnet.py"  # a real ~500+ line model file, relative to the timm corpus
+NNLINT = [sys.executable, "-m", "nnlint"]
+GROWTH_TARGETS = [10_000, 100_000, 1_000_000]
+
+
+# ----------------------------------------------------------------------------- setup
+
+def prepare_corpora(names: list[str]) -> dict[str, Path]:
+    """Download + unzip the pinned wheels (only *.py files); torch is used in place."""
+    dirs = {}
+    for name in names:
+        if name == "torch":
+            out = subprocess.run([sys.executable, "-c", "import torch,os;print(os.path.dirname(torch.__file__))"],
+                                 capture_output=True, text=True, check=True)
+            dirs[name] = Path(out.stdout.strip())
+            continue
+        target = CORPORA / name
+        if not (target / ".complete").exists():
+            wheel_dir = CORPORA / "wheels"
+            spec = WHEELS[name]
+            version = spec.split("==")[1]
+            wheels = list(wheel_dir.glob(f"{name}-{version}-*.whl"))
+            if not wheels:
+                subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", spec, "-d", str(wheel_dir)],
+                               check=True)
+                wheels = list(wheel_dir.glob(f"{name}-{version}-*.whl"))
+            shutil.rmtree(target, ignore_errors=True)
+            with zipfile.ZipFile(wheels[0]) as zf:
+                zf.extractall(target, [n for n in zf.namelist() if n.endswith(".py")])
+            (target / ".complete").write_text(spec + "\n")
+        dirs[name] = target
+    return dirs
+
+
+def prepare_tools() -> None:
+    """TorchFix pins libcst<1.6, so it and ruff live in their own venv."""
+    if TORCHFIX.exists() and RUFF.exists():
+        return
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "torchfix", "ruff"], check=True)
+
+
+def python_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.py") if p.is_file())
+
+
+def count_lines(files: list[Path]) -> int:
+    return sum(p.read_bytes().count(b"\n") for p in files)
+
+
+def build_growth_dirs(corpus_dirs: dict[str, Path], targets: list[int]) -> dict[int, tuple[Path, int, int]]:
+    """Copy whole files (corpus order, sorted paths) into bench/.work/growth-N until ~N lines.
+
+    The corpora together hold ~2.5M lines, so no file is repeated; the copies are plain files."""
+    pool = [(name, p, root) for name, root in corpus_dirs.items() for p in python_files(root)]
+    result = {}
+    for target in targets:
+        out = WORK / f"growth-{target}"
+        marker = out / ".complete"
+        if not marker.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            lines = 0
+            for name, p, root in pool:
+                if lines >= target:
+                    break
+                dest = out / name / p.relative_to(root)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(p, dest)
+                lines += p.read_bytes().count(b"\n")
+            marker.write_text("")
+        files = python_files(out)
+        result[target] = (out, len(files), count_lines(files))
+    return result
+
+
+# ----------------------------------------------------------------------------- measuring
+
+def _tree_rss_kb(pid: int) -> int:
+    """Sum VmRSS over pid and its descendants (via /proc/<pid>/task/*/children)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
+    """Run cmd; return (wall seconds, peak RSS in MB, exit code).
+
+    Peak RSS is the larger of ru_maxrss from wait4 (largest single process in the tree)
+    and a 20 Hz sample of the summed RSS of the whole process tree (matters for -j N)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        print(f"    exit {proc.returncode}: {' '.join(map(str, cmd))[:160]}\n    {stderr.decode()[-400:]}",
+              file=sys.stderr)
+    return wall, max(peak[0], usage.ru_maxrss) // 1024, proc.returncode
+
+
+def measure(label: str, cmd: list[str], runs: int, ok=(0, 1), cwd: Path | None = None) -> dict | None:
+    """Median wall time and median peak RSS over `runs` runs; None if the command fails."""
+    if not Path(cmd[0]).exists() and shutil.which(cmd[0]) is None:
+        print(f"  {label}: n/a (missing {cmd[0]})")
+        return None
+    walls, rss = [], []
+    for _ in range(runs):
+        wall, mb, rc = run_once(cmd, cwd)
+        if rc not in ok:
+            print(f"  {label}: n/a (exit {rc})")
+            return None
+        walls.append(wall)
+        rss.append(mb)
+    result = {"s": statistics.median(walls), "mb": statistics.median(rss), "runs": walls}
+    print(f"  {label}: {result['s']:.2f}s  {result['mb']} MB  runs={[round(w, 2) for w in walls]}", flush=True)
+    return result
+
+
+PARSE_ALL = """
+import sys, pathlib
+mode = sys.argv[1]
+if mode == "libcst":
+    import libcst
+    parse = libcst.parse_module
+else:
+    import ast
+    parse = ast.parse
+bad = 0
+for p in sorted(pathlib.Path(sys.argv[2]).rglob("*.py")):
+    try:
+        parse(p.read_bytes())
+    except Exception:
+        bad += 1
+print(bad, "files failed to parse", file=sys.stderr)
+"""
+
+
+def parse_cmd(mode: str, root: Path) -> list[str]:
+    return [sys.executable, "-c", PARSE_ALL, mode, str(root)]
+
+
+def bench_corpus(name: str, root: Path, runs: int) -> dict:
+    files = python_files(root)
+    row = {"files": len(files), "lines": count_lines(files)}
+    print(f"{name}: {row['files']} files, {row['lines']} lines ({root})", flush=True)
+    row["torchfix"] = measure("torchfix", [str(TORCHFIX), str(root)], runs)
+    row["torchfix_all"] = measure("torchfix --select ALL", [str(TORCHFIX), "--select", "ALL", str(root)], runs)
+    row["ruff"] = measure("ruff", [str(RUFF), "check", "--select", "ALL", "--no-cache", "--exit-zero",
+                                   "--no-respect-gitignore", "--extend-exclude", "*.pyi", str(root)], runs)
+    row["libcst"] = measure("libcst parse (1 core)", parse_cmd("libcst", root), runs)
+    row["ast"] = measure("ast parse (1 core)", parse_cmd("ast", root), runs)
+    row["cold"] = measure("nnlint cold", NNLINT + [str(root), "--select", "ALL", "--no-cache"], runs, cwd=REPO)
+    warm_cmd = NNLINT + [str(root), "--select", "ALL"]
+    if measure("nnlint cache priming", warm_cmd, 1, cwd=REPO):
+        row["warm"] = measure("nnlint warm", warm_cmd, runs, cwd=REPO)
+    if name == "timm":
+        one = root / ONE_FILE
+        row["one_file_lines"] = count_lines([one])
+        row["one_file"] = measure(f"nnlint one-file ({ONE_FILE})",
+                                  NNLINT + [str(one), "--select", "ALL", "--no-cache"], max(runs, 5), cwd=REPO)
+        row["import_libcst"] = measure("python -c 'import libcst'", [sys.executable, "-c", "import libcst"],
+                                       max(runs, 5))
+    if name == "transformers":
+        row["j2"] = measure("nnlint -j 2", NNLINT + [str(root), "--select", "ALL", "--no-cache", "-j", "2"],
+                            runs, cwd=REPO)
+    return row
+
+
+def bench_growth(corpus_dirs: dict[str, Path], targets: list[int], runs: int) -> list[dict]:
+    rows = []
+    for target, (path, n_files, n_lines) in build_growth_dirs(corpus_dirs, targets).items():
+        print(f"growth ~{target}: {n_files} files, {n_lines} lines ({path})", flush=True)
+        rows.append({"target": target, "files": n_files, "lines": n_lines,
+                     "cold": measure("nnlint cold", NNLINT + [str(path), "--select", "ALL", "--no-cache"], runs,
+                                     cwd=REPO),
+                     "ruff": measure("ruff", [str(RUFF), "check", "--select", "ALL", "--no-cache", "--exit-zero",
+                                              "--no-respect-gitignore", "--extend-exclude", "*.pyi", str(path)], runs),
+                     "libcst": measure("libcst parse (1 core)", parse_cmd("libcst", path), runs)})
+    return rows
+
+
+# ----------------------------------------------------------------------------- report
+
+def secs(m: dict | None) -> str:
+    return "n/a" if m is None else f"{m['s']:.2f}"
+
+
+def ratio(a: dict | None, b: dict | None) -> str:
+    return "n/a" if a is None or b is None or b["s"] == 0 else f"{a['s'] / b['s']:.1f}x"
+
+
+def rss(m: dict | None) -> str:
+    return "n/a" if m is None else f"{m['mb']}"
+
+
+def per_kloc(m: dict | None, lines: int) -> str:
+    return "n/a" if m is None else f"{1000 * m['s'] / lines:.3f}"
+
+
+def machine_info() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), {cpu}, Python {platform.python_version()}, load avg at end {load}"
+
+
+def render(rows: dict[str, dict], growth: list[dict], runs: int) -> str:
+    names = list(rows)
+    get = lambda key: [rows[n].get(key) for n in names]  # noqa: E731
+
+    def line(label, cells):
+        return f"| {label} | " + " | ".join(cells) + " |"
+
+    out = [f"# nnlint benchmark ({datetime.date.today().isoformat()})", "",
+           f"Machine: {machine_info()}.",
+           f"Median of {runs} run(s); wall seconds; RSS in MB (peak of the whole process tree).",
+           "TorchFix and nnlint use all cores by default; ruff uses all cores; the parse rows use one core.",
+           "", line("", names), "|---|" + "---|" * len(names),
+           line("files", [str(r["files"]) for r in rows.values()]),
+           line("lines", [f"{r['lines']:,}" for r in rows.values()]),
+           line("nnlint cold (s)", [secs(m) for m in get("cold")]),
+           line("nnlint warm (s)", [secs(m) for m in get("warm")]),
+           line("TorchFix, default rules (s)", [secs(m) for m in get("torchfix")]),
+           line("TorchFix --select ALL (s)", [secs(m) for m in get("torchfix_all")]),
+           line("ruff --select ALL (s)", [secs(m) for m in get("ruff")]),
+           line("libcst.parse_module, 1 core (s)", [secs(m) for m in get("libcst")]),
+           line("ast.parse, 1 core (s)", [secs(m) for m in get("ast")]),
+           line("TorchFix / nnlint cold", [ratio(a, b) for a, b in zip(get("torchfix"), get("cold"))]),
+           line("nnlint cold / warm", [ratio(a, b) for a, b in zip(get("cold"), get("warm"))]),
+           line("peak RSS nnlint cold (MB)", [rss(m) for m in get("cold")]),
+           line("peak RSS nnlint -j 2 (MB)", [rss(m) for m in get("j2")]),
+           line("peak RSS TorchFix (MB)", [rss(m) for m in get("torchfix")]),
+           line("peak RSS ruff (MB)", [rss(m) for m in get("ruff")])]
+    if "timm" in rows:
+        t = rows["timm"]
+        blank = ["" for _ in names[1:]]
+        out += [line(f"nnlint one-file: {ONE_FILE}, {t['one_file_lines']} lines (s)", [secs(t["one_file"])] + blank),
+                line("python -c 'import libcst' (s)", [secs(t["import_libcst"])] + blank),
+                line("one-file / import libcst", [ratio(t["one_file"], t["import_libcst"])] + blank)]
+    if growth:
+        out += ["", "Growth: seconds per 1,000 lines. Sets are copies of whole files taken in order",
+                "(timm, transformers, torch; sorted paths) until the target; no file is repeated.", "",
+                "| target | files | lines | nnlint cold | ruff | libcst parse (1 core) |", "|---|---|---|---|---|---|"]
+        out += [f"| ~{g['target']:,} | {g['files']} | {g['lines']:,} | {per_kloc(g['cold'], g['lines'])} "
+                f"| {per_kloc(g['ruff'], g['lines'])} | {per_kloc(g['libcst'], g['lines'])} |" for g in growth]
+    out += ["", "Note: a shared 2-core machine with other work running; treat absolute numbers as rough."]
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1 run each, timm only, growth at ~10k only")
+    parser.add_argument("--output", type=Path, help="also write the markdown here (e.g. bench/RESULTS.md)")
+    parser.add_argument("--no-growth", action="store_true", help="skip the growth table")
+    args = parser.parse_args()
+
+    runs = 1 if args.quick else 3
+    names = ["timm"] if args.quick else ["timm", "transformers", "torch"]
+    WORK.mkdir(parents=True, exist_ok=True)
+    corpus_dirs = prepare_corpora(names)
+    prepare_tools()
+
+    rows = {name: bench_corpus(name, root, runs) for name, root in corpus_dirs.items()}
+    growth = [] if args.no_growth else bench_growth(corpus_dirs, GROWTH_TARGETS[:1] if args.quick else GROWTH_TARGETS,
+                                                   runs)
+    report = render(rows, growth, runs)
+    print("\n" + report)
+    if args.output:
+        args.output.write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from nnlint.cli import main
+
+sys.exit(main())

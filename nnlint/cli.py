@@ -1,0 +1,234 @@
+"""Command line: parse arguments, load settings, dispatch to check / verify / rules / explain.
+
+    nnlint [check] [PATH ...]     lint (the default command)
+    nnlint verify [PATH ...]      build and run the models, confirm the findings
+    nnlint rules                  list every rule
+    nnlint explain CODE           a rule's documentation page
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from typing import Optional, Sequence
+
+from nnlint import __version__
+from nnlint.config import ConfigError, Settings, load_settings, parse_selectors
+from nnlint.report import FORMATS, RunSummary, render
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("check", "verify", "rules", "explain")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2 with one line, like argparse, never a traceback
+        self.print_usage(sys.stderr)
+        raise _UsageError(message)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--select", action="append", metavar="CODES",
+                        help="codes or prefixes to check (NN1, NN301, ALL); replaces the config's select")
+    parser.add_argument("--extend-select", action="append", metavar="CODES",
+                        help="codes or prefixes to check on top of the selection")
+    parser.add_argument("--ignore", action="append", metavar="CODES", help="codes or prefixes to skip")
+    parser.add_argument("--config", metavar="FILE", help="a pyproject.toml to read instead of the nearest one")
+    parser.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nnlint", description="A linter for PyTorch nn.Module code.")
+    parser.add_argument("--version", action="version", version=f"nnlint {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    check = commands.add_parser("check", help="lint Python files (the default command)")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders ('-' reads stdin)")
+    _add_selection(check)
+    check.add_argument("--fix", action="store_true", help="apply safe autofixes in place")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing")
+    check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text")
+    check.add_argument("--output-file", "-o", metavar="FILE", help="write the report here instead of stdout")
+    check.add_argument("--stdin-filename", metavar="PATH", help="the name to report for '-' (stdin)")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--statistics", action="store_true", help="count findings per code instead")
+    check.add_argument("--shard", metavar="K/N", help="check only shard K of N (for a CI matrix)")
+    check.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+
+    verify = commands.add_parser("verify", help="build and run each nn.Module, confirm the findings")
+    verify.add_argument("paths", nargs="*", metavar="PATH")
+    _add_selection(verify)
+    verify.add_argument("--format", choices=("text", "json"), default="text")
+    verify.add_argument("--timeout", type=float, default=60.0, help="seconds per model (default 60)")
+    verify.add_argument("--output-file", "-o", metavar="FILE")
+
+    commands.add_parser("rules", help="list every rule")
+    explain = commands.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("code", metavar="CODE")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "check")
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "rules":
+            return _rules()
+        if args.command == "explain":
+            return _explain(args.code)
+        settings = _settings(args)
+        if args.command == "verify":
+            from nnlint.verify import run_verify  # imports torch: only for this command
+
+            return run_verify(args, settings)
+        return _check(args, settings)
+    except _UsageError as exc:
+        print(f"nnlint: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(f"nnlint: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _settings(args) -> Settings:
+    settings = load_settings(args.config, args.isolated)
+    select = parse_selectors(args.select)
+    if select is not None:
+        settings.select = select
+    settings.extend_select += parse_selectors(args.extend_select) or []
+    settings.ignore += parse_selectors(args.ignore) or []
+    settings.validate()
+    return settings
+
+
+def _check(args, settings: Settings) -> int:
+    from nnlint.engine import check_bytes, check_files
+    from nnlint.files import discover
+
+    shard = _parse_shard(args.shard) if args.shard else None
+    paths = args.paths or ["."]
+    fixing = args.fix or args.diff
+    results = []
+    status = EXIT_CLEAN
+    if "-" in paths:
+        paths = [p for p in paths if p != "-"]
+        name = args.stdin_filename or "-"
+        result = check_bytes(sys.stdin.buffer.read(), name, settings.rules_for(name), fix=fixing)
+        results.append(result)
+        if args.fix and result.fixed_text is not None and not args.diff:
+            sys.stdout.write(result.fixed_text)  # stdin in, fixed source out, like ruff
+            results = []
+    if paths:
+        found = discover(paths, settings, shard)
+        for missing in found.missing:
+            print(f"nnlint: error: {missing}: no such file or directory", file=sys.stderr)
+            status = EXIT_USAGE
+        results += check_files(found.files, settings, fix=fixing, jobs=args.jobs)
+
+    summary = RunSummary(files=len(results))
+    diffs = []
+    for result in results:
+        if result.fixed_text is None:
+            continue
+        if args.diff:
+            diffs.append(_unified_diff(result.path, result.source.text, result.fixed_text))
+        elif result.path != (args.stdin_filename or "-"):
+            from nnlint.fix import write_atomic
+
+            write_atomic(result.path, result.fixed_text, result.source.encoding)
+            summary.fixed_files += 1
+    if args.fix and not args.diff:
+        summary.fixed = sum(max(0, r.found_before_fix - len(r.findings)) for r in results if r.fixed_text)
+
+    findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
+    if args.diff:
+        output = "".join(diffs)
+        if diffs and not args.quiet:
+            fixes = sum(1 for r in results if r.fixed_text is not None)
+            output += f"\nWould fix {fixes} file{'s' if fixes != 1 else ''}.\n"
+    elif args.statistics:
+        output = _statistics(findings)
+    else:
+        output = render(args.format, findings, summary)
+        if args.quiet and args.format in ("text", "concise"):
+            output = "".join(line + "\n" for line in output.splitlines()[:-1])
+    _emit(output, args.output_file)
+
+    if status == EXIT_USAGE:
+        return status
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if args.diff:
+        return EXIT_FINDINGS if diffs else EXIT_CLEAN
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def _statistics(findings) -> str:
+    counts = {}
+    for f in findings:
+        counts.setdefault(f.code, [0, f.name, 0])
+        counts[f.code][0] += 1
+        counts[f.code][2] += f.fixable
+    lines = [f"{n:>5}  {code}  {name}{'  [*]' if fixable else ''}"
+             for code, (n, name, fixable) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _unified_diff(path: str, before: str, after: str) -> str:
+    return "".join(difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True),
+        fromfile=f"a/{path}", tofile=f"b/{path}",
+    ))
+
+
+def _parse_shard(value: str):
+    try:
+        index, count = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise _UsageError(f"--shard expects K/N, got {value!r}") from None
+    if not 1 <= index <= count:
+        raise _UsageError(f"--shard {value}: K must be between 1 and N")
+    return index, count
+
+
+def _emit(output: str, output_file: Optional[str]) -> None:
+    if output_file:
+        try:
+            with open(output_file, "w", encoding="utf-8") as handle:
+                handle.write(output)
+        except OSError as exc:
+            raise ConfigError(f"--output-file {output_file}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(output)
+
+
+def _rules() -> int:
+    from nnlint.rules import all_rules
+
+    for code, rule in all_rules().items():
+        state = "on " if rule.default_enabled() else "off"
+        fix = "fix" if rule.fixable else "   "
+        print(f"{code}  {rule.severity.value}  {state}  {fix}  {rule.name:<36} {rule.summary}")
+    return EXIT_CLEAN
+
+
+def _explain(code: str) -> int:
+    from nnlint.rules import all_rules
+
+    rule = all_rules().get(code.strip().upper())
+    if rule is None:
+        print(f"nnlint: error: unknown rule {code!r} (see `nnlint rules`)", file=sys.stderr)
+        return EXIT_USAGE
+    header = f"{rule.code} {rule.name} ({rule.severity.label}{', fixable' if rule.fixable else ''})"
+    print(f"# {header}\n\n{rule.documentation()}")
+    return EXIT_CLEAN
+

@@ -1,0 +1,324 @@
+"""What every rule needs to know about a file, computed once per file.
+
+- the alias table: which local name stands for which qualified name (`nn` -> `torch.nn`), built
+  from the file's imports and simple module-level assignments in one statement-level walk (no
+  scope analysis: LibCST's QualifiedNameProvider costs several times the parse itself);
+- the classes of the file and which of them are `nn.Module`s, however torch was imported;
+- where the visitor is (class, method) while the rules run;
+- source positions, resolved lazily: only files with findings pay for them.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Union
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from nnlint import torch_api
+
+_BUILTINS = frozenset(dir(builtins))
+
+Scope = Union[cst.ClassDef, cst.FunctionDef]
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    node: cst.ClassDef
+    name: str
+    base_names: List[Optional[str]]  # qualified (or local class) name of each base, None if unknown
+    methods: Dict[str, cst.FunctionDef] = field(default_factory=dict)
+    is_module: bool = False
+
+    def methods_called_from(self, entry: str) -> Set[str]:
+        """`entry` and the methods of this class it reaches through `self.method(...)` calls."""
+        reached: Set[str] = set()
+        todo = [entry]
+        while todo:
+            name = todo.pop()
+            if name in reached or name not in self.methods:
+                continue
+            reached.add(name)
+            method = self.methods[name]
+            self_name = first_param_name(method)
+            if self_name is None:
+                continue
+            for call in iter_nodes(method.body, cst.Call):
+                func = call.func
+                if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                        and func.value.value == self_name):
+                    todo.append(func.attr.value)
+        return reached
+
+
+def first_param_name(func: cst.FunctionDef) -> Optional[str]:
+    """The name of `self` in a method (None for a staticmethod or a function without params)."""
+    for decorator in func.decorators:
+        if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value == "staticmethod":
+            return None
+    params = func.params.posonly_params or func.params.params
+    return params[0].name.value if params else None
+
+
+def iter_nodes(root, node_type) -> Iterator:
+    """Every node of `node_type` under `root` (a node or a sequence of nodes), in source order."""
+    stack = list(reversed(root)) if isinstance(root, (list, tuple)) else [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, node_type):
+            yield node
+        stack.extend(reversed(children(node)))
+
+
+_CHILD_FIELDS: Dict[type, tuple] = {}
+_SKIPPED_FIELDS = frozenset({
+    "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header",
+    "footer", "colon", "equal", "dot", "whitespace", "lbracket", "rbracket", "lbrace", "rbrace",
+})
+
+
+def children(node: cst.CSTNode) -> list:
+    """The child nodes that carry code (not whitespace or punctuation), in field order.
+
+    A plain walk over the dataclass fields is several times faster than LibCST's visitor
+    machinery, which rebuilds every node it visits.
+    """
+    names = _CHILD_FIELDS.get(type(node))
+    if names is None:
+        names = tuple(
+            f for f in node.__dataclass_fields__
+            if f not in _SKIPPED_FIELDS and not f.startswith("whitespace")
+        )
+        _CHILD_FIELDS[type(node)] = names
+    found = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            found.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return found
+
+
+def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = dotted_name(expr.value)
+        return f"{base}.{expr.attr.value}" if base else None
+    return None
+
+
+def _module_name(node: Optional[Union[cst.Attribute, cst.Name]]) -> str:
+    return dotted_name(node) if node is not None else ""
+
+
+class FileContext:
+    def __init__(self, path: str, source: str, module: cst.Module,
+                 resolve_external_base: Optional[Callable[[str, str], Optional[bool]]] = None):
+        self.path = path
+        self.source = source
+        self.module = module
+        # Cross-file hook: (qualified base name, this file's path) -> is it a Module? None: unknown.
+        self._resolve_external_base = resolve_external_base
+        self.bindings: Dict[str, List[str]] = {}
+        self.classes: Dict[cst.ClassDef, ClassInfo] = {}
+        self.classes_by_name: Dict[str, ClassInfo] = {}
+        self.scope: List[Scope] = []  # maintained by the engine while rules visit
+        self._wrapper: Optional[MetadataWrapper] = None
+        self._positions = None
+        self._collect(module.body, module_level=True)
+        self._resolve_module_classes()
+
+    # ----- the alias table -------------------------------------------------------------------
+    def _bind(self, name: str, qualified: str) -> None:
+        self.bindings.setdefault(name, []).append(qualified)
+
+    def _collect(self, body: Sequence[cst.CSTNode], module_level: bool) -> None:
+        """A statement-level walk: imports anywhere, classes anywhere, assignments at top level."""
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    self._collect_small(small, module_level)
+            elif isinstance(stmt, cst.ClassDef):
+                self._add_class(stmt)
+                self._collect(_block(stmt.body), module_level=False)
+            elif isinstance(stmt, cst.FunctionDef):
+                self._collect(_block(stmt.body), module_level=False)
+            elif isinstance(stmt, (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While)):
+                for block in _blocks_of(stmt):
+                    self._collect(block, module_level)
+
+    def _collect_small(self, small: cst.BaseSmallStatement, module_level: bool) -> None:
+        if isinstance(small, cst.Import):
+            for alias in small.names:
+                full = _module_name(alias.name)
+                if alias.asname is not None:
+                    self._bind(alias.asname.name.value, full)
+                else:
+                    root = full.split(".")[0]
+                    self._bind(root, root)
+        elif isinstance(small, cst.ImportFrom):
+            base = "." * len(small.relative) + _module_name(small.module)
+            if isinstance(small.names, cst.ImportStar):
+                return
+            for alias in small.names:
+                name = _module_name(alias.name)
+                local = alias.asname.name.value if alias.asname is not None else name
+                sep = "" if base.endswith(".") else "."
+                self._bind(local, f"{base}{sep}{name}")
+        elif module_level and isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target = small.targets[0].target
+            if isinstance(target, cst.Name):
+                qualified = self.qualified_name(small.value)
+                if qualified and qualified != target.value:
+                    self._bind(target.value, qualified)
+
+    def qualified_name(self, expr: cst.BaseExpression) -> Optional[str]:
+        """`torch.nn.functional.dropout` for `F.dropout` after `import torch.nn.functional as F`.
+
+        Builtins resolve to `builtins.X`; local classes to their own name; anything else
+        (locals, attributes of unknown objects) to None.
+        """
+        if isinstance(expr, cst.Name):
+            bound = self.bindings.get(expr.value)
+            if bound:
+                return bound[0]
+            if expr.value in self.classes_by_name:
+                return expr.value
+            if expr.value in _BUILTINS:
+                return f"builtins.{expr.value}"
+            return None
+        if isinstance(expr, cst.Attribute):
+            base = self.qualified_name(expr.value)
+            return f"{base}.{expr.attr.value}" if base else None
+        return None
+
+    def spell(self, qualified: str) -> Optional[str]:
+        """The shortest expression that names `qualified` with the file's own imports, or None."""
+        best = None
+        for name, targets in self.bindings.items():
+            target = targets[0]
+            if qualified == target or qualified.startswith(target + "."):
+                candidate = name + qualified[len(target):]
+                if best is None or len(candidate) < len(best):
+                    best = candidate
+        return best
+
+    # ----- classes -----------------------------------------------------------------------------
+    def _add_class(self, node: cst.ClassDef) -> None:
+        info = ClassInfo(
+            node=node,
+            name=node.name.value,
+            base_names=[self._base_name(arg.value) for arg in node.bases if arg.keyword is None],
+            methods={s.name.value: s for s in _block(node.body) if isinstance(s, cst.FunctionDef)},
+        )
+        self.classes[node] = info
+        self.classes_by_name.setdefault(info.name, info)
+
+    def _base_name(self, expr: cst.BaseExpression) -> Optional[str]:
+        if isinstance(expr, cst.Subscript):  # Generic[...]-style bases: look at the value
+            expr = expr.value
+        if isinstance(expr, cst.Name) and expr.value not in self.bindings:
+            return expr.value  # a class of this file, or unknown
+        return self.qualified_name(expr)
+
+    def _resolve_module_classes(self) -> None:
+        resolved: Dict[str, bool] = {}
+
+        def is_module(info: ClassInfo, seen: Set[str]) -> bool:
+            if info.name in resolved:
+                return resolved[info.name]
+            seen = seen | {info.name}
+            answer = False
+            for base in info.base_names:
+                if base is None:
+                    continue
+                if torch_api.is_module_class(base):
+                    answer = True
+                elif base in self.classes_by_name and base not in seen:
+                    answer = is_module(self.classes_by_name[base], seen)
+                elif self._resolve_external_base is not None and "." in base:
+                    answer = bool(self._resolve_external_base(base, self.path))
+                if answer:
+                    break
+            resolved[info.name] = answer
+            return answer
+
+        for info in self.classes.values():
+            info.is_module = is_module(info, set())
+
+    @property
+    def module_classes(self) -> List[ClassInfo]:
+        return [info for info in self.classes.values() if info.is_module]
+
+    def builds_module(self, call: cst.Call) -> Optional[str]:
+        """The class name if `call` constructs a torch Module or a Module class of this file."""
+        qualified = self.qualified_name(call.func)
+        if torch_api.is_module_class(qualified):
+            return "nn." + qualified.rsplit(".", 1)[1]
+        info = self.classes_by_name.get(qualified or "")
+        if info is not None and info.is_module:
+            return info.name
+        return None
+
+    def builds_parameter(self, call: cst.Call) -> bool:
+        return torch_api.is_parameter_class(self.qualified_name(call.func))
+
+    # ----- where the visitor is ------------------------------------------------------------------
+    @property
+    def enclosing_class(self) -> Optional[ClassInfo]:
+        for node in reversed(self.scope):
+            if isinstance(node, cst.ClassDef):
+                return self.classes.get(node)
+        return None
+
+    @property
+    def enclosing_module_class(self) -> Optional[ClassInfo]:
+        info = self.enclosing_class
+        return info if info is not None and info.is_module else None
+
+    @property
+    def current_method(self) -> Optional[cst.FunctionDef]:
+        """The method of the innermost class that encloses the visitor (through nested defs)."""
+        for i in range(len(self.scope) - 1, -1, -1):
+            if isinstance(self.scope[i], cst.ClassDef):
+                following = self.scope[i + 1] if i + 1 < len(self.scope) else None
+                return following if isinstance(following, cst.FunctionDef) else None
+        return None
+
+    @property
+    def self_name(self) -> Optional[str]:
+        method = self.current_method
+        return first_param_name(method) if method is not None else None
+
+    def is_self(self, expr: cst.BaseExpression) -> bool:
+        name = self.self_name
+        return name is not None and isinstance(expr, cst.Name) and expr.value == name
+
+    # ----- positions -----------------------------------------------------------------------------
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        if self._positions is None:
+            self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = self._wrapper.resolve(PositionProvider)
+        return self._positions[node]
+
+
+def _block(body: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    return body.body if isinstance(body, cst.IndentedBlock) else ()
+
+
+def _blocks_of(stmt: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
+    yield _block(stmt.body)
+    if isinstance(stmt, (cst.Try, cst.TryStar)):
+        for handler in stmt.handlers:
+            yield _block(handler.body)
+        if stmt.finalbody is not None:
+            yield _block(stmt.finalbody.body)
+    orelse = getattr(stmt, "orelse", None)
+    while orelse is not None:
+        yield _block(orelse.body)
+        orelse = getattr(orelse, "orelse", None) if isinstance(orelse, cst.If) else None

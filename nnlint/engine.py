@@ -1,0 +1,259 @@
+"""One file in, findings out: read -> parse once -> FileContext -> all selected rules in one
+pass -> findings -> suppressions -> (fixes, re-checked until nothing more changes)."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import re
+import sys
+import tokenize
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
+
+import libcst as cst
+
+from nnlint.context import FileContext, children
+from nnlint.finding import Finding, Severity
+from nnlint.fix import apply_fixes
+from nnlint.rules.base import Rule
+
+MAX_FIX_ROUNDS = 10  # nested fixes apply one layer a round, like ruff's fix loop
+
+
+@dataclass
+class SourceFile:
+    text: str
+    encoding: str = "utf-8"
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: List[Finding] = field(default_factory=list)
+    source: Optional[SourceFile] = None  # as read; None when it could not be read
+    fixed_text: Optional[str] = None  # set when --fix/--diff changed something
+    module_classes: List[Tuple[str, int, int]] = field(default_factory=list)  # name, first, last line
+    found_before_fix: int = 0  # findings in the text as read, before any fix
+
+
+def read_source(data: bytes) -> SourceFile:
+    """Decode a Python file as the interpreter would (PEP 263 cookie, BOM), or raise ValueError."""
+    if b"\0" in data[:8192]:
+        raise ValueError("binary file (contains NUL bytes), not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise ValueError(f"cannot decode: {exc}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+        where = f" at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else ""
+        raise ValueError(f"cannot decode as {encoding}{where}: {reason}") from None
+    return SourceFile(text, encoding)  # a "utf-8-sig" codec strips the BOM and writes it back
+
+
+def file_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    return Finding(path, line, column, line, column, "NN000", "syntax-error", Severity.ERROR, message)
+
+
+def parse(text: str, path: str) -> cst.Module:
+    """Parse with LibCST; a ParserSyntaxError becomes ValueError(message, line, column)."""
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        first = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else "invalid syntax"
+        raise _SyntaxProblem(f"syntax error: {first}", exc.raw_line, exc.raw_column + 1) from None
+    except (RecursionError, MemoryError):
+        raise _SyntaxProblem("file too deeply nested to parse", 1, 1) from None
+
+
+class _SyntaxProblem(Exception):
+    def __init__(self, message: str, line: int, column: int):
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
+                 resolve_external_base: Optional[Callable[[str, str], Optional[bool]]] = None,
+                 collect_classes: bool = False) -> FileResult:
+    """Lint one file's text. With `fix`, apply the rules' fixes until none is left.
+
+    `collect_classes` also lists the file's Module classes with their lines (for `verify`).
+    """
+    result = FileResult(path)
+    current = text
+    for _ in range(MAX_FIX_ROUNDS):
+        try:
+            module = parse(current, path)
+        except _SyntaxProblem as problem:
+            result.findings = [file_error(path, problem.message, problem.line, problem.column)]
+            return result
+        context = FileContext(path, current, module, resolve_external_base)
+        findings, fixes = _run_rules(context, rules)
+        result.findings = findings
+        if current is text:
+            result.found_before_fix = len(findings)
+        if collect_classes and current is text:
+            result.module_classes = [
+                (info.name, context.position(info.node).start.line, context.position(info.node).end.line)
+                for info in context.module_classes
+            ]
+        if not fix or not fixes:
+            break
+        fixed = apply_fixes(module, fixes)
+        if fixed is None or fixed == current:
+            break
+        current = fixed
+    if current != text:
+        result.fixed_text = current
+    return result
+
+
+def _run_rules(context: FileContext, rule_classes: Sequence[Type[Rule]]):
+    rules = [cls(context) for cls in rule_classes]
+    visitors: Dict[str, list] = defaultdict(list)
+    leavers: Dict[str, list] = defaultdict(list)
+    for rule in rules:
+        for attr in dir(type(rule)):
+            if attr.startswith("visit_"):
+                visitors[attr[6:]].append(getattr(rule, attr))
+            elif attr.startswith("leave_"):
+                leavers[attr[6:]].append(getattr(rule, attr))
+    if visitors or leavers:
+        _walk(context, context.module, visitors, leavers)
+
+    suppressions = None
+    findings, fixes = [], []
+    for rule in rules:
+        for report in rule.reports:
+            span = context.position(report.node)
+            if suppressions is None:
+                suppressions = Suppressions(context.source)
+            if suppressions.hides(rule.code, span.start.line):
+                continue
+            findings.append(Finding(
+                path=context.path, line=span.start.line, column=span.start.column + 1,
+                end_line=span.end.line, end_column=span.end.column + 1, code=rule.code,
+                name=rule.name, severity=rule.severity, message=report.message,
+                fixable=report.fix is not None, suggestion=rule.suggestion, fix=report.fix,
+            ))
+            if report.fix is not None:
+                fixes.append(report.fix)
+    findings.sort(key=lambda f: f.sort_key)
+    return findings, fixes
+
+
+def _walk(context: FileContext, root: cst.CSTNode, visitors, leavers) -> None:
+    """Depth-first over the tree, calling each rule's visit_X before and leave_X after X's children."""
+    scope = context.scope
+    stack: list = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        kind = type(node).__name__
+        if leaving:
+            for leave in leavers.get(kind, ()):
+                leave(node)
+            if isinstance(node, (cst.ClassDef, cst.FunctionDef)):
+                scope.pop()
+            continue
+        if isinstance(node, (cst.ClassDef, cst.FunctionDef)):
+            scope.append(node)
+        for visit in visitors.get(kind, ()):
+            visit(node)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(children(node)))
+
+
+_SUPPRESSION = re.compile(
+    r"#\s*(?:(?P<noqa>noqa)(?::\s*(?P<noqa_codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?"
+    r"|nnlint:\s*(?P<kind>disable-file|disable)\s*=\s*(?P<codes>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*))",
+    re.IGNORECASE,
+)
+
+
+class Suppressions:
+    """`# noqa`, `# noqa: NN101`, `# nnlint: disable=NN101` (the line) and
+    `# nnlint: disable-file=NN105` (the file), read from real comments only."""
+
+    def __init__(self, source: str):
+        self.by_line: Dict[int, Optional[set]] = {}  # line -> codes (None: every code)
+        self.file_codes: set = set()
+        try:
+            tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
+                      if t.type == tokenize.COMMENT]
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            tokens = []
+        for token in tokens:
+            for match in _SUPPRESSION.finditer(token.string):
+                line = token.start[0]
+                if match.group("noqa"):
+                    codes = match.group("noqa_codes")
+                    if codes is None:
+                        self.by_line[line] = None
+                    else:
+                        self._add(line, re.split(r"[\s,]+", codes.strip()))
+                elif match.group("kind").lower() == "disable-file":
+                    self.file_codes.update(c.strip().upper() for c in match.group("codes").split(","))
+                else:
+                    self._add(line, match.group("codes").split(","))
+
+    def _add(self, line: int, codes) -> None:
+        if line in self.by_line and self.by_line[line] is None:
+            return
+        self.by_line.setdefault(line, set()).update(c.strip().upper() for c in codes if c.strip())
+
+    def hides(self, code: str, line: int) -> bool:
+        if any(code.startswith(c) for c in self.file_codes) or "ALL" in self.file_codes:
+            return True
+        if line not in self.by_line:
+            return False
+        codes = self.by_line[line]
+        return codes is None or "ALL" in codes or any(code.startswith(c) for c in codes)
+
+
+def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
+               collect_classes: bool = False) -> FileResult:
+    """Read, decode and lint one file; any problem reading it becomes an NN000 finding."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return FileResult(path, [file_error(path, f"cannot read file: {exc.strerror}")])
+    return check_bytes(data, path, rules, fix=fix, collect_classes=collect_classes)
+
+
+def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
+                collect_classes: bool = False) -> FileResult:
+    try:
+        source = read_source(data)
+    except ValueError as exc:
+        return FileResult(path, [file_error(path, str(exc))])
+    result = check_source(source.text, path, rules, fix=fix, collect_classes=collect_classes)
+    result.source = source
+    return result
+
+
+def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0) -> List[FileResult]:
+    """Lint many files, in a process pool when there are enough to pay for one.
+
+    Results come back in the order of `files`, without their CST-bound fixes.
+    """
+    jobs = jobs or os.cpu_count() or 1
+    work = [(path, settings, fix) for path in files]
+    if jobs == 1 or len(files) < 2 * jobs:
+        return [_check_one(item) for item in work]
+    chunk = max(1, min(16, len(files) // (jobs * 4)))
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with context.Pool(jobs) as pool:
+        return pool.map(_check_one, work, chunksize=chunk)
+
+
+def _check_one(item) -> FileResult:
+    path, settings, fix = item
+    result = check_file(path, settings.rules_for(path), fix=fix)
+    result.findings = [replace(f, fix=None) for f in result.findings]
+    return result

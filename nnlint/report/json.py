@@ -1,0 +1,13 @@
+"""A JSON array of findings."""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from nnlint.finding import Finding
+from nnlint.report import RunSummary
+
+
+def render(findings: Sequence[Finding], summary: RunSummary) -> str:
+    return json.dumps([f.to_dict() for f in findings], indent=2) + "\n"

@@ -1,0 +1,60 @@
+"""SARIF 2.1.0, the format GitHub code scanning ingests."""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from nnlint import __version__
+from nnlint.finding import Finding, Severity
+from nnlint.report import RunSummary
+from nnlint.rules import all_rules
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.STYLE: "note"}
+
+
+def _uri(path: str) -> str:
+    path = path.replace("\\", "/")
+    return path[2:] if path.startswith("./") else path
+
+
+def render(findings: Sequence[Finding], summary: RunSummary) -> str:
+    rules = all_rules()
+    used = sorted({f.code for f in findings})
+    index = {code: i for i, code in enumerate(used)}
+    descriptors = []
+    for code in used:
+        rule = rules.get(code)
+        descriptors.append({
+            "id": code,
+            "name": rule.name if rule else code,
+            "shortDescription": {"text": rule.summary if rule else code},
+            "fullDescription": {"text": rule.documentation() if rule else code},
+            "help": {"text": rule.suggestion if rule else ""},
+            "defaultConfiguration": {"level": LEVELS[rule.severity] if rule else "error"},
+        })
+    results = [{
+        "ruleId": f.code,
+        "ruleIndex": index[f.code],
+        "level": LEVELS[f.severity],
+        "message": {"text": f.message},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": _uri(f.path)},
+                "region": {"startLine": f.line, "startColumn": f.column,
+                           "endLine": f.end_line, "endColumn": f.end_column},
+            }
+        }],
+    } for f in findings]
+    document = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "nnlint", "version": __version__,
+                                "informationUri": "https://pypi.org/project/nnlint/",
+                                "rules": descriptors}},
+            "results": results,
+        }],
+    }
+    return json.dumps(document, indent=2) + "\n"

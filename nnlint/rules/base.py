@@ -1,0 +1,74 @@
+"""The base class of every rule: metadata, examples, and `report()`.
+
+A rule is a small class. It declares its code, name, severity, the one-line fix advice, and its
+VALID/INVALID examples; its docstring is the rule's documentation page (`nnlint explain`). It
+defines `visit_<Node>` / `leave_<Node>` methods for the LibCST node types it cares about; the
+engine calls them for every rule in one pass over the tree, with `self.context` (a FileContext)
+telling where the walk is and how names resolve.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import ClassVar, List, Optional, Sequence, Tuple, Union
+
+import libcst as cst
+
+from nnlint.context import FileContext
+from nnlint.finding import Fix, Severity
+
+
+@dataclass(frozen=True)
+class Valid:
+    code: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    code: str
+    line: Union[int, Tuple[int, ...]]  # the line(s) of the expected findings, 1-based
+    fixed: Optional[str] = None  # the whole source after --fix, when the rule fixes it
+
+    @property
+    def lines(self) -> Tuple[int, ...]:
+        return (self.line,) if isinstance(self.line, int) else tuple(self.line)
+
+
+@dataclass
+class Report:
+    node: cst.CSTNode
+    message: str
+    fix: Optional[Fix]
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]  # what the rule flags, one line (rules table, `nnlint rules`)
+    suggestion: ClassVar[str]  # the fix advice shown under each finding
+    fixable: ClassVar[bool] = False
+    runtime: ClassVar[str] = ""  # what `nnlint verify` observes that confirms it ("" if nothing)
+    VALID: ClassVar[Sequence[Valid]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    def __init__(self, context: FileContext):
+        self.context = context
+        self.reports: List[Report] = []
+
+    def report(self, node: cst.CSTNode, message: str, fix: Optional[Fix] = None) -> None:
+        self.reports.append(Report(node, message, fix))
+
+    @classmethod
+    def default_enabled(cls) -> bool:
+        return cls.severity is not Severity.STYLE
+
+    @classmethod
+    def documentation(cls) -> str:
+        return textwrap.dedent(cls.__doc__ or "").strip()
+
+
+def dedent(code: str) -> str:
+    """Examples are written indented inside the rule class; store them flush left."""
+    return textwrap.dedent(code).lstrip("\n")

@@ -1,0 +1,179 @@
+import libcst as cst
+
+from nnlint.finding import Fix, Severity
+from nnlint.rules._containers import Hidden, find_hidden, fixed_value
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+
+def describe(hidden: Hidden, context, what: str) -> str:
+    """`self.blocks holds 3 nn.Linear in a plain list` and its variants."""
+    names = sorted(set(hidden.classes))
+    shown = names[0] if len(names) == 1 else f"{what}s ({', '.join(names)})"
+    if hidden.filled_at is not None:
+        line = context.position(hidden.filled_at).start.line
+        return f"`self.{hidden.attr}` is a plain {hidden.kind} filled with {shown} (line {line})"
+    if hidden.built_in:
+        return f"`self.{hidden.attr}` holds {shown} built in {hidden.built_in}, in a plain {hidden.kind}"
+    return f"`self.{hidden.attr}` holds {len(hidden.classes)} {shown} in a plain {hidden.kind}"
+
+
+class SubmoduleInPlainContainer(Rule):
+    """
+    ## What it does
+    Flags submodules stored on `self` in a plain `list`, `tuple` or `dict` inside an
+    `nn.Module`: a literal or comprehension of Module constructions, `list(...)` of them,
+    or `self.x = []` later filled with `.append(...)`/`.extend(...)`.
+
+    ## Why is this bad?
+    `nn.Module` registers a submodule only when it is assigned as an attribute or held by
+    `nn.ModuleList`/`nn.ModuleDict`/`nn.Sequential`. Modules in a plain container are
+    invisible: their parameters are missing from `model.parameters()` (the optimizer never
+    updates them) and from `state_dict()` (checkpoints silently lose them), and
+    `model.to("cuda")`, `.half()`, `.eval()` leave them behind. Training runs, loss even
+    drops a little through the other layers, and nothing raises.
+
+    ## Example
+    ```python
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Linear(8, 8) for _ in range(3)]
+    ```
+
+    ## Use instead
+    ```python
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(8, 8) for _ in range(3)])
+    ```
+    The autofix wraps list/tuple literals and comprehensions in `nn.ModuleList`, and dicts
+    with string keys in `nn.ModuleDict`, when every element is a Module.
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.ModuleList.html
+    - https://pytorch.org/docs/stable/generated/torch.nn.ModuleDict.html
+    """
+
+    code = "NN101"
+    name = "submodule-in-plain-container"
+    severity = Severity.ERROR
+    summary = "submodules in a plain list/tuple/dict on `self`: never registered"
+    suggestion = "hold them in nn.ModuleList / nn.ModuleDict"
+    fixable = True
+    runtime = ("those submodules' parameters are missing from parameters() and state_dict(), "
+               "and .to(device) leaves them behind")
+
+    VALID = [
+        Valid(dedent("""
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.sizes = [4, 8, 2]
+                    self.shapes = {"in": (1, 4)}
+                    self.fc1 = nn.Linear(4, 8)
+                    self.fc2 = nn.Linear(8, 2)
+                    self.order = [self.fc1, self.fc2]
+                    self.blocks = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+                    layers = [nn.Linear(2, 2), nn.ReLU()]
+                    self.body = nn.Sequential(*layers)
+                    self.feature_info = [dict(num_chs=8, module="fc1")]
+        """)),
+        Valid(dedent("""
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = [nn.Linear(2, 2), nn.Linear(2, 2)]
+                    self.layers = nn.ModuleList(self.layers)
+                    self.stages = []
+                    for _ in range(2):
+                        self.stages.append(nn.Conv2d(3, 3, 1))
+                    self.seq = nn.Sequential(*self.stages)
+
+                def reparameterize(self):
+                    self.fusion = []
+        """)),
+        Valid(dedent("""
+            from flax import linen as nn
+
+            class Net(nn.Module):
+                def setup(self):
+                    self.layers = [nn.Dense(4), nn.Dense(2)]
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch.nn as nn
+
+            class MLP(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = [nn.Linear(8, 8) for _ in range(3)]
+        """), line=6, fixed=dedent("""
+            import torch.nn as nn
+
+            class MLP(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(8, 8) for _ in range(3)])
+        """)),
+        Invalid(dedent("""
+            from torch import nn
+
+            class Heads(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.heads = {"cls": nn.Linear(8, 2), "box": nn.Linear(8, 4)}
+                    self.pair = (nn.ReLU(), nn.Tanh())
+        """), line=(6, 7), fixed=dedent("""
+            from torch import nn
+
+            class Heads(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.heads = nn.ModuleDict({"cls": nn.Linear(8, 2), "box": nn.Linear(8, 4)})
+                    self.pair = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+        """)),
+        Invalid(dedent("""
+            import torch
+
+            class Block(torch.nn.Module):
+                pass
+
+            class Tower(torch.nn.Module):
+                def __init__(self, depth):
+                    super().__init__()
+                    self.blocks = []
+                    for _ in range(depth):
+                        block = Block()
+                        self.blocks.append(block)
+        """), line=9, fixed=dedent("""
+            import torch
+
+            class Block(torch.nn.Module):
+                pass
+
+            class Tower(torch.nn.Module):
+                def __init__(self, depth):
+                    super().__init__()
+                    self.blocks = torch.nn.ModuleList()
+                    for _ in range(depth):
+                        block = Block()
+                        self.blocks.append(block)
+        """)),
+    ]
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        info = self.context.classes.get(node)
+        if info is None or not info.is_module:
+            return
+        for hidden in find_hidden(self.context, info, self.context.builds_module):
+            new_value = fixed_value(hidden, self.context, "ModuleList", "ModuleDict")
+            fix = Fix.replace(hidden.fix_value, new_value, "wrap in nn.ModuleList/ModuleDict") \
+                if new_value is not None else None
+            self.report(hidden.statement, f"{describe(hidden, self.context, 'module')}: "
+                                          "their parameters are not registered", fix)

@@ -1,0 +1,144 @@
+import libcst as cst
+
+from nnlint.finding import Fix, Severity
+from nnlint.rules._fixes import with_keyword
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+# functional dropouts whose `training` argument defaults to True, and its position
+DROPOUTS = {
+    f"torch.nn.functional.{name}": 2
+    for name in ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+                 "feature_alpha_dropout")
+}
+
+
+def training_argument(call: cst.Call, position: int):
+    """The `training` argument of a functional dropout call: an Arg, None if absent, or ... if
+    it cannot be known (a `*args` or `**kwargs` could carry it)."""
+    positional = 0
+    for arg in call.args:
+        if arg.star:
+            return ...
+        if arg.keyword is None:
+            if positional == position:
+                return arg
+            positional += 1
+        elif arg.keyword.value == "training":
+            return arg
+    return None
+
+
+class FunctionalDropoutIgnoresMode(Rule):
+    """
+    ## What it does
+    Flags `F.dropout` (and `dropout1d/2d/3d`, `alpha_dropout`, `feature_alpha_dropout`) called
+    in a method of an `nn.Module` without a `training` argument.
+
+    ## Why is this bad?
+    The functional dropouts default to `training=True`: they do not know about the module's
+    mode. After `model.eval()` they keep zeroing activations, so evaluation and inference are
+    random and systematically worse; two forwards of the same input in eval mode differ.
+    `nn.Dropout` reads `self.training` for you; the functional form must be told.
+
+    ## Example
+    ```python
+    def forward(self, x):
+        return self.fc(F.dropout(x, p=0.5))
+    ```
+
+    ## Use instead
+    ```python
+    def forward(self, x):
+        return self.fc(F.dropout(x, p=0.5, training=self.training))
+    ```
+    or hold an `nn.Dropout(0.5)` built in `__init__`.
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.functional.dropout.html
+    """
+
+    code = "NN301"
+    name = "functional-dropout-ignores-mode"
+    severity = Severity.ERROR
+    summary = "`F.dropout` in a Module without `training=self.training`"
+    suggestion = "pass training=self.training, or use nn.Dropout"
+    fixable = True
+    runtime = "two forwards in eval() mode on the same input give different outputs"
+
+    VALID = [
+        Valid(dedent("""
+            import torch.nn.functional as F
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    return F.dropout(x, 0.5, self.training)
+        """)),
+        Valid(dedent("""
+            import torch.nn.functional as F
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x, **kwargs):
+                    return F.dropout(x, p=0.1, training=self.training and self.use_dropout)
+        """)),
+        Valid(dedent("""
+            import torch.nn.functional as F
+
+            def augment(x):
+                return F.dropout(x, 0.2)  # not in a Module: the caller decides
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch.nn.functional as F
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    return F.dropout(x, p=0.5)
+        """), line=6, fixed=dedent("""
+            import torch.nn.functional as F
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    return F.dropout(x, p=0.5, training=self.training)
+        """)),
+        Invalid(dedent("""
+            import torch
+            from torch.nn import Module
+
+            class Block(Module):
+                def forward(me, x):
+                    return torch.nn.functional.dropout2d(
+                        x,
+                        0.1,
+                    )
+        """), line=6, fixed=dedent("""
+            import torch
+            from torch.nn import Module
+
+            class Block(Module):
+                def forward(me, x):
+                    return torch.nn.functional.dropout2d(
+                        x,
+                        0.1,
+                        training=me.training,
+                    )
+        """)),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        position = DROPOUTS.get(self.context.qualified_name(node.func) or "")
+        if position is None or self.context.enclosing_module_class is None:
+            return
+        if self.context.current_method is None or training_argument(node, position) is not None:
+            return
+        name = self.context.qualified_name(node.func).rsplit(".", 1)[1]
+        self_name = self.context.self_name
+        fix = None
+        if self_name is not None:
+            flag = cst.Attribute(value=cst.Name(self_name), attr=cst.Name("training"))
+            fix = Fix.replace(node, with_keyword(node, "training", flag), f"pass training={self_name}.training")
+        self.report(node, f"`{name}` without `training=`: it keeps dropping in eval() mode", fix)
