@@ -3,6 +3,7 @@ pass -> findings -> suppressions -> (fixes, re-checked until nothing more change
 
 from __future__ import annotations
 
+import ast
 import io
 import multiprocessing
 import os
@@ -40,20 +41,23 @@ class FileResult:
 
 
 def read_source(data: bytes) -> SourceFile:
-    """Decode a Python file as the interpreter would (PEP 263 cookie, BOM), or raise ValueError."""
+    """Decode a Python file as the interpreter would (PEP 263 cookie, BOM), or raise
+    _SyntaxProblem saying why and where."""
     if b"\0" in data[:8192]:
-        raise ValueError("binary file (contains NUL bytes), not Python source")
+        raise _SyntaxProblem("binary file (contains NUL bytes), not Python source", 1, 1)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise ValueError(f"cannot decode: {exc}") from None
+    except SyntaxError:
+        encoding = "utf-8"  # an undecodable first line: let the decode below say where
     try:
-        text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
-        where = f" at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else ""
-        raise ValueError(f"cannot decode as {encoding}{where}: {reason}") from None
-    return SourceFile(text, encoding)  # a "utf-8-sig" codec strips the BOM and writes it back
+        return SourceFile(data.decode(encoding), encoding)  # "utf-8-sig" strips and rewrites a BOM
+    except LookupError:
+        raise _SyntaxProblem(f"unknown encoding {encoding!r} in the coding declaration", 1, 1) from None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _SyntaxProblem(f"cannot decode as {encoding} at byte {exc.start}: {exc.reason}",
+                             line, column) from None
 
 
 def file_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
@@ -61,12 +65,21 @@ def file_error(path: str, message: str, line: int = 1, column: int = 1) -> Findi
 
 
 def parse(text: str, path: str) -> cst.Module:
-    """Parse with LibCST; a ParserSyntaxError becomes ValueError(message, line, column)."""
+    """Parse with LibCST; a syntax error becomes _SyntaxProblem with CPython's own wording and
+    position when CPython also rejects the file (LibCST reports where it got stuck, often the
+    next line)."""
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
+        try:
+            ast.parse(text, filename=path)
+        except SyntaxError as error:
+            raise _SyntaxProblem(f"syntax error: {error.msg}", error.lineno or 1,
+                                 error.offset or 1) from None
+        except (ValueError, RecursionError, MemoryError):
+            pass
         first = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else "invalid syntax"
-        raise _SyntaxProblem(f"syntax error: {first}", exc.raw_line, exc.raw_column + 1) from None
+        raise _SyntaxProblem(f"cannot parse with LibCST: {first}", exc.raw_line, exc.raw_column + 1) from None
     except (RecursionError, MemoryError):
         raise _SyntaxProblem("file too deeply nested to parse", 1, 1) from None
 
@@ -230,8 +243,8 @@ def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool =
                 collect_classes: bool = False) -> FileResult:
     try:
         source = read_source(data)
-    except ValueError as exc:
-        return FileResult(path, [file_error(path, str(exc))])
+    except _SyntaxProblem as problem:
+        return FileResult(path, [file_error(path, problem.message, problem.line, problem.column)])
     result = check_source(source.text, path, rules, fix=fix, collect_classes=collect_classes)
     result.source = source
     return result

@@ -1,0 +1,295 @@
+"""The command line as a user meets it: exit codes, output, selection, config, suppressions,
+--fix/--diff, and files that cannot be read."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from nnlint.cli import main
+
+BUGGY = textwrap.dedent("""\
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Linear(4, 4) for _ in range(2)]
+
+        def forward(self, x):
+            return F.dropout(x, 0.5)
+""")
+CLEAN = textwrap.dedent("""\
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)])
+
+        def forward(self, x):
+            return x
+""")
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def write(name, text):
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_findings_exit_1_with_sorted_lines_and_summary(project, capsys):
+    project("b.py", BUGGY)
+    project("a.py", BUGGY)
+    code, out, _ = run(capsys, ".")
+    assert code == 1
+    assert out.splitlines() == [
+        "a.py:8:9: NN101 `self.layers` holds nn.Linear built in a list comprehension, in a plain list: "
+        "their parameters are not registered",
+        "a.py:11:16: NN301 `dropout` without `training=`: it keeps dropping in eval() mode",
+        "b.py:8:9: NN101 `self.layers` holds nn.Linear built in a list comprehension, in a plain list: "
+        "their parameters are not registered",
+        "b.py:11:16: NN301 `dropout` without `training=`: it keeps dropping in eval() mode",
+        "Found 4 problems (4 fixable with --fix).",
+    ]
+
+
+def test_clean_exit_0(project, capsys):
+    project("net.py", CLEAN)
+    assert run(capsys, "net.py") == (0, "All checks passed!\n", "")
+
+
+def test_missing_path_is_an_error_line_and_others_are_still_checked(project, capsys):
+    project("net.py", BUGGY)
+    code, out, err = run(capsys, "nope/", "net.py")
+    assert code == 2
+    assert err == "nnlint: error: nope/: no such file or directory\n"
+    assert "net.py:8:9: NN101" in out
+
+
+def test_unknown_flag_and_unknown_code_exit_2(project, capsys):
+    project("net.py", CLEAN)
+    assert run(capsys, "--frobnicate", "net.py")[0] == 2
+    code, _, err = run(capsys, "--select", "NN999", "net.py")
+    assert code == 2 and "unknown rule code or prefix 'NN999'" in err
+
+
+def test_json_format(project, capsys):
+    project("net.py", BUGGY)
+    code, out, _ = run(capsys, "--format", "json", "net.py")
+    data = json.loads(out)
+    assert code == 1
+    assert [(d["code"], d["line"], d["column"]) for d in data] == [("NN101", 8, 9), ("NN301", 11, 16)]
+    first = data[0]
+    assert {"path", "line", "column", "end_line", "end_column", "code", "name", "severity",
+            "message", "fixable"} <= set(first)
+    assert (first["path"], first["name"], first["severity"], first["fixable"]) == (
+        "net.py", "submodule-in-plain-container", "error", True)
+    assert (first["end_line"], first["end_column"]) == (8, 58)  # exclusive, like ruff
+
+
+def test_github_format(project, capsys):
+    project("net.py", BUGGY)
+    _, out, _ = run(capsys, "--format", "github", "net.py")
+    assert out.splitlines()[1] == (
+        "::error file=net.py,line=11,col=16,endLine=11,endColumn=33,title=NN301::"
+        "NN301 `dropout` without `training=`: it keeps dropping in eval() mode")
+
+
+def test_sarif_is_valid_2_1_0(project, capsys):
+    project("net.py", BUGGY)
+    _, out, _ = run(capsys, "--format", "sarif", "net.py")
+    sarif = json.loads(out)
+    assert sarif["version"] == "2.1.0" and "sarif-2.1.0" in sarif["$schema"]
+    (only_run,) = sarif["runs"]
+    driver = only_run["tool"]["driver"]
+    assert driver["name"] == "nnlint"
+    rule_ids = [r["id"] for r in driver["rules"]]
+    assert rule_ids == ["NN101", "NN301"]
+    for result in only_run["results"]:
+        assert rule_ids[result["ruleIndex"]] == result["ruleId"]
+        assert result["level"] in ("error", "warning", "note")
+        assert result["message"]["text"]
+        (location,) = result["locations"]
+        region = location["physicalLocation"]["region"]
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "net.py"
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+        assert (region["endLine"], region["endColumn"]) >= (region["startLine"], region["startColumn"])
+    assert [r["region"]["startLine"] for res in only_run["results"]
+            for r in [res["locations"][0]["physicalLocation"]]] == [8, 11]
+
+
+@pytest.mark.parametrize("args, codes", [
+    (["--select", "NN3"], ["NN301"]),
+    (["--select", "NN101,NN301"], ["NN101", "NN301"]),
+    (["--ignore", "NN1"], ["NN301"]),
+    (["--select", "ALL", "--ignore", "NN301"], ["NN101"]),
+    (["--select", "NN", "--ignore", "NN1", "--extend-select", "NN101"], ["NN101", "NN301"]),
+])
+def test_select_and_ignore(project, capsys, args, codes):
+    project("net.py", BUGGY)
+    _, out, _ = run(capsys, "--format", "json", *args, "net.py")
+    assert [d["code"] for d in json.loads(out)] == codes
+
+
+def test_config_in_nearest_pyproject(project, capsys):
+    project("pyproject.toml", textwrap.dedent("""\
+        [tool.nnlint]
+        ignore = ["NN301"]
+        exclude = ["legacy"]
+        per-file-ignores = { "tests/*" = ["NN101"] }
+    """))
+    project("src/net.py", BUGGY)
+    project("legacy/old.py", BUGGY)
+    project("tests/test_net.py", BUGGY)
+    os.chdir("src")
+    code, out, _ = run(capsys, "--format", "json", "..")
+    assert code == 1
+    assert sorted((d["path"], d["code"]) for d in json.loads(out)) == [
+        (os.path.join("..", "src", "net.py"), "NN101")]
+
+
+@pytest.mark.parametrize("config, message", [
+    ("[tool.nnlint\nselect = 1", "invalid TOML"),
+    ('[tool.nnlint]\nselekt = ["NN1"]', "unknown key 'selekt'"),
+    ('[tool.nnlint]\nselect = "NN1"', "select must be a list of strings"),
+    ('[tool.nnlint]\nignore = ["XX1"]', "unknown rule code or prefix 'XX1'"),
+])
+def test_broken_config_is_a_clear_error(project, capsys, config, message):
+    project("pyproject.toml", config)
+    project("net.py", CLEAN)
+    code, out, err = run(capsys, "net.py")
+    assert code == 2 and out == ""
+    assert err.startswith("nnlint: error: ") and message in err and "Traceback" not in err
+
+
+def test_suppressions(project, capsys):
+    project("net.py", textwrap.dedent("""\
+        import torch.nn as nn
+        import torch.nn.functional as F
+        # nnlint: disable-file=NN401
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = [nn.Linear(2, 2)]  # noqa: NN101
+                self.b = [nn.Linear(2, 2)]  # nnlint: disable=NN101
+                self.c = [nn.Linear(2, 2)]  # noqa
+                self.d = [nn.Linear(2, 2)]  # noqa: E501
+                self.e = "# noqa"; self.f = [nn.Linear(2, 2)]
+                self.register_backward_hook(print)
+
+            def forward(self, x):
+                return F.dropout(x, 0.1)  # nnlint: disable=NN301, NN101
+    """))
+    _, out, _ = run(capsys, "--format", "json", "net.py")
+    assert [(d["line"], d["code"]) for d in json.loads(out)] == [(12, "NN101"), (13, "NN101")]
+
+
+def test_fix_writes_only_files_with_fixes_and_is_idempotent(project, capsys):
+    buggy = project("buggy.py", BUGGY)
+    clean = project("clean.py", CLEAN)
+    os.utime(clean, (1_000_000, 1_000_000))
+    code, out, _ = run(capsys, "--fix", ".")
+    assert code == 0 and out == "Fixed 2 problems, 0 remaining.\n"
+    fixed = buggy.read_text()
+    assert "self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)])" in fixed
+    assert "F.dropout(x, 0.5, training=self.training)" in fixed
+    assert os.stat(clean).st_mtime == 1_000_000
+    assert sorted(p.name for p in buggy.parent.iterdir()) == ["buggy.py", "clean.py"]  # no temp files
+    assert run(capsys, "--fix", ".") == (0, "All checks passed!\n", "")
+    assert buggy.read_text() == fixed
+
+
+def test_fix_reports_what_remains(project, capsys):
+    project("net.py", BUGGY.replace("[nn.Linear(4, 4) for _ in range(2)]", "[nn.Linear(4, 4), None]"))
+    code, out, _ = run(capsys, "--fix", "net.py")
+    assert code == 1
+    assert out.splitlines()[-1] == "Found 2 problems (1 fixed, 1 remaining)."
+
+
+def test_diff_prints_and_writes_nothing(project, capsys):
+    path = project("net.py", BUGGY)
+    code, out, _ = run(capsys, "--diff", "net.py")
+    assert code == 1
+    assert path.read_text() == BUGGY
+    assert "--- a/net.py\n+++ b/net.py\n" in out
+    assert "-        self.layers = [nn.Linear(4, 4) for _ in range(2)]\n" in out
+    assert "+        self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)])\n" in out
+    assert out.rstrip().endswith("Would fix 1 file.")
+
+
+def test_unreadable_files_are_nn000_and_the_rest_is_checked(project, capsys, tmp_path):
+    project("a_syntax.py", "def forward(self, x)\n    return x\n")
+    (tmp_path / "b_latin1.py").write_bytes(b"x = '\xe9t\xe9'\n")
+    (tmp_path / "c_binary.py").write_bytes(b"\x00\x01\x02ELF")
+    (tmp_path / "d_cookie.py").write_bytes(b"# -*- coding: latin-1 -*-\nx = '\xe9'\n")
+    project("e_net.py", BUGGY)
+    code, out, _ = run(capsys, "--format", "json", ".")
+    data = json.loads(out)
+    assert code == 1
+    assert [(d["path"], d["line"], d["code"]) for d in data] == [
+        ("a_syntax.py", 1, "NN000"), ("b_latin1.py", 1, "NN000"), ("c_binary.py", 1, "NN000"),
+        ("e_net.py", 8, "NN101"), ("e_net.py", 11, "NN301")]
+    messages = [d["message"] for d in data[:3]]
+    assert messages[0].startswith("syntax error")
+    assert messages[1] == "cannot decode as utf-8 at byte 5: invalid continuation byte"
+    assert messages[2] == "binary file (contains NUL bytes), not Python source"
+
+
+def test_stdin(project, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BUGGY.encode())))
+    code, out, _ = run(capsys, "-", "--stdin-filename", "models/net.py")
+    assert code == 1 and out.startswith("models/net.py:8:9: NN101 ")
+
+
+def test_default_excludes_and_symlink_loops(project, capsys, tmp_path):
+    for folder in (".git", ".venv", "__pycache__", "node_modules", "build", "dist"):
+        project(f"{folder}/net.py", BUGGY)
+    project("pkg/net.py", BUGGY)
+    os.symlink(tmp_path / "pkg", tmp_path / "pkg" / "loop")
+    _, out, _ = run(capsys, "--format", "json", ".")
+    assert sorted({d["path"] for d in json.loads(out)}) == [os.path.join("pkg", "net.py")]
+
+
+def test_python_dash_m_and_no_torch_import(tmp_path):
+    (tmp_path / "net.py").write_text(BUGGY)
+    probe = ("import sys, runpy; sys.argv = ['nnlint', 'net.py'];"
+             "code = 0\ntry: runpy.run_module('nnlint', run_name='__main__')\n"
+             "except SystemExit as e: code = e.code\n"
+             "assert 'torch' not in sys.modules, 'the static path imported torch'\nsys.exit(code)")
+    run_ = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
+    assert run_.returncode == 1, run_.stderr
+    assert run_.stdout.startswith("net.py:8:9: NN101 ")
+
+
+def test_rules_and_explain(capsys):
+    code, out, _ = run(capsys, "rules")
+    assert code == 0
+    assert any(line.startswith("NN101  E  on   fix  submodule-in-plain-container") for line in out.splitlines())
+    code, out, _ = run(capsys, "explain", "nn301")
+    assert code == 0 and out.startswith("# NN301 functional-dropout-ignores-mode (error, fixable)")
+    assert "## Why is this bad?" in out
+    assert run(capsys, "explain", "NN999")[0] == 2
