@@ -30,7 +30,7 @@ TORCHFIX = VENV / "bin" / "torchfix"
 RUFF = VENV / "bin" / "ruff"
 
 WHEELS = {"timm": "timm==1.0.31", "transformers": "transformers==5.23.0"}
-ONE_FILE = "timm/models/resnet.py"  # a real ~500+ line model file, relative to the timm corpus
+ONE_FILE = "timm/models/vgg.py"  # a real ~500-line model file (519 lines), relative to the timm corpus
 NNLINT = [sys.executable, "-m", "nnlint"]
 GROWTH_TARGETS = [10_000, 100_000, 1_000_000]
 
@@ -151,8 +151,14 @@ def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
     return wall, max(peak[0], usage.ru_maxrss) // 1024, proc.returncode
 
 
+SKIP: set[str] = set()  # measurement labels (prefixes) to skip, from --skip
+
+
 def measure(label: str, cmd: list[str], runs: int, ok=(0, 1), cwd: Path | None = None) -> dict | None:
-    """Median wall time and median peak RSS over `runs` runs; None if the command fails."""
+    """Median wall time and median peak RSS over `runs` runs; None if the command fails or is skipped."""
+    if any(label.startswith(s) for s in SKIP):
+        print(f"  {label}: skipped")
+        return None
     if not Path(cmd[0]).exists() and shutil.which(cmd[0]) is None:
         print(f"  {label}: n/a (missing {cmd[0]})")
         return None
@@ -192,19 +198,20 @@ def parse_cmd(mode: str, root: Path) -> list[str]:
     return [sys.executable, "-c", PARSE_ALL, mode, str(root)]
 
 
-def bench_corpus(name: str, root: Path, runs: int) -> dict:
+def bench_corpus(name: str, root: Path, runs: int, slow_runs: int) -> dict:
     files = python_files(root)
     row = {"files": len(files), "lines": count_lines(files)}
     print(f"{name}: {row['files']} files, {row['lines']} lines ({root})", flush=True)
-    row["torchfix"] = measure("torchfix", [str(TORCHFIX), str(root)], runs)
-    row["torchfix_all"] = measure("torchfix --select ALL", [str(TORCHFIX), "--select", "ALL", str(root)], runs)
+    row["torchfix"] = measure("torchfix", [str(TORCHFIX), str(root)], slow_runs)
+    row["torchfix_all"] = measure("torchfix --select ALL", [str(TORCHFIX), "--select", "ALL", str(root)], slow_runs)
     row["ruff"] = measure("ruff", [str(RUFF), "check", "--select", "ALL", "--no-cache", "--exit-zero",
                                    "--no-respect-gitignore", "--extend-exclude", "*.pyi", str(root)], runs)
     row["libcst"] = measure("libcst parse (1 core)", parse_cmd("libcst", root), runs)
     row["ast"] = measure("ast parse (1 core)", parse_cmd("ast", root), runs)
     row["cold"] = measure("nnlint cold", NNLINT + [str(root), "--select", "ALL", "--no-cache"], runs, cwd=REPO)
     warm_cmd = NNLINT + [str(root), "--select", "ALL"]
-    if measure("nnlint cache priming", warm_cmd, 1, cwd=REPO):
+    # Warm only means something when the CLI has a cache, i.e. when it accepted --no-cache above.
+    if row["cold"] and measure("nnlint cache priming", warm_cmd, 1, cwd=REPO):
         row["warm"] = measure("nnlint warm", warm_cmd, runs, cwd=REPO)
     if name == "timm":
         one = root / ONE_FILE
@@ -260,7 +267,7 @@ def machine_info() -> str:
     return f"{os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), {cpu}, Python {platform.python_version()}, load avg at end {load}"
 
 
-def render(rows: dict[str, dict], growth: list[dict], runs: int) -> str:
+def render(rows: dict[str, dict], growth: list[dict], runs: int, slow_runs: int) -> str:
     names = list(rows)
     get = lambda key: [rows[n].get(key) for n in names]  # noqa: E731
 
@@ -269,7 +276,7 @@ def render(rows: dict[str, dict], growth: list[dict], runs: int) -> str:
 
     out = [f"# nnlint benchmark ({datetime.date.today().isoformat()})", "",
            f"Machine: {machine_info()}.",
-           f"Median of {runs} run(s); wall seconds; RSS in MB (peak of the whole process tree).",
+           f"Median of {runs} run(s) ({slow_runs} for TorchFix); wall seconds; RSS in MB (peak of the whole process tree).",
            "TorchFix and nnlint use all cores by default; ruff uses all cores; the parse rows use one core.",
            "", line("", names), "|---|" + "---|" * len(names),
            line("files", [str(r["files"]) for r in rows.values()]),
@@ -308,18 +315,26 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1 run each, timm only, growth at ~10k only")
     parser.add_argument("--output", type=Path, help="also write the markdown here (e.g. bench/RESULTS.md)")
     parser.add_argument("--no-growth", action="store_true", help="skip the growth table")
+    parser.add_argument("--runs", type=int, help="runs per measurement (default 3, --quick 1)")
+    parser.add_argument("--slow-runs", type=int,
+                        help="runs for TorchFix, which takes minutes per corpus (default: --runs)")
+    parser.add_argument("--corpora", help="comma-separated subset of timm,transformers,torch")
+    parser.add_argument("--skip", default="", help="comma-separated measurement prefixes to skip, "
+                        "e.g. 'torchfix,nnlint' (labels as printed)")
     args = parser.parse_args()
 
-    runs = 1 if args.quick else 3
-    names = ["timm"] if args.quick else ["timm", "transformers", "torch"]
+    runs = args.runs or (1 if args.quick else 3)
+    slow_runs = args.slow_runs or runs
+    names = args.corpora.split(",") if args.corpora else ["timm"] if args.quick else ["timm", "transformers", "torch"]
+    SKIP.update(s.strip() for s in args.skip.split(",") if s.strip())
     WORK.mkdir(parents=True, exist_ok=True)
     corpus_dirs = prepare_corpora(names)
     prepare_tools()
 
-    rows = {name: bench_corpus(name, root, runs) for name, root in corpus_dirs.items()}
+    rows = {name: bench_corpus(name, root, runs, slow_runs) for name, root in corpus_dirs.items()}
     growth = [] if args.no_growth else bench_growth(corpus_dirs, GROWTH_TARGETS[:1] if args.quick else GROWTH_TARGETS,
                                                    runs)
-    report = render(rows, growth, runs)
+    report = render(rows, growth, runs, slow_runs)
     print("\n" + report)
     if args.output:
         args.output.write_text(report)
