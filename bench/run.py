@@ -264,7 +264,8 @@ def machine_info() -> str:
             cpu = line.split(":", 1)[1].strip()
             break
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), {cpu}, Python {platform.python_version()}, load avg at end {load}"
+    nproc = len(os.sched_getaffinity(0))
+    return f"nproc {nproc}, {cpu}, Python {platform.python_version()}, load average at end {load}"
 
 
 def render(rows: dict[str, dict], growth: list[dict], runs: int, slow_runs: int) -> str:
@@ -276,7 +277,8 @@ def render(rows: dict[str, dict], growth: list[dict], runs: int, slow_runs: int)
 
     out = [f"# nnlint benchmark ({datetime.date.today().isoformat()})", "",
            f"Machine: {machine_info()}.",
-           f"Median of {runs} run(s) ({slow_runs} for TorchFix); wall seconds; RSS in MB (peak of the whole process tree).",
+           f"Median of {runs} run(s) ({slow_runs} for TorchFix); wall seconds;"
+           " RSS in MB (peak of the whole process tree).",
            "TorchFix and nnlint use all cores by default; ruff uses all cores; the parse rows use one core.",
            "", line("", names), "|---|" + "---|" * len(names),
            line("files", [str(r["files"]) for r in rows.values()]),
