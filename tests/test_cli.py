@@ -63,11 +63,11 @@ def test_findings_exit_1_with_sorted_lines_and_summary(project, capsys):
     code, out, _ = run(capsys, ".")
     assert code == 1
     assert out.splitlines() == [
-        "a.py:8:9: NN101 `self.layers` holds nn.Linear built in a list comprehension, in a plain list: "
-        "their parameters are not registered",
+        "a.py:8:9: NN101 `self.layers` holds nn.Linear built in a list comprehension, in a plain list "
+        "-> 40 parameters invisible to the optimizer",
         "a.py:11:16: NN301 `dropout` without `training=`: it keeps dropping in eval() mode",
-        "b.py:8:9: NN101 `self.layers` holds nn.Linear built in a list comprehension, in a plain list: "
-        "their parameters are not registered",
+        "b.py:8:9: NN101 `self.layers` holds nn.Linear built in a list comprehension, in a plain list "
+        "-> 40 parameters invisible to the optimizer",
         "b.py:11:16: NN301 `dropout` without `training=`: it keeps dropping in eval() mode",
         "Found 4 problems (4 fixable with --fix).",
     ]

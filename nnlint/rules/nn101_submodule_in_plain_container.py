@@ -2,6 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Fix, Severity
 from nnlint.rules._containers import Hidden, find_hidden, fixed_value
+from nnlint.rules._param_count import hidden_parameters_phrase
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
 
@@ -175,5 +176,5 @@ class SubmoduleInPlainContainer(Rule):
             new_value = fixed_value(hidden, self.context, "ModuleList", "ModuleDict")
             fix = Fix.replace(hidden.fix_value, new_value, "wrap in nn.ModuleList/ModuleDict") \
                 if new_value is not None else None
-            self.report(hidden.statement, f"{describe(hidden, self.context, 'module')}: "
-                                          "their parameters are not registered", fix)
+            self.report(hidden.statement, describe(hidden, self.context, "module")
+                        + hidden_parameters_phrase(hidden, self.context), fix)
