@@ -31,9 +31,11 @@ class ClassInfo:
     base_names: List[Optional[str]]  # qualified (or local class) name of each base, None if unknown
     methods: Dict[str, cst.FunctionDef] = field(default_factory=dict)
     is_module: bool = False
+    nodes_in: Optional[Callable] = field(default=None, repr=False)  # FileContext.nodes_in
 
     def methods_called_from(self, entry: str) -> Set[str]:
         """`entry` and the methods of this class it reaches through `self.method(...)` calls."""
+        nodes_in = self.nodes_in or iter_nodes
         reached: Set[str] = set()
         todo = [entry]
         while todo:
@@ -45,7 +47,7 @@ class ClassInfo:
             self_name = first_param_name(method)
             if self_name is None:
                 continue
-            for call in iter_nodes(method.body, cst.Call):
+            for call in nodes_in(method, cst.Call):
                 func = call.func
                 if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
                         and func.value.value == self_name):
@@ -63,13 +65,29 @@ def first_param_name(func: cst.FunctionDef) -> Optional[str]:
 
 
 def iter_nodes(root, node_type) -> Iterator:
-    """Every node of `node_type` under `root` (a node or a sequence of nodes), in source order."""
+    """Every node of `node_type` (a type or tuple of types) under `root` (a node or a sequence
+    of nodes), in source order."""
+    wanted = concrete_types(node_type)
     stack = list(reversed(root)) if isinstance(root, (list, tuple)) else [root]
     while stack:
         node = stack.pop()
-        if isinstance(node, node_type):
+        if type(node) in wanted:
             yield node
         stack.extend(reversed(children(node)))
+
+
+_CONCRETE: Dict[object, frozenset] = {}
+
+
+def concrete_types(node_type) -> frozenset:
+    """The concrete LibCST classes that are `node_type` (exact-type checks are much cheaper
+    than isinstance() against LibCST's abstract base classes)."""
+    found = _CONCRETE.get(node_type)
+    if found is None:
+        bases = node_type if isinstance(node_type, tuple) else (node_type,)
+        found = frozenset(t for base in bases for t in ({base} | _all_subclasses(base)))
+        _CONCRETE[node_type] = found
+    return found
 
 
 _CHILD_FIELDS: Dict[type, tuple] = {}
@@ -79,26 +97,49 @@ _SKIPPED_FIELDS = frozenset({
 })
 
 
+def _all_subclasses(cls) -> Set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found.add(sub)
+        found |= _all_subclasses(sub)
+    return found
+
+
+# Tokens and whitespace carry no code a rule looks at: the walk never enters them.
+_TOKEN_TYPES = frozenset().union(*(
+    _all_subclasses(base) for base in (
+        cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseAugOp, cst.BaseUnaryOp,
+        cst.BaseParenthesizableWhitespace,
+    )), {cst.Comment, cst.Newline, cst.EmptyLine, cst.TrailingWhitespace, cst.Comma, cst.Dot,
+         cst.Colon, cst.Semicolon, cst.AssignEqual, cst.LeftParen, cst.RightParen,
+         cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+         cst.ParenthesizedWhitespace, cst.SimpleWhitespace})
+_NODE_TYPES = frozenset(_all_subclasses(cst.CSTNode)) - _TOKEN_TYPES
+
+
 def children(node: cst.CSTNode) -> list:
     """The child nodes that carry code (not whitespace or punctuation), in field order.
 
     A plain walk over the dataclass fields is several times faster than LibCST's visitor
-    machinery, which rebuilds every node it visits.
+    machinery, which rebuilds every node it visits; exact-type set lookups avoid the cost of
+    isinstance() against LibCST's abstract base classes.
     """
-    names = _CHILD_FIELDS.get(type(node))
+    kind = type(node)
+    names = _CHILD_FIELDS.get(kind)
     if names is None:
         names = tuple(
             f for f in node.__dataclass_fields__
             if f not in _SKIPPED_FIELDS and not f.startswith("whitespace")
         )
-        _CHILD_FIELDS[type(node)] = names
+        _CHILD_FIELDS[kind] = names
     found = []
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = type(value)
+        if kind in _NODE_TYPES:
             found.append(value)
-        elif isinstance(value, (list, tuple)):
-            found.extend(v for v in value if isinstance(v, cst.CSTNode))
+        elif kind is tuple or kind is list:
+            found.extend(v for v in value if type(v) in _NODE_TYPES)
     return found
 
 
@@ -128,10 +169,22 @@ class FileContext:
         self.classes: Dict[cst.ClassDef, ClassInfo] = {}
         self.classes_by_name: Dict[str, ClassInfo] = {}
         self.scope: List[Scope] = []  # maintained by the engine while rules visit
+        # Every node of each function, in source order, recorded by the engine's single walk;
+        # complete once the walk has left the function (see nodes_in).
+        self.function_nodes: Dict[cst.FunctionDef, list] = {}
+        self.walked_functions: Set[cst.FunctionDef] = set()
         self._wrapper: Optional[MetadataWrapper] = None
         self._positions = None
         self._collect(module.body, module_level=True)
         self._resolve_module_classes()
+
+    def nodes_in(self, root, node_type) -> Iterator:
+        """Like iter_nodes, from the walk's record when `root` is a function already walked
+        (class-level rules run at leave_ClassDef, when every method has been)."""
+        if root in self.walked_functions:
+            wanted = concrete_types(node_type)
+            return (node for node in self.function_nodes[root] if type(node) in wanted)
+        return iter_nodes(root, node_type)
 
     # ----- the alias table -------------------------------------------------------------------
     def _bind(self, name: str, qualified: str) -> None:
@@ -215,6 +268,7 @@ class FileContext:
             name=node.name.value,
             base_names=[self._base_name(arg.value) for arg in node.bases if arg.keyword is None],
             methods={s.name.value: s for s in _block(node.body) if isinstance(s, cst.FunctionDef)},
+            nodes_in=self.nodes_in,
         )
         self.classes[node] = info
         self.classes_by_name.setdefault(info.name, info)
@@ -250,6 +304,11 @@ class FileContext:
 
         for info in self.classes.values():
             info.is_module = is_module(info, set())
+
+    @property
+    def project(self) -> Optional[Callable[[str, str], Optional[bool]]]:
+        """The cross-file resolver the engine gave (nnlint.project's), None for text alone."""
+        return self._resolve_external_base
 
     @property
     def module_classes(self) -> List[ClassInfo]:

@@ -161,21 +161,30 @@ def _run_rules(context: FileContext, rule_classes: Sequence[Type[Rule]]):
 
 
 def _walk(context: FileContext, root: cst.CSTNode, visitors, leavers) -> None:
-    """Depth-first over the tree, calling each rule's visit_X before and leave_X after X's children."""
+    """Depth-first over the tree, calling each rule's visit_X before and leave_X after X's
+    children, and recording each function's nodes for FileContext.nodes_in."""
     scope = context.scope
+    open_functions: list = []
     stack: list = [(root, False)]
     while stack:
         node, leaving = stack.pop()
-        kind = type(node).__name__
+        kind = type(node)
         if leaving:
-            for leave in leavers.get(kind, ()):
+            if kind is cst.FunctionDef:
+                open_functions.pop()
+                context.walked_functions.add(node)
+            for leave in leavers.get(kind.__name__, ()):
                 leave(node)
-            if isinstance(node, (cst.ClassDef, cst.FunctionDef)):
+            if kind is cst.ClassDef or kind is cst.FunctionDef:
                 scope.pop()
             continue
-        if isinstance(node, (cst.ClassDef, cst.FunctionDef)):
+        for recorded in open_functions:
+            recorded.append(node)
+        if kind is cst.ClassDef or kind is cst.FunctionDef:
             scope.append(node)
-        for visit in visitors.get(kind, ()):
+            if kind is cst.FunctionDef:
+                open_functions.append(context.function_nodes.setdefault(node, []))
+        for visit in visitors.get(kind.__name__, ()):
             visit(node)
         stack.append((node, True))
         stack.extend((child, False) for child in reversed(children(node)))

@@ -70,18 +70,18 @@ def find_hidden(context: FileContext, info: ClassInfo, builds: Builds) -> List[H
         self_name = first_param_name(method)
         if self_name is None:
             continue
-        locals_built = _locals_built(method, builds)
+        locals_built = _locals_built(context, method, builds)
 
         def classes_of(expr) -> Optional[List[str]]:
             return _element_classes(expr, builds, locals_built)
 
-        for call in iter_nodes(method.body, cst.Call):
+        for call in context.nodes_in(method, cst.Call):
             _note_call(call, attr_of, attrs, classes_of, builds, context)
-        for loop in iter_nodes(method.body, cst.For):
+        for loop in context.nodes_in(method, cst.For):
             attr = attr_of(loop.iter)
             if attr and any(_is_registering(c) for c in iter_nodes(loop.body, cst.Call)):
                 attrs.setdefault(attr, _Attr()).wrapped = True
-        for assign in iter_nodes(method.body, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+        for assign in context.nodes_in(method, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
             targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
             for target in targets:
                 if isinstance(target, cst.Subscript) and attr_of(target.value):  # self.x[k] = m
@@ -157,10 +157,10 @@ def _is_registering(call: cst.Call) -> bool:
     return name in REGISTERING_METHODS
 
 
-def _locals_built(method: cst.FunctionDef, builds: Builds) -> Dict[str, str]:
+def _locals_built(context: FileContext, method: cst.FunctionDef, builds: Builds) -> Dict[str, str]:
     """Local names bound to a construction anywhere in the method (`layer = nn.Linear(...)`)."""
     found = {}
-    for assign in iter_nodes(method.body, cst.Assign):
+    for assign in context.nodes_in(method, cst.Assign):
         if isinstance(assign.value, cst.Call):
             built = builds(assign.value)
             if built:

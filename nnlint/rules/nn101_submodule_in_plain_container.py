@@ -168,7 +168,7 @@ class SubmoduleInPlainContainer(Rule):
         """)),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:  # methods walked: nodes_in is cheap
         info = self.context.classes.get(node)
         if info is None or not info.is_module:
             return

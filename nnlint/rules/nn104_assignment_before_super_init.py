@@ -79,7 +79,7 @@ class AssignmentBeforeSuperInit(Rule):
         """), line=(7, 8)),
     ]
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:  # methods walked: nodes_in is cheap
         info = self.context.classes.get(node)
         init = info.methods.get("__init__") if info is not None and info.is_module else None
         if init is None:
