@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+import time
 from typing import Optional, Sequence
 
 from nnlint import __version__
 from nnlint.config import ConfigError, Settings, load_settings, parse_selectors
 from nnlint.report import FORMATS, RunSummary, render
+from nnlint.report.style import color_wanted, is_terminal
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("check", "verify", "rules", "explain")
@@ -51,14 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection(check)
     check.add_argument("--fix", action="store_true", help="apply safe autofixes in place")
     check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing")
-    check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text")
+    check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text",
+                       help="text (the default: full on a terminal, concise otherwise), full, concise, "
+                            "json, github (annotations), sarif (code scanning)")
     check.add_argument("--output-file", "-o", metavar="FILE", help="write the report here instead of stdout")
     check.add_argument("--stdin-filename", metavar="PATH", help="the name to report for '-' (stdin)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="count findings per code instead")
     check.add_argument("--shard", metavar="K/N", help="check only shard K of N (for a CI matrix)")
     check.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)")
-    check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    loudness = check.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    loudness.add_argument("-v", "--verbose", action="store_true",
+                          help="also print the config used, the files checked and the timing (on stderr)")
 
     verify = commands.add_parser("verify", help="build and run each nn.Module, confirm the findings")
     verify.add_argument("paths", nargs="*", metavar="PATH")
@@ -114,6 +121,7 @@ def _check(args, settings: Settings) -> int:
     from nnlint.engine import check_bytes, check_files
     from nnlint.files import discover
 
+    started = time.perf_counter()
     shard = _parse_shard(args.shard) if args.shard else None
     paths = args.paths or ["."]
     fixing = args.fix or args.diff
@@ -132,6 +140,8 @@ def _check(args, settings: Settings) -> int:
         for missing in found.missing:
             print(f"nnlint: error: {missing}: no such file or directory", file=sys.stderr)
             status = EXIT_USAGE
+        if args.verbose:
+            _describe_run(settings, found.files, shard)
         results += check_files(found.files, settings, fix=fixing, jobs=args.jobs)
 
     summary = RunSummary(files=len(results))
@@ -156,12 +166,22 @@ def _check(args, settings: Settings) -> int:
             fixes = sum(1 for r in results if r.fixed_text is not None)
             output += f"\nWould fix {fixes} file{'s' if fixes != 1 else ''}.\n"
     elif args.statistics:
-        output = _statistics(findings)
+        output = _statistics(findings, as_json=args.format == "json")
     else:
-        output = render(args.format, findings, summary)
-        if args.quiet and args.format in ("text", "concise"):
-            output = "".join(line + "\n" for line in output.splitlines()[:-1])
+        fmt, color = args.format, False
+        if fmt in ("text", "full", "concise") and not args.output_file:
+            color = color_wanted(sys.stdout)
+            if fmt == "text":
+                fmt = "full" if is_terminal(sys.stdout) else "concise"
+        elif fmt == "text":
+            fmt = "concise"
+        sources = {r.path: r.fixed_text if args.fix and r.fixed_text is not None else r.source.text
+                   for r in results if r.source is not None} if fmt == "full" else None
+        output = render(fmt, findings, summary, sources=sources, color=color, quiet=args.quiet)
     _emit(output, args.output_file)
+    if args.verbose:
+        print(f"nnlint: checked {len(results)} file{'s' if len(results) != 1 else ''} "
+              f"in {time.perf_counter() - started:.2f}s", file=sys.stderr)
 
     if status == EXIT_USAGE:
         return status
@@ -172,14 +192,33 @@ def _check(args, settings: Settings) -> int:
     return EXIT_FINDINGS if findings else EXIT_CLEAN
 
 
-def _statistics(findings) -> str:
+def _describe_run(settings: Settings, files, shard) -> None:
+    """--verbose: what this run reads and checks, on stderr (stdout stays the report)."""
+    config = settings.config_path or "none (defaults)"
+    codes = sorted({rule.code for rule in settings.rules_for("_.py")})
+    print(f"nnlint: config: {config}", file=sys.stderr)
+    print(f"nnlint: rules: {', '.join(codes) or 'none'}", file=sys.stderr)
+    if shard is not None:
+        print(f"nnlint: shard {shard[0]}/{shard[1]}", file=sys.stderr)
+    for path in files:
+        print(f"nnlint: checking {path}", file=sys.stderr)
+
+
+def _statistics(findings, as_json: bool = False) -> str:
+    """Findings per code, most frequent first, like `ruff --statistics` (a JSON list with
+    --format json)."""
     counts = {}
     for f in findings:
         counts.setdefault(f.code, [0, f.name, 0])
         counts[f.code][0] += 1
         counts[f.code][2] += f.fixable
-    lines = [f"{n:>5}  {code}  {name}{'  [*]' if fixable else ''}"
-             for code, (n, name, fixable) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))]
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    if as_json:
+        import json
+
+        return json.dumps([{"code": code, "name": name, "count": n, "fixable": fixable > 0}
+                           for code, (n, name, fixable) in rows], indent=2) + "\n"
+    lines = [f"{n:>5}  {code}  {name}{'  [*]' if fixable else ''}" for code, (n, name, fixable) in rows]
     return "\n".join(lines) + ("\n" if lines else "")
 
 

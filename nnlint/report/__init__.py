@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Optional, Sequence
 
 from nnlint.finding import Finding
 
-FORMATS = ("text", "concise", "json", "github", "sarif")
+# "text" is "full" on a terminal and "concise" otherwise (the CLI decides which).
+FORMATS = ("text", "full", "concise", "json", "github", "sarif")
 
 
 @dataclass
@@ -17,8 +18,16 @@ class RunSummary:
     fixed_files: int = 0
 
 
-def render(fmt: str, findings: Sequence[Finding], summary: RunSummary) -> str:
+def render(fmt: str, findings: Sequence[Finding], summary: RunSummary, *,
+           sources: Optional[Mapping[str, str]] = None, color: bool = False,
+           quiet: bool = False) -> str:
+    """`sources` (path -> text) feeds full output's source lines; `color` and `quiet` only
+    shape the text formats: machine formats are always plain and complete."""
     from importlib import import_module
 
-    module = import_module(f"nnlint.report.{'text' if fmt == 'concise' else fmt}")
-    return module.render(findings, summary)
+    if fmt in ("text", "full", "concise"):
+        from nnlint.report import text
+
+        return text.render(findings, summary, full=fmt == "full", sources=sources, color=color,
+                           quiet=quiet)
+    return import_module(f"nnlint.report.{fmt}").render(findings, summary)

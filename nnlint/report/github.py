@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from nnlint.finding import Finding
+from nnlint.finding import Finding, Severity
 from nnlint.report import RunSummary
+
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.STYLE: "notice"}
 
 
 def _escape_data(text: str) -> str:
@@ -23,5 +25,5 @@ def render(findings: Sequence[Finding], summary: RunSummary) -> str:
             f"file={_escape_property(f.path)}", f"line={f.line}", f"col={f.column}",
             f"endLine={f.end_line}", f"endColumn={f.end_column}", f"title={f.code}",
         ])
-        lines.append(f"::error {properties}::{_escape_data(f'{f.code} {f.message}')}")
+        lines.append(f"::{LEVELS[f.severity]} {properties}::{_escape_data(f'{f.code} {f.message}')}")
     return "\n".join(lines) + ("\n" if lines else "")

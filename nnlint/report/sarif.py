@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Sequence
+from urllib.parse import quote
 
 from nnlint import __version__
 from nnlint.finding import Finding, Severity
@@ -15,8 +18,13 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.STYLE: 
 
 
 def _uri(path: str) -> str:
-    path = path.replace("\\", "/")
-    return path[2:] if path.startswith("./") else path
+    """A URI relative to the working directory (the repository root in CI), which is what code
+    scanning resolves; a file outside it gets an absolute file:// URI."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    if relative == ".." or relative.startswith(".." + os.sep) or os.path.isabs(relative):
+        return Path(absolute).as_uri()
+    return quote(Path(relative).as_posix())
 
 
 def render(findings: Sequence[Finding], summary: RunSummary) -> str:

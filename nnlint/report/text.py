@@ -1,25 +1,44 @@
-"""`path:line:col: CODE message` lines, then a summary, like ruff and flake8."""
+"""Findings for people: `path:line:col: CODE message`, like ruff and flake8.
+
+Two shapes. *concise*: that header line alone, one per finding (what editors, grep and CI logs
+want). *full*: the same header, then the source line with a caret under the span, a line of
+context either side, and the fix advice (`= help: [*] ...` when `--fix` can apply it). Both end
+with a summary line unless quiet. The header line is identical in both, and without colour it
+is exactly what editors' problem matchers parse.
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+import re
+import unicodedata
+from typing import List, Mapping, Optional, Sequence
 
-from nnlint.finding import Finding
+from nnlint.finding import Finding, Severity
 from nnlint.report import RunSummary
+from nnlint.report.style import Painter
+
+_SEVERITY_STYLE = {Severity.ERROR: ("bold", "red"), Severity.WARNING: ("bold", "yellow"),
+                   Severity.STYLE: ("bold", "blue")}
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+TAB_WIDTH = 4
 
 
-def format_line(finding: Finding) -> str:
-    return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}"
+def format_line(finding: Finding, paint: Optional[Painter] = None) -> str:
+    if paint is None or not paint.enabled:
+        return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}"
+    return (f"{paint(finding.path, 'bold')}{paint(':', 'cyan')}{finding.line}{paint(':', 'cyan')}"
+            f"{finding.column}{paint(':', 'cyan')} {paint(finding.code, *_SEVERITY_STYLE[finding.severity])}"
+            f" {finding.message}")
 
 
-def summary_line(findings: Sequence[Finding], summary: RunSummary) -> str:
+def summary_line(findings: Sequence[Finding], summary: RunSummary, marker: str = "") -> str:
     fixable = sum(f.fixable for f in findings)
     if not findings:
         return f"Fixed {_problems(summary.fixed)}, 0 remaining." if summary.fixed else "All checks passed!"
     head = f"Found {_problems(len(findings) + summary.fixed)}"
     if summary.fixed:
         head += f" ({summary.fixed} fixed, {len(findings)} remaining)"
-    tail = f" ({fixable} fixable with --fix)" if fixable else ""
+    tail = f" ({marker}{fixable} fixable with --fix)" if fixable else ""
     return f"{head}.{tail}" if summary.fixed else f"{head}{tail}."
 
 
@@ -27,7 +46,72 @@ def _problems(count: int) -> str:
     return f"{count} problem{'s' if count != 1 else ''}"
 
 
-def render(findings: Sequence[Finding], summary: RunSummary) -> str:
-    lines = [format_line(f) for f in findings]
-    lines.append(summary_line(findings, summary))
-    return "\n".join(lines) + "\n"
+def render(findings: Sequence[Finding], summary: RunSummary, *, full: bool = False,
+           sources: Optional[Mapping[str, str]] = None, color: bool = False,
+           quiet: bool = False) -> str:
+    """`sources` maps a finding's path to the text it was found in (needed for full output;
+    a finding whose source is missing is shown by its header alone)."""
+    paint = Painter(color)
+    lines: List[str] = []
+    split = {}
+    for finding in findings:
+        lines.append(format_line(finding, paint))
+        if full:
+            if finding.path not in split and sources and finding.path in sources:
+                split[finding.path] = _LINE_BREAK.split(sources[finding.path])
+            lines += _snippet(finding, split.get(finding.path), paint)
+    if not quiet:
+        text = summary_line(findings, summary, "[*] " if full else "")
+        if not findings:
+            text = paint(text, "bold", "green")
+        elif paint.enabled:
+            text = paint(text, "bold")
+        lines.append(text)
+    return "".join(line + "\n" for line in lines)
+
+
+def _snippet(finding: Finding, source_lines: Optional[List[str]], paint: Painter) -> List[str]:
+    """The source around the finding, a caret under its span, the help line, a blank line."""
+    out: List[str] = []
+    width = 1
+    if source_lines and 1 <= finding.line <= len(source_lines):
+        first = max(1, finding.line - 1)
+        last = min(len(source_lines), finding.line + 1)
+        if last == len(source_lines) and not source_lines[-1].strip() and last > finding.line:
+            last -= 1  # the empty string after the final newline is not a line
+        width = len(str(last))
+        gutter = paint(" " * width + " |", "bold", "blue")
+        out.append(gutter)
+        for number in range(first, last + 1):
+            text = source_lines[number - 1].rstrip()
+            out.append(f"{paint(str(number).rjust(width) + ' |', 'bold', 'blue')} {_display(text)}".rstrip())
+            if number == finding.line:
+                out.append(f"{gutter} {_caret(finding, text, paint)}")
+        out.append(gutter)
+    if finding.suggestion:
+        marker = paint("[*] ", "cyan") if finding.fixable else ""
+        out.append(f"{' ' * (width + 1)}{paint('=', 'bold', 'blue')} {paint('help', 'bold')}: {marker}{finding.suggestion}")
+    out.append("")
+    return out
+
+
+def _caret(finding: Finding, line: str, paint: Painter) -> str:
+    """Spaces up to the span's start, then `^` under it (to the end of the line when the span
+    goes on past it), then the code."""
+    start = min(max(finding.column - 1, 0), len(line))
+    end = finding.end_column - 1 if finding.end_line == finding.line else len(line)
+    end = max(min(end, len(line)), start)
+    lead = _width(line[:start].expandtabs(TAB_WIDTH))
+    span = max(1, _width(line[:end].expandtabs(TAB_WIDTH)) - lead)
+    style = _SEVERITY_STYLE[finding.severity]
+    return " " * lead + paint("^" * span + " " + finding.code, *style)
+
+
+def _display(text: str) -> str:
+    return text.expandtabs(TAB_WIDTH)
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives `text`: wide East Asian characters take two, combining marks none."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in text)
