@@ -368,12 +368,18 @@ def _sum(counts) -> Optional[int]:
     return total
 
 
-def hidden_parameters_phrase(hidden, context: FileContext) -> str:
-    """The end of an NN101/NN102 message: ` -> 396 parameters invisible to the optimizer` when
-    the count is known (a container assigned in one statement), else the generic reason."""
-    count = None
+def hidden_parameter_count(hidden, context: FileContext) -> Optional[int]:
+    """Parameters in a `_containers.Hidden` container, when it is built in one statement."""
     if hidden.filled_at is None and isinstance(hidden.statement, (cst.Assign, cst.AnnAssign)):
-        count = container_parameter_count(hidden.statement.value, context)
+        return container_parameter_count(hidden.statement.value, context)
+    return None
+
+
+def hidden_parameters_phrase(hidden, context: FileContext,
+                             unknown: str = ": their parameters are not registered") -> str:
+    """The end of an NN101/NN102 message: ` -> 396 parameters invisible to the optimizer` when
+    the count is known, else `unknown`."""
+    count = hidden_parameter_count(hidden, context)
     if not count:
-        return ": their parameters are not registered"
+        return unknown
     return f" -> {count:,} parameter{'s' if count != 1 else ''} invisible to the optimizer"
