@@ -84,7 +84,7 @@ def _snippet(finding: Finding, source_lines: Optional[List[str]], paint: Painter
         out.append(gutter)
         for number in range(first, last + 1):
             text = source_lines[number - 1].rstrip()
-            out.append(f"{paint(str(number).rjust(width) + ' |', 'bold', 'blue')} {_display(text)}".rstrip())
+            out.append(f"{paint(str(number).rjust(width) + ' |', 'bold', 'blue')} {text.expandtabs(TAB_WIDTH)}".rstrip())
             if number == finding.line:
                 out.append(f"{gutter} {_caret(finding, text, paint)}")
         out.append(gutter)
@@ -105,10 +105,6 @@ def _caret(finding: Finding, line: str, paint: Painter) -> str:
     span = max(1, _width(line[:end].expandtabs(TAB_WIDTH)) - lead)
     style = _SEVERITY_STYLE[finding.severity]
     return " " * lead + paint("^" * span + " " + finding.code, *style)
-
-
-def _display(text: str) -> str:
-    return text.expandtabs(TAB_WIDTH)
 
 
 def _width(text: str) -> int:

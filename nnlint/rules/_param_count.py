@@ -193,15 +193,14 @@ def _count(name, args, get_int, get_bool) -> Optional[int]:
     if name == "Bilinear":
         a, b, o = get_int("in1_features"), get_int("in2_features"), get_int("out_features")
         return a * b * o + (o if bias else 0)
-    if name.startswith(("Conv", "ConvTranspose")):
+    if name.startswith("Conv"):  # Conv1d..3d, ConvTranspose1d..3d
         i, o, groups = get_int("in_channels"), get_int("out_channels"), get_int("groups", 1)
         kernel = _ints(args["kernel_size"]) if "kernel_size" in args else None
         dims = int(name[-2])
         if kernel is None or len(kernel) not in (1, dims) or groups <= 0 or i % groups or o % groups:
             return None
         size = math.prod(kernel) ** (dims if len(kernel) == 1 else 1)
-        weight = o * (i // groups) * size if name.startswith("Conv") and "Transpose" not in name \
-            else i * (o // groups) * size
+        weight = i * (o // groups) * size if "Transpose" in name else o * (i // groups) * size
         return weight + (o if bias else 0)
     if name in ("Embedding", "EmbeddingBag"):
         if "_weight" in args or "_freeze" in args:
