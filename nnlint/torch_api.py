@@ -51,3 +51,26 @@ def is_module_class(qualified: Optional[str]) -> bool:
 
 def is_parameter_class(qualified: Optional[str]) -> bool:
     return is_torch_nn_name(qualified, frozenset({"Parameter", "UninitializedParameter"}))
+
+
+@lru_cache(maxsize=None)
+def checked_namespaces() -> FrozenSet[str]:
+    """Namespaces whose attribute list is complete (no module `__getattr__` serving more)."""
+    return frozenset(set(data()["modules"]) - set(data().get("open_namespaces", ())))
+
+
+def deprecated(qualified: Optional[str]) -> Optional[dict]:
+    """{"new": qualified or None, "rename": bool, "note": str} for a deprecated torch name."""
+    return data().get("deprecated", {}).get(qualified) if qualified else None
+
+
+@lru_cache(maxsize=None)
+def legacy_reduction_callables() -> FrozenSet[str]:
+    """Losses that still accept the deprecated `size_average` / `reduce` arguments."""
+    return frozenset(data().get("legacy_reduction", ()))
+
+
+@lru_cache(maxsize=None)
+def device_modules() -> FrozenSet[str]:
+    """Names `torch.<device>` that a device backend may register at runtime (`torch.npu`)."""
+    return frozenset(data().get("device_modules", ()))

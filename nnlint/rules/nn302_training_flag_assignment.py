@@ -1,0 +1,141 @@
+import libcst as cst
+
+from nnlint.context import dotted_name
+from nnlint.finding import Severity
+from nnlint.rules._torch_refs import imports_torch
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+# Methods where setting the flag by hand is the implementation of the mode switch itself.
+MODE_METHODS = frozenset({"train", "eval"})
+
+
+class TrainingFlagAssignment(Rule):
+    """
+    ## What it does
+    Flags `obj.training = True` / `obj.training = False` (a literal) in a file that uses torch,
+    outside an override of `train()`/`eval()`. Copying the flag (`new.training = old.training`)
+    or setting it from a variable is left alone, as is any class known not to be an
+    `nn.Module` (a class of the file with no Module base).
+
+    ## Why is this bad?
+    `Module.train(mode)` sets `training` on the module *and every submodule*; assigning the
+    attribute sets it on one object only. After `model.training = False`, the model's
+    `nn.Dropout` and `nn.BatchNorm` children are still in training mode: dropout keeps
+    dropping and batch norm keeps updating its running statistics during "evaluation", with
+    no error.
+
+    ## Example
+    ```python
+    model.training = False
+    evaluate(model)
+    ```
+
+    ## Use instead
+    ```python
+    model.eval()
+    evaluate(model)
+    ```
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train
+    - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval
+    """
+
+    code = "NN302"
+    name = "training-flag-assignment"
+    severity = Severity.WARNING
+    summary = "`obj.training = True/False` instead of `obj.train()` / `obj.eval()`"
+    suggestion = "call obj.train() / obj.eval(): the flag set by hand does not reach submodules"
+
+    VALID = [
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            class Wrapper(nn.Module):
+                def train(self, mode=True):
+                    self.training = mode
+                    self.inner.train(mode)
+                    return self
+
+                def eval(self):
+                    self.training = False
+                    return self
+
+            def copy_mode(new, old):
+                new.training = old.training
+                new.training = getattr(old, "training", True)
+        """)),
+        Valid(dedent("""
+            import torch
+
+            class TrainerState:
+                def __init__(self):
+                    self.training = False
+        """)),
+        Valid(dedent("""
+            import tensorflow as tf
+
+            layer.training = False
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+            model.training = False
+            out = model(torch.zeros(1, 4))
+        """), line=5),
+        Invalid(dedent("""
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.drop = nn.Dropout()
+
+                def predict(self, x):
+                    self.training = False
+                    return self.drop(x)
+        """), line=9),
+    ]
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not _is_bool(node.value) or not imports_torch(self.context):
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Attribute) and target.target.attr.value == "training":
+                self._check(node, target.target, node.value.value)
+
+    def _check(self, node: cst.Assign, target: cst.Attribute, value: str) -> None:
+        method = self.context.current_method
+        if method is not None and method.name.value in MODE_METHODS:
+            return
+        if self.context.is_self(target.value):
+            info = self.context.enclosing_class
+            if info is not None and not info.is_module and _known_not_module(self.context, info):
+                return
+        owner = dotted_name(target.value) or "the module"
+        call = "train()" if value == "True" else "eval()"
+        self.report(node, f"`{owner}.training = {value}` changes `{owner}` only, not its submodules "
+                          f"(dropout, batch norm): call `{owner}.{call}`")
+
+
+def _is_bool(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value in ("True", "False")
+
+
+def _known_not_module(context, info) -> bool:
+    """A class of this file whose bases are all known and none is a Module (or no bases)."""
+    for base in info.base_names:
+        if base is None:
+            return False
+        local = context.classes_by_name.get(base)
+        if local is not None:
+            if not _known_not_module(context, local) or local.is_module:
+                return False
+        elif base not in ("builtins.object", "object") and not base.startswith(("typing.", "dataclasses.", "enum.", "abc.")):
+            return False  # imported from elsewhere: it could be a Module
+    return True

@@ -1,0 +1,125 @@
+from typing import List, Optional
+
+import libcst as cst
+
+from nnlint import torch_api
+from nnlint.context import dotted_name
+from nnlint.finding import Severity
+from nnlint.rules._torch_refs import torch_name
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+OPERATORS = {cst.Equal: "==", cst.NotEqual: "!=", cst.Is: "is", cst.IsNot: "is not",
+             cst.In: "in", cst.NotIn: "not in"}
+
+
+class ExactTypeCheck(Rule):
+    """
+    ## What it does
+    Flags `type(m) == nn.X`, `type(m) is nn.X` (and `!=`, `is not`, `type(m) in (nn.X, ...)`,
+    `m.__class__ == nn.X`) where `nn.X` is a torch layer class.
+
+    ## Why is this bad?
+    The exact comparison is false for every subclass of `nn.X`: `NonDynamicallyQuantizableLinear`
+    (the output projection of `nn.MultiheadAttention`), LoRA or quantized wrappers, and any
+    project class that extends a torch layer. Weight-initialisation or freezing code written
+    this way silently skips those layers, and nothing reports it.
+
+    ## Example
+    ```python
+    def init_weights(m):
+        if type(m) == nn.Linear:
+            nn.init.xavier_uniform_(m.weight)
+    ```
+
+    ## Use instead
+    ```python
+    def init_weights(m):
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+    ```
+
+    ## References
+    - https://docs.python.org/3/library/functions.html#isinstance
+    - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.apply
+    """
+
+    code = "NN404"
+    name = "exact-type-check"
+    severity = Severity.WARNING
+    summary = "`type(m) == nn.X` (misses subclasses of nn.X)"
+    suggestion = "use isinstance(m, nn.X)"
+
+    VALID = [
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            def init_weights(m):
+                if isinstance(m, (nn.Linear, nn.Conv2d)):
+                    nn.init.xavier_uniform_(m.weight)
+                if type(m).__name__ == "Linear" or type(x) is torch.Tensor or type(n) == int:
+                    pass
+        """)),
+        Valid(dedent("""
+            from flax import linen as nn
+
+            def check(m):
+                return type(m) == nn.Dense
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            from torch import nn
+
+            def init_weights(m):
+                if type(m) == nn.Linear:
+                    nn.init.xavier_uniform_(m.weight)
+                elif type(m) in (nn.Conv2d, nn.Conv1d) or m.__class__ is nn.BatchNorm2d:
+                    nn.init.zeros_(m.bias)
+        """), line=(4, 6, 6)),
+    ]
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        left = node.left
+        for target in node.comparisons:
+            operator = OPERATORS.get(type(target.operator))
+            right = target.comparator
+            if operator is not None:
+                subject = _type_of(left) or _type_of(right)
+                other = right if _type_of(left) else left
+                if subject is not None and not _type_of(other):
+                    classes = self._torch_classes(other, operator)
+                    if classes:
+                        self._report(node, subject, operator, classes)
+            left = right
+
+    def _torch_classes(self, expr: cst.BaseExpression, operator: str) -> List[str]:
+        if operator in ("in", "not in"):
+            if not isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+                return []
+            found = [self._torch_class(e.value) for e in expr.elements if isinstance(e, cst.Element)]
+            return [f for f in found if f]
+        one = self._torch_class(expr)
+        return [one] if one else []
+
+    def _torch_class(self, expr: cst.BaseExpression) -> Optional[str]:
+        qualified = torch_name(self.context, expr)
+        if qualified is not None and torch_api.is_module_class(qualified):
+            return "nn." + qualified.rsplit(".", 1)[1]
+        return None
+
+    def _report(self, node, subject: cst.BaseExpression, operator: str, classes: List[str]) -> None:
+        shown = dotted_name(subject) or "the object"
+        names = classes[0] if len(classes) == 1 else "(" + ", ".join(classes) + ")"
+        self.report(node, f"`type({shown}) {operator} {names}` misses subclasses of {names}: "
+                          f"use `isinstance({shown}, {names})`")
+
+
+def _type_of(expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """`m` for `type(m)` or `m.__class__`."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "type" \
+            and len(expr.args) == 1 and not expr.args[0].star:
+        return expr.args[0].value
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "__class__":
+        return expr.value
+    return None

@@ -1,0 +1,232 @@
+from typing import Optional
+
+import libcst as cst
+
+from nnlint import torch_api
+from nnlint.context import dotted_name, iter_nodes
+from nnlint.finding import Fix, Severity
+from nnlint.rules._torch_refs import guarded, imports_torch, torch_name
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+
+def _short(qualified: str) -> str:
+    for long, short in (("torch.nn.functional.", "F."), ("torch.nn.", "nn.")):
+        if qualified.startswith(long):
+            return short + qualified[len(long):]
+    return qualified
+
+
+class DeprecatedApi(Rule):
+    """
+    ## What it does
+    Flags removed or deprecated PyTorch APIs (the list lives in nnlint's `torch_api.json`,
+    generated from the installed torch's own deprecation markers plus a curated table):
+
+    - `torch.autograd.Variable(...)` (and its `volatile=` flag);
+    - `loss.data[0]` (the pre-0.4 way to read a scalar loss);
+    - `F.sigmoid`, `F.tanh`, `F.upsample`, `F.upsample_nearest`, `F.upsample_bilinear`;
+    - `nn.utils.clip_grad_norm` and the `nn.init` functions without a trailing underscore
+      (`nn.init.normal`, `xavier_uniform`, ...);
+    - `torch.range`, `torch.set_default_tensor_type`, `torch.chain_matmul`, `torch.lu`,
+      `torch.cholesky`, `torch.qr`, `nn.utils.weight_norm`, `torch.cuda.amp.autocast` /
+      `GradScaler` / `custom_fwd`, `torch.cuda.memory_cached`, `nn.NLLLoss2d`, `nn.Container`;
+    - the `size_average=` / `reduce=` arguments of the losses.
+
+    Uses under a version or `hasattr` check, or in a `try`/`except` fallback, are compatibility
+    code for old torch versions and are not flagged. The autofix swaps pure renames
+    (`F.sigmoid` -> `torch.sigmoid`, `nn.init.normal` -> `nn.init.normal_`,
+    `clip_grad_norm` -> `clip_grad_norm_`, `F.upsample` -> `F.interpolate`), spelled with the
+    file's own imports; it leaves the code alone when the new name cannot be spelled.
+
+    ## Why is this bad?
+    Deprecated APIs warn on every run (`UserWarning: torch.range is deprecated`,
+    `FutureWarning: torch.cuda.amp.autocast(args...) is deprecated`) and are removed in later
+    releases, breaking the code on upgrade. Some already misbehave: `loss.data[0]` raises
+    `IndexError: invalid index of a 0-dim tensor`, `Variable(x, volatile=True)` no longer
+    disables autograd (memory grows), `torch.range` includes its end point unlike `range`, and
+    `size_average=False` is silently translated to a `reduction=` that is easy to misread.
+
+    ## Example
+    ```python
+    x = Variable(x, volatile=True)
+    nn.init.xavier_uniform(self.fc.weight)
+    total += loss.data[0]
+    ```
+
+    ## Use instead
+    ```python
+    with torch.no_grad():
+        ...
+    nn.init.xavier_uniform_(self.fc.weight)
+    total += loss.item()
+    ```
+
+    ## References
+    - https://pytorch.org/docs/stable/nn.init.html
+    - https://pytorch.org/docs/stable/generated/torch.nn.utils.clip_grad_norm_.html
+    - https://pytorch.org/docs/stable/amp.html
+    - https://pytorch.org/blog/pytorch-0_4_0-migration-guide/
+    """
+
+    code = "NN408"
+    name = "deprecated-api"
+    severity = Severity.WARNING
+    summary = "a removed or deprecated PyTorch API"
+    suggestion = "use the current API named in the message"
+    fixable = True
+
+    VALID = [
+        Valid(dedent("""
+            import torch
+            import torch.nn.functional as F
+            from torch import nn
+
+            y = torch.sigmoid(x) + torch.tanh(x)
+            z = F.interpolate(y, scale_factor=2)
+            nn.init.normal_(w)
+            nn.utils.clip_grad_norm_(params, 1.0)
+            r = torch.arange(0, 10)
+            crit = nn.CrossEntropyLoss(reduction="sum")
+            first = batch.data[0]
+            value = loss.item()
+        """)),
+        Valid(dedent("""
+            import torch
+
+            if hasattr(torch.amp, "GradScaler"):
+                scaler = torch.amp.GradScaler("cuda")
+            else:
+                scaler = torch.cuda.amp.GradScaler()
+            try:
+                from torch.amp import autocast
+            except ImportError:
+                from torch.cuda.amp import autocast
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch
+            import torch.nn.functional as F
+            from torch import nn
+
+            def step(model, x):
+                y = F.sigmoid(model(x)) * F.tanh(x)
+                nn.init.normal(model.weight, 0, 0.02)
+                nn.utils.clip_grad_norm(model.parameters(), 1.0)
+                return y
+        """), line=(6, 6, 7, 8), fixed=dedent("""
+            import torch
+            import torch.nn.functional as F
+            from torch import nn
+
+            def step(model, x):
+                y = torch.sigmoid(model(x)) * torch.tanh(x)
+                nn.init.normal_(model.weight, 0, 0.02)
+                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                return y
+        """)),
+        Invalid(dedent("""
+            import torch.nn.functional as F
+            from torch.autograd import Variable
+
+            x = Variable(inputs, volatile=True)
+            y = F.sigmoid(x)
+        """), line=(4, 5)),
+        Invalid(dedent("""
+            import torch
+            from torch import nn
+
+            criterion = nn.MSELoss(size_average=False)
+            for x, y in data:
+                loss = criterion(x, y)
+                print(loss.data[0])
+                steps = torch.range(0, 10)
+        """), line=(4, 7, 8)),
+    ]
+
+    def __init__(self, context):
+        super().__init__(context)
+        self._seen: set = set()  # ids of nodes already handled (callees, import names)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._seen.update(id(n) for n in iter_nodes(node, (cst.Name, cst.Attribute)))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._seen.update(id(n) for n in iter_nodes(node, (cst.Name, cst.Attribute)))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return
+        qualified = torch_name(self.context, func)
+        if qualified is None:
+            return
+        self._seen.add(id(func))
+        info = torch_api.deprecated(qualified)
+        if info is not None:
+            if not guarded(self.context, node):
+                extra = ""
+                if any(a.keyword is not None and a.keyword.value == "volatile" for a in node.args):
+                    extra = "; `volatile=True` has no effect any more: use `with torch.no_grad():`"
+                self._report_name(node, func, qualified, info, extra)
+            return
+        if qualified in torch_api.legacy_reduction_callables():
+            legacy = [a.keyword.value for a in node.args
+                      if a.keyword is not None and a.keyword.value in ("size_average", "reduce")]
+            if legacy and not guarded(self.context, node):
+                self.report(node, f"`{_short(qualified)}({'=..., '.join(legacy)}=...)`: "
+                                  f"`size_average`/`reduce` are deprecated; pass "
+                                  f"`reduction='mean'|'sum'|'none'` instead")
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._check_reference(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self._check_reference(node)
+
+    def _check_reference(self, node) -> None:
+        """A deprecated function passed around without being called (`act = F.tanh`)."""
+        if isinstance(node, cst.Name) and node.value not in self.context.bindings:
+            return
+        if id(node) in self._seen:
+            return
+        qualified = torch_name(self.context, node)
+        info = torch_api.deprecated(qualified)
+        if info is None or guarded(self.context, node):
+            return
+        self._report_name(node, node, qualified, info, "")
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        """`loss.data[0]`."""
+        value = node.value
+        if not (isinstance(value, cst.Attribute) and value.attr.value == "data"
+                and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)):
+            return
+        index = node.slice[0].slice.value
+        if not (isinstance(index, cst.Integer) and index.value == "0"):
+            return
+        owner = value.value
+        last = owner.value if isinstance(owner, cst.Name) else \
+            owner.attr.value if isinstance(owner, cst.Attribute) else ""
+        if "loss" not in last.lower() or not imports_torch(self.context):
+            return
+        shown = dotted_name(owner) or "loss"
+        self.report(node, f"`{shown}.data[0]` reads a scalar the pre-0.4 way: a loss is a 0-dim "
+                          f"tensor and this raises `IndexError`; use `{shown}.item()`")
+
+    def _report_name(self, node, func, qualified: str, info: dict, extra: str) -> None:
+        new = info.get("new")
+        shown = dotted_name(func) or _short(qualified)
+        fix = None
+        if info.get("rename") and new:
+            spelled = self.context.spell(new)
+            if spelled is not None:
+                fix = Fix.replace(func, cst.parse_expression(spelled), f"use {spelled}")
+                target = spelled
+            else:
+                target = _short(new)
+            message = f"`{shown}` is deprecated: use `{target}` (same arguments)"
+        else:
+            note = info.get("note") or (f"use {_short(new)}" if new else "")
+            message = f"`{shown}` is deprecated" + (f": {note}" if note else "")
+        self.report(node, message + extra, fix)

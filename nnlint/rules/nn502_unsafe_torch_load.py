@@ -1,0 +1,105 @@
+import libcst as cst
+
+from nnlint.finding import Severity
+from nnlint.rules._torch_refs import UNKNOWN, VERSION_WORDS, argument, guarded, is_literal, torch_name
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+LOADS = frozenset({"torch.load", "torch.serialization.load"})
+WEIGHTS_ONLY_POSITION = None  # keyword-only in every torch that has it
+# An `except TypeError:` around torch.load is the fallback for torch < 1.13, which rejects the
+# `weights_only` keyword; a version test guards the same.
+OLD_TORCH_FALLBACK = frozenset({"TypeError"})
+
+
+class UnsafeTorchLoad(Rule):
+    """
+    ## What it does
+    Flags `torch.load(...)` without `weights_only=True`: the argument missing, or the literal
+    `weights_only=False`. A `weights_only` given by a variable, or possibly through `**kwargs`,
+    is left alone, as is a call in an `except TypeError:` fallback or under a torch version
+    test (code for torch < 1.13, which has no `weights_only`).
+
+    ## Why is this bad?
+    `torch.load` unpickles the file: with `weights_only=False` (the default before PyTorch 2.6)
+    a crafted checkpoint runs arbitrary code on load. Since 2.6 the default is `True`, so the
+    same call now fails on checkpoints that hold more than tensors
+    (`_pickle.UnpicklingError: Weights only load failed`) — the behaviour of an unqualified
+    call depends on the installed version. Saying `weights_only=True` makes it safe and
+    explicit everywhere.
+
+    ## Example
+    ```python
+    state = torch.load("model.pt")
+    ```
+
+    ## Use instead
+    ```python
+    state = torch.load("model.pt", weights_only=True)
+    ```
+    For a trusted file that holds arbitrary objects, allow-list their classes with
+    `torch.serialization.add_safe_globals([...])`.
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.load.html
+    - https://pytorch.org/docs/stable/notes/serialization.html#weights-only
+    """
+
+    code = "NN502"
+    name = "unsafe-torch-load"
+    severity = Severity.WARNING
+    summary = "`torch.load(...)` without `weights_only=True`"
+    suggestion = "pass weights_only=True"
+
+    VALID = [
+        Valid(dedent("""
+            import torch
+
+            state = torch.load("model.pt", weights_only=True, map_location="cpu")
+            other = torch.load(path, weights_only=safe)
+            extra = torch.load(path, **load_kwargs)
+        """)),
+        Valid(dedent("""
+            import torch
+
+            try:
+                state = torch.load(path, map_location="cpu", weights_only=True)
+            except TypeError:  # torch < 1.13 has no weights_only
+                state = torch.load(path, map_location="cpu")
+            if torch.__version__ < "1.13":
+                state = torch.load(path)
+        """)),
+        Valid(dedent("""
+            import pickle
+            import numpy as np
+
+            data = np.load("x.npy")
+            obj = pickle.load(handle)
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch
+            from torch import load
+
+            state = torch.load("model.pt")
+            model.load_state_dict(load("model.pt", map_location="cpu"))
+            everything = torch.load(path, weights_only=False)
+        """), line=(4, 5, 6)),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if torch_name(self.context, node.func) not in LOADS:
+            return
+        arg = argument(node, "weights_only", WEIGHTS_ONLY_POSITION)
+        if arg is UNKNOWN or (arg is not None and not is_literal(arg.value, False)):
+            return
+        if guarded(self.context, node, catches=OLD_TORCH_FALLBACK, words=VERSION_WORDS):
+            return
+        if arg is None:
+            self.report(node, "`torch.load` without `weights_only=True` unpickles arbitrary objects "
+                              "on torch < 2.6 (a crafted file runs code) and fails on other "
+                              "objects on torch >= 2.6: pass `weights_only=True`")
+        else:
+            self.report(node, "`torch.load(..., weights_only=False)` unpickles arbitrary objects: "
+                              "loading an untrusted file runs its code; use `weights_only=True` "
+                              "(with `torch.serialization.add_safe_globals` for extra classes)")
