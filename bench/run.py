@@ -123,8 +123,11 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
-    """Run cmd; return (wall seconds, peak RSS in MB, exit code).
+def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, int, int]:
+    """Run cmd; return (wall seconds, CPU seconds, peak RSS in MB, exit code).
+
+    CPU seconds are user+sys of the child and the descendants it waited for (wait4); on a
+    busy machine they are steadier than wall time.
 
     Peak RSS is the larger of ru_maxrss from wait4 (largest single process in the tree)
     and a 20 Hz sample of the summed RSS of the whole process tree (matters for -j N)."""
@@ -148,7 +151,7 @@ def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
     if proc.returncode not in (0, 1):
         print(f"    exit {proc.returncode}: {' '.join(map(str, cmd))[:160]}\n    {stderr.decode()[-400:]}",
               file=sys.stderr)
-    return wall, max(peak[0], usage.ru_maxrss) // 1024, proc.returncode
+    return wall, usage.ru_utime + usage.ru_stime, max(peak[0], usage.ru_maxrss) // 1024, proc.returncode
 
 
 SKIP: set[str] = set()  # measurement labels (prefixes) to skip, from --skip
@@ -162,16 +165,18 @@ def measure(label: str, cmd: list[str], runs: int, ok=(0, 1), cwd: Path | None =
     if not Path(cmd[0]).exists() and shutil.which(cmd[0]) is None:
         print(f"  {label}: n/a (missing {cmd[0]})")
         return None
-    walls, rss = [], []
+    walls, cpus, rss = [], [], []
     for _ in range(runs):
-        wall, mb, rc = run_once(cmd, cwd)
+        wall, cpu, mb, rc = run_once(cmd, cwd)
         if rc not in ok:
             print(f"  {label}: n/a (exit {rc})")
             return None
         walls.append(wall)
+        cpus.append(cpu)
         rss.append(mb)
-    result = {"s": statistics.median(walls), "mb": statistics.median(rss), "runs": walls}
-    print(f"  {label}: {result['s']:.2f}s  {result['mb']} MB  runs={[round(w, 2) for w in walls]}", flush=True)
+    result = {"s": statistics.median(walls), "cpu": statistics.median(cpus), "mb": statistics.median(rss)}
+    print(f"  {label}: {result['s']:.2f}s wall, {result['cpu']:.2f}s cpu, {result['mb']} MB, "
+          f"runs={[round(w, 2) for w in walls]}", flush=True)
     return result
 
 
@@ -202,8 +207,8 @@ def bench_corpus(name: str, root: Path, runs: int, slow_runs: int) -> dict:
     files = python_files(root)
     row = {"files": len(files), "lines": count_lines(files)}
     print(f"{name}: {row['files']} files, {row['lines']} lines ({root})", flush=True)
-    row["torchfix"] = measure("torchfix", [str(TORCHFIX), str(root)], slow_runs)
-    row["torchfix_all"] = measure("torchfix --select ALL", [str(TORCHFIX), "--select", "ALL", str(root)], slow_runs)
+    row["torchfix"] = measure("torchfix default", [str(TORCHFIX), str(root)], slow_runs)
+    row["torchfix_all"] = measure("torchfix ALL", [str(TORCHFIX), "--select", "ALL", str(root)], slow_runs)
     row["ruff"] = measure("ruff", [str(RUFF), "check", "--select", "ALL", "--no-cache", "--exit-zero",
                                    "--no-respect-gitignore", "--extend-exclude", "*.pyi", str(root)], runs)
     row["libcst"] = measure("libcst parse (1 core)", parse_cmd("libcst", root), runs)
@@ -242,7 +247,7 @@ def bench_growth(corpus_dirs: dict[str, Path], targets: list[int], runs: int) ->
 # ----------------------------------------------------------------------------- report
 
 def secs(m: dict | None) -> str:
-    return "n/a" if m is None else f"{m['s']:.2f}"
+    return "n/a" if m is None else f"{m['s']:.2f} ({m['cpu']:.1f})"
 
 
 def ratio(a: dict | None, b: dict | None) -> str:
@@ -254,7 +259,7 @@ def rss(m: dict | None) -> str:
 
 
 def per_kloc(m: dict | None, lines: int) -> str:
-    return "n/a" if m is None else f"{1000 * m['s'] / lines:.3f}"
+    return "n/a" if m is None else f"{1000 * m['s'] / lines:.3f} ({1000 * m['cpu'] / lines:.3f})"
 
 
 def machine_info() -> str:
@@ -277,8 +282,9 @@ def render(rows: dict[str, dict], growth: list[dict], runs: int, slow_runs: int)
 
     out = [f"# nnlint benchmark ({datetime.date.today().isoformat()})", "",
            f"Machine: {machine_info()}.",
-           f"Median of {runs} run(s) ({slow_runs} for TorchFix); wall seconds;"
-           " RSS in MB (peak of the whole process tree).",
+           f"Median of {runs} run(s) ({slow_runs} for TorchFix);"
+           " cells read `wall (cpu)` in seconds, cpu = user+sys of the whole process tree;"
+           " RSS in MB (peak of the whole process tree); ratios use wall time.",
            "TorchFix and nnlint use all cores by default; ruff uses all cores; the parse rows use one core.",
            "", line("", names), "|---|" + "---|" * len(names),
            line("files", [str(r["files"]) for r in rows.values()]),
@@ -303,7 +309,7 @@ def render(rows: dict[str, dict], growth: list[dict], runs: int, slow_runs: int)
                 line("python -c 'import libcst' (s)", [secs(t["import_libcst"])] + blank),
                 line("one-file / import libcst", [ratio(t["one_file"], t["import_libcst"])] + blank)]
     if growth:
-        out += ["", "Growth: seconds per 1,000 lines. Sets are copies of whole files taken in order",
+        out += ["", "Growth: seconds per 1,000 lines, `wall (cpu)`. Sets are copies of whole files taken in order",
                 "(timm, transformers, torch; sorted paths) until the target; no file is repeated.", "",
                 "| target | files | lines | nnlint cold | ruff | libcst parse (1 core) |", "|---|---|---|---|---|---|"]
         out += [f"| ~{g['target']:,} | {g['files']} | {g['lines']:,} | {per_kloc(g['cold'], g['lines'])} "
