@@ -71,7 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("paths", nargs="*", metavar="PATH")
     _add_selection(verify)
     verify.add_argument("--format", choices=("text", "json"), default="text")
-    verify.add_argument("--timeout", type=float, default=60.0, help="seconds per model (default 60)")
+    verify.add_argument("--timeout", type=float, default=None,
+                        help="seconds per model (default: the config's timeout, else 60)")
+    verify.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                        help="where to run the models (default auto: cuda when available)")
     verify.add_argument("--output-file", "-o", metavar="FILE")
 
     commands.add_parser("rules", help="list every rule")

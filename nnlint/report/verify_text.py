@@ -1,0 +1,61 @@
+"""`nnlint verify` as text: a block per model, its findings in the usual
+`path:line:col: CODE message [confirmed]` form, then a summary line."""
+
+from __future__ import annotations
+
+from typing import List
+
+from nnlint.verify.result import FAILED, SKIPPED, ModelResult, VerifiedFinding, VerifyResult
+
+TAGS = {True: "confirmed", False: "not confirmed", None: "no runtime check"}
+
+
+def tag(finding: VerifiedFinding) -> str:
+    return "runtime" if finding.source == "runtime" else TAGS[finding.confirmed]
+
+
+def format_finding(finding: VerifiedFinding) -> str:
+    return (f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message} "
+            f"[{tag(finding)}]")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def model_block(model: ModelResult) -> List[str]:
+    where = f" on {model.device}" if model.device and model.status != SKIPPED else ""
+    label = f"{model.name}  [{model.factory}]" if model.factory and model.factory != model.name else model.name
+    lines = [f"{label}  {model.status}{where}  {_plural(len(model.findings), 'finding')}  "
+             f"({model.seconds:.2f} s)"]
+    if model.status in (SKIPPED, FAILED) and model.reason:
+        lines.append(f"  {model.status}: {model.reason}")
+    if model.hint:
+        lines.append("  add to pyproject.toml:")
+        lines.extend(f"    {line}" for line in model.hint.splitlines())
+    for finding in model.findings:
+        lines.append(f"  {format_finding(finding)}")
+        if finding.source == "static" and finding.confirmed and finding.evidence:
+            lines.append(f"      seen: {finding.evidence}")
+    lines.extend(f"  note: {note}" for note in model.notes)
+    return lines
+
+
+def summary_line(result: VerifyResult) -> str:
+    c = result.counts()
+    head = (f"Verified {_plural(c['models'], 'model')} in {result.seconds:.1f} s: "
+            f"{c['checked']} checked, {c['skipped']} skipped, {c['failed']} failed.")
+    if not c["findings"]:
+        return f"{head} No findings."
+    parts = [f"{c['confirmed']} confirmed", f"{c['not_confirmed']} not confirmed",
+             f"{c['unchecked']} without a runtime check", f"{c['runtime_only']} found only at runtime"]
+    return f"{head} {_plural(c['findings'], 'finding')}: {', '.join(parts)}."
+
+
+def render(result: VerifyResult) -> str:
+    lines: List[str] = []
+    for model in result.models:
+        lines.extend(model_block(model))
+    lines.extend(f"note: {note}" for note in result.notes)
+    lines.append(summary_line(result))
+    return "\n".join(lines) + "\n"

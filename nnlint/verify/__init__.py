@@ -1,0 +1,169 @@
+"""`nnlint verify`: build every nn.Module of the given files, run it, and confirm (or not) what
+the static rules predicted. This package is the only part of nnlint that imports torch, and it
+does so only when the command runs.
+
+Flow: cli -> config -> files -> engine (static findings, Module classes) -> discover (targets)
+-> worker (a subprocess per file: build, feed, checks) -> correlate -> report.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+from typing import List, Optional
+
+from nnlint.config import ConfigError, Settings
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+TORCH_MISSING = ("nnlint: error: `nnlint verify` needs torch, which is not installed here "
+                 "(pip install 'nnlint[verify]'); `nnlint check` does not")
+
+
+def torch_available() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+def run_verify(args, settings: Settings) -> int:
+    from nnlint.files import discover
+    from nnlint.verify.build import parse_config
+    from nnlint.verify.correlate import correlate
+    from nnlint.verify.discover import plan
+    from nnlint.verify.result import VerifyResult
+
+    started = time.perf_counter()
+    torch_was_loaded = "torch" in sys.modules
+    if not torch_available():
+        print(TORCH_MISSING, file=sys.stderr)
+        return EXIT_USAGE
+    config = parse_config(settings.verify, str(settings.config_path or "the configuration"), settings.root)
+    timeout = getattr(args, "timeout", None)
+    timeout = float(timeout if timeout is not None else (config.timeout or 60.0))
+    if timeout <= 0:
+        raise ConfigError("--timeout must be a positive number of seconds")
+    device = getattr(args, "device", None) or config.device
+
+    found = discover(args.paths or ["."], settings)
+    for missing in found.missing:
+        print(f"nnlint: error: {missing}: no such file or directory", file=sys.stderr)
+    if found.missing:
+        return EXIT_USAGE
+    the_plan = plan(found.files, settings, config)
+    if the_plan.targets:
+        try:
+            import torch  # noqa: F401  (once, here: forked workers start with it imported)
+        except Exception as exc:  # a broken install
+            print(f"nnlint: error: `nnlint verify` cannot import torch: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+
+    progress = _Progress(sys.stderr)
+    runs, factory_runs = _run_all(the_plan, found.files, timeout, device, progress, torch_was_loaded)
+    progress.done()
+    _add_factory_sources(runs, factory_runs, the_plan.static, settings)
+    results = correlate(runs, the_plan.static, _enabled(settings), factory_runs)
+    result = VerifyResult(models=results, seconds=time.perf_counter() - started)
+    result.notes.extend(_unmatched_specs(the_plan, runs))
+    if not the_plan.targets:
+        result.notes.append("no nn.Module class found in the given paths")
+
+    from importlib import import_module
+
+    reporter = import_module(f"nnlint.report.verify_{args.format}")
+    _emit(reporter.render(result), getattr(args, "output_file", None))
+    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+
+
+def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, torch_was_loaded: bool):
+    """Factories first (they may cover classes of the files), then one worker per file."""
+    from nnlint.verify.result import FAILED
+    from nnlint.verify.worker import run_target
+
+    checked = {os.path.abspath(f) for f in files}
+    runs, factory_runs, covered = [], [], set()
+    for target in the_plan.targets:
+        if target.kind != "factories":
+            continue
+        for run in run_target(target, timeout, device, on_start=progress.start,
+                              torch_was_loaded=torch_was_loaded):
+            own = run.classes.get("")
+            if run.status != FAILED or own is not None:
+                covered.add(run.name)
+            wanted = (own is not None and own.path in checked) or os.path.abspath(target.path) in checked
+            if wanted or run.status == FAILED:
+                factory_runs.append(len(runs))
+                runs.append(run)
+    for target in the_plan.targets:
+        if target.kind == "factories":
+            continue
+        target.skip = sorted(n for n in covered if n.split(":", 1)[0] == target.module)
+        runs.extend(run_target(target, timeout, device, on_start=progress.start,
+                               torch_was_loaded=torch_was_loaded))
+    return runs, factory_runs
+
+
+def _add_factory_sources(runs, factory_runs, static, settings) -> None:
+    """Lint the files of the classes a factory-built model is made of, for correlation."""
+    from nnlint.engine import check_file
+    from nnlint.verify.discover import static_file
+
+    for index in factory_runs:
+        for source in runs[index].classes.values():
+            if source.path and source.path not in static and os.path.isfile(source.path):
+                shown = os.path.relpath(source.path)
+                shown = source.path if shown.startswith("..") else shown
+                result = check_file(shown, settings.rules_for(shown))
+                static[source.path] = static_file(shown, result)
+
+
+def _enabled(settings: Settings):
+    from nnlint.rules import all_rules
+
+    def enabled(code: str, path: str) -> bool:
+        rule = all_rules().get(code)
+        if rule is None:
+            return True
+        return rule in settings.rules_for(path)
+    return enabled
+
+
+def _unmatched_specs(the_plan, runs) -> List[str]:
+    names = {run.name for run in runs}
+    notes = []
+    for target in the_plan.targets:
+        for name in target.specs:
+            if name not in names:
+                notes.append(f"[tool.nnlint.verify.models.\"{name}\"]: {target.path} has no Module class "
+                             f"{name.split(':', 1)[1]}")
+    return notes
+
+
+def _emit(output: str, output_file: Optional[str]) -> None:
+    if output_file:
+        try:
+            with open(output_file, "w", encoding="utf-8") as handle:
+                handle.write(output)
+        except OSError as exc:
+            raise ConfigError(f"--output-file {output_file}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(output)
+
+
+class _Progress:
+    """One line per model on a terminal (overwritten in place); nothing when not a TTY."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.enabled = hasattr(stream, "isatty") and stream.isatty()
+        self.count = 0
+
+    def start(self, name: str) -> None:
+        self.count += 1
+        if self.enabled:
+            self.stream.write(f"\r\033[K[{self.count}] {name} ...")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.count:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

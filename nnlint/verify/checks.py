@@ -1,0 +1,635 @@
+"""The runtime checks on one live model: registration, gradients, buffers, eval determinism,
+state_dict round trip, warnings.
+
+`run_checks(model, args, kwargs, device=...)` works in-process on any live `nn.Module` and
+returns a `CheckReport` of plain data (observations, warnings, notes); the worker calls it on
+each model it builds, and a test helper can call it directly. Nothing here prints or formats.
+
+Order matters and is fixed:
+1. registration, on the model as built: Modules, Parameters and tensors reachable from the
+   attributes of the model's own classes (into lists, tuples and dicts) that `named_modules`,
+   `named_parameters` and `named_buffers` do not know;
+2. the move to the device (plain tensors that stay behind are stranded);
+3. a train-mode forward, then backward of the sum of every floating output: each parameter
+   that requires grad must get a finite gradient; outputs must be finite;
+4. buffers after that forward must not require grad nor hold a graph;
+5. two eval-mode forwards (different seeds) must agree exactly, NaN-aware, and leave the
+   buffers as they were;
+6. `state_dict()` through `torch.save` / `torch.load(weights_only=True)` into a fresh instance
+   (`rebuild()`, or a scrambled deep copy) must give the same eval output;
+7. `.double()` on a copy shows that plain tensor attributes do not follow the model.
+Warnings raised along the way are recorded; the deprecated backward-hook and the implicit
+softmax-dim warnings become observations.
+
+A CUDA out-of-memory error is raised to the caller (the worker retries on CPU); any other
+exception of the user's code becomes an observation and ends the checks that depend on it.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+import random
+import re
+import sys
+import traceback
+import warnings
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from nnlint.verify.result import CheckReport
+
+# error text -> observation kind
+_INIT_ORDER = re.compile(r"before Module\.__init__\(\) call|has no attribute '_(?:parameters|buffers|modules|"
+                         r"forward_hooks|forward_pre_hooks|backward_hooks|backward_pre_hooks|"
+                         r"non_persistent_buffers_set|state_dict_hooks|is_full_backward_hook)'")
+_CONTAINER = re.compile(r"is not a Module subclass|(?:ModuleList|ModuleDict|ParameterList|ParameterDict|"
+                        r"Sequential)\.__init__\(\) takes")
+_MISSING_FORWARD = re.compile(r'Module \[(\w+)\] is missing the required "forward" function')
+_INPLACE = re.compile(r"leaf Variable that requires grad is being used in an in-place operation|"
+                      r"modified by an inplace operation")
+_DEVICE_MISMATCH = re.compile(r"Expected all tensors to be on the same device|"
+                              r"Input type \(.*\) and weight type \(.*\) should be the same")
+_HOOK_WARNING = "non-full backward hook"
+_SOFTMAX_WARNING = re.compile(r"Implicit dimension choice for (?:log_)?softmax")
+
+PhaseCallback = Optional[Callable[[str], None]]
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def seed_everything(seed: int) -> None:
+    """torch (every device), `random`, and numpy when the user's code imported it."""
+    torch = _torch()
+    torch.manual_seed(seed)
+    random.seed(seed)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        try:
+            numpy.random.seed(seed % (2 ** 32))
+        except Exception:  # pragma: no cover - a broken numpy is not ours to report
+            pass
+
+
+def select_device(requested: str = "auto") -> Tuple[str, str]:
+    """(device, note): `cuda:0` when CUDA is available (and not `cpu` requested), else `cpu`."""
+    if requested == "cpu":
+        return "cpu", ""
+    torch = _torch()
+    if torch.cuda.is_available():
+        return "cuda:0", ""
+    if requested == "cuda":
+        return "cpu", "CUDA was requested but is not available: checked on cpu"
+    return "cpu", ""
+
+
+def is_oom(exc: BaseException) -> bool:
+    torch = _torch()
+    oom = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", None)
+    if oom is not None and isinstance(exc, oom):
+        return True
+    return isinstance(exc, RuntimeError) and "CUDA out of memory" in str(exc)
+
+
+# ----- errors -------------------------------------------------------------------------------
+def describe_error(exc: BaseException) -> str:
+    """`ValueError: bad width` (first line, at most 300 characters)."""
+    if isinstance(exc, SystemExit):
+        return f"called sys.exit({exc.code!r})"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _library_dirs() -> Tuple[str, ...]:
+    import sysconfig
+
+    torch = _torch()
+    dirs = [os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+    for key in ("stdlib", "platstdlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            dirs.append(path)
+    return tuple(os.path.abspath(d) + os.sep for d in dirs)
+
+
+def user_frames(exc: BaseException, limit: int = 12) -> List[Tuple[str, int]]:
+    """(file, line) of the traceback frames outside torch, nnlint and the standard library."""
+    skip = _library_dirs()
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = os.path.abspath(frame.filename)
+        if frame.filename.startswith("<") or path.startswith(skip):
+            continue
+        frames.append((path, frame.lineno or 0))
+    return frames[-limit:]
+
+
+def error_kind(exc: BaseException, phase: str) -> str:
+    """What an exception raised in `phase` ("build", "forward", "backward", "eval") tells."""
+    text = str(exc)
+    if _INIT_ORDER.search(text):
+        return "init_order_error"
+    if phase == "build":
+        if isinstance(exc, TypeError) and _CONTAINER.search(text):
+            return "container_error"
+        return "build_error"
+    if isinstance(exc, NotImplementedError) and _MISSING_FORWARD.search(text):
+        return "missing_forward"
+    if _INPLACE.search(text):
+        return "inplace_leaf"
+    if _DEVICE_MISMATCH.search(text):
+        return "device_mismatch"
+    return "forward_error"
+
+
+def error_observation(report: CheckReport, exc: BaseException, phase: str, prefix: str = ""):
+    kind = error_kind(exc, phase)
+    names = []
+    match = _MISSING_FORWARD.search(str(exc))
+    if match:
+        names.append(match.group(1))
+    where = {"build": "construction", "forward": "forward", "backward": "backward",
+             "eval": "forward in eval() mode", "device": "moving to the device"}.get(phase, phase)
+    verb = "" if isinstance(exc, SystemExit) else "raised "
+    message = f"{prefix or where} {verb}{describe_error(exc)}"
+    return report.add(kind, message, frames=user_frames(exc), names=names)
+
+
+# ----- walking models and outputs ------------------------------------------------------------
+_INTERNALS: Optional[frozenset] = None
+
+
+def _module_internals() -> frozenset:
+    global _INTERNALS
+    if _INTERNALS is None:
+        _INTERNALS = frozenset(vars(_torch().nn.Module()))
+    return _INTERNALS
+
+
+def is_torch_class(cls: type) -> bool:
+    return (getattr(cls, "__module__", "") or "").split(".")[0] == "torch"
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def hidden_state(model) -> List[Tuple[str, str, Any]]:
+    """(kind, path, value) for each Module / Parameter / tensor reachable from the attributes of
+    the model's own (non-torch) classes, into lists, tuples and dicts, that the model's
+    registries do not hold. kind: "module", "parameter" or "tensor"."""
+    torch = _torch()
+    modules = {id(m) for m in model.modules()}
+    params = {id(p) for p in model.parameters()}
+    buffers = {id(b) for b in model.buffers()}
+    internals = _module_internals()
+    found: List[Tuple[str, str, Any]] = []
+
+    def scan(path: str, value: Any, depth: int) -> None:
+        if isinstance(value, torch.nn.Module):
+            if id(value) not in modules:
+                found.append(("module", path, value))
+            return
+        if isinstance(value, torch.Tensor):
+            if isinstance(value, torch.nn.Parameter):
+                if id(value) not in params:
+                    found.append(("parameter", path, value))
+            elif id(value) not in buffers and id(value) not in params:
+                found.append(("tensor", path, value))
+            return
+        if depth >= 4:
+            return
+        if isinstance(value, (list, tuple)) and len(value) <= 10_000:
+            for index, item in enumerate(value):
+                scan(f"{path}[{index}]", item, depth + 1)
+        elif isinstance(value, dict) and len(value) <= 10_000:
+            for key, item in list(value.items()):
+                scan(f"{path}[{key!r}]", item, depth + 1)
+
+    for prefix, module in model.named_modules():
+        if is_torch_class(type(module)):
+            continue
+        for attr, value in list(vars(module).items()):
+            if attr in internals:
+                continue
+            scan(_join(prefix, attr), value, 0)
+    return found
+
+
+def container_path(path: str) -> str:
+    """`encoder.blocks[0]['a']` -> `encoder.blocks`."""
+    return re.sub(r"\[.*$", "", path)
+
+
+def tensors_in(value: Any, depth: int = 0) -> List[Any]:
+    """The tensors of a forward's output: a tensor, or nested in tuples, lists, dicts (a
+    transformers ModelOutput is an OrderedDict) and dataclasses."""
+    torch = _torch()
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if depth > 6 or value is None or isinstance(value, (str, bytes, int, float, bool)):
+        return []
+    items: Sequence[Any] = ()
+    if isinstance(value, (list, tuple)):
+        items = value
+    elif isinstance(value, dict):
+        items = list(value.values())
+    else:
+        import dataclasses
+
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            items = [getattr(value, f.name, None) for f in dataclasses.fields(value)]
+    out: List[Any] = []
+    for item in items:
+        out.extend(tensors_in(item, depth + 1))
+    return out
+
+
+def _floating(tensors) -> list:
+    return [t for t in tensors if t.is_floating_point() or t.is_complex()]
+
+
+def non_finite(tensors) -> bool:
+    torch = _torch()
+    return any(not bool(torch.isfinite(t.detach()).all()) for t in _floating(tensors) if t.numel())
+
+
+def compare(first: List[Any], second: List[Any], exact: bool = True) -> Tuple[bool, str]:
+    """Whether two lists of tensors agree (NaN equal to NaN), and how they differ if not."""
+    torch = _torch()
+    if len(first) != len(second):
+        return False, f"{len(first)} tensors, then {len(second)}"
+    for index, (a, b) in enumerate(zip(first, second)):
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False, f"output {index}: {tuple(a.shape)} {a.dtype}, then {tuple(b.shape)} {b.dtype}"
+        a, b = a.detach(), b.detach()
+        if a.device != b.device:
+            b = b.to(a.device)
+        if not (a.is_floating_point() or a.is_complex()):
+            if not torch.equal(a, b):
+                return False, f"output {index}: {int((a != b).sum())} of {a.numel()} values differ"
+            continue
+        same = (a == b) | (torch.isnan(a) & torch.isnan(b))
+        if bool(same.all()):
+            continue
+        if not exact and torch.allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True):
+            continue
+        diff = (a - b).abs()
+        diff = diff[~same]
+        largest = float(diff[torch.isfinite(diff)].max()) if bool(torch.isfinite(diff).any()) else float("inf")
+        return False, (f"output {index}: {int((~same).sum())} of {a.numel()} values differ "
+                       f"(largest difference {largest:.3g})")
+    return True, ""
+
+
+def to_device(value: Any, device: str) -> Any:
+    torch = _torch()
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(to_device(v, device) for v in value)
+    if isinstance(value, list):
+        return [to_device(v, device) for v in value]
+    if isinstance(value, dict):
+        return {k: to_device(v, device) for k, v in value.items()}
+    return value
+
+
+def _shape(t) -> str:
+    return f"{tuple(t.shape)} {str(t.dtype).replace('torch.', '')}"
+
+
+# ----- the checks ---------------------------------------------------------------------------
+class _Stop(Exception):
+    """An earlier step failed: the checks that depend on it cannot run."""
+
+
+def run_checks(model, args: Sequence[Any] = (), kwargs: Optional[Dict[str, Any]] = None,
+               device: Optional[str] = None, rebuild: Optional[Callable[[], Any]] = None,
+               seed: int = 0, prior_warnings: Sequence[str] = (),
+               on_phase: PhaseCallback = None) -> CheckReport:
+    """Run every check on `model` called as `model(*args, **kwargs)`; see the module docstring.
+
+    `rebuild()` returns a fresh instance for the state_dict round trip (without it, a deep
+    copy with scrambled weights stands in). The model is left on `device`, in its original
+    train/eval mode, with its gradients cleared. Raises on CUDA out-of-memory only.
+    """
+    report = CheckReport(device=device or select_device()[0])
+    run = _Run(model, tuple(args), dict(kwargs or {}), report, rebuild, seed, on_phase or (lambda _: None))
+    was_training = getattr(model, "training", True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            run.all()
+        except _Stop:
+            pass
+        finally:
+            _restore(model, was_training)
+    report.warnings = _distinct(list(prior_warnings) + [_warning_text(w) for w in caught])
+    for text in report.warnings:
+        if _HOOK_WARNING in text:
+            report.add("backward_hook_warning", f"the deprecated backward hook warned: {_short(text)}")
+        elif _SOFTMAX_WARNING.search(text):
+            report.add("softmax_dim_warning", f"softmax warned: {_short(text)}")
+    return report
+
+
+def _restore(model, was_training: bool) -> None:
+    try:
+        model.train(was_training)
+        model.zero_grad(set_to_none=True)
+    except Exception:
+        pass
+
+
+def _warning_text(w) -> str:
+    text = str(w.message).strip()
+    return f"{w.category.__name__}: {text}"
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = text.split(": ", 1)[-1]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _distinct(items: List[str]) -> List[str]:
+    seen, out = set(), []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+class _Run:
+    def __init__(self, model, args, kwargs, report: CheckReport, rebuild, seed: int, on_phase):
+        self.torch = _torch()
+        self.model, self.args, self.kwargs = model, args, kwargs
+        self.report, self.rebuild, self.seed, self.on_phase = report, rebuild, seed, on_phase
+        self.device = report.device
+        self.hidden: List[Tuple[str, str, Any]] = []
+        self.eval_output: Optional[list] = None
+
+    def all(self) -> None:
+        self.registration()
+        self.move()
+        self.forward_backward()
+        self.buffers()
+        self.eval()
+        self.state_dict()
+        self.double()
+
+    def _fail(self, exc: BaseException, phase: str, prefix: str = "") -> None:
+        if self.device.startswith("cuda") and is_oom(exc):
+            raise exc
+        error_observation(self.report, exc, phase, prefix)
+        raise _Stop
+
+    def call(self, model=None):
+        return (model or self.model)(*self.args, **self.kwargs)
+
+    # 1. registration
+    def registration(self) -> None:
+        self.on_phase("registration")
+        try:
+            self.hidden = hidden_state(self.model)
+        except Exception as exc:  # a half-built Module (no super().__init__()) fails here
+            self._fail(exc, "registration", "inspecting the model")
+        groups: Dict[Tuple[str, str], list] = {}
+        for kind, path, value in self.hidden:
+            if kind != "tensor":
+                groups.setdefault((kind, container_path(path)), []).append(value)
+        for (kind, path), values in groups.items():
+            if kind == "module":
+                count = sum(p.numel() for v in values for p in v.parameters())
+                classes = sorted({type(v).__name__ for v in values})
+                what = f"{len(values)} module{'s' if len(values) != 1 else ''} ({', '.join(classes)})"
+                self.report.add("unregistered_module",
+                                f"`{path}` holds {what} that named_modules() does not list: their "
+                                f"{count} parameter values are missing from parameters() and state_dict()",
+                                path=path)
+            else:
+                count = sum(v.numel() for v in values)
+                self.report.add("unregistered_parameter",
+                                f"`{path}` holds {len(values)} nn.Parameter{'s' if len(values) != 1 else ''} "
+                                f"({count} values) that named_parameters() does not list: the optimizer "
+                                f"never sees them and state_dict() does not save them", path=path)
+        self.report.checks.append("registration")
+
+    # 2. device
+    def move(self) -> None:
+        self.on_phase("device")
+        try:
+            self.model.to(self.device)
+            self.args = to_device(self.args, self.device)
+            self.kwargs = to_device(self.kwargs, self.device)
+        except Exception as exc:
+            self._fail(exc, "device")
+        self.report.checks.append("device")
+
+    # 3. train-mode forward and backward
+    def forward_backward(self) -> None:
+        torch = self.torch
+        self.on_phase("forward")
+        self.model.train()
+        seed_everything(self.seed)
+        try:
+            with torch.enable_grad():
+                output = self.call()
+        except Exception as exc:
+            self._fail(exc, "forward")
+        outputs = tensors_in(output)
+        floats = _floating(outputs)
+        if non_finite(outputs):
+            self.report.add("nonfinite", f"the train-mode output has NaN or Inf values")
+        self.report.checks.append("forward")
+
+        self.on_phase("backward")
+        params = [(n, p) for n, p in self.model.named_parameters() if p.requires_grad]
+        if not params:
+            self.report.checks.append("gradients")
+            return
+        differentiable = [t for t in floats if t.requires_grad]
+        if not differentiable:
+            names = [n for n, _ in params]
+            what = "no floating-point tensor" if not floats else "no tensor that requires grad"
+            self.report.add("no_grad", f"forward returns {what}: none of the {len(params)} parameters "
+                                       f"gets a gradient", names=names)
+            self.report.checks.append("gradients")
+            return
+        self.model.zero_grad(set_to_none=True)
+        try:
+            loss = sum(t.real.float().sum() if t.is_complex() else t.float().sum() for t in differentiable)
+            loss.backward()
+        except Exception as exc:
+            self._fail(exc, "backward")
+        bad = []
+        for name, param in params:
+            if param.grad is None:
+                self.report.add("no_grad", f"`{name}` ({_shape(param)}) got no gradient from the "
+                                           f"backward of the output", path=name)
+            elif not bool(torch.isfinite(param.grad).all()):
+                bad.append(name)
+        if bad and not self.report.of_kind("nonfinite"):
+            shown = ", ".join(f"`{n}`" for n in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+            self.report.add("nonfinite", f"the gradients of {shown} have NaN or Inf values", names=bad)
+        self.report.checks.append("gradients")
+
+    # 4. buffers after forward
+    def buffers(self) -> None:
+        for name, buffer in self.model.named_buffers():
+            if buffer.grad_fn is not None:
+                self.report.add("buffer_grad", f"buffer `{name}` holds an autograd graph after forward "
+                                               f"(grad_fn={type(buffer.grad_fn).__name__})", path=name)
+            elif buffer.requires_grad:
+                self.report.add("buffer_grad", f"buffer `{name}` requires grad", path=name)
+        self.report.checks.append("buffers")
+
+    # 5. eval determinism
+    def eval(self) -> None:
+        torch = self.torch
+        self.on_phase("eval")
+        self.model.eval()
+        before = {n: b.detach().clone() for n, b in self.model.named_buffers()}
+        try:
+            with torch.no_grad():
+                seed_everything(self.seed + 1)
+                first = tensors_in(self.call())
+                seed_everything(self.seed + 2)
+                second = tensors_in(self.call())
+        except Exception as exc:
+            self._fail(exc, "eval")
+        changed = [n for n, b in self.model.named_buffers()
+                   if n in before and not compare([before[n]], [b.detach()])[0]]
+        if changed:
+            shown = ", ".join(f"`{n}`" for n in changed[:5]) + (" ..." if len(changed) > 5 else "")
+            self.report.add("eval_buffer_update", f"forward in eval() mode changed the buffers {shown}",
+                            names=changed)
+        if non_finite(first):
+            self.report.notes.append("eval output has NaN/Inf: determinism and the state_dict "
+                                     "round trip are not judged")
+            self.report.checks.append("eval")
+            return
+        same, how = compare(first, second, exact=not self.device.startswith("cuda"))
+        if not same:
+            self.report.add("eval_nondeterministic", f"two forwards in eval() mode on the same input "
+                                                     f"differ: {how}")
+            self.report.notes.append("the state_dict round trip is not judged: eval outputs differ "
+                                     "from call to call")
+        else:
+            self.eval_output = first
+        self.report.checks.append("eval")
+
+    # 6. state_dict round trip
+    def state_dict(self) -> None:
+        torch = self.torch
+        if self.eval_output is None:
+            return
+        self.on_phase("state_dict")
+        try:
+            buffer = io.BytesIO()
+            torch.save(self.model.state_dict(), buffer)
+            buffer.seek(0)
+            loaded = torch.load(buffer, map_location=self.device, weights_only=True)
+        except Exception as exc:
+            if self.device.startswith("cuda") and is_oom(exc):
+                raise
+            self.report.add("state_dict", f"state_dict() does not survive torch.save / "
+                                          f"torch.load(weights_only=True): {describe_error(exc)}")
+            self.report.checks.append("state_dict")
+            return
+        fresh = self._fresh()
+        if fresh is None:
+            return
+        try:
+            fresh.to(self.device)
+            fresh.load_state_dict(loaded, strict=True)
+        except Exception as exc:
+            if self.device.startswith("cuda") and is_oom(exc):
+                raise
+            self.report.add("state_dict", f"a fresh instance cannot load this state_dict() "
+                                          f"(strict=True): {describe_error(exc)}", frames=user_frames(exc))
+            self.report.checks.append("state_dict")
+            return
+        fresh.eval()
+        try:
+            with torch.no_grad():
+                seed_everything(self.seed + 1)
+                again = tensors_in(self.call(fresh))
+        except Exception as exc:
+            self._fail(exc, "eval", "forward of the reloaded instance")
+        same, how = compare(self.eval_output, again, exact=not self.device.startswith("cuda"))
+        if not same:
+            self.report.add("state_dict", f"a fresh instance loaded with state_dict() gives different "
+                                          f"eval outputs: {how}")
+        self.report.checks.append("state_dict")
+
+    def _fresh(self):
+        torch = self.torch
+        if self.rebuild is not None:
+            try:
+                seed_everything(self.seed + 1000)
+                return self.rebuild()
+            except Exception as exc:
+                self.report.notes.append(f"state_dict round trip skipped: rebuilding raised {describe_error(exc)}")
+                return None
+        try:
+            fresh = copy.deepcopy(self.model)
+        except Exception as exc:
+            self.report.notes.append(f"state_dict round trip skipped: the model cannot be deep-copied "
+                                     f"({describe_error(exc)})")
+            return None
+        seed_everything(self.seed + 1000)
+        with torch.no_grad():  # a copy must not pass for loaded: scramble every floating tensor it holds
+            tensors = list(fresh.parameters()) + list(fresh.buffers())
+            for kind, _, value in hidden_state(fresh):
+                tensors.extend(value.parameters() if kind == "module" else [value])
+            for tensor in tensors:
+                if tensor.is_floating_point():
+                    try:
+                        tensor.normal_()
+                    except Exception:
+                        pass
+        return fresh
+
+    # 7. plain tensors do not follow the model
+    def double(self) -> None:
+        plain = [(path, value) for kind, path, value in self.hidden if kind == "tensor"]
+        if not plain:
+            self.report.checks.append("move")
+            return
+        self.on_phase("move")
+        followed: Dict[str, str] = {}
+        try:
+            probe = copy.deepcopy(self.model).double()
+            for kind, path, value in hidden_state(probe):
+                if kind == "tensor":
+                    followed[path] = str(value.dtype).replace("torch.", "")
+        except Exception as exc:
+            self.report.notes.append(f".double() probe skipped: {describe_error(exc)}")
+        groups: Dict[str, List[Tuple[str, Any]]] = {}
+        for path, value in plain:
+            groups.setdefault(container_path(path), []).append((path, value))
+        for path, items in groups.items():
+            first_path, first = items[0]
+            what = (f"a plain tensor attribute ({_shape(first)})" if len(items) == 1 and first_path == path
+                    else f"{len(items)} plain tensors")
+            facts = ["not in state_dict()"]
+            if self.device != "cpu":
+                left = [v for _, v in items if str(v.device) != self.device and
+                        not (self.device == "cuda:0" and str(v.device) == "cuda")]
+                if left:
+                    facts.append(f".to({self.device}) left {'it' if len(items) == 1 else 'them'} on "
+                                 f"{left[0].device}")
+            stayed = [p for p, v in items if v.is_floating_point() and followed.get(p) not in (None, "float64")]
+            if stayed:
+                facts.append(f".double() left {'it' if len(items) == 1 else 'them'} {followed[stayed[0]]}")
+            elif not any(v.is_floating_point() for _, v in items) and self.device == "cpu":
+                facts.append(".to(device) would not move it")
+            self.report.add("plain_tensor", f"`{path}` is {what}: {', and '.join(facts)}", path=path)
+        self.report.checks.append("move")

@@ -1,0 +1,337 @@
+"""Static findings x runtime observations -> each finding confirmed true / false / null, plus the
+runtime-only findings (NN9xx, and NN101/NN102 the static pass missed). Pure data, no torch.
+
+A static finding belongs to the model entry of the innermost class that contains it (for a
+model a factory built, also the findings of its submodules' classes that no entry of the run
+owns). Any run whose model contains the finding's class (as the model or a submodule) can
+confirm it, through an observation of a kind that rule predicts, found at the right place:
+
+- an exception's frames on the finding's lines (strong) or inside its class (weak);
+- an attribute path under an instance of the class whose names appear in the finding's source
+  (strong) or not (weak);
+- a model-wide observation (eval nondeterminism, a warning) in a model that holds the class (weak).
+
+Strong matches are taken first, then weak ones among the observations not yet explained. An
+observation that confirms a shown finding is not repeated as a runtime-only finding.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from nnlint.finding import Finding
+from nnlint.verify.result import (ClassSource, ModelResult, ModelRun, Observation, VerifiedFinding,
+                                  VerifyResult)
+
+# observation kind -> the code reported when no static finding explains it (None: never alone)
+RUNTIME_CODE: Dict[str, Optional[str]] = {
+    "unregistered_module": "NN101",
+    "unregistered_parameter": "NN102",
+    "plain_tensor": "NN905",
+    "init_order_error": "NN901",
+    "container_error": "NN901",
+    "build_error": "NN901",
+    "missing_forward": "NN902",
+    "inplace_leaf": "NN902",
+    "device_mismatch": "NN902",
+    "forward_error": "NN902",
+    "no_grad": "NN903",
+    "nonfinite": "NN904",
+    "state_dict": "NN906",
+    "eval_nondeterministic": "NN907",
+    "buffer_grad": "NN908",
+    "eval_buffer_update": None,
+    "backward_hook_warning": None,
+    "softmax_dim_warning": None,
+}
+
+# static rule -> the observation kinds that confirm it
+CONFIRMED_BY: Dict[str, Tuple[str, ...]] = {
+    "NN101": ("unregistered_module",),
+    "NN102": ("unregistered_parameter",),
+    "NN103": ("init_order_error",),
+    "NN104": ("init_order_error",),
+    "NN105": ("plain_tensor",),
+    "NN107": ("missing_forward",),
+    "NN109": ("eval_nondeterministic",),
+    "NN201": ("no_grad",),
+    "NN203": ("buffer_grad",),
+    "NN205": ("inplace_leaf",),
+    "NN301": ("eval_nondeterministic",),
+    "NN303": ("eval_nondeterministic", "eval_buffer_update"),
+    "NN304": ("eval_nondeterministic",),
+    "NN401": ("backward_hook_warning",),
+    "NN406": ("softmax_dim_warning",),
+    "NN407": ("container_error",),
+    "NN503": ("device_mismatch",),
+}
+
+# observation kind -> the check that must have run for its absence to mean "not seen"
+KIND_CHECK: Dict[str, str] = {
+    "unregistered_module": "registration",
+    "unregistered_parameter": "registration",
+    "plain_tensor": "registration",
+    "init_order_error": "build",
+    "container_error": "build",
+    "missing_forward": "forward",
+    "inplace_leaf": "gradients",
+    "device_mismatch": "forward",
+    "no_grad": "gradients",
+    "buffer_grad": "buffers",
+    "eval_nondeterministic": "eval",
+    "eval_buffer_update": "eval",
+    "backward_hook_warning": "gradients",
+    "softmax_dim_warning": "forward",
+}
+
+# the consequences of hidden state: a state_dict round trip cannot restore what it does not hold
+_REGISTRATION = ("unregistered_module", "unregistered_parameter", "plain_tensor")
+
+RUNTIME_RULES = {  # name and severity of the runtime codes, when the rule registry lacks one
+    "NN101": ("submodule-in-plain-container", "error"),
+    "NN102": ("parameter-in-plain-container", "error"),
+    "NN901": ("instantiation-failed", "error"),
+    "NN902": ("forward-failed", "error"),
+    "NN903": ("parameter-without-gradient", "warning"),
+    "NN904": ("non-finite", "error"),
+    "NN905": ("stranded-tensor", "warning"),
+    "NN906": ("state-dict-roundtrip", "error"),
+    "NN907": ("eval-nondeterministic", "error"),
+    "NN908": ("buffer-requires-grad", "warning"),
+}
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass
+class StaticFile:
+    """A file's static findings and source, as the engine produced them."""
+
+    path: str  # absolute
+    findings: List[Finding]
+    lines: List[str] = field(default_factory=list)
+
+    def text(self, finding: Finding) -> str:
+        return "\n".join(self.lines[finding.line - 1: max(finding.line, finding.end_line)])
+
+
+@dataclass
+class _Shown:
+    finding: Finding
+    file: StaticFile
+    entry: int
+    confirmed: Optional[bool] = None
+    evidence: str = ""
+
+
+def correlate(runs: Sequence[ModelRun], static: Dict[str, StaticFile],
+              enabled: Callable[[str, str], bool] = lambda code, path: True,
+              factory_runs: Iterable[int] = ()) -> List[ModelResult]:
+    """One ModelResult per run. `static` maps absolute paths to their findings; `enabled(code,
+    path)` says whether a runtime-only code is selected for a file."""
+    factory_runs = set(factory_runs) | {i for i, r in enumerate(runs) if r.factory}
+    shown = _assign(runs, static, factory_runs)
+    explained: Set[Tuple[int, int]] = set()  # (run index, observation index)
+    by_entry: Dict[int, List[_Shown]] = {}
+    for item in shown:
+        by_entry.setdefault(item.entry, []).append(item)
+    _confirm(runs, shown, explained)
+
+    results = []
+    for index, run in enumerate(runs):
+        result = ModelResult(
+            name=run.name, path=run.path, line=run.line, status=run.status, device=run.device,
+            reason=run.reason, hint=run.hint, seconds=run.seconds, factory=run.factory,
+            warnings=list(run.report.warnings), notes=list(run.report.notes), checks=list(run.report.checks),
+        )
+        for item in by_entry.get(index, []):
+            f = item.finding
+            result.findings.append(VerifiedFinding(
+                code=f.code, name=f.name, severity=f.severity.label, path=f.path, line=f.line,
+                column=f.column, message=f.message, confirmed=item.confirmed, source="static",
+                evidence=item.evidence, suggestion=f.suggestion))
+        result.findings.extend(_runtime_only(index, run, explained, enabled))
+        result.findings.sort(key=lambda f: (f.line, f.column, f.code, f.source))
+        results.append(result)
+    return results
+
+
+# ----- which findings each entry shows ------------------------------------------------------
+def _assign(runs: Sequence[ModelRun], static: Dict[str, StaticFile], factory_runs: Set[int]) -> List[_Shown]:
+    ranges: List[Tuple[str, int, int, int]] = []  # file, first, last, entry
+    for index, run in enumerate(runs):
+        own = run.classes.get("")
+        if own is not None and own.path and own.line:
+            ranges.append((own.path, own.line, own.end_line, index))
+    shown: List[_Shown] = []
+    for path, file in static.items():
+        for finding in file.findings:
+            entry = _innermost(ranges, path, finding.line)
+            if entry is None:
+                entry = _pulled(runs, factory_runs, path, finding.line)
+            if entry is not None:
+                shown.append(_Shown(finding, file, entry))
+    return shown
+
+
+def _innermost(ranges, path: str, line: int) -> Optional[int]:
+    best = None
+    for file, first, last, entry in ranges:
+        if file == path and first <= line <= last:
+            if best is None or last - first < best[0]:
+                best = (last - first, entry)
+    return None if best is None else best[1]
+
+
+def _pulled(runs: Sequence[ModelRun], factory_runs: Set[int], path: str, line: int) -> Optional[int]:
+    """A finding in a submodule's class that no entry owns goes to the first factory-built model
+    holding that class."""
+    for index in sorted(factory_runs):
+        if any(c.path == path and c.line <= line <= c.end_line for c in runs[index].classes.values()):
+            return index
+    return None
+
+
+# ----- confirmation --------------------------------------------------------------------------
+def _owners(run: ModelRun, path: str, line: int) -> Tuple[List[str], Optional[ClassSource]]:
+    """The model paths whose (innermost) class contains `path:line`, and that class."""
+    best: Optional[ClassSource] = None
+    for source in run.classes.values():
+        if source.path == path and source.line <= line <= source.end_line:
+            if best is None or source.end_line - source.line < best.end_line - best.line:
+                best = source
+    if best is None:
+        return [], None
+    return [p for p, s in run.classes.items() if s.key == best.key and s.line == best.line], best
+
+
+def _tokens(path: str) -> Set[str]:
+    return {t for t in re.split(r"[.\[\]'\"]+", path) if t and not t.isdigit()}
+
+
+def _match(obs: Observation, finding: Finding, file: StaticFile, owners: List[str],
+           cls: ClassSource) -> Optional[str]:
+    """"strong", "weak" or None: whether `obs` is the runtime face of `finding`."""
+    if obs.frames:
+        if any(p == file.path and finding.line <= n <= max(finding.line, finding.end_line) for p, n in obs.frames):
+            return "strong"
+        if any(p == file.path and cls.line <= n <= cls.end_line for p, n in obs.frames):
+            return "weak"
+        return None
+    if obs.kind == "missing_forward":
+        return "weak" if cls.key.rsplit(".", 1)[-1].rsplit(":", 1)[-1] in obs.names else None
+    paths = [obs.path] if obs.path else (obs.names if obs.kind == "no_grad" else [])
+    if not paths:
+        return "weak"  # model-wide: eval nondeterminism, a warning, ...
+    relative = []
+    for path in paths:
+        for owner in owners:
+            if owner == "":
+                relative.append(path)
+            elif path.startswith(owner + "."):
+                relative.append(path[len(owner) + 1:])
+    if not relative:
+        return None
+    words = set(_WORD.findall(file.text(finding)))
+    return "strong" if any(_tokens(r) & words for r in relative) else "weak"
+
+
+def _confirm(runs: Sequence[ModelRun], shown: List[_Shown], explained: Set[Tuple[int, int]]) -> None:
+    weak: Dict[int, List[Tuple[int, int, Observation]]] = {}
+    for number, item in enumerate(shown):
+        kinds = CONFIRMED_BY.get(item.finding.code)
+        if not kinds:
+            continue
+        checked = False
+        strong = []
+        for index, run in enumerate(runs):
+            owners, cls = _owners(run, item.file.path, item.finding.line)
+            if cls is None:
+                continue
+            checked = checked or any(_check_ran(run, kind) for kind in kinds)
+            for position, obs in enumerate(run.report.observations):
+                if obs.kind not in kinds:
+                    continue
+                how = _match(obs, item.finding, item.file, owners, cls)
+                if how == "strong":
+                    strong.append((index, position, obs))
+                elif how == "weak":
+                    weak.setdefault(number, []).append((index, position, obs))
+        if strong:
+            item.confirmed, item.evidence = True, strong[0][2].message
+            explained.update((i, p) for i, p, _ in strong)
+        elif checked:
+            item.confirmed = False
+    strongly = set(explained)
+    for number, candidates in weak.items():
+        item = shown[number]
+        if item.confirmed:
+            continue
+        free = [(i, p, o) for i, p, o in candidates if (i, p) not in strongly]
+        if free:
+            item.confirmed, item.evidence = True, free[0][2].message
+            explained.update((i, p) for i, p, _ in free)
+
+
+def _check_ran(run: ModelRun, kind: str) -> bool:
+    if kind == "device_mismatch":  # only a real device move can show it
+        return bool(run.device) and run.device != "cpu" and "forward" in run.report.checks
+    return KIND_CHECK.get(kind, "") in run.report.checks
+
+
+# ----- runtime-only findings -------------------------------------------------------------------
+def _runtime_only(index: int, run: ModelRun, explained: Set[Tuple[int, int]],
+                  enabled: Callable[[str, str], bool]) -> List[VerifiedFinding]:
+    own = run.classes.get("")
+    own_path = own.path if own is not None else os.path.abspath(run.path)
+    hidden_state = any(o.kind in _REGISTRATION for o in run.report.observations)
+    left = [(p, o) for p, o in enumerate(run.report.observations)
+            if (index, p) not in explained and RUNTIME_CODE.get(o.kind)
+            and not (o.kind == "state_dict" and hidden_state)]
+    out: List[VerifiedFinding] = []
+    no_grad = [o for _, o in left if o.kind == "no_grad"]
+    for _, obs in left:
+        if obs.kind == "no_grad" and obs is not no_grad[0]:
+            continue
+        message = _no_grad_message(no_grad) if obs.kind == "no_grad" else obs.message
+        code = RUNTIME_CODE[obs.kind]
+        if not enabled(code, run.path):
+            continue
+        line = next((n for p, n in reversed(obs.frames) if p == own_path), run.line)
+        name, severity = _rule_facts(code)
+        out.append(VerifiedFinding(code=code, name=name, severity=severity, path=run.path, line=line,
+                                   column=1, message=message, confirmed=True, source="runtime",
+                                   evidence=message, suggestion=_suggestion(code)))
+    return out
+
+
+def _no_grad_message(observations: List[Observation]) -> str:
+    if len(observations) == 1:
+        return observations[0].message
+    names = [o.path for o in observations]
+    shown = ", ".join(f"`{n}`" for n in names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    return (f"{len(names)} parameters got no gradient from the backward of the output: {shown} "
+            f"(unused in forward, or cut from the graph)")
+
+
+def _rule_facts(code: str) -> Tuple[str, str]:
+    from nnlint.rules import all_rules
+
+    rule = all_rules().get(code)
+    if rule is not None:
+        return rule.name, rule.severity.label
+    return RUNTIME_RULES.get(code, (code.lower(), "error"))
+
+
+def _suggestion(code: str) -> str:
+    from nnlint.rules import all_rules
+
+    rule = all_rules().get(code)
+    return getattr(rule, "suggestion", "") if rule is not None else ""
+
+
+def verify_result(results: List[ModelResult], seconds: float = 0.0) -> VerifyResult:
+    return VerifyResult(models=results, seconds=seconds)

@@ -1,0 +1,107 @@
+"""The Module classes of each file, from the engine's own pass over it (not a second parser),
+and the worker targets that build them: one per file with Module classes, one per factories file.
+
+A file's module name is its dotted import name: the folders above it that are packages (hold an
+`__init__.py`) and the file's stem, imported with the folder above the top package on sys.path,
+as pytest does. `fixtures/runtime/zoo.py` (no `__init__.py` around it) is `zoo`; models are
+named `zoo:ListMLP`. In the configuration, the dotted path from the config's folder
+(`fixtures.runtime.zoo:ListMLP`) names the same model.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Dict, List, Optional, Set, Tuple
+
+from nnlint.config import Settings
+from nnlint.engine import FileResult, check_file
+from nnlint.verify.build import VerifyConfig
+from nnlint.verify.correlate import StaticFile
+from nnlint.verify.worker import Target
+
+
+def module_name(path: str) -> Tuple[str, str]:
+    """(dotted import name, the folder to put on sys.path) of a Python file."""
+    path = os.path.abspath(path)
+    folder, filename = os.path.split(path)
+    stem = filename[:-3] if filename.endswith(".py") else filename
+    parts = [] if stem == "__init__" else [stem]
+    if stem == "__init__":
+        parts.insert(0, os.path.basename(folder))
+        folder = os.path.dirname(folder)
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        parts.insert(0, os.path.basename(folder))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return ".".join(parts), folder
+
+
+def config_alias(path: str, root: Path) -> Optional[str]:
+    """The dotted path of a file relative to the config's folder (`fixtures.runtime.zoo`)."""
+    try:
+        relative = PurePosixPath(Path(os.path.abspath(path)).relative_to(root))
+    except ValueError:
+        return None
+    parts = list(relative.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts) or None
+
+
+@dataclass
+class Plan:
+    targets: List[Target] = field(default_factory=list)  # factories first, then files
+    static: Dict[str, StaticFile] = field(default_factory=dict)  # absolute path -> findings
+    unused_specs: List[str] = field(default_factory=list)  # config names no file matched
+
+
+def static_file(path: str, result: FileResult) -> StaticFile:
+    lines = result.source.text.splitlines() if result.source is not None else []
+    return StaticFile(os.path.abspath(path), list(result.findings), lines)
+
+
+def plan(files: List[str], settings: Settings, config: VerifyConfig) -> Plan:
+    """Lint each file once (findings and Module classes), and make the workers' targets."""
+    out = Plan()
+    used: Set[str] = set()
+    root_path = str(settings.root)
+    for factories in config.factories:
+        module, import_root = module_name(factories)
+        out.targets.append(Target(kind="factories", path=_display(factories), module=module,
+                                  sys_path=_unique([import_root, root_path])))
+    for path in files:
+        result = check_file(path, settings.rules_for(path), collect_classes=True)
+        out.static[os.path.abspath(path)] = static_file(path, result)
+        if not result.module_classes:
+            continue
+        module, import_root = module_name(path)
+        alias = config_alias(path, settings.root)
+        specs = {}
+        for name, spec in config.models.items():
+            spec_module, cls = name.split(":", 1)
+            if spec_module in (module, alias):
+                specs[f"{module}:{cls}"] = spec.to_dict()
+                used.add(name)
+        out.targets.append(Target(kind="file", path=path, module=module,
+                                  sys_path=_unique([import_root, root_path]),
+                                  classes=[tuple(c) for c in result.module_classes], specs=specs))
+    out.unused_specs = [name for name in config.models if name not in used]
+    return out
+
+
+def _unique(items: List[str]) -> List[str]:
+    seen: List[str] = []
+    for item in items:
+        if item and item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _display(path: str) -> str:
+    """A path relative to the current folder when it is below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative

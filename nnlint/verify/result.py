@@ -1,0 +1,210 @@
+"""The data model of `nnlint verify`: plain dataclasses with `to_dict()`, no torch.
+
+Three layers, one way:
+
+- `Observation` / `CheckReport`: what the checks saw on one live model (`checks.run_checks`,
+  also usable in-process on any model, e.g. by a pytest helper);
+- `ModelRun`: what a worker sends back for one model (status, device, the check report, and
+  which of the model's classes come from which source lines, for correlation);
+- `ModelResult` / `VerifyResult`: what the reporters print: each model with its findings, static
+  ones marked confirmed true/false/null, runtime-only ones added (`correlate.py` builds these).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Dict, List, Optional, Tuple
+
+CHECKED, SKIPPED, FAILED = "checked", "skipped", "failed"
+
+# The checks `run_checks` runs, in order; a finding whose confirming check did not run stays null.
+CHECK_NAMES = ("build", "registration", "device", "forward", "gradients", "buffers", "eval",
+               "state_dict", "move")
+
+
+@dataclass
+class Observation:
+    """One fact seen on a live model.
+
+    kind:    what was seen (see `correlate.KINDS`), e.g. "unregistered_module", "no_grad"
+    message: a sentence naming the offending thing
+    path:    where in the model, as a dotted attribute path ("encoder.blocks", "fc.weight");
+             "" for the whole model
+    frames:  (file, line) of the user-code frames of an exception, innermost last
+    names:   extra names involved (a class name from an error message, the attributes of a group)
+    """
+
+    kind: str
+    message: str
+    path: str = ""
+    frames: List[Tuple[str, int]] = field(default_factory=list)
+    names: List[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["frames"] = [list(f) for f in self.frames]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Observation":
+        return cls(kind=data["kind"], message=data["message"], path=data.get("path", ""),
+                   frames=[(str(f), int(n)) for f, n in data.get("frames", [])],
+                   names=list(data.get("names", [])))
+
+
+@dataclass
+class CheckReport:
+    """The outcome of `checks.run_checks` on one model."""
+
+    device: str = "cpu"
+    checks: List[str] = field(default_factory=list)  # the checks that ran to the end
+    observations: List[Observation] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)  # "Category: message", each once
+    notes: List[str] = field(default_factory=list)  # how the run went (fallbacks, skipped checks)
+
+    def add(self, kind: str, message: str, path: str = "", frames=(), names=()) -> Observation:
+        obs = Observation(kind, message, path, list(frames), list(names))
+        self.observations.append(obs)
+        return obs
+
+    def of_kind(self, *kinds: str) -> List[Observation]:
+        return [o for o in self.observations if o.kind in kinds]
+
+    @property
+    def healthy(self) -> bool:
+        return not self.observations
+
+    def to_dict(self) -> dict:
+        return {"device": self.device, "checks": list(self.checks),
+                "observations": [o.to_dict() for o in self.observations],
+                "warnings": list(self.warnings), "notes": list(self.notes)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CheckReport":
+        return cls(device=data.get("device", "cpu"), checks=list(data.get("checks", [])),
+                   observations=[Observation.from_dict(o) for o in data.get("observations", [])],
+                   warnings=list(data.get("warnings", [])), notes=list(data.get("notes", [])))
+
+
+@dataclass
+class ClassSource:
+    """Where a class of the model (the model's own, or a submodule's) is defined."""
+
+    key: str  # "module:QualName"
+    path: str  # absolute path of its source file, "" if unknown
+    line: int = 0  # first and last line of the class body, 0 if unknown
+    end_line: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ClassSource":
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+@dataclass
+class ModelRun:
+    """What the worker sends back for one model."""
+
+    name: str  # "module:Class"
+    path: str  # the source file of the model's class, as the parent named it
+    line: int = 0
+    status: str = CHECKED  # checked | skipped | failed
+    device: Optional[str] = None
+    reason: str = ""  # why skipped or failed, one line
+    hint: str = ""  # for a skipped model: the TOML to add
+    seconds: float = 0.0
+    factory: str = ""  # "path.py:function" when a factory built it
+    report: CheckReport = field(default_factory=CheckReport)
+    classes: Dict[str, ClassSource] = field(default_factory=dict)  # model path ("", "encoder") -> class
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "path": self.path, "line": self.line, "status": self.status,
+                "device": self.device, "reason": self.reason, "hint": self.hint,
+                "seconds": self.seconds, "factory": self.factory, "report": self.report.to_dict(),
+                "classes": {k: v.to_dict() for k, v in self.classes.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelRun":
+        return cls(name=data["name"], path=data["path"], line=data.get("line", 0),
+                   status=data.get("status", CHECKED), device=data.get("device"),
+                   reason=data.get("reason", ""), hint=data.get("hint", ""),
+                   seconds=float(data.get("seconds", 0.0)), factory=data.get("factory", ""),
+                   report=CheckReport.from_dict(data.get("report", {})),
+                   classes={k: ClassSource.from_dict(v) for k, v in data.get("classes", {}).items()})
+
+
+@dataclass
+class VerifiedFinding:
+    """A finding in a verify report: a static one with its runtime verdict, or a runtime one."""
+
+    code: str
+    name: str
+    severity: str  # "error" | "warning" | "style"
+    path: str
+    line: int
+    column: int
+    message: str
+    confirmed: Optional[bool]  # True seen, False checked and not seen, None no check for it
+    source: str = "static"  # "static" | "runtime"
+    evidence: str = ""  # what the run saw (for confirmed static findings)
+    suggestion: str = ""
+
+    @property
+    def sort_key(self):
+        return (self.path, self.line, self.column, self.code)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ModelResult:
+    name: str
+    path: str
+    line: int
+    status: str
+    device: Optional[str] = None
+    reason: str = ""
+    hint: str = ""
+    seconds: float = 0.0
+    factory: str = ""
+    findings: List[VerifiedFinding] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+    checks: List[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["findings"] = [f.to_dict() for f in self.findings]
+        return data
+
+
+@dataclass
+class VerifyResult:
+    models: List[ModelResult] = field(default_factory=list)
+    seconds: float = 0.0  # wall time of the whole run
+    notes: List[str] = field(default_factory=list)  # about the run as a whole (unmatched config...)
+
+    @property
+    def findings(self) -> List[VerifiedFinding]:
+        return [f for m in self.models for f in m.findings]
+
+    def counts(self) -> dict:
+        by_status = {CHECKED: 0, SKIPPED: 0, FAILED: 0}
+        for model in self.models:
+            by_status[model.status] = by_status.get(model.status, 0) + 1
+        findings = self.findings
+        return {
+            "models": len(self.models), **by_status,
+            "findings": len(findings),
+            "confirmed": sum(f.confirmed is True and f.source == "static" for f in findings),
+            "not_confirmed": sum(f.confirmed is False for f in findings),
+            "unchecked": sum(f.confirmed is None for f in findings),
+            "runtime_only": sum(f.source == "runtime" for f in findings),
+        }
+
+    def to_dict(self) -> dict:
+        return {"models": [m.to_dict() for m in self.models], "summary": self.counts(),
+                "seconds": round(self.seconds, 3), "notes": list(self.notes)}
