@@ -105,7 +105,7 @@ class ExactTypeCheck(Rule):
     def _torch_class(self, expr: cst.BaseExpression) -> Optional[str]:
         qualified = torch_name(self.context, expr)
         if qualified is not None and torch_api.is_module_class(qualified):
-            return "nn." + qualified.rsplit(".", 1)[1]
+            return dotted_name(expr) or "nn." + qualified.rsplit(".", 1)[1]
         return None
 
     def _report(self, node, subject: cst.BaseExpression, operator: str, classes: List[str]) -> None:

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from nnlint.context import dotted_name
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import UNKNOWN, argument
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
@@ -34,8 +35,8 @@ class SoftmaxWithoutDim(Rule):
     (`0` for 0-, 1- and 3-D inputs, else `1`) and warn
     `Implicit dimension choice for softmax has been deprecated`. For a batch of sequences or a
     single unbatched sample that is the wrong axis: probabilities sum to one across the batch
-    instead of across the classes, and the model trains on garbage. `torch.softmax(x)` without
-    `dim` raises `TypeError`.
+    instead of across the classes, and the model trains on garbage. `torch.softmax(x)`,
+    `torch.log_softmax(x)` and `torch.special.softmax(x)` without `dim` raise `TypeError`.
 
     ## Example
     ```python
@@ -96,11 +97,12 @@ class SoftmaxWithoutDim(Rule):
         if position is None or argument(node, "dim", position) is not None:
             return
         name = qualified.rsplit(".", 1)[1]
+        shown = dotted_name(node.func) or qualified
         if name[0].isupper():
-            shown = f"nn.{name}()"
-        elif qualified.startswith("torch.nn.functional."):
-            shown = f"F.{name}"
-        else:
-            shown = qualified
-        self.report(node, f"`{shown}` without `dim`: the implicit choice is 0 for 1-D and 3-D "
-                          "inputs, else 1, often not the class dimension; pass `dim=`")
+            shown += "()"
+        if qualified.startswith("torch.nn."):
+            self.report(node, f"`{shown}` without `dim`: the implicit choice is 0 for 0-, 1- and "
+                              "3-D inputs, else 1, often not the class dimension; pass `dim=`")
+        else:  # torch.softmax / torch.log_softmax / torch.special.*: dim is required
+            self.report(node, f"`{shown}` without `dim` raises `TypeError: {name}() missing 1 "
+                              f"required positional arguments: \"dim\"`; pass `dim=`")

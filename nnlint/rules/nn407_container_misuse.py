@@ -8,8 +8,8 @@ from nnlint.finding import Severity
 from nnlint.rules._torch_refs import ancestors
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
-SINGLE_ITERABLE = {"ModuleList": "an iterable of modules", "ModuleDict": "a mapping of modules",
-                   "ParameterList": "an iterable of parameters", "ParameterDict": "a mapping of parameters"}
+SINGLE_ITERABLE = {"ModuleList": "iterable of modules", "ModuleDict": "mapping of modules",
+                   "ParameterList": "iterable of parameters", "ParameterDict": "mapping of parameters"}
 ITERABLE_MODULES = frozenset({"Sequential", "ModuleList", "ParameterList"})
 
 
@@ -113,11 +113,9 @@ class ContainerMisuse(Rule):
                                       f"Module subclass`; unpack it: `nn.Sequential(*layers)`")
             return
         if len(args) > 1:
-            self.report(node, f"`nn.{name}` given {len(args)} positional arguments: it takes one "
-                              f"{SINGLE_ITERABLE[name]} and raises `TypeError`; wrap them: "
-                              f"`nn.{name}([...])`" if name.endswith("List") else
-                              f"`nn.{name}` given {len(args)} positional arguments: it takes one "
-                              f"{SINGLE_ITERABLE[name]} and raises `TypeError`")
+            wrap = f"; wrap them: `nn.{name}([...])`" if name.endswith("List") else ""
+            self.report(node, f"`nn.{name}` given {len(args)} positional arguments: it takes a single "
+                              f"{SINGLE_ITERABLE[name]} and raises `TypeError`{wrap}")
         elif len(args) == 1 and name in ("ModuleList", "ParameterList"):
             single = self._single_item(args[0])
             if single is not None:

@@ -68,10 +68,10 @@ CURATED_DEPRECATED = {
     "torch.testing.assert_allclose": ("torch.testing.assert_close", False),
 }
 DEPRECATED_NOTES = {
-    "torch.autograd.Variable": "Variable is a no-op since PyTorch 0.4: use the tensor itself "
+    "torch.autograd.Variable": "a no-op wrapper since PyTorch 0.4; use the tensor itself "
                                "(`requires_grad=True` on the tensor, `torch.no_grad()` for volatile)",
-    "torch.autograd.variable.Variable": "Variable is a no-op since PyTorch 0.4: use the tensor itself",
-    "torch.range": "torch.range includes `end` (unlike Python's range) and is deprecated: "
+    "torch.autograd.variable.Variable": "a no-op wrapper since PyTorch 0.4; use the tensor itself",
+    "torch.range": "it includes `end`, unlike Python's range; "
                    "torch.arange(start, end + step, step) gives the same values",
     "torch.nn.functional.upsample_nearest": "use F.interpolate(..., mode=\"nearest\")",
     "torch.nn.functional.upsample_bilinear": "use F.interpolate(..., mode=\"bilinear\", align_corners=True)",
