@@ -175,6 +175,7 @@ class FileContext:
         self.walked_functions: Set[cst.FunctionDef] = set()
         self._wrapper: Optional[MetadataWrapper] = None
         self._positions = None
+        self._dataflow = None  # nnlint.dataflow.Dataflow, made when a rule first asks
         self._collect(module.body, module_level=True)
         self._resolve_module_classes()
 
@@ -357,6 +358,26 @@ class FileContext:
     def is_self(self, expr: cst.BaseExpression) -> bool:
         name = self.self_name
         return name is not None and isinstance(expr, cst.Name) and expr.value == name
+
+    # ----- what local names hold (nnlint/dataflow.py), computed only when a rule asks -------------
+    @property
+    def current_function(self) -> Optional[cst.FunctionDef]:
+        """The innermost function around the visitor (None at module level or in a class body)."""
+        for node in reversed(self.scope):
+            if isinstance(node, cst.FunctionDef):
+                return node
+        return None
+
+    def local_kinds(self, scope: Union[cst.FunctionDef, cst.Module, None] = None):
+        """The dataflow of `scope` (default: the function around the visitor, else the module's
+        top-level code): `.kind(expr)` says whether an expression holds a tensor, a Module, an
+        optimizer or a loss value, or None when that is not known."""
+        if self._dataflow is None:
+            from nnlint.dataflow import Dataflow
+            self._dataflow = Dataflow(self)
+        if scope is None:
+            scope = self.current_function or self.module
+        return self._dataflow.flow(scope)
 
     # ----- positions -----------------------------------------------------------------------------
     def position(self, node: cst.CSTNode) -> CodeRange:

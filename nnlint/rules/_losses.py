@@ -1,0 +1,57 @@
+"""Calls of loss functions and loss modules, and the activation their input went through.
+
+Shared by NN602 (softmax before cross-entropy) and NN603 (sigmoid before BCE).
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import libcst as cst
+
+from nnlint.rules._grad import first_line_code
+
+F = "torch.nn.functional."
+
+
+def loss_call(context, call: cst.Call, functions: dict, classes: dict) -> Optional[Tuple[str, cst.BaseExpression]]:
+    """(what the loss is called, its input expression) when `call` computes one of the losses:
+    a functional in `functions` (name -> shown name) or a call of a loss module of a class in
+    `classes` (class name -> shown name), known through the dataflow."""
+    qualified = context.qualified_name(call.func)
+    shown = None
+    if qualified and qualified.startswith(F) and qualified[len(F):] in functions:
+        shown = functions[qualified[len(F):]]
+    else:
+        kind = context.local_kinds().kind(call.func)
+        if kind is not None and kind.is_module and kind.name and kind.name.startswith("torch."):
+            shown = classes.get(kind.name.rsplit(".", 1)[1])
+    if shown is None:
+        return None
+    for arg in call.args:
+        if arg.star:
+            return None
+    first = next((a.value for a in call.args if a.keyword is None), None)
+    if first is None:
+        first = next((a.value for a in call.args if a.keyword and a.keyword.value == "input"), None)
+    return (shown, first) if first is not None else None
+
+
+def activation_of(context, expr: cst.BaseExpression) -> Optional[str]:
+    """`softmax`, `log_softmax`, `sigmoid` when the dataflow knows `expr` is that output."""
+    kind = context.local_kinds().kind(expr)
+    if kind is not None and kind.is_tensor and kind.origin in ("softmax", "log_softmax", "sigmoid"):
+        return kind.origin
+    return None
+
+
+def describe(context, expr: cst.BaseExpression, activation: str) -> str:
+    """`probs` (a softmax output) / `F.softmax(logits, dim=1)`."""
+    code = first_line_code(context, expr, 50)
+    if isinstance(expr, cst.Call):
+        kind = context.local_kinds().kind(expr.func)
+        if kind is not None and kind.is_module and activation not in code:
+            return f"`{code}` (a model whose output is a {activation})"
+        return f"`{code}`"
+    return f"`{code}` (a {activation} output)"
+

@@ -1,0 +1,229 @@
+from typing import Dict, List, Set
+
+import libcst as cst
+
+from nnlint.context import children, first_param_name
+from nnlint.dataflow import keyword, positional
+from nnlint.finding import Severity
+from nnlint.rules._grad import Derivation, first_line_code, function_body, tensor_inputs
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+# torch functions whose tensor arguments must all be on one device.
+MEETING_FUNCTIONS = frozenset({
+    "torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "torch.hstack", "torch.vstack",
+    "torch.dstack", "torch.where", "torch.matmul", "torch.mm", "torch.bmm", "torch.einsum",
+    "torch.maximum", "torch.minimum", "torch.add", "torch.sub", "torch.mul", "torch.div",
+    "torch.lerp", "torch.gather", "torch.index_select", "torch.masked_fill", "torch.max",
+    "torch.min", "torch.addcmul", "torch.addcdiv", "torch.baddbmm", "torch.addmm",
+})
+# Tensor methods whose tensor arguments must be on the receiver's device.
+MEETING_METHODS = frozenset({
+    "masked_fill", "masked_fill_", "where", "add", "add_", "sub", "sub_", "mul", "mul_", "div",
+    "div_", "matmul", "mm", "bmm", "maximum", "minimum", "lerp", "lerp_", "gather",
+    "index_select", "masked_scatter", "masked_scatter_", "scatter", "scatter_", "scatter_add",
+    "scatter_add_", "index_add", "index_add_",
+})
+_NOT_MEETING_OPS = (cst.Is, cst.IsNot, cst.In, cst.NotIn)
+
+
+class FactoryWithoutDevice(Rule):
+    """
+    ## What it does
+    Flags a tensor factory (`torch.zeros/ones/arange/full/eye/rand/randn/empty/tensor([...])`)
+    called in a Module's `forward` without `device=` (and not moved by a following `.to(...)`,
+    `.cuda()` or `.type_as(...)`), whose result then meets a forward input, or a value
+    computed from one, or a parameter: in arithmetic, a comparison, `torch.cat`/`stack`/
+    `where`/`matmul`, or `x.masked_fill(...)` and similar. `torch.zeros_like(x)` and
+    `x.new_zeros(...)` follow `x` and are fine; indexing with a CPU index tensor is fine too.
+
+    ## Why is this bad?
+    A factory without `device=` makes its tensor on the default device, the CPU. The model
+    works in every CPU test, then fails as soon as it runs on a GPU:
+    `RuntimeError: Expected all tensors to be on the same device, but found at least two
+    devices, cuda:0 and cpu!`.
+
+    ## Example
+    ```python
+    def forward(self, x):
+        mask = torch.ones(x.size(0), x.size(1)).tril()
+        return x * mask
+    ```
+
+    ## Use instead
+    ```python
+    def forward(self, x):
+        mask = torch.ones(x.size(0), x.size(1), device=x.device).tril()
+        return x * mask
+    ```
+    or build it once in `__init__` and `register_buffer` it.
+
+    ## References
+    - https://pytorch.org/docs/stable/tensor_attributes.html#torch.device
+    - https://pytorch.org/docs/stable/notes/cuda.html#best-practices
+    """
+
+    code = "NN503"
+    name = "factory-without-device"
+    severity = Severity.WARNING
+    summary = "a tensor factory in `forward` without `device=` whose result meets an input"
+    suggestion = "pass device=x.device (or use torch.zeros_like / x.new_zeros)"
+    runtime = ""
+
+    VALID = [
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    n = x.size(1)
+                    mask = torch.ones(n, n, device=x.device).tril()
+                    pos = torch.arange(n).to(x.device)
+                    noise = torch.randn(x.shape).type_as(x)
+                    zeros = torch.zeros_like(x)
+                    idx = torch.arange(x.size(0))
+                    scale = torch.tensor(2.0)
+                    return x[idx] * mask + pos + noise + zeros + x * scale
+        """)),
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x, length: int):
+                    steps = torch.arange(length)
+                    bias = torch.zeros(4)
+                    bias = bias.to(x.device)
+                    return x + bias, steps * 2
+        """)),
+        Valid(dedent("""
+            import torch
+
+            def make_inputs(x):
+                return x + torch.ones(3)  # not the forward of a Module
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    mask = torch.ones(x.size(0), x.size(1)).tril()
+                    return x * mask
+        """), line=6),
+        Invalid(dedent("""
+            import torch
+            import torch.nn as nn
+
+            class Decoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.proj = nn.Linear(8, 8)
+
+                def forward(self, tokens, lengths):
+                    h = self.proj(tokens)
+                    start = torch.zeros(h.size(0), 1, 8)
+                    h = torch.cat([start, h], dim=1)
+                    positions = torch.arange(h.size(1))
+                    valid = positions[None, :] < lengths[:, None]
+                    return h.masked_fill(~valid[..., None], 0.0)
+        """), line=(11, 13)),
+    ]
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        info = self.context.classes.get(node)
+        if info is None or not info.is_module:
+            return
+        forward = info.methods.get("forward")
+        if forward is None or first_param_name(forward) is None:
+            return
+        meetings = _meetings(self.context, forward)
+        if not meetings:
+            return
+        flow = self.context.local_kinds(forward)
+        self_name = first_param_name(forward)
+        attrs = None
+
+        def source(expr):
+            nonlocal attrs
+            if isinstance(expr, cst.Call):
+                device = keyword(expr, "device")
+                if device is not None and not isinstance(device.value, (cst.SimpleString, cst.Name)) \
+                        or device is not None and isinstance(device.value, cst.Name) \
+                        and device.value.value != "None" and flow.is_local(device.value.value):
+                    return True  # made on the device of something the forward computed with
+                return None
+            if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) \
+                    and expr.value.value == self_name:
+                if attrs is None:
+                    attrs = flow.dataflow.attr_kinds(info)
+                kind = attrs.get(expr.attr.value)
+                return getattr(kind, "origin", None) in ("parameter", "buffer")
+            return None
+
+        derived = Derivation(self.context, forward, tensor_inputs(self.context, forward),
+                             detach_cleans=False, source=source)
+        in_forward = {id(n) for n in _nodes(forward)}
+        reported: Set[int] = set()
+        for operands in meetings:
+            sites = []
+            others = []
+            for operand in operands:
+                kind = flow.kind(operand)
+                if kind is not None and kind.is_tensor and kind.origin == "factory" and kind.site is not None:
+                    sites.append((kind.site, operand))
+                elif derived.carries(operand):
+                    others.append(operand)
+            if not sites or not others:
+                continue
+            for site, operand in sites:
+                if id(site) in reported or id(site) not in in_forward:
+                    continue
+                reported.add(id(site))
+                meets = others[0]
+                line = self.context.position(meets).start.line
+                self.report(site, f"`{first_line_code(self.context, site, 50)}` is made on the default device "
+                                  f"(no `device=`) and meets `{first_line_code(self.context, meets, 30)}` "
+                                  f"(line {line}): on a GPU this raises a device mismatch")
+
+
+def _nodes(function) -> List[cst.CSTNode]:
+    found = []
+    stack = [function.body]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(children(node))
+    return found
+
+
+def _meetings(context, function) -> List[List[cst.BaseExpression]]:
+    """The groups of expressions in `function` that an operation puts together on one device."""
+    found = []
+    for node in _nodes(function):
+        if isinstance(node, cst.BinaryOperation):
+            found.append([node.left, node.right])
+        elif isinstance(node, cst.Comparison):
+            if not any(isinstance(c.operator, _NOT_MEETING_OPS) for c in node.comparisons):
+                found.append([node.left, *(c.comparator for c in node.comparisons)])
+        elif isinstance(node, cst.AugAssign):
+            found.append([node.target, node.value])
+        elif isinstance(node, cst.Call):
+            if any(arg.star for arg in node.args):
+                continue
+            qualified = context.qualified_name(node.func)
+            if qualified in MEETING_FUNCTIONS:
+                args = positional(node)
+                if qualified in ("torch.cat", "torch.concat", "torch.concatenate", "torch.stack",
+                                 "torch.hstack", "torch.vstack", "torch.dstack"):
+                    if args and isinstance(args[0], (cst.List, cst.Tuple)):
+                        found.append([e.value for e in args[0].elements])
+                else:
+                    found.append([a for a in args if not isinstance(a, cst.SimpleString)])
+            elif qualified is None and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value in MEETING_METHODS:
+                found.append([node.func.value, *positional(node)])
+    return found

@@ -1,0 +1,271 @@
+from typing import List, Optional, Set
+
+import libcst as cst
+
+from nnlint.context import children, first_param_name
+from nnlint.finding import Severity
+from nnlint.rules._grad import first_line_code
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+LOOPS = (cst.For, cst.While)
+
+
+class _LoopFacts:
+    """The backward calls, optimizer steps and gradient resets of one loop's body."""
+
+    def __init__(self):
+        self.backwards: List[cst.Call] = []
+        self.steps: List[cst.Call] = []
+        self.resets = False
+
+
+class MissingZeroGrad(Rule):
+    """
+    ## What it does
+    Flags a loop that calls `.backward()` and `optimizer.step()` but never resets the
+    gradients: no `optimizer.zero_grad()` / `model.zero_grad()`, no `p.grad = None`, no
+    `p.grad.zero_()` anywhere in the loop (a step every few iterations, for gradient
+    accumulation, is fine as long as the reset is in the loop too). `optimizer` must be known
+    to be a `torch.optim` optimizer (built in the function, on `self`, or at module level).
+    The finding is reported at the `.backward()` call.
+
+    ## Why is this bad?
+    `backward()` *adds* to `.grad`; it never overwrites it. Without a reset, each step uses
+    the sum of the gradients of every batch so far: the effective learning rate grows with
+    every iteration, the loss falls for a few steps, then oscillates or diverges to `nan`.
+    Nothing raises.
+
+    ## Example
+    ```python
+    for x, y in loader:
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+    ```
+
+    ## Use instead
+    ```python
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+    ```
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.optim.Optimizer.zero_grad.html
+    - https://pytorch.org/tutorials/recipes/recipes/zeroing_out_gradients.html
+    """
+
+    code = "NN601"
+    name = "missing-zero-grad"
+    severity = Severity.ERROR
+    summary = "a loop with `.backward()` and `optimizer.step()` but no `zero_grad()`"
+    suggestion = "call optimizer.zero_grad() every step (before backward)"
+
+    VALID = [
+        Valid(dedent("""
+            import torch
+
+            model = torch.nn.Linear(4, 1)
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for i, (x, y) in enumerate(loader):
+                loss = ((model(x) - y) ** 2).mean() / 4
+                loss.backward()
+                if (i + 1) % 4 == 0:
+                    opt.step()
+                    opt.zero_grad(set_to_none=True)
+        """)),
+        Valid(dedent("""
+            import torch
+
+            def train(model, loader):
+                opt = torch.optim.Adam(model.parameters())
+                for x, y in loader:
+                    model(x).sum().backward()
+                    opt.step()
+                    for p in model.parameters():
+                        p.grad = None
+        """)),
+        Valid(dedent("""
+            import torch
+
+            def fit(model, loader, step):
+                opt = torch.optim.LBFGS(model.parameters())
+                for x, y in loader:
+                    def closure():
+                        opt.zero_grad()
+                        loss = model(x).sum()
+                        loss.backward()
+                        return loss
+                    opt.step(closure)
+        """)),
+        Valid(dedent("""
+            import torch
+
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                    self.optimizer = torch.optim.AdamW(model.parameters())
+
+                def reset(self):
+                    self.model.zero_grad()
+
+                def run(self, loader, scheduler):
+                    for x in loader:
+                        self.reset()
+                        self.model(x).mean().backward()
+                        self.optimizer.step()
+                        scheduler.step()
+        """)),
+        Valid(dedent("""
+            def train(model, optimizer, loader):
+                for x in loader:
+                    model(x).mean().backward()
+                    optimizer.step()  # optimizer: a parameter of unknown type
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch
+            from torch import nn, optim
+
+            model = nn.Linear(4, 1)
+            criterion = nn.MSELoss()
+            optimizer = optim.SGD(model.parameters(), lr=0.01)
+            optimizer.zero_grad()
+            for x, y in loader:
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+        """), line=10),
+        Invalid(dedent("""
+            import torch
+
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                    self.opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+                    self.scaler = torch.amp.GradScaler()
+
+                def fit(self, loader, epochs):
+                    for epoch in range(epochs):
+                        self.opt.zero_grad()
+                        for x in loader:
+                            loss = self.model(x).mean()
+                            self.scaler.scale(loss).backward()
+                            self.scaler.step(self.opt)
+                            self.scaler.update()
+        """), line=14),
+    ]
+
+    def visit_For(self, node: cst.For) -> None:
+        self._check(node)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._check(node)
+
+    def _check(self, loop) -> None:
+        facts = self._facts(loop, self.context.current_function or self.context.module)
+        if facts is None or facts.resets or not facts.backwards or not facts.steps:
+            return
+        backward = facts.backwards[0]
+        step = facts.steps[0]
+        self.report(backward, f"`{first_line_code(self.context, backward)}` runs in a loop that calls "
+                              f"`{first_line_code(self.context, step)}` but never `zero_grad()`: "
+                              "gradients add up across iterations")
+
+    def _facts(self, loop, scope) -> Optional[_LoopFacts]:
+        """What the loop does; None when a loop inside it does both backward and step (that
+        loop is the one to report)."""
+        facts = _LoopFacts()
+        stack = [(child, scope) for child in children(loop.body)]
+        while stack:
+            node, where = stack.pop()
+            if isinstance(node, LOOPS):
+                inner = self._facts(node, where)
+                if inner is None or (inner.backwards and inner.steps):
+                    return None
+            if isinstance(node, cst.FunctionDef):
+                stack.extend((child, node) for child in children(node.body))
+                continue
+            if isinstance(node, cst.Call):
+                self._call(node, where, facts)
+            elif isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                if any(_is_grad(t) for t in targets):
+                    facts.resets = True
+            elif isinstance(node, cst.Del) and _has_grad(node.target):
+                facts.resets = True
+            if facts.resets:
+                return facts
+            stack.extend((child, where) for child in children(node))
+        return facts
+
+    def _call(self, call: cst.Call, scope, facts: _LoopFacts) -> None:
+        func = call.func
+        qualified = self.context.qualified_name(func) or ""
+        if qualified.startswith("torch._foreach_zero_"):
+            facts.resets = True
+            return
+        if not isinstance(func, cst.Attribute):
+            if isinstance(func, cst.Name) and self._resets_in_function(func.value):
+                facts.resets = True
+            return
+        method = func.attr.value
+        if method == "zero_grad":
+            facts.resets = True
+        elif method.endswith("_") and _has_grad(func.value):
+            facts.resets = True  # p.grad.zero_(), p.grad.data.fill_(0), p.grad.detach_()
+        elif method == "backward":
+            facts.backwards.append(call)
+        elif method == "step":
+            flow = self.context.local_kinds(scope)
+            receivers = [func.value, *(arg.value for arg in call.args)]
+            if any((k := flow.kind(r)) is not None and k.is_optimizer for r in receivers):
+                facts.steps.append(call)
+        elif isinstance(func.value, cst.Name) and self._resets_in_method(func.value.value, method, scope):
+            facts.resets = True
+
+    def _resets_in_method(self, receiver: str, method: str, scope) -> bool:
+        """`self.reset()` where the class's `reset` zeroes gradients."""
+        if not isinstance(scope, cst.FunctionDef) or first_param_name(scope) != receiver:
+            return False
+        info = self.context.enclosing_class
+        target = info.methods.get(method) if info is not None else None
+        return target is not None and _resets(target)
+
+    def _resets_in_function(self, name: str) -> bool:
+        for statement in self.context.module.body:
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+                return _resets(statement)
+        return False
+
+
+def _resets(function: cst.FunctionDef) -> bool:
+    stack = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            method = node.func.attr.value
+            if method == "zero_grad" or (method.endswith("_") and _has_grad(node.func.value)):
+                return True
+        if isinstance(node, (cst.Assign, cst.AugAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            if any(_is_grad(t) for t in targets):
+                return True
+        stack.extend(children(node))
+    return False
+
+
+def _is_grad(target) -> bool:
+    return isinstance(target, cst.Attribute) and target.attr.value == "grad"
+
+
+def _has_grad(expr) -> bool:
+    """`p.grad`, `p.grad.data`: an expression reaching into a `.grad`."""
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "grad":
+            return True
+        expr = expr.value
+    return False
