@@ -33,11 +33,12 @@ import os
 import random
 import re
 import sys
+import time
 import traceback
 import warnings
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from nnlint.verify.result import CheckReport
+from nnlint.verify.result import CheckReport, Grad, Member
 
 # error text -> observation kind
 _INIT_ORDER = re.compile(r"before Module\.__init__\(\) call|has no attribute '_(?:parameters|buffers|modules|"
@@ -54,6 +55,25 @@ _HOOK_WARNING = "non-full backward hook"
 _SOFTMAX_WARNING = re.compile(r"Implicit dimension choice for (?:log_)?softmax")
 
 PhaseCallback = Optional[Callable[[str], None]]
+
+
+class _PhaseTimer:
+    """Passes each phase on to the caller's callback and records the seconds each one took."""
+
+    def __init__(self, timings: Dict[str, float], on_phase: PhaseCallback):
+        self.timings, self.on_phase = timings, on_phase or (lambda _: None)
+        self.phase, self.started = "", 0.0
+
+    def __call__(self, phase: str) -> None:
+        self.stop()
+        self.phase, self.started = phase, time.perf_counter()
+        self.on_phase(phase)
+
+    def stop(self) -> None:
+        if self.phase:
+            elapsed = time.perf_counter() - self.started
+            self.timings[self.phase] = round(self.timings.get(self.phase, 0.0) + elapsed, 4)
+            self.phase = ""
 
 
 def _torch():
@@ -221,6 +241,30 @@ def hidden_state(model) -> List[Tuple[str, str, Any]]:
     return found
 
 
+def model_tree(model, hidden: Sequence[Tuple[str, str, Any]]) -> List[Member]:
+    """The model's submodules, parameters and buffers, depth first, then the hidden state
+    (`hidden_state`'s list) with what each hidden module holds, marked unregistered."""
+    members: List[Member] = []
+
+    def add_module(path: str, module, registered: bool) -> None:
+        size = sum(p.numel() for p in module.parameters())
+        members.append(Member(path, "module", type(module).__name__, registered, size))
+        for name, param in module.named_parameters(recurse=False):
+            members.append(Member(_join(path, name), "parameter", _shape(param), registered, param.numel()))
+        for name, buffer in module.named_buffers(recurse=False):
+            members.append(Member(_join(path, name), "buffer", _shape(buffer), registered, buffer.numel()))
+        for name, child in module.named_children():
+            add_module(_join(path, name), child, registered)
+
+    add_module("", model, True)
+    for kind, path, value in hidden:
+        if kind == "module":
+            add_module(path, value, False)
+        else:
+            members.append(Member(path, kind, _shape(value), False, value.numel()))
+    return members
+
+
 def container_path(path: str) -> str:
     """`encoder.blocks[0]['a']` -> `encoder.blocks`."""
     return re.sub(r"\[.*$", "", path)
@@ -320,7 +364,8 @@ def run_checks(model, args: Sequence[Any] = (), kwargs: Optional[Dict[str, Any]]
     train/eval mode, with its gradients cleared. Raises on CUDA out-of-memory only.
     """
     report = CheckReport(device=device or select_device()[0])
-    run = _Run(model, tuple(args), dict(kwargs or {}), report, rebuild, seed, on_phase or (lambda _: None))
+    timer = _PhaseTimer(report.timings, on_phase)
+    run = _Run(model, tuple(args), dict(kwargs or {}), report, rebuild, seed, timer)
     was_training = getattr(model, "training", True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -329,6 +374,7 @@ def run_checks(model, args: Sequence[Any] = (), kwargs: Optional[Dict[str, Any]]
         except _Stop:
             pass
         finally:
+            timer.stop()
             _restore(model, was_training)
     report.warnings = _distinct(list(prior_warnings) + [_warning_text(w) for w in caught])
     for text in report.warnings:
@@ -400,6 +446,7 @@ class _Run:
             self.hidden = hidden_state(self.model)
         except Exception as exc:  # a half-built Module (no super().__init__()) fails here
             self._fail(exc, "registration", "inspecting the model")
+        self.report.members = model_tree(self.model, self.hidden)
         groups: Dict[Tuple[str, str], list] = {}
         for kind, path, value in self.hidden:
             if kind != "tensor":
@@ -460,6 +507,7 @@ class _Run:
             what = "no floating-point tensor" if not floats else "no tensor that requires grad"
             self.report.add("no_grad", f"forward returns {what}: none of the {len(params)} parameters "
                                        f"gets a gradient", names=names)
+            self.report.grads = [Grad(n, None) for n in names]
             self.report.checks.append("gradients")
             return
         self.model.zero_grad(set_to_none=True)
@@ -471,10 +519,14 @@ class _Run:
         bad = []
         for name, param in params:
             if param.grad is None:
+                self.report.grads.append(Grad(name, None))
                 self.report.add("no_grad", f"`{name}` ({_shape(param)}) got no gradient from the "
                                            f"backward of the output", path=name)
             elif not bool(torch.isfinite(param.grad).all()):
+                self.report.grads.append(Grad(name, None, finite=False))
                 bad.append(name)
+            else:
+                self.report.grads.append(Grad(name, float(param.grad.detach().norm())))
         if bad and not self.report.of_kind("nonfinite"):
             shown = ", ".join(f"`{n}`" for n in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
             self.report.add("nonfinite", f"the gradients of {shown} have NaN or Inf values", names=bad)

@@ -146,6 +146,7 @@ def correlate(runs: Sequence[ModelRun], static: Dict[str, StaticFile],
             name=run.name, path=run.path, line=run.line, status=run.status, device=run.device,
             reason=run.reason, hint=run.hint, seconds=run.seconds, factory=run.factory,
             warnings=list(run.report.warnings), notes=list(run.report.notes), checks=list(run.report.checks),
+            members=list(run.report.members), grads=list(run.report.grads), timings=dict(run.report.timings),
         )
         for item in by_entry.get(index, []):
             f = item.finding

@@ -53,6 +53,42 @@ class Observation:
 
 
 @dataclass
+class Member:
+    """One entry of a model's tree: a submodule, parameter, buffer or plain tensor attribute,
+    registered (known to named_modules / named_parameters / named_buffers) or hidden (found
+    only in an attribute or a plain list, tuple or dict)."""
+
+    path: str  # "encoder.0", "fc.weight", "blocks[0]", "blocks[0].weight"; "" for the model
+    kind: str  # "module" | "parameter" | "buffer" | "tensor"
+    type: str  # the class name of a module, "(8, 8) float32" for a tensor
+    registered: bool = True
+    size: int = 0  # number of values (a module: its parameters')
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Member":
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+@dataclass
+class Grad:
+    """A parameter's gradient after the train-mode forward and backward."""
+
+    path: str
+    norm: Optional[float]  # L2 norm; None when there is no gradient or it is not finite
+    finite: bool = True  # False: the gradient holds NaN or Inf
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Grad":
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+@dataclass
 class CheckReport:
     """The outcome of `checks.run_checks` on one model."""
 
@@ -61,6 +97,9 @@ class CheckReport:
     observations: List[Observation] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)  # "Category: message", each once
     notes: List[str] = field(default_factory=list)  # how the run went (fallbacks, skipped checks)
+    members: List[Member] = field(default_factory=list)  # the model's tree, as built
+    grads: List[Grad] = field(default_factory=list)  # each parameter that requires grad
+    timings: Dict[str, float] = field(default_factory=dict)  # seconds per phase of the checks
 
     def add(self, kind: str, message: str, path: str = "", frames=(), names=()) -> Observation:
         obs = Observation(kind, message, path, list(frames), list(names))
@@ -77,13 +116,18 @@ class CheckReport:
     def to_dict(self) -> dict:
         return {"device": self.device, "checks": list(self.checks),
                 "observations": [o.to_dict() for o in self.observations],
-                "warnings": list(self.warnings), "notes": list(self.notes)}
+                "warnings": list(self.warnings), "notes": list(self.notes),
+                "members": [m.to_dict() for m in self.members], "grads": [g.to_dict() for g in self.grads],
+                "timings": dict(self.timings)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "CheckReport":
         return cls(device=data.get("device", "cpu"), checks=list(data.get("checks", [])),
                    observations=[Observation.from_dict(o) for o in data.get("observations", [])],
-                   warnings=list(data.get("warnings", [])), notes=list(data.get("notes", [])))
+                   warnings=list(data.get("warnings", [])), notes=list(data.get("notes", [])),
+                   members=[Member.from_dict(m) for m in data.get("members", [])],
+                   grads=[Grad.from_dict(g) for g in data.get("grads", [])],
+                   timings={k: float(v) for k, v in data.get("timings", {}).items()})
 
 
 @dataclass
@@ -174,6 +218,9 @@ class ModelResult:
     warnings: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
     checks: List[str] = field(default_factory=list)
+    members: List[Member] = field(default_factory=list)  # from the run's CheckReport
+    grads: List[Grad] = field(default_factory=list)
+    timings: Dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         data = asdict(self)
