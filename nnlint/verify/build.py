@@ -22,13 +22,11 @@ skip = "needs a GPU"           # optional: do not build it, say why
 
 from __future__ import annotations
 
+import ast
 import inspect
-import io
-import keyword
 import os
 import re
 import textwrap
-import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -359,30 +357,86 @@ def layer_inputs(layer) -> Optional[List[Attempt]]:
 
 
 def forward_attribute_order(cls: type) -> List[str]:
-    """The `self.<name>` attributes that `cls.forward` mentions, in source order."""
+    """The `self.<name>` attributes `cls.forward` uses, those applied to its input first: a
+    walk of forward's statements in order, each expression inside out (in `self.fc(self.conv(x))`
+    conv comes first), following the input through assignments and `for layer in self.layers`."""
     forward = getattr(cls, "forward", None)
     if forward is None or getattr(forward, "__module__", "").startswith("torch."):
         return []
     try:
-        source = textwrap.dedent(inspect.getsource(forward))
-        params = list(inspect.signature(forward).parameters)
-    except (OSError, TypeError, ValueError):
+        tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
         return []
-    if not params:
+    func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if func is None or not func.args.args:
         return []
+    params = [a.arg for a in func.args.posonlyargs + func.args.args]
     self_name = params[0]
-    order: List[str] = []
-    try:
-        tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
-                  if t.type in (tokenize.NAME, tokenize.OP)]
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return []
-    for first, dot, attr in zip(tokens, tokens[1:], tokens[2:]):
-        if (first.type == tokenize.NAME and first.string == self_name and dot.string == "."
-                and attr.type == tokenize.NAME and not keyword.iskeyword(attr.string)
-                and attr.string not in order):
-            order.append(attr.string)
-    return order
+    tainted = set(params[1:2]) | ({func.args.vararg.arg} if func.args.vararg else set())
+    loop_vars: Dict[str, str] = {}  # `for layer in self.layers`: layer -> layers
+    fed: List[str] = []  # applied to the input (or what came of it)
+    mentioned: List[str] = []
+
+    def attr_of(node) -> Optional[str]:
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == self_name:
+            return node.attr
+        if isinstance(node, ast.Name):
+            return loop_vars.get(node.id)
+        return None
+
+    def uses_input(node) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(node))
+
+    def visit(node) -> None:
+        for child in ast.iter_child_nodes(node):  # inside out: arguments before the call
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                visit(child)
+        if isinstance(node, ast.Call):
+            name = attr_of(node.func)
+            if name is not None:
+                if name not in mentioned:
+                    mentioned.append(name)
+                if name not in fed and any(uses_input(a) for a in list(node.args) + [k.value for k in node.keywords]):
+                    fed.append(name)
+        elif isinstance(node, ast.Attribute):
+            name = attr_of(node)
+            if name is not None and name not in mentioned:
+                mentioned.append(name)
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None \
+                and uses_input(node.value):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            tainted.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+
+    def statements(body) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.For, ast.AsyncFor)):
+                name = attr_of(stmt.iter if not isinstance(stmt.iter, ast.Call) else stmt.iter.func)
+                if name is None and isinstance(stmt.iter, ast.Call) and stmt.iter.args:
+                    name = attr_of(stmt.iter.args[0])  # enumerate(self.layers), zip(...)
+                if name is not None:
+                    for target in ast.walk(stmt.target):
+                        if isinstance(target, ast.Name):
+                            loop_vars[target.id] = name
+                visit(stmt.iter)
+                statements(stmt.body)
+                statements(stmt.orelse)
+            elif isinstance(stmt, (ast.If, ast.While)):
+                visit(stmt.test)
+                statements(stmt.body)
+                statements(stmt.orelse)
+            elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+                for item in stmt.items:
+                    visit(item.context_expr)
+                statements(stmt.body)
+            elif isinstance(stmt, ast.Try):
+                statements(stmt.body)
+            elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                visit(stmt)
+
+    statements(func.body)
+    return fed + [name for name in mentioned if name not in fed]
 
 
 def first_layer(model, depth: int = 0, prefix: str = ""):

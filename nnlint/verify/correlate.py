@@ -210,7 +210,10 @@ def _owners(run: ModelRun, path: str, line: int) -> Tuple[List[str], Optional[Cl
 
 
 def _tokens(path: str) -> Set[str]:
-    return {t for t in re.split(r"[.\[\]'\"]+", path) if t and not t.isdigit()}
+    """The names that point at `path` in source: the owners of a parameter (`fc` for
+    `fc.weight`, whose leaf name says little), or the attribute itself when it is alone."""
+    parts = [t for t in re.split(r"[.\[\]'\"]+", path) if t and not t.isdigit()]
+    return set(parts[:-1] if len(parts) > 1 else parts)
 
 
 def _match(obs: Observation, finding: Finding, file: StaticFile, owners: List[str],

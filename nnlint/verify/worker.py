@@ -87,7 +87,14 @@ def serve(request: dict, stream) -> None:
         emit("start", id=job.id, name=job.name)
         run = job.run(request, emit)
         emit("result", id=job.id, run=run.to_dict())
+        if _cuda_broken(run):
+            return  # a CUDA error poisons the process's context: the parent starts a fresh worker
     emit("end")
+
+
+def _cuda_broken(run: ModelRun) -> bool:
+    return bool(run.device and run.device.startswith("cuda")) and any(
+        "CUDA error" in o.message or "device-side assert" in o.message for o in run.report.observations)
 
 
 @dataclass
@@ -246,7 +253,7 @@ def check_model(model_run: ModelRun, build: Callable[[], Any], inputs: Callable[
         prior = [f"{w.category.__name__}: {str(w.message).strip()}" for w in caught]
 
     device, note = checks.select_device(request.get("device", "auto"))
-    report = _run_checks(model, args, kwargs, device, build, seed, prior, on_phase, model_run)
+    report = _run_checks(model, args, kwargs, device, build, seed, prior, on_phase)
     if note:
         report.notes.insert(0, note)
     try:
@@ -262,7 +269,7 @@ def check_model(model_run: ModelRun, build: Callable[[], Any], inputs: Callable[
     return finish(model_run)
 
 
-def _run_checks(model, args, kwargs, device, rebuild, seed, prior, on_phase, model_run) -> CheckReport:
+def _run_checks(model, args, kwargs, device, rebuild, seed, prior, on_phase) -> CheckReport:
     """run_checks on `device`; on CUDA out-of-memory, once more on a model rebuilt on the CPU."""
     from nnlint.verify import checks
 

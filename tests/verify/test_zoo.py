@@ -1,15 +1,16 @@
 """`nnlint verify` on the fixtures/runtime zoo: each model's status and each finding's
-confirmation, exactly. Two runs (one worker per file, torch imported once per run): the zoo,
-and the file of models that crash, hang or exit, with a short --timeout."""
+confirmation, exactly. Two runs, in this process (a forked worker per file: torch is imported
+once): the zoo, and the file of models that crash, hang or exit, with a short --timeout."""
 
 import json
-import subprocess
-import sys
+import os
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("torch")
+
+from nnlint.cli import main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ZOO = ROOT / "fixtures" / "runtime"
@@ -75,22 +76,27 @@ def line_of(path: Path, text: str) -> int:
     raise AssertionError(f"{text!r} not in {path}")
 
 
-def verify(*args):
-    run = subprocess.run([sys.executable, "-m", "nnlint", "verify", *CONFIG, "--format", "json", *args],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 1, run.stderr
-    return {m["name"]: m for m in json.loads(run.stdout)["models"]}, run
+def verify(output: Path, *args):
+    before = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        code = main(["verify", *CONFIG, "--format", "json", "--output-file", str(output), *args])
+    finally:
+        os.chdir(before)
+    assert code == 1
+    return {m["name"]: m for m in json.loads(output.read_text(encoding="utf-8"))["models"]}
 
 
 @pytest.fixture(scope="module")
-def zoo():
+def zoo(tmp_path_factory):
     files = sorted(str(p.relative_to(ROOT)) for p in ZOO.glob("zoo_*.py") if p.name != "zoo_failures.py")
-    return verify("--select", "ALL", *files)[0]
+    return verify(tmp_path_factory.mktemp("zoo") / "zoo.json", "--select", "ALL", *files)
 
 
 @pytest.fixture(scope="module")
-def failures():
-    return verify("--timeout", "2", "fixtures/runtime/zoo_failures.py", "fixtures/runtime/nnlint_factories.py")
+def failures(tmp_path_factory):
+    return verify(tmp_path_factory.mktemp("zoo") / "failures.json", "--timeout", "2",
+                  "fixtures/runtime/zoo_failures.py", "fixtures/runtime/nnlint_factories.py")
 
 
 def expected_findings(name, findings):
@@ -122,12 +128,12 @@ def test_zoo_lists_every_model_once(zoo):
 @pytest.mark.parametrize("name", sorted(EXPECTED_FAILURES))
 def test_failure_model(failures, name):
     status, findings = EXPECTED_FAILURES[name]
-    model = failures[0][name]
+    model = failures[name]
     assert (model["status"], actual_findings(model)) == (status, expected_findings(name, findings))
 
 
 def test_failures_say_why(failures):
-    models = failures[0]
+    models = failures
     assert sorted(models) == sorted(EXPECTED_FAILURES)
     assert models["zoo_failures:Sleeper"]["reason"] == "timed out after 2 s while checking it (forward)"
     assert "SIGSEGV" in models["zoo_failures:Segfault"]["reason"]

@@ -1,0 +1,225 @@
+"""The runtime checks, in-process on live models (no worker): each observation kind, what a
+healthy model leaves behind, and the device paths (CUDA selection and the out-of-memory retry
+on CPU, with mocks: no GPU is needed)."""
+
+import random
+
+import pytest
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+F = torch.nn.functional
+
+from nnlint.verify import checks, worker  # noqa: E402
+from nnlint.verify.checks import run_checks  # noqa: E402
+
+
+def kinds(report):
+    return sorted(o.kind for o in report.observations)
+
+
+class Healthy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        self.bn = nn.BatchNorm1d(3)
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x):
+        return self.drop(self.bn(self.fc(x)))
+
+
+def test_healthy_model_passes_every_check_and_is_left_as_found():
+    model = Healthy().eval()
+    report = run_checks(model, (torch.randn(4, 4),), rebuild=Healthy)
+    assert (kinds(report), report.device) == ([], "cpu")
+    assert report.checks == ["registration", "device", "forward", "gradients", "buffers", "eval",
+                             "state_dict", "move"]
+    assert not model.training  # the original mode is restored
+    assert all(p.grad is None for p in model.parameters())
+
+
+class Hidden(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.extra = {"a": nn.Linear(4, 4)}
+        self.gains = [nn.Parameter(torch.ones(4))]
+        self.table = torch.ones(4)
+        self.steps = torch.zeros((), dtype=torch.long)
+
+    def forward(self, x):
+        return self.extra["a"](self.fc(x)) * self.gains[0] * self.table
+
+
+def test_registration_finds_hidden_modules_parameters_and_tensors():
+    report = run_checks(Hidden(), (torch.randn(2, 4),))
+    by_kind = {o.kind: o for o in report.observations}
+    assert kinds(report) == ["plain_tensor", "plain_tensor", "state_dict", "unregistered_module",
+                             "unregistered_parameter"]
+    assert by_kind["unregistered_module"].path == "extra"
+    assert by_kind["unregistered_parameter"].path == "gains"
+    tensors = {o.path: o.message for o in report.of_kind("plain_tensor")}
+    assert ".double() left it float32" in tensors["table"]
+    assert "not in state_dict()" in tensors["steps"] and ".double()" not in tensors["steps"]
+
+
+def test_state_dict_round_trip_without_rebuild_scrambles_a_copy():
+    class Shuffled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+            self.order = random.sample(range(4), 4)
+
+        def forward(self, x):
+            return self.fc(x)[:, self.order]
+
+    assert kinds(run_checks(Shuffled(), (torch.randn(2, 4),))) == []  # a copy keeps the order
+    report = run_checks(Shuffled(), (torch.randn(2, 4),), rebuild=Shuffled)
+    assert kinds(report) == ["state_dict"]
+    hidden = run_checks(Hidden(), (torch.randn(2, 4),))  # scrambled: hidden state shows
+    assert "state_dict" in kinds(hidden)
+
+
+def test_gradients_buffers_and_non_finite_values():
+    class Cut(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(4, 4)
+            self.b = nn.Linear(4, 4)
+            self.register_buffer("avg", torch.zeros(4))
+
+        def forward(self, x):
+            h = self.b(self.a(x).detach())
+            self.avg = h.mean(0)
+            return h / 0.0
+
+    report = run_checks(Cut(), (torch.randn(2, 4),))
+    assert kinds(report) == ["buffer_grad", "no_grad", "no_grad", "nonfinite"]
+    assert sorted(o.path for o in report.of_kind("no_grad")) == ["a.bias", "a.weight"]
+    assert any("eval output has NaN/Inf" in note for note in report.notes)  # not also nondeterministic
+
+
+def test_an_output_without_grad_is_one_finding_for_every_parameter():
+    report = run_checks(nn.Sequential(nn.Linear(4, 2), nn.Flatten(0)).requires_grad_(True),
+                        (torch.randn(2, 4),))
+    assert kinds(report) == []
+
+    class NoGrad(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 2)
+
+        def forward(self, x):
+            with torch.no_grad():
+                return self.fc(x)
+
+    (obs,) = run_checks(NoGrad(), (torch.randn(2, 4),)).observations
+    assert (obs.kind, obs.names) == ("no_grad", ["fc.weight", "fc.bias"])
+
+
+def test_eval_nondeterminism_and_buffer_updates_in_eval():
+    class Noisy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+            self.register_buffer("mean", torch.zeros(4))
+            self.register_buffer("var", torch.ones(4))
+
+        def forward(self, x):
+            return F.dropout(F.batch_norm(self.fc(x), self.mean, self.var, training=True), 0.5)
+
+    report = run_checks(Noisy(), (torch.randn(4, 4),))
+    assert kinds(report) == ["eval_buffer_update", "eval_nondeterministic"]
+    assert "state_dict" not in report.checks
+
+
+def test_warnings_become_observations():
+    class Hooked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+            self.fc.register_backward_hook(lambda *args: None)
+
+        def forward(self, x):
+            return F.softmax(self.fc(x))
+
+    report = run_checks(Hooked(), (torch.randn(2, 4),))
+    assert kinds(report) == ["backward_hook_warning", "softmax_dim_warning"]
+    assert len(report.warnings) == 2
+
+
+def test_errors_are_classified_with_their_frames():
+    class Broken(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(4))
+
+        def forward(self, x):
+            self.w.add_(1)
+            return x * self.w
+
+    (obs,) = run_checks(Broken(), (torch.randn(2, 4),)).observations
+    assert obs.kind == "inplace_leaf" and obs.frames[-1][0] == __file__
+    assert checks.error_kind(NotImplementedError('Module [Net] is missing the required "forward" function'),
+                             "forward") == "missing_forward"
+    assert checks.error_kind(TypeError("list is not a Module subclass"), "build") == "container_error"
+    assert checks.error_kind(AttributeError("cannot assign module before Module.__init__() call"),
+                             "build") == "init_order_error"
+    assert checks.error_kind(RuntimeError("Expected all tensors to be on the same device, but found "
+                                          "at least two devices, cuda:0 and cpu!"), "forward") == "device_mismatch"
+
+
+def test_compare_is_nan_aware_and_tolerant_on_request():
+    a = torch.tensor([1.0, float("nan")])
+    assert checks.compare([a], [a.clone()]) == (True, "")
+    assert not checks.compare([a], [torch.tensor([1.0, 0.0])])[0]
+    b = torch.tensor([1.0, 2.0])
+    assert not checks.compare([b], [b + 1e-6])[0]
+    assert checks.compare([b], [b + 1e-6], exact=False)[0]  # CUDA: float rounding is tolerated
+    assert not checks.compare([b], [b + 0.5], exact=False)[0]
+
+
+# ----- device selection and CUDA out-of-memory, with mocks -------------------------------------
+def test_select_device(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert checks.select_device("auto") == ("cpu", "")
+    assert checks.select_device("cuda")[0] == "cpu" and "not available" in checks.select_device("cuda")[1]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert checks.select_device("auto") == ("cuda:0", "")
+    assert checks.select_device("cpu") == ("cpu", "")
+
+
+def test_cuda_out_of_memory_is_raised_by_run_checks_and_retried_on_cpu_by_the_worker(monkeypatch):
+    """A model too big for the GPU: moving it to cuda raises out-of-memory (mocked)."""
+    original_to = nn.Module.to
+
+    def to(self, *args, **kwargs):
+        device = args[0] if args else kwargs.get("device")
+        if str(device).startswith("cuda"):
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 80.00 GiB")
+        return original_to(self, *args, **kwargs)
+
+    monkeypatch.setattr(nn.Module, "to", to)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
+    x = torch.randn(4, 4)
+    with pytest.raises(torch.OutOfMemoryError):
+        run_checks(Healthy(), (x,), device="cuda:0")
+    report = worker._run_checks(Healthy(), (x,), {}, "cuda:0", Healthy, 0, [], lambda phase: None)
+    assert report.device == "cpu" and kinds(report) == []
+    assert report.notes[0].startswith("CUDA out of memory on cuda:0") and "checked on cpu" in report.notes[0]
+    # an out-of-memory error on the CPU is the model's own failure, not retried
+    assert not checks.is_oom(RuntimeError("DefaultCPUAllocator: can't allocate memory"))
+    assert checks.is_oom(RuntimeError("CUDA out of memory. Tried to allocate 2 GiB"))
+
+
+def test_stranded_tensors_on_a_device_move():
+    """On a real device, a plain tensor that stays behind is named with its device."""
+    model = Hidden()
+    run = checks._Run(model, (torch.randn(2, 4),), {}, checks.CheckReport(device="cuda:0"), None, 0,
+                      lambda phase: None)
+    run.registration()
+    run.double()
+    table = next(o for o in run.report.observations if o.path == "table")
+    assert ".to(cuda:0) left it on cpu" in table.message

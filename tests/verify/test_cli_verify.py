@@ -1,0 +1,134 @@
+"""`nnlint verify` from the command line: exit codes, output formats, selection, isolation
+(import errors and hangs), the spawn start method, and the message without torch."""
+
+import io
+import json
+import os
+import textwrap
+
+import pytest
+
+import nnlint.verify
+from nnlint.cli import main
+
+CLEAN = """
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.fc(x)
+"""
+
+UNUSED = """
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 2)
+            self.aux = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.fc(x)
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def write(name, text):
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return name
+    return write
+
+
+def verify(capsys, *args):
+    code = main(["verify", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_without_torch_it_says_so_and_exits_2(project, capsys, monkeypatch):
+    monkeypatch.setattr(nnlint.verify, "torch_available", lambda: False)
+    code, out, err = verify(capsys, project("net.py", CLEAN))
+    assert (code, out) == (2, "")
+    assert "needs torch" in err and "pip install 'nnlint[verify]'" in err
+
+
+def test_configuration_and_usage_errors_exit_2(project, capsys):
+    project("pyproject.toml", '[tool.nnlint.verify]\ndevice = "tpu"\n')
+    code, out, err = verify(capsys, project("net.py", CLEAN))
+    assert code == 2 and "device must be one of auto, cpu, cuda" in err
+    os.remove("pyproject.toml")
+    assert verify(capsys, "missing.py")[0] == 2
+    assert verify(capsys, "--timeout", "0", "net.py")[0] == 2
+
+
+pytest.importorskip("torch")
+
+
+def test_clean_model_exits_0(project, capsys):
+    code, out, err = verify(capsys, project("net.py", CLEAN))
+    assert code == 0, out + err
+    assert out.splitlines()[0].startswith("net:Net  checked on cpu  0 findings")
+    assert out.splitlines()[-1].endswith("1 checked, 0 skipped, 0 failed. No findings.")
+    assert err == ""  # not a terminal: no progress lines
+
+
+def test_json_contract_selection_and_output_file(project, capsys):
+    project("net.py", UNUSED)
+    code, out, _ = verify(capsys, "--format", "json", "net.py")
+    assert code == 1
+    (model,) = json.loads(out)["models"]
+    assert {k: model[k] for k in ("name", "path", "status", "device", "reason")} == {
+        "name": "net:Net", "path": "net.py", "status": "checked", "device": "cpu", "reason": ""}
+    (found,) = model["findings"]
+    assert {k: found[k] for k in ("code", "line", "confirmed", "source")} == {
+        "code": "NN903", "line": 4, "confirmed": True, "source": "runtime"}
+    assert "`aux.weight`, `aux.bias`" in found["message"]
+    assert verify(capsys, "--ignore", "NN903", "--output-file", "report.txt", "net.py")[:2] == (0, "")
+    assert "No findings." in open("report.txt", encoding="utf-8").read()
+
+
+def test_import_errors_and_hangs_fail_each_model_of_the_file(project, capsys):
+    project("broken.py", textwrap.dedent(CLEAN) + "\nraise RuntimeError('no GPU here')\n")
+    project("slow.py", "import time\n" + textwrap.dedent(CLEAN) + "\ntime.sleep(60)\n")
+    code, out, _ = verify(capsys, "--format", "json", "--timeout", "1", "broken.py", "slow.py")
+    models = {m["name"]: m for m in json.loads(out)["models"]}
+    assert code == 1
+    broken, slow = models["broken:Net"], models["slow:Net"]
+    assert (broken["status"], broken["reason"]) == (
+        "failed", "importing broken raised RuntimeError: no GPU here")
+    assert [(f["code"], f["line"]) for f in broken["findings"]] == [("NN901", 12)]  # the raise
+    assert (slow["status"], slow["reason"]) == ("failed", "importing slow: timed out after 1 s")
+    assert [f["code"] for f in slow["findings"]] == ["NN901"]
+
+
+def test_spawned_workers_give_the_same_report(project, capsys, monkeypatch):
+    """`python -m nnlint.verify.worker` per file: the start method where fork is not available."""
+    project("net.py", UNUSED)
+    monkeypatch.setenv("NNLINT_VERIFY_START", "spawn")
+    code, out, _ = verify(capsys, "--format", "json", "net.py")
+    (model,) = json.loads(out)["models"]
+    assert (code, model["status"], [f["code"] for f in model["findings"]]) == (1, "checked", ["NN903"])
+
+
+def test_progress_only_on_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        progress = nnlint.verify._Progress(stream)
+        progress.start("zoo:Net")
+        progress.done()
+    assert "[1] zoo:Net" in terminal.getvalue() and pipe.getvalue() == ""

@@ -1,0 +1,111 @@
+"""Static findings x runtime observations, on plain data (no torch): confirmed true / false /
+null, strong matches before weak ones, and the runtime-only findings."""
+
+from nnlint.finding import Finding, Severity
+from nnlint.verify.correlate import StaticFile, correlate
+from nnlint.verify.result import CheckReport, ClassSource, ModelRun, Observation
+
+PATH = "/project/zoo.py"
+ALL_CHECKS = ["build", "registration", "device", "forward", "gradients", "buffers", "eval", "state_dict", "move"]
+LINES = {
+    10: "class Net(nn.Module):",
+    12: "        self.blocks = [nn.Linear(4, 4)]",
+    13: "        self.other = [nn.Linear(4, 4)]",
+    16: "        h = self.fc.weight.data",
+    17: "        g = self.proj.weight.data",
+    18: "        return F.dropout(h, 0.5)",
+    20: "class Block(nn.Module):",
+    22: "        self.w.add_(1)",
+}
+
+
+def finding(code, line, severity=Severity.ERROR):
+    return Finding("zoo.py", line, 9, line, 30, code, code.lower(), severity, f"{code} message")
+
+
+def static(*findings):
+    lines = [LINES.get(n, "") for n in range(1, 30)]
+    return {PATH: StaticFile(PATH, list(findings), lines)}
+
+
+def run(*observations, checks=ALL_CHECKS, device="cpu", classes=None, status="checked"):
+    report = CheckReport(device=device, checks=list(checks), observations=list(observations))
+    classes = classes or {"": ClassSource("zoo:Net", PATH, 10, 19), "block": ClassSource("zoo:Block", PATH, 20, 25)}
+    return ModelRun(name="zoo:Net", path="zoo.py", line=10, status=status, device=device, report=report,
+                    classes=classes)
+
+
+def verdicts(results):
+    return [(f.code, f.line, f.confirmed, f.source) for r in results for f in r.findings]
+
+
+def test_an_observation_under_the_named_attribute_confirms_that_finding_only():
+    results = correlate([run(Observation("unregistered_module", "blocks holds 1 module", path="blocks"))],
+                        static(finding("NN101", 12), finding("NN101", 13)))
+    assert verdicts(results) == [("NN101", 12, True, "static"), ("NN101", 13, False, "static")]
+    assert results[0].findings[0].evidence == "blocks holds 1 module"
+
+
+def test_a_weak_match_confirms_only_with_an_observation_left_over():
+    no_grad = Observation("no_grad", "fc.weight got no gradient", path="fc.weight")
+    results = correlate([run(no_grad)], static(finding("NN201", 16), finding("NN201", 17)))
+    assert verdicts(results) == [("NN201", 16, True, "static"), ("NN201", 17, False, "static")]
+    cut = Observation("no_grad", "head.weight got no gradient", path="head.weight")  # names no line
+    results = correlate([run(cut)], static(finding("NN201", 17)))
+    assert verdicts(results) == [("NN201", 17, True, "static")]
+
+
+def test_no_check_for_the_rule_or_the_check_did_not_run_is_null():
+    results = correlate([run(checks=["build", "registration"])],
+                        static(finding("NN301", 18), finding("NN108", 12, Severity.STYLE)))
+    assert verdicts(results) == [("NN108", 12, None, "static"), ("NN301", 18, None, "static")]
+    results = correlate([run(device="cpu")], static(finding("NN503", 18)))  # a GPU would tell
+    assert verdicts(results) == [("NN503", 18, None, "static")]
+    results = correlate([run(device="cuda:0")], static(finding("NN503", 18)))
+    assert verdicts(results) == [("NN503", 18, False, "static")]
+
+
+def test_frames_locate_errors():
+    error = Observation("inplace_leaf", "forward raised ...", frames=[("/lib.py", 3), (PATH, 16)])
+    results = correlate([run(error, status="failed")], static(finding("NN205", 16)))
+    assert verdicts(results) == [("NN205", 16, True, "static")]
+    elsewhere = Observation("inplace_leaf", "forward raised ...", frames=[("/other.py", 3)])
+    results = correlate([run(elsewhere, status="failed")], static(finding("NN205", 16)))
+    assert verdicts(results) == [("NN902", 10, True, "runtime"), ("NN205", 16, False, "static")]
+
+
+def test_runtime_only_findings_are_grouped_and_consequences_folded():
+    observations = [
+        Observation("no_grad", "a got no gradient", path="a.weight"),
+        Observation("no_grad", "b got no gradient", path="a.bias"),
+        Observation("plain_tensor", "`mask` is a plain tensor", path="mask"),
+        Observation("state_dict", "a fresh instance differs"),  # explained by the plain tensor
+        Observation("eval_buffer_update", "eval changed buffers"),  # never alone
+        Observation("forward_error", "forward raised KeyError", frames=[("/lib.py", 1), (PATH, 16)]),
+    ]
+    (result,) = correlate([run(*observations)], static())
+    assert verdicts([result]) == [("NN903", 10, True, "runtime"), ("NN905", 10, True, "runtime"),
+                                  ("NN902", 16, True, "runtime")]
+    assert result.findings[0].message.startswith("2 parameters got no gradient")
+    assert result.findings[0].name == "parameter-without-gradient"
+
+
+def test_selection_filters_runtime_codes():
+    (result,) = correlate([run(Observation("nonfinite", "NaN"))], static(),
+                          enabled=lambda code, path: code != "NN904")
+    assert result.findings == []
+
+
+def test_findings_go_to_the_innermost_class_entry_and_factory_models_pull_their_submodules():
+    net = run(Observation("inplace_leaf", "boom", frames=[(PATH, 22)]), status="failed")
+    block = ModelRun(name="zoo:Block", path="zoo.py", line=20, status="skipped",
+                     classes={"": ClassSource("zoo:Block", PATH, 20, 25)})
+    results = correlate([net, block], static(finding("NN205", 22), finding("NN101", 12)))
+    assert verdicts(results[:1]) == [("NN101", 12, False, "static")]
+    assert verdicts(results[1:]) == [("NN205", 22, True, "static")]  # confirmed by Net's run
+
+    factory = run(classes={"": ClassSource("lib:Big", "/lib/big.py", 1, 50),
+                           "block": ClassSource("zoo:Block", PATH, 20, 25)})
+    factory.factory = "f.py:big"
+    results = correlate([factory], static(finding("NN205", 22)))
+    assert verdicts(results) == [("NN205", 22, False, "static")]
