@@ -45,7 +45,7 @@ Scope = Union[cst.FunctionDef, cst.Module]
 class Kind:
     category: str  # TENSOR, MODULE or OPTIMIZER
     origin: Optional[str] = None  # tensors: loss, softmax, log_softmax, sigmoid, parameter, buffer,
-    # factory, detached
+    # factory, detached, argument (a parameter annotated `torch.Tensor`)
     name: Optional[str] = None  # modules/optimizers: the class (qualified torch name or a class of the file)
     last: Optional["Kind"] = None  # nn.Sequential: the kind of its last layer
     site: Optional[cst.CSTNode] = field(default=None, repr=False)  # origin "factory": the call
@@ -334,7 +334,7 @@ class Flow:
             return None
         last = qualified.rsplit(".", 1)[-1]
         if qualified.startswith("torch.") and last in ("Tensor", "FloatTensor", "LongTensor"):
-            return TENSOR_KIND
+            return Kind(TENSOR, origin="argument")
         if qualified.startswith("torch.optim") and last in torch_api.optimizer_classes():
             return Kind(OPTIMIZER, name=qualified)
         if torch_api.is_module_class(qualified) or qualified == "torch.nn.Module":

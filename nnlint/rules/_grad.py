@@ -241,6 +241,8 @@ class Derivation:
                 return False
             if self.detach_cleans and method in NO_GRAD_METHODS:
                 return False
+            if not self.detach_cleans and method == "cpu":
+                return False  # moved to the CPU on purpose: meets CPU tensors fine
             if qualified is None and self.carries(func.value):
                 return True
         return any(self.carries(arg.value) for arg in call.args)

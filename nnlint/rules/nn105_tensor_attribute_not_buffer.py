@@ -139,6 +139,18 @@ class TensorAttributeNotBuffer(Rule):
                     self.scale: torch.Tensor = torch.tensor([dim ** -0.5])
         """), line=(8, 9, 10)),
     ]
+    VALID = VALID + [
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            class Layer(nn.Module):
+                def __init__(self, width, attn_mask: torch.Tensor):
+                    super().__init__()
+                    self.fc = nn.Linear(width, width)
+                    self.attn_mask = attn_mask  # given, not made here: the caller owns it
+        """)),
+    ]
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         info = self.context.classes.get(node)
@@ -152,7 +164,7 @@ class TensorAttributeNotBuffer(Rule):
         for attr, kind, source in flow.attr_writes:
             if kind is None or not isinstance(source, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
                 continue
-            if not kind.is_tensor or kind.origin in ("parameter", "buffer"):
+            if not kind.is_tensor or kind.origin in ("parameter", "buffer", "argument"):
                 continue
             if _scalar(source.value, self.context):
                 continue

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from nnlint.context import dotted_name
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
@@ -86,6 +87,16 @@ class DiscardedTensorMove(Rule):
             x = get_batch()
             x.cuda()  # x no longer holds the tensor made above
         """)),
+        Valid(dedent("""
+            import pytest
+            import torch
+
+            def test_bad_device():
+                torch.zeros(1).cuda()  # initializes CUDA: nothing to keep
+                x = torch.randn(3)
+                with pytest.raises(RuntimeError):
+                    x.to("meta:7")
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
@@ -117,14 +128,28 @@ class DiscardedTensorMove(Rule):
         """), line=6),
     ]
 
+    def __init__(self, context):
+        super().__init__(context)
+        self._expecting_error = 0  # inside `with pytest.raises(...)` / `self.assertRaises(...)`
+
+    def visit_With(self, node: cst.With) -> None:
+        if any(_expects_error(item.item) for item in node.items):
+            self._expecting_error += 1
+
+    def leave_With(self, node: cst.With) -> None:
+        if any(_expects_error(item.item) for item in node.items):
+            self._expecting_error -= 1
+
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
         if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
             return
         method = call.func.attr.value
-        if method not in MOVES or (method == "type" and not call.args):
+        if method not in MOVES or (method == "type" and not call.args) or self._expecting_error:
             return
         receiver = call.func.value
+        if dotted_name(receiver) is None:
+            return  # `torch.zeros(1).cuda()`: run for its effect (CUDA init, a warm-up), no variable kept
         kind = self.context.local_kinds().kind(receiver)
         if kind is None or not kind.is_tensor:
             return
@@ -132,3 +157,12 @@ class DiscardedTensorMove(Rule):
         what = "a parameter" if kind.origin == "parameter" else "a tensor"
         self.report(call, f"`{first_line_code(self.context, call)}` returns a new tensor that is thrown "
                           f"away: `{shown}` ({what}) stays where it was; tensors do not move in place")
+
+
+def _expects_error(expr) -> bool:
+    """`pytest.raises(...)`, `self.assertRaises(...)`, `self.assertRaisesRegex(...)`..."""
+    if not isinstance(expr, cst.Call):
+        return False
+    name = dotted_name(expr.func) or ""
+    last = name.rsplit(".", 1)[-1]
+    return last in ("raises", "warns") or last.startswith(("assertRaises", "assertWarns"))

@@ -3,7 +3,7 @@ from typing import Dict, List, Set
 import libcst as cst
 
 from nnlint.context import children, first_param_name
-from nnlint.dataflow import keyword, positional
+from nnlint.dataflow import FACTORIES, keyword, positional
 from nnlint.finding import Severity
 from nnlint.rules._grad import Derivation, first_line_code, function_body, tensor_inputs
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
@@ -98,6 +98,16 @@ class FactoryWithoutDevice(Rule):
         """)),
         Valid(dedent("""
             import torch
+            from torch import nn
+
+            class Vision(nn.Module):
+                def forward(self, pixels, grid_thw):
+                    sizes = grid_thw.cpu() * torch.tensor([1, 2, 2])  # on the CPU on purpose
+                    index = torch.arange(pixels.shape[0]) + torch.repeat_interleave(sizes.prod(-1), 2)
+                    return pixels[index.to(pixels.device)]
+        """)),
+        Valid(dedent("""
+            import torch
 
             def make_inputs(x):
                 return x + torch.ones(3)  # not the forward of a Module
@@ -138,6 +148,8 @@ class FactoryWithoutDevice(Rule):
             return
         forward = info.methods.get("forward")
         if forward is None or first_param_name(forward) is None:
+            return
+        if not _has_factory(self.context, forward):
             return
         meetings = _meetings(self.context, forward)
         if not meetings:
@@ -187,6 +199,16 @@ class FactoryWithoutDevice(Rule):
                 self.report(site, f"`{first_line_code(self.context, site, 50)}` is made on the default device "
                                   f"(no `device=`) and meets `{first_line_code(self.context, meets, 30)}` "
                                   f"(line {line}): on a GPU this raises a device mismatch")
+
+
+def _has_factory(context, function) -> bool:
+    for node in _nodes(function):
+        if isinstance(node, cst.Call) and keyword(node, "device") is None:
+            qualified = context.qualified_name(node.func)
+            if qualified and qualified.startswith("torch.") and qualified.count(".") == 1 \
+                    and qualified[6:] in FACTORIES:
+                return True
+    return False
 
 
 def _nodes(function) -> List[cst.CSTNode]:

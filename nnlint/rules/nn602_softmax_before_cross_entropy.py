@@ -131,7 +131,14 @@ class SoftmaxBeforeCrossEntropy(Rule):
         """), line=(14, 14, 17)),
     ]
 
+    def __init__(self, context):
+        super().__init__(context)
+        # A cheap gate, not a semantic test: without these names the file has no such loss.
+        self._possible = any(word in context.source for word in ("cross_entropy", "CrossEntropyLoss"))
+
     def visit_Call(self, node: cst.Call) -> None:
+        if not self._possible:
+            return
         found = loss_call(self.context, node, FUNCTIONS, CLASSES)
         if found is None:
             return

@@ -104,7 +104,14 @@ class SigmoidBeforeBce(Rule):
         """), line=(12, 12)),
     ]
 
+    def __init__(self, context):
+        super().__init__(context)
+        # A cheap gate, not a semantic test: without these names the file has no such loss.
+        self._possible = any(word in context.source for word in ("binary_cross_entropy", "BCELoss", "BCEWithLogitsLoss"))
+
     def visit_Call(self, node: cst.Call) -> None:
+        if not self._possible:
+            return
         found = loss_call(self.context, node, FUNCTIONS, CLASSES)
         if found is None:
             return
