@@ -16,6 +16,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
+from nnlint import project
 from nnlint.context import FileContext, children
 from nnlint.finding import Finding, Severity
 from nnlint.fix import apply_fixes
@@ -238,23 +239,32 @@ class Suppressions:
 
 
 def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
-               collect_classes: bool = False) -> FileResult:
-    """Read, decode and lint one file; any problem reading it becomes an NN000 finding."""
+               collect_classes: bool = False,
+               resolve_external_base: Optional[Callable[[str, str], Optional[bool]]] = project.resolve_external_base,
+               ) -> FileResult:
+    """Read, decode and lint one file; any problem reading it becomes an NN000 finding.
+
+    Bases imported from sibling files of the same project are resolved through
+    `resolve_external_base` (nnlint.project by default; None: this file alone).
+    """
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return FileResult(path, [file_error(path, f"cannot read file: {exc.strerror}")])
-    return check_bytes(data, path, rules, fix=fix, collect_classes=collect_classes)
+    return check_bytes(data, path, rules, fix=fix, collect_classes=collect_classes,
+                       resolve_external_base=resolve_external_base)
 
 
 def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
-                collect_classes: bool = False) -> FileResult:
+                collect_classes: bool = False,
+                resolve_external_base: Optional[Callable[[str, str], Optional[bool]]] = None) -> FileResult:
     try:
         source = read_source(data)
     except _SyntaxProblem as problem:
         return FileResult(path, [file_error(path, problem.message, problem.line, problem.column)])
-    result = check_source(source.text, path, rules, fix=fix, collect_classes=collect_classes)
+    result = check_source(source.text, path, rules, fix=fix, collect_classes=collect_classes,
+                          resolve_external_base=resolve_external_base)
     result.source = source
     return result
 
