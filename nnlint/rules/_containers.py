@@ -10,7 +10,8 @@ One analysis per Module class, parameterised by what counts as an element (`buil
 
 and leaves alone a container that is wrapped or registered elsewhere in the class
 (`nn.ModuleList(self.x)`, `nn.Sequential(*self.x)`, `self.add_module(name, m)` over it), and
-lists of references (`[self.fc1, self.fc2]`).
+lists of references (`[self.fc1, self.fc2]`, or of locals also registered by name:
+`self.register_parameter(n, w); self.ws.append(w)`).
 """
 
 from __future__ import annotations
@@ -167,6 +168,13 @@ def _locals_built(context: FileContext, method: cst.FunctionDef, builds: Builds)
                 for target in assign.targets:
                     if isinstance(target.target, cst.Name):
                         found[target.target.value] = built
+    # A local also registered by name (`self.register_parameter(n, w)`, `self.add_module(n, m)`,
+    # `setattr(self, n, m)`) is registered: a container of it holds references.
+    for call in context.nodes_in(method, cst.Call) if found else ():
+        if _is_registering(call):
+            for arg in call.args:
+                if isinstance(arg.value, cst.Name):
+                    found.pop(arg.value.value, None)
     return found
 
 

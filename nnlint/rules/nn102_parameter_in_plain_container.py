@@ -1,0 +1,169 @@
+from typing import Optional
+
+import libcst as cst
+
+from nnlint.finding import Fix, Severity
+from nnlint.rules._containers import Hidden, find_hidden, fixed_value
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+
+def _describe(hidden: Hidden, context) -> str:
+    count = len(hidden.classes)
+    if hidden.filled_at is not None:
+        line = context.position(hidden.filled_at).start.line
+        return f"`self.{hidden.attr}` is a plain {hidden.kind} filled with nn.Parameter (line {line})"
+    if hidden.built_in:
+        return f"`self.{hidden.attr}` holds nn.Parameter built in {hidden.built_in}, in a plain {hidden.kind}"
+    return f"`self.{hidden.attr}` holds {count} nn.Parameter in a plain {hidden.kind}"
+
+
+class ParameterInPlainContainer(Rule):
+    """
+    ## What it does
+    Flags `nn.Parameter`s stored on `self` in a plain `list`, `tuple` or `dict` inside an
+    `nn.Module`: a literal or comprehension of `nn.Parameter(...)`, `list(...)` of them, or
+    `self.x = []` later filled with `.append(nn.Parameter(...))`.
+
+    ## Why is this bad?
+    A module registers a parameter only when it is assigned as an attribute
+    (`self.w = nn.Parameter(...)`), passed to `register_parameter`, or held by
+    `nn.ParameterList`/`nn.ParameterDict`. Parameters in a plain container are invisible to
+    `model.parameters()`: the optimizer never updates them, so they keep their initial values
+    while the loss is computed with them; `state_dict()` does not save them, and
+    `model.to("cuda")` leaves them on the CPU (a device-mismatch error on the first forward).
+
+    ## Example
+    ```python
+    class Mixture(nn.Module):
+        def __init__(self, k):
+            super().__init__()
+            self.weights = [nn.Parameter(torch.randn(8)) for _ in range(k)]
+    ```
+
+    ## Use instead
+    ```python
+    class Mixture(nn.Module):
+        def __init__(self, k):
+            super().__init__()
+            self.weights = nn.ParameterList([nn.Parameter(torch.randn(8)) for _ in range(k)])
+    ```
+    The autofix wraps list/tuple literals and comprehensions in `nn.ParameterList`, dicts with
+    string keys in `nn.ParameterDict`, and turns `self.x = []` filled with `.append` into
+    `nn.ParameterList()`, when every element is a Parameter.
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.ParameterList.html
+    - https://pytorch.org/docs/stable/generated/torch.nn.ParameterDict.html
+    """
+
+    code = "NN102"
+    name = "parameter-in-plain-container"
+    severity = Severity.ERROR
+    summary = "`nn.Parameter`s in a plain list/tuple/dict on `self`: never registered"
+    suggestion = "hold them in nn.ParameterList / nn.ParameterDict"
+    fixable = True
+    runtime = "those parameters are missing from parameters()"
+
+    VALID = [
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self, k):
+                    super().__init__()
+                    self.scales = nn.ParameterList([nn.Parameter(torch.ones(4)) for _ in range(k)])
+                    self.gain = nn.Parameter(torch.ones(1))
+                    self.shapes = [(4,), (1,)]
+                    self.refs = [self.gain]
+                    self.init_values = [torch.zeros(4) for _ in range(k)]
+        """)),
+        Valid(dedent("""
+            import torch
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self, k):
+                    super().__init__()
+                    self.weights = []
+                    for i in range(k):
+                        weight = nn.Parameter(torch.randn(4))
+                        self.register_parameter(f"weight{i}", weight)
+                        self.weights.append(weight)
+                    self.biases = [nn.Parameter(torch.zeros(4))]
+                    self.biases = nn.ParameterList(self.biases)
+        """)),
+        Valid(dedent("""
+            import torch
+
+            class Optimizer:
+                def __init__(self, params):
+                    self.params = [torch.nn.Parameter(p) for p in params]  # not a Module
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch
+            from torch import nn
+
+            class Mixture(nn.Module):
+                def __init__(self, k):
+                    super().__init__()
+                    self.weights = [nn.Parameter(torch.randn(8)) for _ in range(k)]
+        """), line=7, fixed=dedent("""
+            import torch
+            from torch import nn
+
+            class Mixture(nn.Module):
+                def __init__(self, k):
+                    super().__init__()
+                    self.weights = nn.ParameterList([nn.Parameter(torch.randn(8)) for _ in range(k)])
+        """)),
+        Invalid(dedent("""
+            import torch
+            from torch.nn import Module, Parameter
+
+            class Axial(Module):
+                def __init__(self, shapes):
+                    super().__init__()
+                    self.scale = {"x": Parameter(torch.ones(1)), "y": Parameter(torch.ones(1))}
+                    self.weights = []
+                    for shape in shapes:
+                        self.weights.append(Parameter(torch.ones(shape)))
+        """), line=(7, 8), fixed=dedent("""
+            import torch
+            from torch.nn import Module, Parameter
+
+            class Axial(Module):
+                def __init__(self, shapes):
+                    super().__init__()
+                    self.scale = torch.nn.ParameterDict({"x": Parameter(torch.ones(1)), "y": Parameter(torch.ones(1))})
+                    self.weights = torch.nn.ParameterList()
+                    for shape in shapes:
+                        self.weights.append(Parameter(torch.ones(shape)))
+        """)),
+        Invalid(dedent("""
+            import torch
+            import torch.nn as nn
+
+            class Pair(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.pair = (nn.Parameter(torch.ones(2)), nn.Parameter(torch.zeros(2)))
+                    self.pair.index(0)
+        """), line=7),
+    ]
+
+    def _builds(self, call: cst.Call) -> Optional[str]:
+        return "nn.Parameter" if self.context.builds_parameter(call) else None
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:  # methods walked: nodes_in is cheap
+        info = self.context.classes.get(node)
+        if info is None or not info.is_module:
+            return
+        for hidden in find_hidden(self.context, info, self._builds):
+            new_value = fixed_value(hidden, self.context, "ParameterList", "ParameterDict")
+            fix = Fix.replace(hidden.fix_value, new_value, "wrap in nn.ParameterList/ParameterDict") \
+                if new_value is not None else None
+            self.report(hidden.statement, f"{_describe(hidden, self.context)}: "
+                                          "they are missing from parameters() and never trained", fix)
