@@ -1,0 +1,191 @@
+from typing import Optional
+
+import libcst as cst
+
+from nnlint.context import dotted_name
+from nnlint.finding import Severity
+from nnlint.rules._grad_mode import GradModeTracker, inplace_method, where
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+
+def rooted_at_self(expr: cst.BaseExpression, context) -> bool:
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        expr = expr.value
+    return context.is_self(expr)
+
+
+class DataMutation(Rule, GradModeTracker):
+    """
+    ## What it does
+    Flags a tensor changed through `.data` where autograd may be recording:
+
+    - in a Module's `forward` or a method that `forward` calls: `self.w.data.clamp_(...)`,
+      `self.w.data = t`, `self.w.data[i] = v`, `self.w.data += t`;
+    - in top-level script code, where forward and backward passes interleave:
+      `linear.weight.data.normal_(0, std)` (in-place tensor methods only: a `.data` attribute
+      assigned at top level is as often a dataset's array).
+
+    Not flagged: anything under `torch.no_grad()`/`torch.inference_mode()` (block or
+    decorator), and `.data` in other functions and methods (`__init__`, `reset_parameters`,
+    `_init_weights`, weight loading and fusing, an optimizer step): no graph holds the tensor
+    there, so `.data` is an old idiom but not a hazard.
+
+    ## Why is this bad?
+    A change made through `.data` is invisible to autograd: it does not bump the tensor's
+    version counter. When forward has already used the tensor in the graph (an earlier call
+    under gradient accumulation, a shared module called twice, activation checkpointing
+    re-running forward), backward silently uses the new values and produces wrong gradients,
+    where an ordinary in-place change would raise `RuntimeError: one of the variables needed
+    for gradient computation has been modified by an inplace operation`.
+
+    ## Example
+    ```python
+    def forward(self, x):
+        self.scale.data.clamp_(0.0, 4.0)
+        return x * self.scale
+    ```
+
+    ## Use instead
+    ```python
+    def forward(self, x):
+        with torch.no_grad():
+            self.scale.clamp_(0.0, 4.0)
+        return x * self.scale
+    ```
+    or constrain the value functionally (`x * self.scale.clamp(0.0, 4.0)`), or clamp after
+    `optimizer.step()`.
+
+    ## References
+    - https://pytorch.org/docs/stable/notes/autograd.html#in-place-operations-with-autograd
+    - https://pytorch.org/docs/stable/generated/torch.no_grad.html
+    """
+
+    code = "NN202"
+    name = "data-mutation"
+    severity = Severity.WARNING
+    summary = "a tensor changed through `.data` in forward or script code: autograd cannot see it"
+    suggestion = "change it under `with torch.no_grad():` without .data (or use nn.init.* at init)"
+
+    VALID = [
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 2)
+                    self.fc.weight.data.normal_(0, 0.02)
+                    self.scale = nn.Parameter(torch.ones(1))
+
+                def reset_parameters(self):
+                    self.fc.bias.data.zero_()
+
+                def forward(self, x):
+                    with torch.no_grad():
+                        self.scale.data.clamp_(0.0, 4.0)
+                    shape = self.fc.weight.data.shape
+                    return self.fc(x) * self.scale
+        """)),
+        Valid(dedent("""
+            import torch
+            from torchvision import datasets
+
+            def sgd_step(model, lr):
+                for p in model.parameters():
+                    p.data.add_(p.grad, alpha=-lr)  # after backward: no graph holds p
+
+            train = datasets.MNIST("data", download=True)
+            train.data = train.data[:1000]  # a dataset's array, not a tensor's .data
+            with torch.no_grad():
+                linear = torch.nn.Linear(4, 2)
+                linear.weight.data.normal_(0, 0.02)
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.scale = nn.Parameter(torch.ones(1))
+
+                def forward(self, x):
+                    self.scale.data.clamp_(0.0, 4.0)
+                    return x * self.scale
+        """), line=10),
+        Invalid(dedent("""
+            import torch
+            import torch.nn as nn
+
+            class ActNorm(nn.Module):
+                def __init__(self, channels):
+                    super().__init__()
+                    self.bias = nn.Parameter(torch.zeros(1, channels, 1, 1))
+                    self.logs = nn.Parameter(torch.zeros(1, channels, 1, 1))
+                    self.initialized = False
+
+                def initialize(self, x):
+                    self.bias.data = -x.mean(dim=(0, 2, 3), keepdim=True)
+                    self.logs.data[:] = 0.0
+
+                def forward(self, x):
+                    if not self.initialized:
+                        self.initialize(x)
+                    return (x + self.bias) * torch.exp(self.logs)
+        """), line=(12, 13)),
+        Invalid(dedent("""
+            import math
+            import torch as t
+            from torch import nn
+
+            linear = nn.Linear(3, 4)
+            std = math.sqrt(2) / math.sqrt(7.0)
+            linear.weight.data.normal_(0, std)
+        """), line=7),
+    ]
+
+    def _mutated(self, target: cst.BaseExpression, anywhere: bool = False) -> Optional[cst.Attribute]:
+        """The `X.data` node `target` writes through (`X.data = `, `X.data[...] = `), for X an
+        attribute chain under `self` (or, with `anywhere`, any name or attribute chain)."""
+        if isinstance(target, cst.Subscript):
+            target = target.value
+        if not (isinstance(target, cst.Attribute) and target.attr.value == "data"):
+            return None
+        if anywhere:
+            return target if dotted_name(target.value) is not None else None
+        if not self.context.is_self(target.value) and rooted_at_self(target.value, self.context):
+            return target
+        return None
+
+    def _at_top_level(self) -> bool:
+        return not self.context.scope and getattr(self, "_no_grad_depth", 0) == 0
+
+    def _report(self, node: cst.CSTNode, data: cst.Attribute, how: str) -> None:
+        shown = dotted_name(data) or "`.data`"
+        if self._at_top_level():
+            self.report(node, f"`{shown}` {how} in script code: autograd cannot see the change, "
+                              "so a graph built before computes wrong gradients")
+        elif self.grad_recording():
+            self.report(node, f"`{shown}` {how} in {where(self.forward_method())}: autograd cannot see "
+                              "the change, so a graph that already used it computes wrong gradients")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            data = self._mutated(target.target)
+            if data is not None:
+                self._report(node, data, "is assigned")
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        data = self._mutated(node.target)
+        if data is not None:
+            self._report(node, data, "is changed in place")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and inplace_method(func.attr.value):
+            data = self._mutated(func.value, anywhere=not self.context.scope)
+            if data is not None:
+                self._report(node, data, f"is changed by `.{func.attr.value}()`")
