@@ -190,9 +190,29 @@ def construct(cls: type, name: str, spec: Optional[ModelSpec]):
             names = ", ".join(p.name for p in required)
             raise Skip(f"{cls.__name__}({names}) needs constructor arguments",
                        toml_hint(name, constructor=required, existing=spec is not None))
-    if spec is None:
+    if spec is not None and spec.has_constructor:
+        return cls(*spec.args, **spec.kwargs)
+    try:
         return cls()
-    return cls(*spec.args, **spec.kwargs)
+    except TypeError as exc:  # `__init__(self, *args, **kwargs)` passing them on: the base needs them
+        missing = _MISSING_ARGS.search(str(exc))
+        if missing is None or not _takes_var_args(cls):
+            raise
+        names = re.findall(r"'(\w+)'", missing.group(0))
+        params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+        raise Skip(f"{cls.__name__}(...) needs constructor arguments: {exc}",
+                   toml_hint(name, constructor=params, existing=spec is not None)) from None
+
+
+_MISSING_ARGS = re.compile(r"missing \d+ required (?:positional|keyword-only) arguments?:? ?(.*)$")
+
+
+def _takes_var_args(cls) -> bool:
+    try:
+        params = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
 _PLACEHOLDERS = {int: "16", float: "0.1", bool: "false", str: '"..."'}
@@ -205,7 +225,7 @@ def _placeholder(param: inspect.Parameter) -> Tuple[str, bool]:
         annotation = {"int": int, "float": float, "bool": bool, "str": str}.get(annotation, annotation)
     if annotation in _PLACEHOLDERS:
         return _PLACEHOLDERS[annotation], True
-    if annotation is inspect.Parameter.empty:
+    if annotation is inspect.Parameter.empty and not re.search(r"config|cfg|args|opt", param.name, re.I):
         return "16", True
     return "16", False
 
@@ -471,7 +491,7 @@ def first_layer(model, depth: int = 0, prefix: str = ""):
 
 _INPUT_ERROR = re.compile(
     r"shape|size|dimension|\bdims?\b|mat1|mat2|expected|out of range|must match|channels?|"
-    r"index|dtype|scalar type|input type|positional argument|unexpected keyword|broadcast",
+    r"index|dtype|scalar type|input type|positional argument|unexpected keyword|broadcast|\b\d+-?D\b",
     re.IGNORECASE)
 
 
@@ -483,7 +503,7 @@ def looks_like_input_error(exc: BaseException) -> bool:
         return False  # missing forward, in-place on a leaf...: not about the input
     if isinstance(exc, AssertionError):
         return True
-    return isinstance(exc, (RuntimeError, ValueError, IndexError, TypeError)) and bool(
+    return isinstance(exc, (RuntimeError, ValueError, IndexError, TypeError, NotImplementedError)) and bool(
         _INPUT_ERROR.search(str(exc)))
 
 

@@ -125,25 +125,33 @@ def describe_error(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _library_dirs() -> Tuple[str, ...]:
+def _library_dirs() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """(torch's and nnlint's folders, the standard library's folders)."""
     import sysconfig
 
     torch = _torch()
-    dirs = [os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
-    for key in ("stdlib", "platstdlib"):
-        path = sysconfig.get_paths().get(key)
-        if path:
-            dirs.append(path)
-    return tuple(os.path.abspath(d) + os.sep for d in dirs)
+    ours = [os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+    stdlib = [p for p in (sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib")) if p]
+    return (tuple(os.path.abspath(d) + os.sep for d in ours),
+            tuple(os.path.abspath(d) + os.sep for d in stdlib))
+
+
+def _is_user_file(path: str, libraries) -> bool:
+    ours, stdlib = libraries
+    if path.startswith(ours):
+        return False
+    if path.startswith(stdlib):  # the standard library, but not what is installed under it
+        return any(f"{os.sep}{name}{os.sep}" in path for name in ("site-packages", "dist-packages"))
+    return True
 
 
 def user_frames(exc: BaseException, limit: int = 12) -> List[Tuple[str, int]]:
     """(file, line) of the traceback frames outside torch, nnlint and the standard library."""
-    skip = _library_dirs()
+    libraries = _library_dirs()
     frames = []
     for frame in traceback.extract_tb(exc.__traceback__):
         path = os.path.abspath(frame.filename)
-        if frame.filename.startswith("<") or path.startswith(skip):
+        if frame.filename.startswith("<") or not _is_user_file(path, libraries):
             continue
         frames.append((path, frame.lineno or 0))
     return frames[-limit:]
@@ -420,6 +428,7 @@ class _Run:
         self.device = report.device
         self.hidden: List[Tuple[str, str, Any]] = []
         self.eval_output: Optional[list] = None
+        self.grad_mode = self.torch.no_grad  # eval forwards run without autograd, unless they need it
 
     def all(self) -> None:
         self.registration()
@@ -549,13 +558,17 @@ class _Run:
         self.model.eval()
         before = {n: b.detach().clone() for n, b in self.model.named_buffers()}
         try:
-            with torch.no_grad():
-                seed_everything(self.seed + 1)
-                first = tensors_in(self.call())
-                seed_everything(self.seed + 2)
-                second = tensors_in(self.call())
+            first, second = self._two_eval_forwards(torch.no_grad)
         except Exception as exc:
-            self._fail(exc, "eval")
+            if self.device.startswith("cuda") and is_oom(exc):
+                raise
+            try:  # some models need autograd even in eval (tensor hooks, torch.func): not a bug
+                first, second = self._two_eval_forwards(torch.enable_grad)
+            except Exception:
+                self._fail(exc, "eval")
+            self.report.notes.append(f"forward in eval() mode fails under torch.no_grad() "
+                                     f"({describe_error(exc)}): checked with autograd on")
+            self.grad_mode = torch.enable_grad
         changed = [n for n, b in self.model.named_buffers()
                    if n in before and not compare([before[n]], [b.detach()])[0]]
         if changed:
@@ -576,6 +589,14 @@ class _Run:
         else:
             self.eval_output = first
         self.report.checks.append("eval")
+
+    def _two_eval_forwards(self, grad_mode):
+        with grad_mode():
+            seed_everything(self.seed + 1)
+            first = [t.detach() for t in tensors_in(self.call())]
+            seed_everything(self.seed + 2)
+            second = [t.detach() for t in tensors_in(self.call())]
+        return first, second
 
     # 6. state_dict round trip
     def state_dict(self) -> None:
@@ -610,9 +631,9 @@ class _Run:
             return
         fresh.eval()
         try:
-            with torch.no_grad():
+            with self.grad_mode():
                 seed_everything(self.seed + 1)
-                again = tensors_in(self.call(fresh))
+                again = [t.detach() for t in tensors_in(self.call(fresh))]
         except Exception as exc:
             self._fail(exc, "eval", "forward of the reloaded instance")
         same, how = compare(self.eval_output, again, exact=not self.device.startswith("cuda"))

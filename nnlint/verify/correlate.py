@@ -34,7 +34,7 @@ RUNTIME_CODE: Dict[str, Optional[str]] = {
     "init_order_error": "NN901",
     "container_error": "NN901",
     "build_error": "NN901",
-    "missing_forward": "NN902",
+    "missing_forward": None,  # unless NN107 predicted it: a holder, container or base, not a model
     "inplace_leaf": "NN902",
     "device_mismatch": "NN902",
     "forward_error": "NN902",
@@ -155,6 +155,10 @@ def correlate(runs: Sequence[ModelRun], static: Dict[str, StaticFile],
                 column=f.column, message=f.message, confirmed=item.confirmed, source="static",
                 evidence=item.evidence, suggestion=f.suggestion))
         result.findings.extend(_runtime_only(index, run, explained, enabled))
+        missing = [p for p, o in enumerate(run.report.observations) if o.kind == "missing_forward"]
+        if missing and run.status == "failed" and not any((index, p) in explained for p in missing):
+            result.status = "skipped"
+            result.reason = "defines no forward: nothing to call (a holder, a container or a base class)"
         result.findings.sort(key=lambda f: (f.line, f.column, f.code, f.source))
         results.append(result)
     return results
@@ -305,11 +309,24 @@ def _runtime_only(index: int, run: ModelRun, explained: Set[Tuple[int, int]],
         if not enabled(code, run.path):
             continue
         line = next((n for p, n in reversed(obs.frames) if p == own_path), run.line)
+        if obs.frames and obs.frames[-1][0] != own_path:  # raised elsewhere: say where
+            message += f" (at {_display(obs.frames[-1][0])}:{obs.frames[-1][1]})"
         name, severity = _rule_facts(code)
         out.append(VerifiedFinding(code=code, name=name, severity=severity, path=run.path, line=line,
                                    column=1, message=message, confirmed=True, source="runtime",
                                    evidence=message, suggestion=_suggestion(code)))
     return out
+
+
+def _display(path: str) -> str:
+    """A path relative to the current folder, or from its package inside site-packages."""
+    relative = os.path.relpath(path)
+    if not relative.startswith(".."):
+        return relative
+    for marker in ("site-packages", "dist-packages"):
+        if marker + os.sep in path:
+            return path.split(marker + os.sep, 1)[1]
+    return path
 
 
 def _no_grad_message(observations: List[Observation]) -> str:

@@ -158,8 +158,24 @@ def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, firs
         path = os.path.abspath(request["path"])
         model_run = ModelRun(name=name, path=request["display_path"], line=first)
         model_run.classes[""] = ClassSource(f"{cls.__module__}:{cls.__qualname__}", path, first, last)
-        return check_model(model_run, build, lambda model: _inputs(model, name, spec), request, emit)
+        subclasses = sorted(c.__name__ for c in cls.__subclasses__() if c.__module__ == cls.__module__)
+        if subclasses and _forward_missing(cls):
+            model_run.status = SKIPPED
+            model_run.reason = f"a base class without forward (subclassed by {', '.join(subclasses)})"
+            return model_run
+        model_run = check_model(model_run, build, lambda model: _inputs(model, name, spec), request, emit)
+        if subclasses and model_run.status == FAILED and "NotImplementedError" in model_run.reason:
+            model_run.status = SKIPPED
+            model_run.reason = f"a base class ({model_run.reason}; subclassed by {', '.join(subclasses)})"
+            model_run.report.observations = []
+        return model_run
     return run
+
+
+def _forward_missing(cls) -> bool:
+    import torch
+
+    return getattr(cls, "forward", None) is getattr(torch.nn.Module, "forward", None)
 
 
 def _inputs(model, name, spec):

@@ -132,3 +132,56 @@ def test_progress_only_on_a_terminal():
         progress.start("zoo:Net")
         progress.done()
     assert "[1] zoo:Net" in terminal.getvalue() and pipe.getvalue() == ""
+
+
+NOT_MODELS = """
+    import torch
+    import torch.nn as nn
+
+
+    class Base(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+
+    class Concrete(Base):
+        def forward(self, x):
+            return self.fc(x)
+
+
+    class Heads(nn.ModuleDict):
+        def __init__(self):
+            super().__init__({"cls": nn.Linear(4, 2)})
+
+
+    class Conv(nn.Conv2d):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+
+
+    class TapsGradients(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x):
+            h = self.fc(x)
+            h.register_hook(lambda grad: grad)
+            return h
+"""
+
+
+def test_what_is_not_a_model_to_run_is_skipped_not_failed(project, capsys):
+    code, out, _ = verify(capsys, "--format", "json", project("parts.py", NOT_MODELS))
+    models = {m["name"].split(":")[1]: m for m in json.loads(out)["models"]}
+    assert code == 0
+    assert {name: m["status"] for name, m in models.items()} == {
+        "Base": "skipped", "Concrete": "checked", "Heads": "skipped", "Conv": "skipped",
+        "TapsGradients": "checked"}
+    assert models["Base"]["reason"] == "a base class without forward (subclassed by Concrete)"
+    assert models["Heads"]["reason"].startswith("defines no forward")
+    assert "in_channels = 16, out_channels = 16, kernel_size = 16" in models["Conv"]["hint"]
+    assert models["TapsGradients"]["notes"] == [
+        "forward in eval() mode fails under torch.no_grad() (RuntimeError: cannot register a hook on a "
+        "tensor that doesn't require gradient): checked with autograd on"]
