@@ -75,20 +75,27 @@ def run_verify(args, settings: Settings) -> int:
 
 
 def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, torch_was_loaded: bool):
-    """Factories first (they may cover classes of the files), then one worker per file."""
+    """Factories first (they may cover classes of the files), then one worker per file.
+
+    A factory-built model whose class lives in a checked file takes that file's name for it
+    (`nets:Tower`, however the factory imported it) and is not built again from the file."""
+    from nnlint.verify.discover import module_name
     from nnlint.verify.result import FAILED
     from nnlint.verify.worker import run_target
 
     checked = {os.path.abspath(f) for f in files}
-    runs, factory_runs, covered = [], [], set()
+    runs, factory_runs, covered = [], [], set()  # covered: (file, class name)
     for target in the_plan.targets:
         if target.kind != "factories":
             continue
         for run in run_target(target, timeout, device, on_start=progress.start,
                               torch_was_loaded=torch_was_loaded):
             own = run.classes.get("")
-            if run.status != FAILED or own is not None:
-                covered.add(run.name)
+            if own is not None and own.path in checked:
+                qualname = own.key.split(":", 1)[1]
+                covered.add((own.path, qualname))
+                run.name = f"{module_name(own.path)[0]}:{qualname}"
+                run.path = _display(own.path)
             wanted = (own is not None and own.path in checked) or os.path.abspath(target.path) in checked
             if wanted or run.status == FAILED:
                 factory_runs.append(len(runs))
@@ -96,10 +103,16 @@ def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, 
     for target in the_plan.targets:
         if target.kind == "factories":
             continue
-        target.skip = sorted(n for n in covered if n.split(":", 1)[0] == target.module)
+        path = os.path.abspath(target.path)
+        target.skip = sorted(f"{target.module}:{name}" for file, name in covered if file == path)
         runs.extend(run_target(target, timeout, device, on_start=progress.start,
                                torch_was_loaded=torch_was_loaded))
     return runs, factory_runs
+
+
+def _display(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def _add_factory_sources(runs, factory_runs, static, settings) -> None:
@@ -110,8 +123,7 @@ def _add_factory_sources(runs, factory_runs, static, settings) -> None:
     for index in factory_runs:
         for source in runs[index].classes.values():
             if source.path and source.path not in static and os.path.isfile(source.path):
-                shown = os.path.relpath(source.path)
-                shown = source.path if shown.startswith("..") else shown
+                shown = _display(source.path)
                 result = check_file(shown, settings.rules_for(shown))
                 static[source.path] = static_file(shown, result)
 

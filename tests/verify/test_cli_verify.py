@@ -185,3 +185,101 @@ def test_what_is_not_a_model_to_run_is_skipped_not_failed(project, capsys):
     assert models["TapsGradients"]["notes"] == [
         "forward in eval() mode fails under torch.no_grad() (RuntimeError: cannot register a hook on a "
         "tensor that doesn't require gradient): checked with autograd on"]
+
+
+FACTORIES = """
+    import torch
+
+    from models.nets import Tower
+
+
+    def tower():
+        return Tower(3), torch.randn(2, 3)
+
+
+    def broken():
+        raise RuntimeError("no weights here")
+
+
+    def not_a_pair():
+        return Tower(3)
+
+
+    def _helper():
+        return None
+"""
+
+TOWER = """
+    import torch.nn as nn
+
+
+    class Tower(nn.Module):
+        def __init__(self, width):
+            super().__init__()
+            self.fc = nn.Linear(width, width)
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    class Head(nn.Module):
+        def __init__(self, width, classes):
+            super().__init__()
+            self.fc = nn.Linear(width, classes)
+
+        def forward(self, x):
+            return self.fc(x)
+"""
+
+CONFIG = """
+    [tool.nnlint.verify]
+    factories = ["tests/factories.py"]
+
+    [tool.nnlint.verify.models."models.nets:Head"]   # the dotted path from this folder
+    args = [4, 2]
+
+    [tool.nnlint.verify.models."nets:Missing"]
+    args = [1]
+"""
+
+
+def test_factories_and_configured_models(project, capsys):
+    os.makedirs("models")
+    os.makedirs("tests")
+    project("pyproject.toml", CONFIG)
+    project("models/nets.py", TOWER)
+    project("tests/factories.py", FACTORIES)
+    code, out, _ = verify(capsys, "--format", "json", "models", "tests/factories.py")
+    data = json.loads(out)
+    models = {(m["name"], m["factory"]): m for m in data["models"]}
+    assert code == 1
+    assert {key: m["status"] for key, m in models.items()} == {
+        ("nets:Tower", "tests/factories.py:tower"): "checked",  # built by the factory, named by its file
+        ("tests/factories.py:broken", "tests/factories.py:broken"): "failed",
+        ("tests/factories.py:not_a_pair", "tests/factories.py:not_a_pair"): "failed",
+        ("nets:Head", ""): "checked",
+    }
+    broken = models[("tests/factories.py:broken", "tests/factories.py:broken")]
+    assert broken["reason"] == "construction raised RuntimeError: no weights here"
+    assert broken["findings"][0]["code"] == "NN901"
+    assert data["notes"] == ['[tool.nnlint.verify.models."nets:Missing"]: models/nets.py has no Module class Missing']
+
+
+def test_runs_repeat(project, capsys):
+    project("noisy.py", """
+        import torch
+        import torch.nn as nn
+
+
+        class Noisy(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+
+            def forward(self, x):
+                return self.fc(x + torch.randn_like(x))
+    """)
+    first = verify(capsys, "--format", "json", "noisy.py")[1]
+    second = verify(capsys, "--format", "json", "noisy.py")[1]
+    messages = [[f["message"] for m in json.loads(out)["models"] for f in m["findings"]] for out in (first, second)]
+    assert messages[0] == messages[1] and "largest difference" in messages[0][0]
