@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
                         help="where to run the models (default auto: cuda when available)")
     verify.add_argument("--output-file", "-o", metavar="FILE")
+    verify.add_argument("--html", metavar="FILE",
+                        help="also write a self-contained HTML report (module trees, gradient norms, timing)")
 
     commands.add_parser("rules", help="list every rule")
     explain = commands.add_parser("explain", help="print a rule's documentation")

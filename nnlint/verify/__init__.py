@@ -71,6 +71,10 @@ def run_verify(args, settings: Settings) -> int:
 
     reporter = import_module(f"nnlint.report.verify_{args.format}")
     _emit(reporter.render(result), getattr(args, "output_file", None))
+    if getattr(args, "html", None):
+        from nnlint.report import verify_html
+
+        _emit(verify_html.render(result), args.html, "--html")
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN
 
 
@@ -150,13 +154,13 @@ def _unmatched_specs(the_plan, runs) -> List[str]:
     return notes
 
 
-def _emit(output: str, output_file: Optional[str]) -> None:
+def _emit(output: str, output_file: Optional[str], flag: str = "--output-file") -> None:
     if output_file:
         try:
             with open(output_file, "w", encoding="utf-8") as handle:
                 handle.write(output)
         except OSError as exc:
-            raise ConfigError(f"--output-file {output_file}: {exc.strerror}") from None
+            raise ConfigError(f"{flag} {output_file}: {exc.strerror}") from None
     else:
         sys.stdout.write(output)
 
