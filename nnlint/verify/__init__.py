@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import threading
 import time
 from typing import List, Optional
 
@@ -57,9 +58,11 @@ def run_verify(args, settings: Settings) -> int:
             print(f"nnlint: error: `nnlint verify` cannot import torch: {exc}", file=sys.stderr)
             return EXIT_USAGE
 
-    progress = _Progress(sys.stderr)
-    runs, factory_runs = _run_all(the_plan, found.files, timeout, device, progress, torch_was_loaded)
-    progress.done()
+    progress = _Progress(sys.stderr, sum(len(target.classes) for target in the_plan.targets))
+    try:
+        runs, factory_runs = _run_all(the_plan, found.files, timeout, device, progress, torch_was_loaded)
+    finally:
+        progress.done()
     _add_factory_sources(runs, factory_runs, the_plan.static, settings)
     results = correlate(runs, the_plan.static, _enabled(settings), factory_runs)
     result = VerifyResult(models=results, seconds=time.perf_counter() - started)
@@ -166,20 +169,81 @@ def _emit(output: str, output_file: Optional[str], flag: str = "--output-file") 
 
 
 class _Progress:
-    """One line per model on a terminal (overwritten in place); nothing when not a TTY."""
+    """A progress bar on a terminal (stderr), one line redrawn in place and erased at the end:
 
-    def __init__(self, stream):
-        self.stream = stream
+        ██████░░░░░░░░░░░░░░ [3/12] zoo:Net  1.2 s  · 4.5 s elapsed
+
+    the model running, how long it has run and the whole run so far, ticking while a slow model
+    runs. `total` is what the plan expects (0: unknown, no bar). Nothing when not a TTY."""
+
+    WIDTH = 20
+    TICK = 0.25  # seconds between redraws
+
+    def __init__(self, stream, total: int = 0):
+        self.stream, self.total = stream, total
         self.enabled = hasattr(stream, "isatty") and stream.isatty()
-        self.count = 0
+        self.count, self.name = 0, ""
+        self.started = self.model_started = time.monotonic()
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._ticker: Optional[threading.Thread] = None
 
     def start(self, name: str) -> None:
-        self.count += 1
-        if self.enabled:
-            self.stream.write(f"\r\033[K[{self.count}] {name} ...")
-            self.stream.flush()
+        with self._lock:
+            self.count += 1
+            self.name, self.model_started = name, time.monotonic()
+            if self.total:
+                self.total = max(self.total, self.count)
+        if not self.enabled:
+            return
+        self._draw()
+        if self._ticker is None:
+            self._ticker = threading.Thread(target=self._tick, name="nnlint-progress", daemon=True)
+            self._ticker.start()
+
+    def line(self, now: Optional[float] = None) -> str:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            count, total, name = self.count, self.total, self.name
+            model, run = now - self.model_started, now - self.started
+        full, empty, dot = ("\u2588", "\u2591", "\u00b7") if _utf8(self.stream) else ("#", "-", "-")
+        head = f"[{count}]"
+        if total:
+            filled = self.WIDTH * (count - 1) // total  # the models finished
+            head = f"{full * filled}{empty * (self.WIDTH - filled)} [{count}/{total}]"
+        tail = f"  {model:.1f} s  {dot} {run:.1f} s elapsed"
+        room = _columns(self.stream) - 1 - len(head) - len(tail) - 1
+        if len(name) > room:
+            name = "..." + name[-max(room - 3, 8):]
+        return f"{head} {name}{tail}"
+
+    def _draw(self) -> None:
+        text = self.line()
+        with self._lock:
+            if not self._stopped.is_set():
+                self.stream.write(f"\r\033[K{text}")
+                self.stream.flush()
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(self.TICK):
+            self._draw()
 
     def done(self) -> None:
+        with self._lock:
+            self._stopped.set()
+        if self._ticker is not None:
+            self._ticker.join()
         if self.enabled and self.count:
             self.stream.write("\r\033[K")
             self.stream.flush()
+
+
+def _utf8(stream) -> bool:
+    return (getattr(stream, "encoding", None) or "").lower().replace("-", "") == "utf8"
+
+
+def _columns(stream) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, OSError, ValueError):
+        return 80
