@@ -273,6 +273,25 @@ def model_tree(model, hidden: Sequence[Tuple[str, str, Any]]) -> List[Member]:
     return members
 
 
+def _hidden_parameters(hidden: Sequence[Tuple[str, str, Any]]) -> List[Tuple[str, Any]]:
+    """(path, parameter) for each hidden parameter that requires grad, and those of hidden modules."""
+    found = []
+    for kind, path, value in hidden:
+        if kind == "parameter":
+            found.append((path, value))
+        elif kind == "module":
+            found.extend((_join(path, name), param) for name, param in value.named_parameters())
+    return [(path, param) for path, param in found if param.requires_grad]
+
+
+def _gradient(name: str, param, registered: bool = True) -> Grad:
+    if param.grad is None:
+        return Grad(name, None, registered=registered)
+    if not bool(_torch().isfinite(param.grad).all()):
+        return Grad(name, None, finite=False, registered=registered)
+    return Grad(name, float(param.grad.detach().norm()), registered=registered)
+
+
 def container_path(path: str) -> str:
     """`encoder.blocks[0]['a']` -> `encoder.blocks`."""
     return re.sub(r"\[.*$", "", path)
@@ -527,15 +546,16 @@ class _Run:
             self._fail(exc, "backward")
         bad = []
         for name, param in params:
+            grad = _gradient(name, param)
+            self.report.grads.append(grad)
             if param.grad is None:
-                self.report.grads.append(Grad(name, None))
                 self.report.add("no_grad", f"`{name}` ({_shape(param)}) got no gradient from the "
                                            f"backward of the output", path=name)
-            elif not bool(torch.isfinite(param.grad).all()):
-                self.report.grads.append(Grad(name, None, finite=False))
+            elif not grad.finite:
                 bad.append(name)
-            else:
-                self.report.grads.append(Grad(name, float(param.grad.detach().norm())))
+        for name, param in _hidden_parameters(self.hidden):  # for the record: registration reports them
+            self.report.grads.append(_gradient(name, param, registered=False))
+            param.grad = None
         if bad and not self.report.of_kind("nonfinite"):
             shown = ", ".join(f"`{n}`" for n in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
             self.report.add("nonfinite", f"the gradients of {shown} have NaN or Inf values", names=bad)

@@ -79,6 +79,7 @@ class Grad:
     path: str
     norm: Optional[float]  # L2 norm; None when there is no gradient or it is not finite
     finite: bool = True  # False: the gradient holds NaN or Inf
+    registered: bool = True  # False: a hidden parameter (it gets gradients; no optimizer sees them)
 
     def to_dict(self) -> dict:
         return asdict(self)
