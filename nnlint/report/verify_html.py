@@ -246,9 +246,10 @@ def _tree_row(member: Member, label: str) -> str:
 
 # ----- gradient norms ------------------------------------------------------------------------
 _GRAD_LEGEND = ('<p class="legend">L2 norm of each gradient after one train-mode forward and a '
-                'backward of the summed outputs, log scale; <span class="red">red</span>: zero, missing '
+                'backward of the summed outputs, log scale. <span class="red">Red</span>: zero, missing '
                 'or NaN/Inf (an output that always sums to the same value, like a softmax, gives zero '
-                'gradients here by construction)</p>')
+                'gradients here by construction). <span class="amber">Amber</span>: a hidden parameter, '
+                'whose gradient no optimizer built from <code>parameters()</code> ever applies.</p>')
 
 
 def _grad_chart(grads: Sequence[Grad], checks: Sequence[str]) -> str:
@@ -282,18 +283,21 @@ def _grad_chart(grads: Sequence[Grad], checks: Sequence[str]) -> str:
     for row, grad in enumerate(grads):
         y = top + row * _ROW
         shown = grad.path if len(grad.path) <= _LABEL_MAX else "\u2026" + grad.path[-(_LABEL_MAX - 1):]
+        hidden = "" if grad.registered else " hidden"
         if grad.norm is not None and grad.norm > 0:
             bar_w = x_of(grad.norm)
-            bar = f'<rect class="bar" x="{left}" y="{y + 3}" width="{bar_w:.1f}" height="{_ROW - 6}" rx="2"/>'
+            bar = f'<rect class="bar{hidden}" x="{left}" y="{y + 3}" width="{bar_w:.1f}" height="{_ROW - 6}" rx="2"/>'
             value = f"{grad.norm:.3g}"
             text = f'<text class="value" x="{left + bar_w + 6:.1f}" y="{y + 14}">{value}</text>'
         else:  # a band across the plot, so a missing gradient does not read as a large one
             state = "zero" if grad.norm == 0 else ("missing" if grad.finite else "nonfinite")
             value = {"missing": "no gradient", "nonfinite": "NaN/Inf", "zero": "0"}[state]
-            bar = f'<rect class="bar bad {state}" x="{left}" y="{y + 3}" width="{plot}" height="{_ROW - 6}" rx="2"/>'
+            bar = (f'<rect class="bar bad {state}{hidden}" x="{left}" y="{y + 3}" width="{plot}" '
+                   f'height="{_ROW - 6}" rx="2"/>')
             text = f'<text class="value bad" x="{left + 8}" y="{y + 14}">{value}</text>'
-        out.append(f'<g class="grad" data-path="{_e(grad.path)}"><title>{_e(grad.path)}: {value}</title>'
-                   f'<text class="label" x="{left - 8}" y="{y + 14}">{_e(shown)}</text>{bar}{text}</g>')
+        note = "" if grad.registered else " (hidden: no optimizer sees this gradient)"
+        out.append(f'<g class="grad{hidden}" data-path="{_e(grad.path)}"><title>{_e(grad.path)}: {value}{note}</title>'
+                   f'<text class="label{hidden}" x="{left - 8}" y="{y + 14}">{_e(shown)}</text>{bar}{text}</g>')
     out.append("</svg>")
     return "".join(out)
 
@@ -385,7 +389,7 @@ td.code.error b { color:var(--red); } td.code.warning b { color:var(--amber); }
 .panel { border:1px solid var(--line); border-radius:8px; padding:10px 12px; min-width:0; }
 .panel .scroll { max-height:460px; overflow:auto; }
 .legend { color:var(--dim); font-size:12px; margin:0 0 8px; }
-.legend .red { color:var(--red); font-weight:600; }
+.legend .red { color:var(--red); font-weight:600; } .legend .amber { color:#dc6803; font-weight:600; }
 .dot { display:inline-block; width:9px; height:9px; border-radius:50%; margin:0 4px 0 6px; }
 .dot.reg { background:var(--green); } .dot.hid { background:var(--red); }
 ul.tree, ul.tree ul { list-style:none; margin:0; padding-left:16px; } ul.tree { padding-left:0; font-size:12.5px; }
@@ -404,6 +408,8 @@ svg.grad-chart text.label { text-anchor:end; }
 svg.grad-chart text.tick { font-size:10px; fill:var(--dim); text-anchor:middle; }
 svg.grad-chart line.grid { stroke:var(--line); }
 svg.grad-chart rect.bar { fill:#528bff; }
+svg.grad-chart rect.bar.hidden { fill:#f79009; }
+svg.grad-chart text.label.hidden { fill:var(--amber); font-style:italic; }
 svg.grad-chart rect.bar.bad { fill:var(--red-bg); stroke:var(--red); stroke-width:1.5; stroke-dasharray:5 3; }
 svg.grad-chart text.value.bad { fill:var(--red); font-weight:700; }
 .timing { margin-top:14px; }
@@ -411,7 +417,7 @@ svg.timing-bar { max-width:100%; border-radius:4px; display:block; }
 .keys { display:flex; flex-wrap:wrap; gap:4px 14px; margin-top:6px; font-size:12px; color:var(--dim); }
 .swatch { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:4px; vertical-align:-1px; }
 .p0 { fill:#101828; background:#101828; } .p1 { fill:#2e5bff; background:#2e5bff; } .p2 { fill:#84adff; background:#84adff; }
-.p3 { fill:#0e9384; background:#0e9384; } .p4 { fill:#7cd4fd; background:#7cd4fd; } .p5 { fill:#f79009; background:#f79009; }
+.p3 { fill:#0e9384; background:#0e9384; } .p4 { fill:#7cd4fd; background:#7cd4fd; } .p5 { fill:#ee46bc; background:#ee46bc; }
 .p6 { fill:#9e77ed; background:#9e77ed; } .p7 { fill:#d0d5dd; background:#d0d5dd; }
 ul.notes { color:var(--dim); font-size:12.5px; margin:10px 0 0; padding-left:18px; }
 ul.notes li.warning { color:var(--amber); }

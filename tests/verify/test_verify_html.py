@@ -111,15 +111,16 @@ def check_page(html: str) -> None:
     assert len(page.find("span", "badge")) == len(rows)
     assert len(page.find("ul", "tree")) == 3
 
-    # the gradient charts: one bar per parameter; Unused.aux's two are missing, in red
+    # the gradient charts: one bar per parameter; Unused.aux's two are missing, in red; Hidden's
+    # blocks get gradients that no optimizer sees, in amber
     charts = page.find("svg", "grad-chart")
     assert len(charts) == 3
     bars = page.find("rect", "bar")
-    assert len(bars) == 2 + 4 + 4  # Hidden.head (its blocks are not registered), Unused, Clean
-    bad = [a for a in bars if "bad" in a["class"].split()]
-    assert [a["class"] for a in bad] == ["bar bad missing", "bar bad missing"]
+    assert len(bars) == 6 + 4 + 4  # Hidden (head, then its hidden blocks), Unused, Clean
+    assert [a["class"] for a in bars if a["class"] != "bar"] == ["bar hidden"] * 4 + ["bar bad missing"] * 2
     paths = [a["data-path"] for a in page.find("g", "grad")]
-    assert paths == ["head.weight", "head.bias", "body.weight", "body.bias", "aux.weight", "aux.bias",
+    assert paths == ["head.weight", "head.bias", "blocks[0].weight", "blocks[0].bias", "blocks[1].weight",
+                     "blocks[1].bias", "body.weight", "body.bias", "aux.weight", "aux.bias",
                      "net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"]
     assert page.texts.count("no gradient") == 2
 
