@@ -275,3 +275,40 @@ def argument(call: cst.Call, keyword: str, position: Optional[int]):
 def is_literal(expr: cst.BaseExpression, value) -> bool:
     """`expr` is the literal True/False/None (value True, False, None)."""
     return isinstance(expr, cst.Name) and expr.value == repr(value)
+
+
+# ----- what a file probes or patches -------------------------------------------------------------
+def probed_names(context: FileContext) -> FrozenSet[str]:
+    """Qualified names the file tests for (`hasattr(F, "x")`, `getattr(torch, "x", None)`,
+    `"x" in dir(F)`) or assigns itself (`torch.x = ...`, `setattr(torch, "x", ...)`): a use of
+    such a name is written for another torch version, or for the file's own patch."""
+    cache = _cache(context)
+    if "probed" not in cache:
+        found = set()
+        module = context.module
+        for assign in iter_nodes(module, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Del)):
+            targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+            for target in targets:
+                if isinstance(target, cst.Attribute):
+                    owner = context.qualified_name(target.value)
+                    if owner:
+                        found.add(f"{owner}.{target.attr.value}")
+        for call in iter_nodes(module, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Name) and func.value in ("hasattr", "getattr", "setattr", "delattr") \
+                    and len(call.args) >= 2 and isinstance(call.args[1].value, cst.SimpleString):
+                owner = context.qualified_name(call.args[0].value)
+                if owner:
+                    found.add(f"{owner}.{call.args[1].value.evaluated_value}")
+        for comparison in iter_nodes(module, cst.Comparison):
+            left = comparison.left
+            for target in comparison.comparisons:
+                right = target.comparator
+                if isinstance(left, cst.SimpleString) and isinstance(right, cst.Call) \
+                        and isinstance(right.func, cst.Name) and right.func.value in ("dir", "vars") \
+                        and right.args:
+                    owner = context.qualified_name(right.args[0].value)
+                    if owner:
+                        found.add(f"{owner}.{left.evaluated_value}")
+        cache["probed"] = frozenset(found)
+    return cache["probed"]

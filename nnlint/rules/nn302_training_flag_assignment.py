@@ -1,21 +1,30 @@
 import libcst as cst
 
-from nnlint.context import dotted_name
+from nnlint import torch_api
+from nnlint.context import dotted_name, first_param_name, iter_nodes
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import imports_torch
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
-# Methods where setting the flag by hand is the implementation of the mode switch itself.
-MODE_METHODS = frozenset({"train", "eval"})
+# Methods where setting the flag by hand is the implementation of the mode switch itself, or
+# the initial value of the module's own state (as `Module.__init__` does).
+MODE_METHODS = frozenset({"train", "eval", "__init__"})
+# torch layers that hold submodules; every other torch.nn layer is a leaf, for which setting
+# the flag is exactly what train()/eval() would do.
+WITH_CHILDREN = ("Sequential", "ModuleList", "ModuleDict", "Transformer", "MultiheadAttention",
+                 "DataParallel", "AdaptiveLogSoftmaxWithLoss", "Container")
 
 
 class TrainingFlagAssignment(Rule):
     """
     ## What it does
     Flags `obj.training = True` / `obj.training = False` (a literal) in a file that uses torch,
-    outside an override of `train()`/`eval()`. Copying the flag (`new.training = old.training`)
-    or setting it from a variable is left alone, as is any class known not to be an
-    `nn.Module` (a class of the file with no Module base).
+    outside an override of `train()`/`eval()` and outside `__init__` (where a module sets the
+    initial value of its own flag, as `nn.Module.__init__` does). Copying the flag
+    (`new.training = old.training`) or setting it from a variable is left alone, as is a class
+    known not to be an `nn.Module` (a class of the file with no Module base) and a submodule
+    built as a torch layer without children (`self.bn = nn.BatchNorm2d(...)`; then
+    `self.bn.training = False` is exactly `self.bn.eval()`).
 
     ## Why is this bad?
     `Module.train(mode)` sets `training` on the module *and every submodule*; assigning the
@@ -61,6 +70,15 @@ class TrainingFlagAssignment(Rule):
                 def eval(self):
                     self.training = False
                     return self
+
+            class ConvBn(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.training = False  # the initial value of its own flag
+                    self.bn = nn.BatchNorm2d(8)
+
+                def freeze_bn_stats(self):
+                    self.bn.training = False  # a leaf layer: the same as self.bn.eval()
 
             def copy_mode(new, old):
                 new.training = old.training
@@ -117,24 +135,51 @@ class TrainingFlagAssignment(Rule):
             info = self.context.enclosing_class
             if info is not None and not info.is_module and _known_not_module(self.context, info):
                 return
+        if self._is_leaf_layer(target.value):
+            return
         owner = dotted_name(target.value) or "the module"
         call = "train()" if value == "True" else "eval()"
         self.report(node, f"`{owner}.training = {value}` changes `{owner}` only, not its submodules "
                           f"(dropout, batch norm): call `{owner}.{call}`")
 
 
+    def _is_leaf_layer(self, expr: cst.BaseExpression) -> bool:
+        """`self.bn` built as `nn.BatchNorm2d(...)` in this class: a torch layer without children."""
+        if not (isinstance(expr, cst.Attribute) and self.context.is_self(expr.value)):
+            return False
+        info = self.context.enclosing_class
+        if info is None:
+            return False
+        built = set()
+        for method in info.methods.values():
+            self_name = first_param_name(method)
+            for assign in iter_nodes(method.body, cst.Assign):
+                for target in assign.targets:
+                    t = target.target
+                    if isinstance(t, cst.Attribute) and t.attr.value == expr.attr.value \
+                            and isinstance(t.value, cst.Name) and t.value.value == self_name:
+                        value = assign.value
+                        qualified = self.context.qualified_name(value.func) if isinstance(value, cst.Call) else None
+                        if not torch_api.is_module_class(qualified):
+                            return False
+                        built.add(qualified.rsplit(".", 1)[1])
+        return bool(built) and not any(name.startswith(WITH_CHILDREN) or "Transformer" in name for name in built)
+
+
 def _is_bool(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value in ("True", "False")
 
 
-def _known_not_module(context, info) -> bool:
+def _known_not_module(context, info, seen=frozenset()) -> bool:
     """A class of this file whose bases are all known and none is a Module (or no bases)."""
+    if info.name in seen:
+        return False
     for base in info.base_names:
         if base is None:
             return False
         local = context.classes_by_name.get(base)
         if local is not None:
-            if not _known_not_module(context, local) or local.is_module:
+            if local.is_module or not _known_not_module(context, local, seen | {info.name}):
                 return False
         elif base not in ("builtins.object", "object") and not base.startswith(("typing.", "dataclasses.", "enum.", "abc.")):
             return False  # imported from elsewhere: it could be a Module

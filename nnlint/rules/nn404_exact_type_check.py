@@ -3,20 +3,34 @@ from typing import List, Optional
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.context import dotted_name
+from nnlint.context import dotted_name, iter_nodes
 from nnlint.finding import Severity
-from nnlint.rules._torch_refs import torch_name
+from nnlint.rules._torch_refs import ancestors, torch_name
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
 OPERATORS = {cst.Equal: "==", cst.NotEqual: "!=", cst.Is: "is", cst.IsNot: "is not",
              cst.In: "in", cst.NotIn: "not in"}
+# Identity and membership tests of the exact type are also how library code selects modules to
+# *replace* (quantization, fusion, conversion), where a subclass must not match; they are
+# flagged only where the selected modules get their weights initialised or changed.
+DELIBERATE = frozenset({"is", "is not", "in", "not in"})
+NEGATED = frozenset({"!=", "is not", "not in"})
+INIT_METHODS = frozenset({
+    "normal_", "uniform_", "zero_", "fill_", "constant_", "ones_", "zeros_", "xavier_uniform_",
+    "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_",
+    "requires_grad_", "reset_parameters", "copy_",
+})
 
 
 class ExactTypeCheck(Rule):
     """
     ## What it does
-    Flags `type(m) == nn.X`, `type(m) is nn.X` (and `!=`, `is not`, `type(m) in (nn.X, ...)`,
-    `m.__class__ == nn.X`) where `nn.X` is a torch layer class.
+    Flags `type(m) == nn.X` (and `!=`, `m.__class__ == nn.X`) where `nn.X` is a torch layer
+    class, and `type(m) is nn.X` (`is not`, `type(m) in (nn.X, ...)`) where the branch it
+    selects initialises or changes weights (`nn.init.*`, `.normal_()`, `.zero_()`, ...).
+    Exact identity tests that select modules to replace (quantization, fusion, conversion)
+    are deliberate — a subclass must not be swapped as if it were the base — and are left
+    alone.
 
     ## Why is this bad?
     The exact comparison is false for every subclass of `nn.X`: `NonDynamicallyQuantizableLinear`
@@ -61,6 +75,16 @@ class ExactTypeCheck(Rule):
                     pass
         """)),
         Valid(dedent("""
+            from torch import nn
+
+            def swap_linears(model, make_quantized):
+                for name, module in model.named_children():
+                    if type(module) is nn.Linear:
+                        setattr(model, name, make_quantized(module))
+                    elif type(module) in (nn.Conv1d, nn.Conv2d):
+                        raise NotImplementedError(name)
+        """)),
+        Valid(dedent("""
             from flax import linen as nn
 
             def check(m):
@@ -76,7 +100,8 @@ class ExactTypeCheck(Rule):
                     nn.init.xavier_uniform_(m.weight)
                 elif type(m) in (nn.Conv2d, nn.Conv1d) or m.__class__ is nn.BatchNorm2d:
                     nn.init.zeros_(m.bias)
-        """), line=(4, 6, 6)),
+                n_linear = sum(1 for c in m.children() if type(c) == nn.Linear)
+        """), line=(4, 6, 6, 8)),
     ]
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
@@ -89,9 +114,32 @@ class ExactTypeCheck(Rule):
                 other = right if _type_of(left) else left
                 if subject is not None and not _type_of(other):
                     classes = self._torch_classes(other, operator)
-                    if classes:
+                    if classes and (operator not in DELIBERATE or self._initialises(node, operator)):
                         self._report(node, subject, operator, classes)
             left = right
+
+    def _initialises(self, node: cst.Comparison, operator: str) -> bool:
+        """The branch the check selects initialises or changes the module's weights
+        (`if type(m) is nn.Linear: nn.init.xavier_uniform_(m.weight)`)."""
+        region = None
+        for above, child in ancestors(self.context, node):
+            if isinstance(above, cst.If) and child is above.test and operator not in NEGATED:
+                region = above.body
+                break
+            if isinstance(above, (cst.FunctionDef, cst.Lambda)):
+                region = above.body if operator in NEGATED else None
+                break
+            if not isinstance(above, (cst.BooleanOperation, cst.UnaryOperation, cst.If)):
+                return False
+        if region is None:
+            return False
+        for call in iter_nodes(region, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in INIT_METHODS:
+                return True
+            if (self.context.qualified_name(func) or "").startswith("torch.nn.init."):
+                return True
+        return False
 
     def _torch_classes(self, expr: cst.BaseExpression, operator: str) -> List[str]:
         if operator in ("in", "not in"):

@@ -1,13 +1,13 @@
 import difflib
 import re
-from typing import FrozenSet, List, Optional
+from typing import FrozenSet, List
 
 import libcst as cst
 
 from nnlint import torch_api
 from nnlint.context import dotted_name, iter_nodes
 from nnlint.finding import Severity
-from nnlint.rules._torch_refs import guarded, torch_name
+from nnlint.rules._torch_refs import ancestors, guarded, parent, probed_names, torch_name
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
 
@@ -136,6 +136,14 @@ class UnknownTorchApi(Rule):
             torch.my_patch()
         """)),
         Valid(dedent("""
+            from __future__ import annotations
+
+            import torch
+
+            def fill(arg: str, return_type: torch.JitType) -> None:
+                device: torch.Device = torch.device("cpu")
+        """)),
+        Valid(dedent("""
             import tensorflow as tf
             from flax import linen as nn
 
@@ -164,7 +172,6 @@ class UnknownTorchApi(Rule):
 
     def __init__(self, context):
         super().__init__(context)
-        self._assigned: Optional[set] = None
         self._in_imports: set = set()  # ids of the dotted module names of import statements
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -231,41 +238,32 @@ class UnknownTorchApi(Rule):
     def _excused(self, node: cst.CSTNode, namespace: str, attr: str) -> bool:
         if namespace == "torch" and attr in torch_api.device_modules():
             return True  # `torch.npu`: registered at runtime by an out-of-tree backend
-        return guarded(self.context, node) or (namespace, attr) in self._file_assigned_or_probed()
+        return f"{namespace}.{attr}" in probed_names(self.context) or guarded(self.context, node) \
+            or self._never_evaluated(node)
 
-    def _file_assigned_or_probed(self) -> set:
-        """(namespace, name) pairs the file assigns (`torch.x = ...`, `setattr(torch, "x", ..)`)
-        or probes (`hasattr(F, "x")`, `getattr(F, "x", None)`, `"x" in dir(F)`) anywhere."""
-        if self._assigned is None:
-            found = set()
-            module = self.context.module
-            for assign in iter_nodes(module, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Del)):
-                targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) \
-                    else [assign.target]
-                for target in targets:
-                    if isinstance(target, cst.Attribute):
-                        owner = self.context.qualified_name(target.value)
-                        if owner:
-                            found.add((owner, target.attr.value))
-            for call in iter_nodes(module, cst.Call):
-                func = call.func
-                if isinstance(func, cst.Name) and func.value in ("hasattr", "getattr", "setattr", "delattr") \
-                        and len(call.args) >= 2 and isinstance(call.args[1].value, cst.SimpleString):
-                    owner = self.context.qualified_name(call.args[0].value)
-                    if owner:
-                        found.add((owner, call.args[1].value.evaluated_value))
-            for comparison in iter_nodes(module, cst.Comparison):
-                left = comparison.left
-                for target in comparison.comparisons:
-                    right = target.comparator
-                    if isinstance(left, cst.SimpleString) and isinstance(right, cst.Call) \
-                            and isinstance(right.func, cst.Name) and right.func.value in ("dir", "vars") \
-                            and right.args:
-                        owner = self.context.qualified_name(right.args[0].value)
-                        if owner:
-                            found.add((owner, left.evaluated_value))
-            self._assigned = found
-        return self._assigned
+    def _never_evaluated(self, node: cst.CSTNode) -> bool:
+        """An annotation Python does not evaluate: any annotation under
+        `from __future__ import annotations`, and a local variable's annotation (PEP 526)."""
+        for above, child in ancestors(self.context, node):
+            if isinstance(above, cst.Annotation):
+                if self._postponed_annotations():
+                    return True
+                owner = parent(self.context, above)
+                return isinstance(owner, cst.AnnAssign) and any(
+                    isinstance(scope, cst.FunctionDef) for scope in self.context.scope)
+            if isinstance(above, (cst.BaseStatement, cst.BaseSmallStatement)):
+                return False
+        return False
+
+    def _postponed_annotations(self) -> bool:
+        for stmt in self.context.module.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.ImportFrom) and dotted_name(small.module or cst.Name("x")) == "__future__" \
+                            and not isinstance(small.names, cst.ImportStar) \
+                            and any(dotted_name(a.name) == "annotations" for a in small.names):
+                        return True
+        return False
 
     def _message(self, shown: str, namespace: str, attr: str, prefix: str, quoted: bool = False) -> str:
         what = shown if quoted else f"`{shown}`"

@@ -3,9 +3,9 @@ from typing import Optional
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.context import dotted_name, iter_nodes
+from nnlint.context import dotted_name
 from nnlint.finding import Fix, Severity
-from nnlint.rules._torch_refs import guarded, imports_torch, torch_name
+from nnlint.rules._torch_refs import guarded, imports_torch, probed_names, torch_name
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
 
@@ -32,8 +32,11 @@ class DeprecatedApi(Rule):
       `GradScaler` / `custom_fwd`, `torch.cuda.memory_cached`, `nn.NLLLoss2d`, `nn.Container`;
     - the `size_average=` / `reduce=` arguments of the losses.
 
-    Uses under a version or `hasattr` check, or in a `try`/`except` fallback, are compatibility
-    code for old torch versions and are not flagged. The autofix swaps pure renames
+    Calls, decorators and base classes are flagged; bare references (a table of functions,
+    `if fn in (F.tanh, ...)`) identify the API rather than use it. Uses under a version or
+    `hasattr` check, in a `try`/`except` fallback, or in a file that probes for the
+    replacement (`hasattr(nn.utils.parametrizations, "weight_norm")`) are compatibility code
+    for old torch versions and are not flagged. The autofix swaps pure renames
     (`F.sigmoid` -> `torch.sigmoid`, `nn.init.normal` -> `nn.init.normal_`,
     `clip_grad_norm` -> `clip_grad_norm_`, `F.upsample` -> `F.interpolate`), spelled with the
     file's own imports; it leaves the code alone when the new name cannot be spelled.
@@ -89,6 +92,17 @@ class DeprecatedApi(Rule):
             crit = nn.CrossEntropyLoss(reduction="sum")
             first = batch.data[0]
             value = loss.item()
+            LEGACY = {F.sigmoid: "sigmoid", torch.range: "range"}
+            is_legacy = fn in (F.tanh, nn.init.normal)
+        """)),
+        Valid(dedent("""
+            from torch import nn
+
+            def apply_weight_norm(conv):
+                weight_norm = nn.utils.weight_norm
+                if hasattr(nn.utils.parametrizations, "weight_norm"):
+                    weight_norm = nn.utils.parametrizations.weight_norm
+                weight_norm(conv)
         """)),
         Valid(dedent("""
             import torch
@@ -144,16 +158,6 @@ class DeprecatedApi(Rule):
         """), line=(4, 7, 8)),
     ]
 
-    def __init__(self, context):
-        super().__init__(context)
-        self._seen: set = set()  # ids of nodes already handled (callees, import names)
-
-    def visit_Import(self, node: cst.Import) -> None:
-        self._seen.update(id(n) for n in iter_nodes(node, (cst.Name, cst.Attribute)))
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self._seen.update(id(n) for n in iter_nodes(node, (cst.Name, cst.Attribute)))
-
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if not isinstance(func, (cst.Name, cst.Attribute)):
@@ -161,10 +165,9 @@ class DeprecatedApi(Rule):
         qualified = torch_name(self.context, func)
         if qualified is None:
             return
-        self._seen.add(id(func))
         info = torch_api.deprecated(qualified)
         if info is not None:
-            if not guarded(self.context, node):
+            if not self._compat(node, info):
                 extra = ""
                 if any(a.keyword is not None and a.keyword.value == "volatile" for a in node.args):
                     extra = "; `volatile=True` has no effect any more: use `with torch.no_grad():`"
@@ -178,23 +181,34 @@ class DeprecatedApi(Rule):
                                   f"`size_average`/`reduce` are deprecated; pass "
                                   f"`reduction='mean'|'sum'|'none'` instead")
 
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._check_reference(node)
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        """`@torch.cuda.amp.custom_fwd` (a call `@custom_fwd(...)` is a Call)."""
+        self._check_reference(node.decorator)
 
-    def visit_Name(self, node: cst.Name) -> None:
-        self._check_reference(node)
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        """`class Block(nn.Container)`."""
+        for base in node.bases:
+            if base.keyword is None:
+                self._check_reference(base.value)
 
     def _check_reference(self, node) -> None:
-        """A deprecated function passed around without being called (`act = F.tanh`)."""
-        if isinstance(node, cst.Name) and node.value not in self.context.bindings:
-            return
-        if id(node) in self._seen:
+        """A deprecated callable used without a call: as a decorator or a base class. Bare
+        references elsewhere (tables of functions, `fn in (F.tanh, ...)` checks, docstring
+        registration) identify the API rather than use it and are left alone."""
+        if not isinstance(node, (cst.Name, cst.Attribute)):
             return
         qualified = torch_name(self.context, node)
         info = torch_api.deprecated(qualified)
-        if info is None or guarded(self.context, node):
+        if info is None or self._compat(node, info):
             return
         self._report_name(node, node, qualified, info, "")
+
+    def _compat(self, node: cst.CSTNode, info: dict) -> bool:
+        """Compatibility code for old torch: guarded by a version/hasattr test or try/except,
+        or in a file that probes for the replacement (`weight_norm = nn.utils.weight_norm`
+        then `if hasattr(nn.utils.parametrizations, "weight_norm"): weight_norm = ...`)."""
+        new = info.get("new")
+        return guarded(self.context, node) or (new is not None and new in probed_names(self.context))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         """`loss.data[0]`."""
@@ -225,7 +239,8 @@ class DeprecatedApi(Rule):
                 target = spelled
             else:
                 target = _short(new)
-            message = f"`{shown}` is deprecated: use `{target}` (same arguments)"
+            label = info.get("label") or "deprecated"
+            message = f"`{shown}` is {label}: use `{target}` (same arguments)"
         else:
             note = info.get("note") or (f"use {_short(new)}" if new else "")
             message = f"`{shown}` is deprecated" + (f": {note}" if note else "")

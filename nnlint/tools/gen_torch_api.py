@@ -67,6 +67,13 @@ CURATED_DEPRECATED = {
     "torch.nn.utils.weight_norm": ("torch.nn.utils.parametrizations.weight_norm", False),
     "torch.testing.assert_allclose": ("torch.testing.assert_close", False),
 }
+# How the message names the kind of deprecation, where "deprecated" alone would overstate it.
+DEPRECATED_LABELS = {
+    # Deprecated with a warning from 0.4.1; torch later kept them as plain aliases
+    # (pytorch/pytorch#65909) but RULES.md lists them: torch.sigmoid/torch.tanh are the names.
+    "torch.nn.functional.sigmoid": "a legacy alias (deprecated in PyTorch 0.4.1)",
+    "torch.nn.functional.tanh": "a legacy alias (deprecated in PyTorch 0.4.1)",
+}
 DEPRECATED_NOTES = {
     "torch.autograd.Variable": "a no-op wrapper since PyTorch 0.4; use the tensor itself "
                                "(`requires_grad=True` on the tensor, `torch.no_grad()` for volatile)",
@@ -145,6 +152,8 @@ def deprecated_names():
             continue  # gone from this torch (NN405's business) or the replacement is missing
         note = DEPRECATED_NOTES.get(old, f"use {new}" if new else "")
         found[old] = {"new": new, "rename": rename, "note": note}
+        if old in DEPRECATED_LABELS:
+            found[old]["label"] = DEPRECATED_LABELS[old]
     if "torch.nn.NLLLoss2d" in found:  # "a drop-in replacement" per its own message
         found["torch.nn.NLLLoss2d"].update(new="torch.nn.NLLLoss", rename=True)
     return found
