@@ -115,17 +115,18 @@ def _class_jobs(module, request: dict) -> List[_Job]:
     listed = set()
     specs = request.get("specs", {})
     for name, first, last in request.get("classes", []):
-        listed.add(name)
         full = f"{module.__name__}:{name}"
+        job_id = full if name not in listed else f"{full}@{first}"  # a name defined twice
+        listed.add(name)
         cls = module.__dict__.get(name)
         ok = (isinstance(cls, type) and issubclass(cls, torch.nn.Module)
               and getattr(cls, "__module__", None) == module.__name__)
         if ok and len([c for c in request.get("classes", []) if c[0] == name]) > 1:
-            ok = source_lines(cls)[1] == first  # the last definition of a repeated name wins
+            ok = _defined_in(cls, first, last)  # the last definition of a repeated name wins
         if not ok:
-            jobs.append(_Job(full, full, _unbound(full, request, first, last)))
+            jobs.append(_Job(job_id, full, _unbound(full, request, first, last)))
             continue
-        jobs.append(_Job(full, full, _class_runner(cls, full, specs.get(full), request, first, last)))
+        jobs.append(_Job(job_id, full, _class_runner(cls, full, specs.get(full), request, first, last)))
     for name, cls in list(vars(module).items()):
         if (name in listed or not isinstance(cls, type) or not issubclass(cls, torch.nn.Module)
                 or cls.__module__ != module.__name__ or cls.__qualname__ != name):
@@ -134,6 +135,13 @@ def _class_jobs(module, request: dict) -> List[_Job]:
         _, first, last = source_lines(cls)
         jobs.append(_Job(full, full, _class_runner(cls, full, specs.get(full), request, first, last)))
     return jobs
+
+
+def _defined_in(cls, first: int, last: int) -> bool:
+    """Whether the class object comes from the `class` statement on those lines (its methods'
+    code says where; inspect would find the first statement of that name)."""
+    lines = [f.__code__.co_firstlineno for f in vars(cls).values() if inspect.isfunction(f)]
+    return not lines or any(first <= line <= last for line in lines)
 
 
 def _unbound(name: str, request: dict, first: int, last: int):

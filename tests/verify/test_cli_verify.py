@@ -283,3 +283,10 @@ def test_runs_repeat(project, capsys):
     second = verify(capsys, "--format", "json", "noisy.py")[1]
     messages = [[f["message"] for m in json.loads(out)["models"] for f in m["findings"]] for out in (first, second)]
     assert messages[0] == messages[1] and "largest difference" in messages[0][0]
+
+
+def test_a_class_defined_twice_is_checked_where_the_name_ends_up(project, capsys):
+    twice = textwrap.dedent(CLEAN) + "\n\n" + textwrap.dedent(CLEAN).split("\n\n\n", 1)[1]
+    code, out, _ = verify(capsys, "--format", "json", project("twice.py", twice))
+    statuses = [(m["line"], m["status"]) for m in json.loads(out)["models"]]
+    assert (code, statuses) == (0, [(4, "skipped"), (13, "checked")])
