@@ -23,7 +23,10 @@ TORCH_MISSING = ("nnlint: error: `nnlint verify` needs torch, which is not insta
 
 
 def torch_available() -> bool:
-    return importlib.util.find_spec("torch") is not None
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):  # a broken install, or sys.modules["torch"] = None
+        return False
 
 
 def run_verify(args, settings: Settings) -> int:

@@ -63,6 +63,17 @@ def test_without_torch_it_says_so_and_exits_2(project, capsys, monkeypatch):
     assert "needs torch" in err and "pip install 'nnlint[verify]'" in err
 
 
+def test_an_interpreter_that_cannot_import_torch_gets_the_message(project):
+    import subprocess
+    import sys
+
+    project("net.py", CLEAN)
+    script = "import sys; sys.modules['torch'] = None; from nnlint.cli import main; sys.exit(main(['verify', 'net.py']))"
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert "needs torch" in run.stderr
+
+
 def test_configuration_and_usage_errors_exit_2(project, capsys):
     project("pyproject.toml", '[tool.nnlint.verify]\ndevice = "tpu"\n')
     code, out, err = verify(capsys, project("net.py", CLEAN))
