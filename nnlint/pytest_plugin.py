@@ -45,11 +45,8 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(f"nnlint: {exc}") from None
     paths = [p for p in project_files(root, items, sys.modules.values()) if not settings.is_excluded(str(p))]
-    checks = [NnlintItem.from_parent(NnlintFile.from_parent(session, path=path), name=MARKER)
-              for path in paths]
-    for item in checks:
-        item.settings = settings
-    items[:0] = checks
+    items[:0] = [NnlintItem.from_parent(NnlintFile.from_parent(session, path=path), name=MARKER, settings=settings)
+                 for path in paths]
 
 
 def project_files(root: Path, items: Iterable, modules: Iterable) -> List[Path]:
@@ -87,10 +84,9 @@ class NnlintFindings(Exception):
 
 
 class NnlintItem(pytest.Item):
-    settings = None
-
-    def __init__(self, **kwargs):
+    def __init__(self, *, settings, **kwargs):
         super().__init__(**kwargs)
+        self.settings = settings
         self.add_marker(MARKER)
 
     def runtest(self) -> None:
