@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+from pathlib import Path
 import time
 from typing import Optional, Sequence
 
 from nnlint import __version__
+from nnlint.cache import CACHE_DIR
 from nnlint.config import ConfigError, Settings, load_settings, parse_selectors
 from nnlint.report import FORMATS, RunSummary, render
 from nnlint.report.style import color_wanted, is_terminal
@@ -62,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="count findings per code instead")
     check.add_argument("--shard", metavar="K/N", help="check only shard K of N (for a CI matrix)")
     check.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the findings cache")
+    check.add_argument("--cache-dir", metavar="DIR",
+                       help=f"where the findings cache lives (default: {CACHE_DIR}/ beside the config)")
     loudness = check.add_mutually_exclusive_group()
     loudness.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     loudness.add_argument("-v", "--verbose", action="store_true",
@@ -147,7 +152,12 @@ def _check(args, settings: Settings) -> int:
             status = EXIT_USAGE
         if args.verbose:
             _describe_run(settings, found.files, shard)
-        results += check_files(found.files, settings, fix=fixing, jobs=args.jobs)
+        cache = None
+        if not (args.no_cache or fixing):
+            from nnlint.cache import FindingsCache
+
+            cache = FindingsCache(Path(args.cache_dir) if args.cache_dir else settings.root / CACHE_DIR)
+        results += check_files(found.files, settings, fix=fixing, jobs=args.jobs, cache=cache)
 
     summary = RunSummary(files=len(results))
     diffs = []

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import ast
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from nnlint import torch_api
 
@@ -63,6 +64,8 @@ class _FileFacts:
 
 _files: Dict[str, Optional[_FileFacts]] = {}
 _class_cache: Dict[Tuple[str, str], ClassFacts] = {}
+_class_files: Dict[Tuple[str, str], Set[str]] = {}  # the files each cached answer read
+_recording: List[Set[str]] = []  # open dependency records (see record_dependencies)
 _in_progress: set = set()
 
 
@@ -82,7 +85,25 @@ def class_facts(qualified: str, this_path: str) -> ClassFacts:
 def clear_cache() -> None:
     _files.clear()
     _class_cache.clear()
+    _class_files.clear()
     _in_progress.clear()
+
+
+@contextmanager
+def record_dependencies() -> Iterator[Set[str]]:
+    """The files consulted inside the block, answers from the per-process cache included
+    (the findings cache must know them: a base class edited elsewhere changes the findings)."""
+    files: Set[str] = set()
+    _recording.append(files)
+    try:
+        yield files
+    finally:
+        _recording.remove(files)
+
+
+def _note(paths) -> None:
+    for record in _recording:
+        record.update(paths)
 
 
 # ----- names -> files ----------------------------------------------------------------------------
@@ -188,6 +209,7 @@ def _lookup(module_path: str, names: List[str], depth: int) -> ClassFacts:
 
 # ----- one file's facts ----------------------------------------------------------------------------
 def _file_facts(path: str) -> Optional[_FileFacts]:
+    _note((path,))
     if path in _files:
         return _files[path]
     _files[path] = None
@@ -282,6 +304,7 @@ def _dotted(expr: ast.expr) -> Optional[str]:
 def _class(facts: _FileFacts, name: str, depth: int) -> ClassFacts:
     key = (facts.path, name)
     if key in _class_cache:
+        _note(_class_files[key])
         return _class_cache[key]
     if key in _in_progress:
         return UNKNOWN
@@ -290,11 +313,13 @@ def _class(facts: _FileFacts, name: str, depth: int) -> ClassFacts:
         if torch_api.is_module_class(absolute):  # torch's own sources
             return ClassFacts(True, name != "Module")
     _in_progress.add(key)
-    try:
-        result = _class_from_bases(facts, facts.classes[name], depth)
-    finally:
-        _in_progress.discard(key)
+    with record_dependencies() as consulted:
+        try:
+            result = _class_from_bases(facts, facts.classes[name], depth)
+        finally:
+            _in_progress.discard(key)
     _class_cache[key] = result
+    _class_files[key] = consulted | {facts.path}
     return result
 
 

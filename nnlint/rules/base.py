@@ -50,6 +50,9 @@ class Rule:
     suggestion: ClassVar[str]  # the fix advice shown under each finding
     fixable: ClassVar[bool] = False
     runtime: ClassVar[str] = ""  # what `nnlint verify` observes that confirms it ("" if nothing)
+    # A file that contains none of these strings cannot hold a finding of this rule: the engine
+    # skips parsing files that contain no trigger of any selected rule.
+    triggers: ClassVar[Tuple[str, ...]] = ("torch",)
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
 

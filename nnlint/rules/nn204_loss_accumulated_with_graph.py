@@ -53,6 +53,7 @@ class LossAccumulatedWithGraph(Rule):
     """
 
     code = "NN204"
+    triggers = ("torch", "backward")  # training loops need not name torch
     name = "loss-accumulated-with-graph"
     severity = Severity.WARNING
     summary = "`total += loss` in a loop keeps every iteration's autograd graph alive"
@@ -143,11 +144,19 @@ class LossAccumulatedWithGraph(Rule):
         """), line=8),
     ]
 
+    def __init__(self, context):
+        super().__init__(context)
+        # A cheap gate, not a semantic test: a loss value needs a loss class or function
+        # (`...Loss`, `F.*_loss`, `cross_entropy`, `kl_div`) or a `.backward()` call.
+        self._possible = any(word in context.source for word in ("loss", "Loss", "backward", "cross_entropy", "kl_div"))
+
     def visit_Module(self, node: cst.Module) -> None:
-        self._check(node, no_grad=False)
+        if self._possible:
+            self._check(node, no_grad=False)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._check(node, no_grad=grad_disabled(self.context, node))
+        if self._possible:
+            self._check(node, no_grad=grad_disabled(self.context, node))
 
     def _check(self, scope, no_grad: bool) -> None:
         flow = None

@@ -39,6 +39,7 @@ class DeprecatedBackwardHook(Rule):
     """
 
     code = "NN401"
+    triggers = ("torch", "backward_hook")  # hooks are registered on models passed in from anywhere
     name = "deprecated-backward-hook"
     severity = Severity.ERROR
     summary = "`register_backward_hook` (deprecated, sees the wrong gradients)"

@@ -58,6 +58,7 @@ class MissingZeroGrad(Rule):
     """
 
     code = "NN601"
+    triggers = ("torch", "backward")  # training loops need not name torch
     name = "missing-zero-grad"
     severity = Severity.ERROR
     summary = "a loop with `.backward()` and `optimizer.step()` but no `zero_grad()`"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from nnlint.engine import check_source
+from nnlint.engine import check_source, may_have_findings
 from nnlint.fix import is_valid_python
 from nnlint.rules import all_rules
 
@@ -32,6 +32,7 @@ def test_valid(rule, example):
 
 @pytest.mark.parametrize("rule, example", INVALID)
 def test_invalid(rule, example):
+    assert may_have_findings(example.code, [rule]), f"{rule.code}.triggers would skip this file unparsed"
     result = check_source(example.code, "example.py", [rule])
     assert [(f.code, f.line) for f in result.findings] == [(rule.code, line) for line in example.lines]
     for finding in result.findings:
