@@ -183,9 +183,8 @@ def _findings(findings: Sequence[VerifiedFinding], model_path: str) -> str:
 
 # ----- the module tree ----------------------------------------------------------------------
 _TREE_LEGEND = ('<p class="legend"><span class="dot reg"></span>registered '
-                '<span class="dot hid"></span>hidden: in a plain attribute, list, tuple or dict, so '
-                'not in <code>parameters()</code> nor <code>state_dict()</code>, and not moved by '
-                '<code>.to()</code></p>')
+                '<span class="dot hid"></span>hidden (a plain attribute or container: not in '
+                '<code>parameters()</code>, <code>state_dict()</code>, <code>.to()</code>)</p>')
 _KIND_ICON = {"module": "M", "parameter": "P", "buffer": "B", "tensor": "T"}
 
 
@@ -245,11 +244,11 @@ def _tree_row(member: Member, label: str) -> str:
 
 
 # ----- gradient norms ------------------------------------------------------------------------
-_GRAD_LEGEND = ('<p class="legend">L2 norm of each gradient after one train-mode forward and a '
-                'backward of the summed outputs, log scale. <span class="red">Red</span>: zero, missing '
-                'or NaN/Inf (an output that always sums to the same value, like a softmax, gives zero '
-                'gradients here by construction). <span class="amber">Amber</span>: a hidden parameter, '
-                'whose gradient no optimizer built from <code>parameters()</code> ever applies.</p>')
+_GRAD_LEGEND = ('<p class="legend" title="after one train-mode forward and a backward of the summed '
+                'outputs; an output that always sums to the same value (a softmax) gives zero gradients '
+                'here by construction">L2 norm after one backward, log scale; <span class="red">red</span>: '
+                'zero, missing or NaN/Inf; <span class="amber">amber</span>: a hidden parameter (no '
+                'optimizer applies its gradient)</p>')
 
 
 def _grad_chart(grads: Sequence[Grad], checks: Sequence[str]) -> str:
