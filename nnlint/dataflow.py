@@ -927,7 +927,7 @@ class Dataflow:
             return pending  # asked while being computed: the previous round's answer
         classes = self.hierarchy(info)
         methods = [(klass, m) for klass in classes for m in klass.methods.values()
-                   if first_param_name(m) is not None]
+                   if _writes_self(m)]
         try:
             current = self._attr_rounds(classes, methods)
         finally:
@@ -952,13 +952,18 @@ class Dataflow:
                 else:
                     self._first_round.discard(klass.node)
             found: Dict[str, Value] = {}
+            reads = []
+
+            def get(attr, c=current, missing=BOTTOM if round_ == 0 else None):
+                reads.append(attr)
+                return c.get(attr, missing)
+
             for klass, method in methods:
-                missing = BOTTOM if round_ == 0 else None
-                flow = Flow(self, method, klass, lambda a, c=current, m=missing: c.get(a, m))
+                flow = Flow(self, method, klass, get)
                 for attr, value, _node in flow.attr_writes:
                     found[attr] = join(found.get(attr, BOTTOM), value)
-            if found == current:
-                break
+            if found == current or not reads:
+                return found  # settled, or exact already: no write depended on another attribute
             current = found
         return current
 
@@ -1089,6 +1094,23 @@ class Dataflow:
         return None
 
 
+def calls_torch_op(context, root: cst.CSTNode) -> bool:
+    """Does `root` call a torch function that returns a tensor (`torch.zeros`, `torch.cat`,
+    `F.relu`, `nn.Parameter`...)? A cheap gate before following a function's dataflow."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call):
+            qualified = context.qualified_name(node.func)
+            if qualified and qualified.startswith("torch."):
+                last = qualified.rsplit(".", 1)[1]
+                if last in FACTORIES or last in TENSOR_FUNCTIONS or qualified.startswith(_F + ".") \
+                        or torch_api.is_parameter_class(qualified):
+                    return True
+        stack.extend(children(node))
+    return False
+
+
 def _fresh(factory: str, call: cst.Call) -> bool:
     """Does this factory call make a tensor on the default device, whatever its argument?
     (`torch.tensor(t)` of a tensor keeps `t`'s device; of a list literal, it does not.)"""
@@ -1106,6 +1128,32 @@ def _yields(body) -> bool:
         if isinstance(node, (cst.Yield,)):
             return True
         if isinstance(node, _NESTED_SCOPES):
+            continue
+        stack.extend(children(node))
+    return False
+
+
+_REGISTERS = frozenset({"register_buffer", "register_parameter", "add_module", "register_module"})
+
+
+def _writes_self(method: cst.FunctionDef) -> bool:
+    """Does the method assign `self.x` (or register one)? Only such methods shape attribute kinds."""
+    self_name = first_param_name(method)
+    if self_name is None:
+        return False
+    stack = [method.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                        and target.value.value == self_name:
+                    return True
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value in _REGISTERS:
+            return True
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
         stack.extend(children(node))
     return False

@@ -3,7 +3,7 @@ from typing import Set, Tuple
 import libcst as cst
 
 from nnlint.context import children, first_param_name
-from nnlint.dataflow import is_scalar_data, keyword, positional
+from nnlint.dataflow import calls_torch_op, is_scalar_data, keyword, positional
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
@@ -157,7 +157,7 @@ class TensorAttributeNotBuffer(Rule):
         if info is None or not info.is_module:
             return
         init = info.methods.get("__init__")
-        if init is None or first_param_name(init) is None:
+        if init is None or first_param_name(init) is None or not calls_torch_op(self.context, init.body):
             return
         flow = self.context.local_kinds(init)
         candidates = []
