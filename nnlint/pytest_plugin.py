@@ -62,7 +62,7 @@ def project_files(root: Path, items: Iterable, modules: Iterable) -> List[Path]:
     for candidate in candidates:
         if not candidate or not str(candidate).endswith(".py"):
             continue
-        path = Path(os.path.abspath(candidate))
+        path = Path(os.path.realpath(candidate))  # as `root`: symlinks resolved
         try:
             parts = path.relative_to(root).parts
         except ValueError:
