@@ -110,7 +110,8 @@ def test_on_a_terminal_the_bar_ticks_and_is_erased(tmp_path):
     finally:
         os.close(primary)
     err = b"".join(chunks).decode("utf-8", "replace")
-    frames = [f for f in err.split("\r\x1b[K") if f]
+    # Only the bar's frames: torch itself may warn on stderr (no NumPy in a fresh venv, say).
+    frames = [f for f in err.split("\r\x1b[K") if f.startswith(("\u2591", "\u2588"))]
     assert proc.returncode == 0 and "Verified 2 models" in out  # the report itself is unchanged
     assert frames[0].startswith("\u2591" * 20 + " [1/2] models:Quick  0.0 s  \u00b7 ")
     slow = [f for f in frames if " [2/2] models:Slow  " in f]
