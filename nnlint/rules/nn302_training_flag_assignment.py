@@ -22,9 +22,10 @@ class TrainingFlagAssignment(Rule):
     outside an override of `train()`/`eval()` and outside `__init__` (where a module sets the
     initial value of its own flag, as `nn.Module.__init__` does). Copying the flag
     (`new.training = old.training`) or setting it from a variable is left alone, as is a class
-    known not to be an `nn.Module` (a class of the file with no Module base) and a submodule
-    built as a torch layer without children (`self.bn = nn.BatchNorm2d(...)`; then
-    `self.bn.training = False` is exactly `self.bn.eval()`).
+    known not to be an `nn.Module` (a class of the file with no Module base) and a module
+    setting the flag of its own submodule (`self.bn.training = False` to freeze batch-norm
+    statistics) unless that submodule is built in the class as a container or a Module class
+    of the file, whose children the flag would miss.
 
     ## Why is this bad?
     `Module.train(mode)` sets `training` on the module *and every submodule*; assigning the
@@ -144,7 +145,9 @@ class TrainingFlagAssignment(Rule):
 
 
     def _is_leaf_layer(self, expr: cst.BaseExpression) -> bool:
-        """`self.bn` built as `nn.BatchNorm2d(...)` in this class: a torch layer without children."""
+        """`self.bn.training = ...` in the module's own method: it manages its own submodule
+        (freezing batch-norm statistics), unless that submodule is built here as a torch layer
+        with children (`nn.Sequential(...)`) or a Module class of the file."""
         if not (isinstance(expr, cst.Attribute) and self.context.is_self(expr.value)):
             return False
         info = self.context.enclosing_class
@@ -159,11 +162,15 @@ class TrainingFlagAssignment(Rule):
                     if isinstance(t, cst.Attribute) and t.attr.value == expr.attr.value \
                             and isinstance(t.value, cst.Name) and t.value.value == self_name:
                         value = assign.value
-                        qualified = self.context.qualified_name(value.func) if isinstance(value, cst.Call) else None
-                        if not torch_api.is_module_class(qualified):
-                            return False
-                        built.add(qualified.rsplit(".", 1)[1])
-        return bool(built) and not any(name.startswith(WITH_CHILDREN) or "Transformer" in name for name in built)
+                        if not isinstance(value, cst.Call):
+                            continue
+                        local = self.context.builds_module(value)
+                        if local is not None and not local.startswith("nn."):
+                            return False  # a Module class of the file: may have children
+                        qualified = self.context.qualified_name(value.func)
+                        if torch_api.is_module_class(qualified):
+                            built.add(qualified.rsplit(".", 1)[1])
+        return not any(name.startswith(WITH_CHILDREN) or "Transformer" in name for name in built)
 
 
 def _is_bool(expr: cst.BaseExpression) -> bool:

@@ -30,7 +30,8 @@ class DeprecatedApi(Rule):
     - `torch.range`, `torch.set_default_tensor_type`, `torch.chain_matmul`, `torch.lu`,
       `torch.cholesky`, `torch.qr`, `nn.utils.weight_norm`, `torch.cuda.amp.autocast` /
       `GradScaler` / `custom_fwd`, `torch.cuda.memory_cached`, `nn.NLLLoss2d`, `nn.Container`;
-    - the `size_average=` / `reduce=` arguments of the losses.
+    - the `size_average=` / `reduce=` arguments of the losses, given as `True`/`False` (a
+      wrapper forwarding its own `size_average` parameter is not flagged).
 
     Calls, decorators and base classes are flagged; bare references (a table of functions,
     `if fn in (F.tanh, ...)`) identify the API rather than use it. Uses under a version or
@@ -174,8 +175,9 @@ class DeprecatedApi(Rule):
                 self._report_name(node, func, qualified, info, extra)
             return
         if qualified in torch_api.legacy_reduction_callables():
-            legacy = [a.keyword.value for a in node.args
-                      if a.keyword is not None and a.keyword.value in ("size_average", "reduce")]
+            legacy = [a.keyword.value for a in node.args  # literal True/False; a variable is forwarded
+                      if a.keyword is not None and a.keyword.value in ("size_average", "reduce")
+                      and isinstance(a.value, cst.Name) and a.value.value in ("True", "False")]
             if legacy and not guarded(self.context, node):
                 self.report(node, f"`{_short(qualified)}({'=..., '.join(legacy)}=...)`: "
                                   f"`size_average`/`reduce` are deprecated; pass "
