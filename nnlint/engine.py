@@ -241,8 +241,8 @@ class Suppressions:
 
 def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
                collect_classes: bool = False,
-               resolve_external_base: Optional[Callable[[str, str], Optional[bool]]] = project.resolve_external_base,
-               ) -> FileResult:
+               resolve_external_base: Optional[Callable[[str, str], Optional[bool]]]
+               = project.resolve_external_base) -> FileResult:
     """Read, decode and lint one file; any problem reading it becomes an NN000 finding.
 
     Bases imported from sibling files of the same project are resolved through

@@ -121,24 +121,26 @@ class ParameterInPlainContainer(Rule):
         """)),
         Invalid(dedent("""
             import torch
+            from torch import nn
             from torch.nn import Module, Parameter
 
             class Axial(Module):
                 def __init__(self, shapes):
                     super().__init__()
-                    self.scale = {"x": Parameter(torch.ones(1)), "y": Parameter(torch.ones(1))}
+                    self.scale = {"x": Parameter(torch.ones(1)), "y": Parameter(torch.ones(2))}
                     self.weights = []
                     for shape in shapes:
                         self.weights.append(Parameter(torch.ones(shape)))
-        """), line=(7, 8), fixed=dedent("""
+        """), line=(8, 9), fixed=dedent("""
             import torch
+            from torch import nn
             from torch.nn import Module, Parameter
 
             class Axial(Module):
                 def __init__(self, shapes):
                     super().__init__()
-                    self.scale = torch.nn.ParameterDict({"x": Parameter(torch.ones(1)), "y": Parameter(torch.ones(1))})
-                    self.weights = torch.nn.ParameterList()
+                    self.scale = nn.ParameterDict({"x": Parameter(torch.ones(1)), "y": Parameter(torch.ones(2))})
+                    self.weights = nn.ParameterList()
                     for shape in shapes:
                         self.weights.append(Parameter(torch.ones(shape)))
         """)),

@@ -64,8 +64,9 @@ def _is_abstract(info: ClassInfo) -> bool:
             name = decorator.decorator
             if isinstance(name, cst.Call):
                 name = name.func
-            if isinstance(name, (cst.Name, cst.Attribute)) and \
-                    (name.attr.value if isinstance(name, cst.Attribute) else name.value).startswith("abstract"):
+            last = name.attr.value if isinstance(name, cst.Attribute) else \
+                name.value if isinstance(name, cst.Name) else ""
+            if last.startswith("abstract"):
                 return True
         for stmt in iter_nodes(method.body, cst.Raise):
             exc = stmt.exc.func if isinstance(stmt.exc, cst.Call) else stmt.exc
@@ -320,8 +321,9 @@ class MissingForward(Rule):
                 for assign in iter_nodes(method.body, cst.Assign):
                     name = built(assign.value)
                     for target in assign.targets if name else ():
-                        if isinstance(target.target, cst.Attribute) and isinstance(target.target.value, cst.Name):
-                            bound[target.target.attr.value] = name
+                        t = target.target
+                        if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name):
+                            bound[t.attr.value] = name
             for method in info.methods.values() if bound else ():
                 for call in iter_nodes(method.body, cst.Call):
                     func = call.func

@@ -27,6 +27,12 @@ def _frozen(call: cst.Call) -> bool:
     return False
 
 
+def _torch_layer(context, call: cst.Call) -> str:
+    """`Linear` for `nn.Linear(...)`, "" for anything but a torch layer."""
+    built = context.builds_module(call) or ""
+    return built[3:] if built.startswith("nn.") else ""
+
+
 class InplaceOnParameter(Rule, GradModeTracker):
     """
     ## What it does
@@ -170,10 +176,9 @@ class InplaceOnParameter(Rule, GradModeTracker):
                     value = assign.value
                     if isinstance(value, cst.Call) and self.context.builds_parameter(value):
                         (other if _frozen(value) else found).add(t.attr.value)
-                    elif isinstance(value, cst.Call) and (self.context.builds_module(value) or "")[3:] \
-                            in LAYER_PARAMETERS and (self.context.builds_module(value) or "").startswith("nn."):
-                        layer = self.context.builds_module(value)[3:]
-                        found.update(f"{t.attr.value}.{p}" for p in LAYER_PARAMETERS[layer])
+                    elif isinstance(value, cst.Call) and _torch_layer(self.context, value) in LAYER_PARAMETERS:
+                        held = LAYER_PARAMETERS[_torch_layer(self.context, value)]
+                        found.update(f"{t.attr.value}.{p}" for p in held)
                     elif not (isinstance(value, cst.Name) and value.value == "None"):
                         other.add(t.attr.value)
             for call in iter_nodes(method.body, cst.Call):
