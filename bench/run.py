@@ -214,7 +214,9 @@ def bench_corpus(name: str, root: Path, runs: int, slow_runs: int) -> dict:
     row["libcst"] = measure("libcst parse (1 core)", parse_cmd("libcst", root), runs)
     row["ast"] = measure("ast parse (1 core)", parse_cmd("ast", root), runs)
     row["cold"] = measure("nnlint cold", NNLINT + [str(root), "--select", "ALL", "--no-cache"], runs, cwd=REPO)
-    warm_cmd = NNLINT + [str(root), "--select", "ALL"]
+    cache_dir = WORK / f"nnlint-cache-{name}"  # keep the cache out of site-packages and the corpora
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    warm_cmd = NNLINT + [str(root), "--select", "ALL", "--cache-dir", str(cache_dir)]
     # Warm only means something when the CLI has a cache, i.e. when it accepted --no-cache above.
     if row["cold"] and measure("nnlint cache priming", warm_cmd, 1, cwd=REPO):
         row["warm"] = measure("nnlint warm", warm_cmd, runs, cwd=REPO)
