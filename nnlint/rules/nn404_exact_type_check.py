@@ -14,6 +14,8 @@ OPERATORS = {cst.Equal: "==", cst.NotEqual: "!=", cst.Is: "is", cst.IsNot: "is n
 # *replace* (quantization, fusion, conversion), where a subclass must not match; they are
 # flagged only where the selected modules get their weights initialised or changed.
 DELIBERATE = frozenset({"is", "is not", "in", "not in"})
+SWAPS = frozenset({"setattr", "set_submodule", "add_module", "register_module", "replace_module",
+                   "_replace_module", "swap_module", "from_float", "from_reference"})
 NEGATED = frozenset({"!=", "is not", "not in"})
 INIT_METHODS = frozenset({
     "normal_", "uniform_", "zero_", "fill_", "constant_", "ones_", "zeros_", "xavier_uniform_",
@@ -80,7 +82,9 @@ class ExactTypeCheck(Rule):
             def swap_linears(model, make_quantized):
                 for name, module in model.named_children():
                     if type(module) is nn.Linear:
-                        setattr(model, name, make_quantized(module))
+                        new = make_quantized(module)
+                        new.requires_grad_(False)
+                        setattr(model, name, new)
                     elif type(module) in (nn.Conv1d, nn.Conv2d):
                         raise NotImplementedError(name)
         """)),
@@ -133,13 +137,16 @@ class ExactTypeCheck(Rule):
                 return False
         if region is None:
             return False
+        initialises = False
         for call in iter_nodes(region, cst.Call):
             func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value in INIT_METHODS:
-                return True
-            if (self.context.qualified_name(func) or "").startswith("torch.nn.init."):
-                return True
-        return False
+            name = func.attr.value if isinstance(func, cst.Attribute) else \
+                func.value if isinstance(func, cst.Name) else ""
+            if name in SWAPS:
+                return False  # the selected module is replaced: the exact match is the point
+            if name in INIT_METHODS or (self.context.qualified_name(func) or "").startswith("torch.nn.init."):
+                initialises = True
+        return initialises
 
     def _torch_classes(self, expr: cst.BaseExpression, operator: str) -> List[str]:
         if operator in ("in", "not in"):
