@@ -878,7 +878,6 @@ class Dataflow:
             return _NOT_LOCAL
         parent = entry[0]
         if parent in self._computing:
-            self._used_pending = True
             return None
         parent_flow = self.flow(parent)
         if name in parent_flow.params:
@@ -1005,8 +1004,7 @@ class Dataflow:
         if forward is None:
             return None
         if forward in self._computing:
-            self._used_pending = True  # recursion: the answer is not known yet
-            return None
+            return None  # recursion: unknown (a safe answer, unlike a provisional attribute map)
         outer_used, self._used_pending = self._used_pending, False
         self._outputs_pending.add(class_name)
         try:
