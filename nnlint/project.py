@@ -98,7 +98,11 @@ def record_dependencies() -> Iterator[Set[str]]:
     try:
         yield files
     finally:
-        _recording.remove(files)
+        # by identity: nested records often hold equal sets, and list.remove compares by ==
+        for index in range(len(_recording) - 1, -1, -1):
+            if _recording[index] is files:
+                del _recording[index]
+                break
 
 
 def _note(paths) -> None:

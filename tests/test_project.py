@@ -119,3 +119,21 @@ def test_cli_resolves_across_files_in_worker_processes(tmp_path):
     found = sorted((f["path"].rsplit("/", 1)[-1], f["line"], f["code"]) for f in json.loads(run.stdout))
     assert found == [("broken.py", 1, "NN000"), ("model.py", 4, "NN107"), ("model.py", 5, "NN103"),
                      ("model.py", 12, "NN107")]
+
+
+def test_nested_dependency_records_with_equal_contents_unwind(tmp_path):
+    """Records are removed by identity: an inner record equal to the outer one (both empty, or
+    both naming the same file) must not take the outer one's place."""
+    project.clear_cache()
+    write_package(tmp_path)
+    model = tmp_path / "pkg" / "model.py"
+    with project.record_dependencies() as outer:
+        with project.record_dependencies() as inner:
+            assert inner == outer == set()
+        project.class_facts(".base.Base", str(model))
+    assert str(tmp_path / "pkg" / "base.py") in outer
+    assert project._recording == []
+    # a whole file twice in one process: the second answers from the per-process cache
+    for _ in range(2):
+        found = check_file(str(model), rules("NN103", "NN107"))
+        assert [(f.code, f.line) for f in found.findings] == [("NN107", 4), ("NN103", 5), ("NN107", 12)]
