@@ -130,6 +130,16 @@ class ModuleBuiltInForward(Rule):
                     return nn.LayerNorm(2, elementwise_affine=False)(x), loss
         """)),
         Valid(dedent("""
+            import torch
+            from torch import nn
+
+            class Blur(nn.Module):
+                def forward(self, x):
+                    conv = nn.Conv2d(1, 1, 3, padding=1, bias=False)
+                    conv.weight.data = torch.full((1, 1, 3, 3), 1 / 9)  # a fixed filter, not random
+                    return conv(x)
+        """)),
+        Valid(dedent("""
             from torch import nn
 
             class Builder(nn.Module):
@@ -174,7 +184,7 @@ class ModuleBuiltInForward(Rule):
     def __init__(self, context):
         super().__init__(context)
         self._stateful: Dict[str, Optional[bool]] = {}
-        self._lazy: Dict[cst.FunctionDef, Set[int]] = {}
+        self._lazy: Dict[cst.FunctionDef, tuple] = {}
 
     def _stateful_local(self, info: ClassInfo, seen: Set[str]) -> bool:
         """A Module class of the file that creates parameters or buffers when built."""
@@ -224,12 +234,16 @@ class ModuleBuiltInForward(Rule):
         return method is not None and method.name.value == "forward" \
             and self.context.enclosing_module_class is not None
 
-    def _lazy_calls(self, method: cst.FunctionDef) -> Set[int]:
-        """Calls of `method` whose result is stored on `self`: `self.x = nn.X(...)`, or
-        `layer = nn.X(...)` and later `self.x = layer`."""
+    def _uses(self, method: cst.FunctionDef):
+        """(calls whose result is stored on `self`, calls whose weights are then set by hand).
+
+        Stored: `self.x = nn.X(...)`, or `layer = nn.X(...)` and later `self.x = layer`.
+        Set by hand: `conv = nn.Conv2d(...)` and later `conv.weight = ...`, `conv.weight.data
+        = ...`, `conv.weight.copy_(...)`, `nn.init.*(conv.weight)`: a fixed filter, not random.
+        """
         if method not in self._lazy:
             self_name = self.context.self_name
-            stored, lazy, bound = set(), set(), {}
+            stored, lazy, bound, weighted = set(), set(), {}, set()
             for assign in iter_nodes(method.body, cst.Assign):
                 to_self = any(isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name)
                               and t.target.value.value == self_name for t in assign.targets)
@@ -241,9 +255,35 @@ class ModuleBuiltInForward(Rule):
                             bound[target.target.value] = id(assign.value)
                 elif to_self and isinstance(assign.value, cst.Name):
                     stored.add(assign.value.value)
+            for node in iter_nodes(method.body, cst.Attribute):
+                if node.attr.value in ("weight", "bias") and isinstance(node.value, cst.Name):
+                    weighted.add(node.value.value)
+            written = {name for name in weighted if self._weight_written(method, name)}
             lazy.update(call for name, call in bound.items() if name in stored)
-            self._lazy[method] = lazy
+            fixed = {call for name, call in bound.items() if name in written and call not in lazy}
+            self._lazy[method] = (lazy, fixed)
         return self._lazy[method]
+
+    def _weight_written(self, method: cst.FunctionDef, name: str) -> bool:
+        def is_weight(expr) -> bool:
+            while isinstance(expr, (cst.Attribute, cst.Subscript)):
+                if isinstance(expr, cst.Attribute) and expr.attr.value in ("weight", "bias") \
+                        and isinstance(expr.value, cst.Name) and expr.value.value == name:
+                    return True
+                expr = expr.value
+            return False
+
+        for assign in iter_nodes(method.body, cst.Assign):
+            if any(is_weight(t.target) for t in assign.targets):
+                return True
+        for call in iter_nodes(method.body, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value.endswith("_") and is_weight(func.value):
+                return True
+            if (self.context.qualified_name(func) or "").startswith("torch.nn.init.") \
+                    and call.args and is_weight(call.args[0].value):
+                return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._in_forward():
@@ -251,7 +291,10 @@ class ModuleBuiltInForward(Rule):
         built = self._stateful_call(node, set())
         if built is None:
             return
-        if id(node) in self._lazy_calls(self.context.current_method):
+        lazy, fixed = self._uses(self.context.current_method)
+        if id(node) in fixed:
+            return
+        if id(node) in lazy:
             self.report(node, f"`{built}(...)` is built in forward and stored on `self`: parameters() "
                               "lacks it until that call, so an optimizer made before never trains "
                               "it, and it is created on the default device")

@@ -2,7 +2,7 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
-from nnlint.context import ClassInfo, iter_nodes
+from nnlint.context import ClassInfo, first_param_name, iter_nodes
 from nnlint.finding import Severity
 from nnlint.rules._grad_mode import GradModeTracker, inplace_method, where
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
@@ -164,7 +164,7 @@ class InplaceOnParameter(Rule, GradModeTracker):
             if local is not None and base not in self.context.bindings and base not in seen:
                 found |= self._parameters_of(local, seen)
         for method in info.methods.values():
-            self_name = method.params.params[0].name.value if method.params.params else None
+            self_name = first_param_name(method)
             if self_name is None:
                 continue
             for assign in iter_nodes(method.body, cst.Assign):
