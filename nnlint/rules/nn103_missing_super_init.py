@@ -68,6 +68,13 @@ class MissingSuperInit(Rule):
                 def __init__(self):
                     self.size = 4  # not a Module
         """)),
+        Valid(dedent("""
+            import torch
+
+            class QuantizedLinear(torch.nn.Module):
+                def __init__(self, other):
+                    raise RuntimeError("QuantizedLinear is no longer supported")
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
@@ -103,7 +110,7 @@ class MissingSuperInit(Rule):
     def leave_ClassDef(self, node: cst.ClassDef) -> None:  # methods walked: nodes_in is cheap
         info = self.context.classes.get(node)
         init = info.methods.get("__init__") if info is not None and info.is_module else None
-        if init is None or first_super_init_statement(init) is not None:
+        if init is None or first_super_init_statement(init) is not None or _always_raises(init):
             return
         self.report(init.name, f"`{info.name}.__init__` never calls `super().__init__()`: "
                                "the Module's registries are never created", self._fix(info, init))
@@ -116,6 +123,14 @@ class MissingSuperInit(Rule):
         body.insert(at, cst.parse_statement("super().__init__()\n"))
         new_init = init.with_changes(body=init.body.with_changes(body=body))
         return Fix.replace(init, new_init, "insert super().__init__()")
+
+
+def _always_raises(init: cst.FunctionDef) -> bool:
+    """An `__init__` whose last top-level statement is a `raise` never builds an object (a
+    removed class's stub, an abstract base): no registries are needed."""
+    body = init.body.body if isinstance(init.body, cst.IndentedBlock) else ()
+    last = body[-1] if body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Raise)
 
 
 def _is_docstring(statement: cst.CSTNode) -> bool:
