@@ -728,6 +728,7 @@ class _Walker:
         elif isinstance(node, cst.Expr):
             self.record(node.value, env)
             self._register(node.value, env)
+            self._grow(node.value, env)
         elif isinstance(node, (cst.Global, cst.Nonlocal, cst.Import, cst.ImportFrom, cst.Pass,
                                cst.Break, cst.Continue)):
             pass
@@ -736,6 +737,16 @@ class _Walker:
                 self.record(child, env)
         for named in _named_exprs(node):
             self.bind(named.target, flow._kind(named.value), env)
+
+    def _grow(self, expr, env) -> None:
+        """`model.append(layer)` / `model.add_module(...)`: a Sequential's last layer changes."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+                and isinstance(expr.func.value, cst.Name) \
+                and expr.func.attr.value in ("append", "extend", "insert", "add_module", "register_module"):
+            name = expr.func.value.value
+            value = env.get(name)
+            if isinstance(value, Kind) and value.is_module and value.last is not None:
+                self.bind(expr.func.value, Kind(MODULE, name=value.name), env)
 
     def _register(self, expr, env) -> None:
         """`self.register_buffer("name", t)` / `self.register_parameter("name", p)` write attributes."""

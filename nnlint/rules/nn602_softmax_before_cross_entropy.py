@@ -91,6 +91,13 @@ class SoftmaxBeforeCrossEntropy(Rule):
             model = Net()
             loss = nn.CrossEntropyLoss()(model(x), y)
         """)),
+        Valid(dedent("""
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 4), nn.Softmax(dim=1))
+            model.add_module("logits", nn.Linear(4, 4))  # no longer ends in the softmax
+            loss = nn.CrossEntropyLoss()(model(x), y)
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
