@@ -344,7 +344,13 @@ class Flow:
     # ----- queries ---------------------------------------------------------------------------------
     def kind(self, expr: cst.BaseExpression) -> Optional[Kind]:
         """What `expr` (an expression of this scope) holds, or None when it is not known."""
-        return known(self._kind(expr))
+        return known(self._safe_kind(expr))
+
+    def _safe_kind(self, expr: cst.BaseExpression) -> Value:
+        try:
+            return self._kind(expr)
+        except RecursionError:  # an expression nested thousands deep: not worth knowing
+            return None
 
     def name_kind(self, name: cst.Name) -> Value:
         """What reaches this use of a name; _NOT_LOCAL for a name the scope (and the scopes
@@ -379,7 +385,14 @@ class Flow:
         if isinstance(expr, cst.Call):
             return self._call(expr)
         if isinstance(expr, cst.BinaryOperation):
-            return self._binary(self._kind(expr.left), expr.left, self._kind(expr.right), expr.right)
+            spine = []  # `a + b + c + ...` nests to the left: follow it without recursion
+            while isinstance(expr, cst.BinaryOperation):
+                spine.append(expr)
+                expr = expr.left
+            value = self._kind(expr)
+            for operation in reversed(spine):
+                value = self._binary(value, operation.left, self._kind(operation.right), operation.right)
+            return value
         if isinstance(expr, cst.UnaryOperation):
             inner = self._kind(expr.expression)
             if inner is BOTTOM:
@@ -700,26 +713,26 @@ class _Walker:
         flow = self.flow
         if isinstance(node, cst.Assign):
             self.record(node.value, env)
-            value = flow._kind(node.value)
+            value = flow._safe_kind(node.value)
             for target in node.targets:
                 self.bind(target.target, value, env, source=node)
         elif isinstance(node, cst.AnnAssign):
             if node.value is not None:
                 self.record(node.value, env)
-                self.bind(node.target, flow._kind(node.value), env, source=node)
+                self.bind(node.target, flow._safe_kind(node.value), env, source=node)
         elif isinstance(node, cst.AugAssign):
             self.record(node.value, env)
             if isinstance(node.target, cst.Name):
                 self.record(node.target, env)
-                value = flow._binary(flow._kind(node.target), node.target, flow._kind(node.value), node.value)
+                value = flow._binary(flow._safe_kind(node.target), node.target, flow._safe_kind(node.value), node.value)
             elif isinstance(node.target, cst.Attribute) and flow.is_self(node.target.value):
-                value = flow._binary(flow._kind(node.target), node.target, flow._kind(node.value), node.value)
+                value = flow._binary(flow._safe_kind(node.target), node.target, flow._safe_kind(node.value), node.value)
             else:
                 value = None
             self.bind(node.target, value, env, source=node)
         elif isinstance(node, cst.Return):
             self.record(node.value, env)
-            value = flow._kind(node.value) if node.value is not None else None
+            value = flow._safe_kind(node.value) if node.value is not None else None
             flow.returns = join(flow.returns, value)
         elif isinstance(node, cst.Del):
             self.record(node.target, env)
@@ -736,7 +749,7 @@ class _Walker:
             for child in children(node):
                 self.record(child, env)
         for named in _named_exprs(node):
-            self.bind(named.target, flow._kind(named.value), env)
+            self.bind(named.target, flow._safe_kind(named.value), env)
 
     def _grow(self, expr, env) -> None:
         """`model.append(layer)` / `model.add_module(...)`: a Sequential's last layer changes."""
@@ -768,7 +781,7 @@ class _Walker:
         elif method == "register_parameter":
             value = Kind(TENSOR, origin="parameter")
         else:
-            value = flow._kind(args[1]) if len(args) > 1 else None
+            value = flow._safe_kind(args[1]) if len(args) > 1 else None
             if not (isinstance(value, Kind) and value.is_module):
                 value = Kind(MODULE)
         flow.attr_writes.append((name, value, expr))

@@ -197,6 +197,12 @@ class Derivation:
                             changed = True
 
     def carries(self, expr: Optional[cst.BaseExpression]) -> bool:
+        try:
+            return self._carries(expr)
+        except RecursionError:  # nested thousands deep: say nothing
+            return False
+
+    def _carries(self, expr: Optional[cst.BaseExpression]) -> bool:
         if expr is None:
             return False
         if self.source is not None:
@@ -209,23 +215,23 @@ class Derivation:
             attr = expr.attr.value
             if attr in METADATA_ATTRIBUTES or (self.detach_cleans and attr == "data"):
                 return False
-            return self.carries(expr.value)
+            return self._carries(expr.value)
         if isinstance(expr, cst.Call):
             return self._call(expr)
         if isinstance(expr, cst.BinaryOperation):
-            return self.carries(expr.left) or self.carries(expr.right)
+            return self._carries(expr.left) or self._carries(expr.right)
         if isinstance(expr, cst.UnaryOperation):
-            return not isinstance(expr.operator, cst.Not) and self.carries(expr.expression)
+            return not isinstance(expr.operator, cst.Not) and self._carries(expr.expression)
         if isinstance(expr, cst.Subscript):
-            return self.carries(expr.value)
+            return self._carries(expr.value)
         if isinstance(expr, cst.IfExp):
-            return self.carries(expr.body) or self.carries(expr.orelse)
+            return self._carries(expr.body) or self._carries(expr.orelse)
         if isinstance(expr, (cst.Tuple, cst.List)):
-            return any(self.carries(e.value) for e in expr.elements)
+            return any(self._carries(e.value) for e in expr.elements)
         if isinstance(expr, (cst.StarredElement,)):
-            return self.carries(expr.value)
+            return self._carries(expr.value)
         if isinstance(expr, cst.NamedExpr):
-            return self.carries(expr.value)
+            return self._carries(expr.value)
         return False
 
     def _call(self, call: cst.Call) -> bool:
@@ -243,9 +249,9 @@ class Derivation:
                 return False
             if not self.detach_cleans and method == "cpu":
                 return False  # moved to the CPU on purpose: meets CPU tensors fine
-            if qualified is None and self.carries(func.value):
+            if qualified is None and self._carries(func.value):
                 return True
-        return any(self.carries(arg.value) for arg in call.args)
+        return any(self._carries(arg.value) for arg in call.args)
 
 
 def _names_bound(target) -> List[str]:
