@@ -123,8 +123,8 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, int, int]:
-    """Run cmd; return (wall seconds, CPU seconds, peak RSS in MB, exit code).
+def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, int, int, str]:
+    """Run cmd; return (wall seconds, CPU seconds, peak RSS in MB, exit code, stderr).
 
     CPU seconds are user+sys of the child and the descendants it waited for (wait4); on a
     busy machine they are steadier than wall time.
@@ -148,16 +148,18 @@ def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, int
     done.set()
     sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    err = stderr.decode(errors="replace")
     if proc.returncode not in (0, 1):
-        print(f"    exit {proc.returncode}: {' '.join(map(str, cmd))[:160]}\n    {stderr.decode()[-400:]}",
-              file=sys.stderr)
-    return wall, usage.ru_utime + usage.ru_stime, max(peak[0], usage.ru_maxrss) // 1024, proc.returncode
+        print(f"    exit {proc.returncode}: {' '.join(map(str, cmd))[:160]}\n    {err[-400:]}", file=sys.stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, max(peak[0], usage.ru_maxrss) // 1024, proc.returncode, err
 
 
 SKIP: set[str] = set()  # measurement labels (prefixes) to skip, from --skip
 
 
-def measure(label: str, cmd: list[str], runs: int, ok=(0, 1), cwd: Path | None = None) -> dict | None:
+def measure(label: str, cmd: list[str], runs: int, ok=(0, 1), cwd: Path | None = None,
+            show_stderr: bool = False) -> dict | None:
     """Median wall time and median peak RSS over `runs` runs; None if the command fails or is skipped."""
     if any(label.startswith(s) for s in SKIP):
         print(f"  {label}: skipped")
@@ -167,7 +169,7 @@ def measure(label: str, cmd: list[str], runs: int, ok=(0, 1), cwd: Path | None =
         return None
     walls, cpus, rss = [], [], []
     for _ in range(runs):
-        wall, cpu, mb, rc = run_once(cmd, cwd)
+        wall, cpu, mb, rc, stderr = run_once(cmd, cwd)
         if rc not in ok:
             print(f"  {label}: n/a (exit {rc})")
             return None
@@ -177,6 +179,8 @@ def measure(label: str, cmd: list[str], runs: int, ok=(0, 1), cwd: Path | None =
     result = {"s": statistics.median(walls), "cpu": statistics.median(cpus), "mb": statistics.median(rss)}
     print(f"  {label}: {result['s']:.2f}s wall, {result['cpu']:.2f}s cpu, {result['mb']} MB, "
           f"runs={[round(w, 2) for w in walls]}", flush=True)
+    if show_stderr:
+        print(f"    {stderr.strip()}")
     return result
 
 
@@ -211,8 +215,8 @@ def bench_corpus(name: str, root: Path, runs: int, slow_runs: int) -> dict:
     row["torchfix_all"] = measure("torchfix ALL", [str(TORCHFIX), "--select", "ALL", str(root)], slow_runs)
     row["ruff"] = measure("ruff", [str(RUFF), "check", "--select", "ALL", "--no-cache", "--exit-zero",
                                    "--no-respect-gitignore", "--extend-exclude", "*.pyi", str(root)], runs)
-    row["libcst"] = measure("libcst parse (1 core)", parse_cmd("libcst", root), runs)
-    row["ast"] = measure("ast parse (1 core)", parse_cmd("ast", root), runs)
+    row["libcst"] = measure("libcst parse (1 core)", parse_cmd("libcst", root), runs, show_stderr=True)
+    row["ast"] = measure("ast parse (1 core)", parse_cmd("ast", root), runs, show_stderr=True)
     row["cold"] = measure("nnlint cold", NNLINT + [str(root), "--select", "ALL", "--no-cache"], runs, cwd=REPO)
     cache_dir = WORK / f"nnlint-cache-{name}"  # keep the cache out of site-packages and the corpora
     shutil.rmtree(cache_dir, ignore_errors=True)
