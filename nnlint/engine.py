@@ -23,6 +23,12 @@ from nnlint.fix import apply_fixes
 from nnlint.rules.base import Rule
 
 MAX_FIX_ROUNDS = 10  # nested fixes apply one layer a round, like ruff's fix loop
+# LibCST's metadata and our recursive helpers descend once per nesting level: a long chain
+# `a + b + ...` of a few thousand terms needs more than Python's default 1000 frames.
+RECURSION_LIMIT = 20_000
+# Under Python's default limit, CPython's parser refuses trees a few thousand levels deep:
+# well before LibCST's native parser would overflow the C stack (~8,000).
+GATE_RECURSION_LIMIT = 1_000
 
 
 @dataclass
@@ -67,29 +73,39 @@ def file_error(path: str, message: str, line: int = 1, column: int = 1) -> Findi
 
 
 def parse(text: str, path: str) -> cst.Module:
-    """Parse with LibCST; a syntax error becomes _SyntaxProblem with CPython's own wording and
-    position when CPython also rejects the file (LibCST reports where it got stuck, often the
-    next line)."""
+    """Parse with LibCST, behind CPython's own parser: it words syntax errors best, and it
+    refuses too-deep trees with a RecursionError where LibCST's native parser would crash the
+    process (a chain of ~8,000 `a + b + ...` terms)."""
+    depth_allowed = sys.getrecursionlimit()
+    sys.setrecursionlimit(GATE_RECURSION_LIMIT)  # CPython's AST depth limit scales with it
+    try:
+        ast.parse(text, filename=path)
+    except SyntaxError as error:
+        raise _SyntaxProblem(f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1) from None
+    except (RecursionError, MemoryError):
+        raise _SyntaxProblem("too deeply nested to analyse", 1, 1) from None
+    except ValueError as error:  # e.g. a NUL byte in the source
+        raise _SyntaxProblem(f"syntax error: {error}", 1, 1) from None
+    finally:
+        sys.setrecursionlimit(depth_allowed)
     try:
         return cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        try:
-            ast.parse(text, filename=path)
-        except SyntaxError as error:
-            raise _SyntaxProblem(f"syntax error: {error.msg}", error.lineno or 1,
-                                 error.offset or 1) from None
-        except (ValueError, RecursionError, MemoryError):
-            pass
+    except cst.ParserSyntaxError as exc:  # valid for CPython, not for LibCST (new syntax)
         first = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else "invalid syntax"
         raise _SyntaxProblem(f"cannot parse with LibCST: {first}", exc.raw_line, exc.raw_column + 1) from None
     except (RecursionError, MemoryError):
-        raise _SyntaxProblem("file too deeply nested to parse", 1, 1) from None
+        raise _SyntaxProblem("too deeply nested to analyse", 1, 1) from None
 
 
 class _SyntaxProblem(Exception):
     def __init__(self, message: str, line: int, column: int):
         super().__init__(message)
         self.message, self.line, self.column = message, line, column
+
+
+def _allow_deep_trees() -> None:
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
 
 
 def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
@@ -99,6 +115,7 @@ def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = 
 
     `collect_classes` also lists the file's Module classes with their lines (for `verify`).
     """
+    _allow_deep_trees()
     result = FileResult(path)
     current = text
     for _ in range(MAX_FIX_ROUNDS):
@@ -254,8 +271,14 @@ def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
     except OSError as exc:
         return FileResult(path, [file_error(path, f"cannot read file: {exc.strerror}")])
     with project.record_dependencies() as consulted:
-        result = check_bytes(data, path, rules, fix=fix, collect_classes=collect_classes,
-                             resolve_external_base=resolve_external_base)
+        try:
+            result = check_bytes(data, path, rules, fix=fix, collect_classes=collect_classes,
+                                 resolve_external_base=resolve_external_base)
+        except RecursionError:
+            return FileResult(path, [file_error(path, "too deeply nested to analyse")])
+        except Exception as exc:  # a bug of ours must not stop the other files being checked
+            return FileResult(path, [file_error(
+                path, f"nnlint failed on this file (please report it): {type(exc).__name__}: {exc}")])
     result.dependencies = sorted(consulted - {os.path.abspath(path)})
     return result
 
@@ -284,6 +307,8 @@ def may_have_findings(text: str, rules: Sequence[Type[Rule]]) -> bool:
 
 def _syntax_check(text: str, path: str) -> List[Finding]:
     """NN000 for a file the rules need not see: CPython's own parser is ~10x faster."""
+    depth_allowed = sys.getrecursionlimit()
+    sys.setrecursionlimit(GATE_RECURSION_LIMIT)  # CPython's AST depth limit scales with it
     try:
         ast.parse(text, filename=path)
     except SyntaxError as error:

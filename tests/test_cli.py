@@ -293,3 +293,23 @@ def test_rules_and_explain(capsys):
     assert code == 0 and out.startswith("# NN301 functional-dropout-ignores-mode (error, fixable)")
     assert "## Why is this bad?" in out
     assert run(capsys, "explain", "NN999")[0] == 2
+
+
+def test_too_deep_files_and_rule_crashes_do_not_stop_the_others(project, capsys, monkeypatch):
+    # LibCST's native parser would overflow the C stack on this chain (~8,000 terms).
+    project("a_deep.py", "import torch\nx = " + "+".join(["a"] * 12_000) + "\n")
+    project("b_net.py", BUGGY)
+    _, out, _ = run(capsys, "--format", "json", "--no-cache", "-j", "1", ".")
+    assert [(d["path"], d["line"], d["code"], d["message"]) for d in json.loads(out)][:2] == [
+        ("a_deep.py", 1, "NN000", "too deeply nested to analyse"),
+        ("b_net.py", 8, "NN101", json.loads(out)[1]["message"])]
+
+    from nnlint.rules import all_rules
+
+    def broken(self, node):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(all_rules()["NN401"], "visit_Call", broken)
+    _, out, _ = run(capsys, "--format", "json", "--no-cache", "-j", "1", "b_net.py")
+    assert [(d["code"], d["message"]) for d in json.loads(out)] == [
+        ("NN000", "nnlint failed on this file (please report it): KeyError: 'boom'")]
