@@ -11,7 +11,7 @@ CLASSES = {"CrossEntropyLoss": "nn.CrossEntropyLoss"}
 class SoftmaxBeforeCrossEntropy(Rule):
     """
     ## What it does
-    Flags a softmax or log_softmax output fed to `nn.CrossEntropyLoss` or `F.cross_entropy`:
+    Flags a softmax, log_softmax or sigmoid output fed to `nn.CrossEntropyLoss` or `F.cross_entropy`:
     `F.softmax(...)`, `torch.softmax(...)`, `x.softmax(...)`, an `nn.Softmax` layer, a local
     holding one of these, or a model whose last layer is `nn.Softmax` (an `nn.Sequential`
     ending in it, or a Module of the file whose `forward` returns a softmax).
@@ -21,7 +21,8 @@ class SoftmaxBeforeCrossEntropy(Rule):
     probabilities, it computes the log-softmax of values squeezed into [0, 1], so the loss
     cannot go below `log(e + C - 1) - 1` (1.46 for 10 classes, however right the model is)
     and its gradients shrink by orders of magnitude: training stalls early at poor accuracy,
-    with no error. (A `log_softmax` output is only
+    with no error. A sigmoid output fails the same way (the seeds' `FullConnect` ends in
+    `nn.Sigmoid` and trains against `CrossEntropyLoss`). (A `log_softmax` output is only
     redundant: `log_softmax` of log-probabilities gives them back, at the cost of a second
     pass; pair `log_softmax` with `nn.NLLLoss` or drop it.)
 
@@ -48,7 +49,7 @@ class SoftmaxBeforeCrossEntropy(Rule):
     code = "NN602"
     name = "softmax-before-cross-entropy"
     severity = Severity.ERROR
-    summary = "a softmax output fed to `nn.CrossEntropyLoss` / `F.cross_entropy`, which expect logits"
+    summary = "a softmax (or sigmoid) output fed to `nn.CrossEntropyLoss` / `F.cross_entropy`, which expect logits"
     suggestion = "feed the raw logits: CrossEntropyLoss applies log_softmax itself"
 
     VALID = [
@@ -104,6 +105,22 @@ class SoftmaxBeforeCrossEntropy(Rule):
             import torch
             from torch import nn
 
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(30, 10)
+                    self.act = nn.Sigmoid()
+
+                def forward(self, x):
+                    return self.act(self.fc(x))
+
+            def step(x, y):
+                loss = nn.CrossEntropyLoss()(Classifier()(x), y)
+        """), line=14),
+        Invalid(dedent("""
+            import torch
+            from torch import nn
+
             model = nn.Sequential(nn.Linear(784, 10), nn.Softmax(dim=1))
             criterion = nn.CrossEntropyLoss()
             for x, y in loader:
@@ -154,6 +171,9 @@ class SoftmaxBeforeCrossEntropy(Rule):
         if activation == "softmax":
             self.report(node, f"{describe(self.context, value, activation)} is fed to {loss_name}, which "
                               "applies log_softmax itself: the loss sees softmax twice and training stalls")
+        elif activation == "sigmoid":
+            self.report(node, f"{describe(self.context, value, activation)} is fed to {loss_name}, which "
+                              "expects logits: outputs squeezed into (0, 1) leave it almost nothing to learn from")
         elif activation == "log_softmax":
             self.report(node, f"{describe(self.context, value, activation)} is fed to {loss_name}, which "
                               "applies log_softmax again: redundant; use nn.NLLLoss or feed the logits")
