@@ -22,8 +22,16 @@ def is_super_init(call: cst.Call, self_name: str) -> bool:
         return False
     if isinstance(target, (cst.Name, cst.Attribute)) and call.args:
         first = call.args[0].value
-        return isinstance(first, cst.Name) and first.value == self_name
-    return False
+        if isinstance(first, cst.Name) and first.value == self_name:
+            return True
+    # `Base.__init__(config)` / `nn.Module.__init__()` without self: the base's __init__ is
+    # called, wrongly (a TypeError when run; transformers' modular_*.py files use the form as a
+    # code-generation directive), so "never calls" would be the wrong diagnosis.
+    root = target
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    return isinstance(root, cst.Name) and root.value != self_name and root.value[:1].isupper() \
+        or isinstance(target, cst.Attribute) and isinstance(root, cst.Name) and root.value in ("nn", "torch")
 
 
 def first_super_init_statement(init: cst.FunctionDef) -> Optional[int]:

@@ -75,6 +75,14 @@ class MissingSuperInit(Rule):
                 def __init__(self, other):
                     raise RuntimeError("QuantizedLinear is no longer supported")
         """)),
+        Valid(dedent("""
+            import torch.nn as nn
+
+            class Projector(nn.Linear):
+                def __init__(self, config):
+                    nn.Module.__init__()  # a transformers modular_*.py directive: a call, not none
+                    self.width = config.width
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
