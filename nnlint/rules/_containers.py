@@ -79,9 +79,11 @@ def find_hidden(context: FileContext, info: ClassInfo, builds: Builds) -> List[H
         for call in context.nodes_in(method, cst.Call):
             _note_call(call, attr_of, attrs, classes_of, builds, context)
         for loop in context.nodes_in(method, cst.For):
-            attr = attr_of(loop.iter)
-            if attr and any(_is_registering(c) for c in iter_nodes(loop.body, cst.Call)):
-                attrs.setdefault(attr, _Attr()).wrapped = True
+            # `for i, m in enumerate(self.x): self.add_module(str(i), m)` registers them all
+            iterated = {attr_of(node) for node in iter_nodes(loop.iter, cst.Attribute)} - {None}
+            if iterated and any(_is_registering(c) for c in iter_nodes(loop.body, cst.Call)):
+                for attr in iterated:
+                    attrs.setdefault(attr, _Attr()).wrapped = True
         for assign in context.nodes_in(method, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
             targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
             for target in targets:

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from nnlint import torch_api
 from nnlint.finding import Fix, Severity
 from nnlint.rules._containers import Hidden, find_hidden, fixed_value
 from nnlint.rules._param_count import hidden_parameters_phrase
@@ -99,6 +100,17 @@ class SubmoduleInPlainContainer(Rule):
                     self.fusion = []
         """)),
         Valid(dedent("""
+            from torch import nn
+
+            class Head(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = [nn.Linear(4, 4), nn.ReLU()]
+                    for i, layer in enumerate(self.layers):  # registered one by one
+                        self.add_module(str(i), layer)
+                    self.losses = {"ce": nn.CrossEntropyLoss(), "l1": nn.L1Loss()}  # no parameters
+        """)),
+        Valid(dedent("""
             from flax import linen as nn
 
             class Net(nn.Module):
@@ -173,8 +185,15 @@ class SubmoduleInPlainContainer(Rule):
         if info is None or not info.is_module:
             return
         for hidden in find_hidden(self.context, info, self.context.builds_module):
+            if all(_is_loss(name) for name in hidden.classes):
+                continue  # a table of loss functions: no parameters to lose
             new_value = fixed_value(hidden, self.context, "ModuleList", "ModuleDict")
             fix = Fix.replace(hidden.fix_value, new_value, "wrap in nn.ModuleList/ModuleDict") \
                 if new_value is not None else None
             self.report(hidden.statement, describe(hidden, self.context, "module")
                         + hidden_parameters_phrase(hidden, self.context), fix)
+
+
+def _is_loss(display_name: str) -> bool:
+    """`nn.CrossEntropyLoss` (as builds_module names it) is one of torch's loss classes."""
+    return display_name.startswith("nn.") and display_name[3:] in torch_api.loss_classes()
