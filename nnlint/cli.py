@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from pathlib import Path
 import time
@@ -106,14 +107,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
             return run_verify(args, settings)
         return _check(args, settings)
-    except _UsageError as exc:
-        print(f"nnlint: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except ConfigError as exc:
+    except (_UsageError, ConfigError) as exc:
         print(f"nnlint: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `nnlint explain NN101 | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS
 
 
 def _settings(args) -> Settings:
