@@ -34,7 +34,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tup
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.context import ClassInfo, children, first_param_name
+from nnlint.context import ClassInfo, children, concrete_types, first_param_name
 
 TENSOR, MODULE, OPTIMIZER = "tensor", "module", "optimizer"
 
@@ -254,6 +254,11 @@ def _target_names(target: cst.CSTNode, into: Set[str]) -> None:
         _target_names(target.value, into)
 
 
+_ASSIGNING_OR_SCOPE = concrete_types((
+    cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.AsName, cst.NamedExpr, cst.Global,
+    cst.Nonlocal, cst.Import, cst.ImportFrom) + _NESTED_SCOPES)
+
+
 def assigned_names(body: Iterable[cst.CSTNode]) -> Tuple[Set[str], Set[str]]:
     """The names a scope assigns (not imports, defs or classes), and those it declares global."""
     names: Set[str] = set()
@@ -261,6 +266,9 @@ def assigned_names(body: Iterable[cst.CSTNode]) -> Tuple[Set[str], Set[str]]:
     stack = list(body)
     while stack:
         node = stack.pop()
+        if type(node) not in _ASSIGNING_OR_SCOPE:  # most nodes: skip the isinstance() chain below
+            stack.extend(children(node))
+            continue
         if isinstance(node, (cst.Assign,)):
             for target in node.targets:
                 _target_names(target.target, names)

@@ -20,7 +20,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Pattern, Set
 
 import libcst as cst
 
-from nnlint.context import FileContext, children, iter_nodes
+from nnlint.context import FileContext, children, concrete_types, iter_nodes
 
 _CACHE: "weakref.WeakKeyDictionary[FileContext, dict]" = weakref.WeakKeyDictionary()
 
@@ -57,12 +57,21 @@ def _target_names(target: cst.BaseExpression) -> Iterator[str]:
         yield from _target_names(target.value)
 
 
+_BINDING_OR_SCOPE = concrete_types((
+    cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp,
+    cst.GeneratorExp, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.WithItem,
+    cst.ExceptHandler, cst.NamedExpr))
+
+
 def _bound_in(body: Iterable[cst.CSTNode], stop_at_scopes: bool) -> Set[str]:
     """Names bound by assignment-like statements in `body` (not by imports)."""
     names: Set[str] = set()
     stack = list(body)
     while stack:
         node = stack.pop()
+        if type(node) not in _BINDING_OR_SCOPE:  # most nodes: skip the isinstance() chain below
+            stack.extend(children(node))
+            continue
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             names.add(node.name.value)
             if stop_at_scopes:
