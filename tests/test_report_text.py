@@ -4,7 +4,6 @@ import os
 import pty
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
@@ -12,20 +11,8 @@ from nnlint.cli import main
 from nnlint.finding import Finding, Severity
 from nnlint.report import RunSummary, render
 from nnlint.report.style import color_wanted
+from samples import BUGGY
 
-BUGGY = textwrap.dedent("""\
-    import torch.nn as nn
-    import torch.nn.functional as F
-
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.layers = [nn.Linear(4, 4) for _ in range(2)]
-
-        def forward(self, x):
-            return F.dropout(x, 0.5)
-""")
 HEADER_8 = ("net.py:8:9: NN101 `self.layers` holds nn.Linear built in a list comprehension, "
             "in a plain list -> 40 parameters invisible to the optimizer")
 HEADER_11 = "net.py:11:16: NN301 `dropout` without `training=`: it keeps dropping in eval() mode"
