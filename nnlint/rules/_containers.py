@@ -130,6 +130,18 @@ def find_hidden(context: FileContext, info: ClassInfo, builds: Builds) -> List[H
     return result
 
 
+def describe(hidden: Hidden, context, what: str) -> str:
+    """`self.blocks holds 3 nn.Linear in a plain list` and its variants."""
+    names = sorted(set(hidden.classes))
+    shown = names[0] if len(names) == 1 else f"{what}s ({', '.join(names)})"
+    if hidden.filled_at is not None:
+        line = context.position(hidden.filled_at).start.line
+        return f"`self.{hidden.attr}` is a plain {hidden.kind} filled with {shown} (line {line})"
+    if hidden.built_in:
+        return f"`self.{hidden.attr}` holds {shown} built in {hidden.built_in}, in a plain {hidden.kind}"
+    return f"`self.{hidden.attr}` holds {len(hidden.classes)} {shown} in a plain {hidden.kind}"
+
+
 def _note_call(call, attr_of, attrs, classes_of, builds, context) -> None:
     func = call.func
     # self.x.append(m) / .extend([...]) / .insert(i, m) / .update({...}), and other methods used

@@ -2,21 +2,9 @@ import libcst as cst
 
 from nnlint import torch_api
 from nnlint.finding import Fix, Severity
-from nnlint.rules._containers import Hidden, find_hidden, fixed_value
+from nnlint.rules._containers import describe, find_hidden, fixed_value
 from nnlint.rules._param_count import hidden_parameters_phrase
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
-
-
-def describe(hidden: Hidden, context, what: str) -> str:
-    """`self.blocks holds 3 nn.Linear in a plain list` and its variants."""
-    names = sorted(set(hidden.classes))
-    shown = names[0] if len(names) == 1 else f"{what}s ({', '.join(names)})"
-    if hidden.filled_at is not None:
-        line = context.position(hidden.filled_at).start.line
-        return f"`self.{hidden.attr}` is a plain {hidden.kind} filled with {shown} (line {line})"
-    if hidden.built_in:
-        return f"`self.{hidden.attr}` holds {shown} built in {hidden.built_in}, in a plain {hidden.kind}"
-    return f"`self.{hidden.attr}` holds {len(hidden.classes)} {shown} in a plain {hidden.kind}"
 
 
 class SubmoduleInPlainContainer(Rule):

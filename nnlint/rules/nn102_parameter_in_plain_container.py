@@ -3,18 +3,8 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.finding import Fix, Severity
-from nnlint.rules._containers import Hidden, find_hidden, fixed_value
+from nnlint.rules._containers import describe, find_hidden, fixed_value
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
-
-
-def _describe(hidden: Hidden, context) -> str:
-    count = len(hidden.classes)
-    if hidden.filled_at is not None:
-        line = context.position(hidden.filled_at).start.line
-        return f"`self.{hidden.attr}` is a plain {hidden.kind} filled with nn.Parameter (line {line})"
-    if hidden.built_in:
-        return f"`self.{hidden.attr}` holds nn.Parameter built in {hidden.built_in}, in a plain {hidden.kind}"
-    return f"`self.{hidden.attr}` holds {count} nn.Parameter in a plain {hidden.kind}"
 
 
 class ParameterInPlainContainer(Rule):
@@ -167,5 +157,5 @@ class ParameterInPlainContainer(Rule):
             new_value = fixed_value(hidden, self.context, "ParameterList", "ParameterDict")
             fix = Fix.replace(hidden.fix_value, new_value, "wrap in nn.ParameterList/ParameterDict") \
                 if new_value is not None else None
-            self.report(hidden.statement, f"{_describe(hidden, self.context)}: "
+            self.report(hidden.statement, f"{describe(hidden, self.context, 'parameter')}: "
                                           "they are missing from parameters() and never trained", fix)
