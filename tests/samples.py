@@ -1,6 +1,8 @@
-"""Sources that several test modules lint."""
+"""What several test modules share: a buggy sample module and the in-process CLI runner."""
 
 import textwrap
+
+from nnlint.cli import main
 
 BUGGY = textwrap.dedent("""\
     import torch.nn as nn
@@ -15,3 +17,9 @@ BUGGY = textwrap.dedent("""\
         def forward(self, x):
             return F.dropout(x, 0.5)
 """)
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -9,8 +9,7 @@ import textwrap
 
 import pytest
 
-from nnlint.cli import main
-from samples import BUGGY
+from samples import BUGGY, run
 
 CLEAN = textwrap.dedent("""\
     import torch.nn as nn
@@ -24,25 +23,6 @@ CLEAN = textwrap.dedent("""\
         def forward(self, x):
             return x
 """)
-
-
-@pytest.fixture
-def project(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-
-    def write(name, text):
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    return write
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_findings_exit_1_with_sorted_lines_and_summary(project, capsys):

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from nnlint.cli import main
 from nnlint.finding import Finding, Severity
 from nnlint.report import RunSummary, github
-from samples import BUGGY
+from samples import BUGGY, run
 
 NO_FIX = textwrap.dedent("""\
     import torch.nn as nn
@@ -20,25 +19,6 @@ NO_FIX = textwrap.dedent("""\
         def forward(self, x):
             return x.data
 """)
-
-
-@pytest.fixture
-def project(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-
-    def write(name, text):
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    return write
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_github_annotations_carry_the_severity():

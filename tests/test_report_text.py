@@ -7,11 +7,10 @@ import sys
 
 import pytest
 
-from nnlint.cli import main
 from nnlint.finding import Finding, Severity
 from nnlint.report import RunSummary, render
 from nnlint.report.style import color_wanted
-from samples import BUGGY
+from samples import BUGGY, run
 
 HEADER_8 = ("net.py:8:9: NN101 `self.layers` holds nn.Linear built in a list comprehension, "
             "in a plain list -> 40 parameters invisible to the optimizer")
@@ -45,12 +44,6 @@ def net(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "net.py").write_text(BUGGY, encoding="utf-8")
     return tmp_path
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_full_output_shows_source_caret_and_help(net, capsys):
