@@ -241,6 +241,8 @@ def is_scalar_data(expr: cst.BaseExpression) -> bool:
 # ----- one scope ----------------------------------------------------------------------------------
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda) + _COMPREHENSIONS
+_NESTED_SCOPE_TYPES = frozenset(_NESTED_SCOPES)  # exact types: cheaper than isinstance() in walks
+_LAMBDA_OR_COMPREHENSION = frozenset((cst.Lambda,) + _COMPREHENSIONS)
 _NOT_LOCAL = object()  # a name this scope does not bind (a global, an import, a builtin)
 
 
@@ -321,7 +323,7 @@ class Flow:
         env = {name: BOTTOM for name in self.locals}
         env.update(self.params)
         self._walker.block(body, env)
-        if isinstance(scope, cst.FunctionDef) and _yields(body):
+        if isinstance(scope, cst.FunctionDef) and dataflow.has_yield and _yields(body):
             self.returns = None
 
     def _read_params(self, function: cst.FunctionDef) -> None:
@@ -559,7 +561,8 @@ class _Walker:
         stack = [node]
         while stack:
             current = stack.pop()
-            if isinstance(current, cst.Name):
+            kind = type(current)
+            if kind is cst.Name:
                 name = current.value
                 if name in shadowed:
                     flow.uses[id(current)] = None
@@ -567,18 +570,14 @@ class _Walker:
                     flow.uses[id(current)] = env[name]
                 elif name in flow.declared:
                     flow.uses[id(current)] = None
-            elif isinstance(current, cst.Attribute):
+            elif kind is cst.Attribute or kind is cst.Arg:
                 stack.append(current.value)
-            elif isinstance(current, cst.Arg):
-                stack.append(current.value)
-            elif isinstance(current, cst.Lambda):
+            elif kind is cst.Lambda:
                 names = {p.name.value for p in _all_params(current.params)}
                 self.record(current.body, env, shadowed | names)
-            elif isinstance(current, _COMPREHENSIONS):
+            elif kind in _LAMBDA_OR_COMPREHENSION:
                 self._record_comprehension(current, env, shadowed)
-            elif isinstance(current, (cst.FunctionDef, cst.ClassDef)):
-                continue
-            else:
+            elif kind is not cst.FunctionDef and kind is not cst.ClassDef:
                 stack.extend(children(current))
 
     def _record_comprehension(self, node, env, shadowed) -> None:
@@ -756,8 +755,9 @@ class _Walker:
         else:  # Raise, Assert and anything else: record what it reads
             for child in children(node):
                 self.record(child, env)
-        for named in _named_exprs(node):
-            self.bind(named.target, flow._safe_kind(named.value), env)
+        if flow.dataflow.has_walrus:
+            for named in _named_exprs(node):
+                self.bind(named.target, flow._safe_kind(named.value), env)
 
     def _grow(self, expr, env) -> None:
         """`model.append(layer)` / `model.add_module(...)`: a Sequential's last layer changes."""
@@ -800,11 +800,11 @@ def _named_exprs(node) -> List[cst.NamedExpr]:
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.NamedExpr):
+        kind = type(current)
+        if kind is cst.NamedExpr:
             found.append(current)
-        if isinstance(current, (cst.Lambda,) + _COMPREHENSIONS):
-            continue
-        stack.extend(children(current))
+        if kind not in _LAMBDA_OR_COMPREHENSION:
+            stack.extend(children(current))
     return found
 
 
@@ -846,6 +846,9 @@ class Dataflow:
 
     def __init__(self, context):
         self.context = context
+        # Most files have no `:=` or `yield`: skip looking for them statement by statement.
+        self.has_walrus = ":=" in context.source
+        self.has_yield = "yield" in context.source
         self._flows: Dict[Scope, Flow] = {}
         self._computing: Set[Scope] = set()
         self._used_pending = False  # set when an answer came from a provisional attribute map
@@ -1155,11 +1158,11 @@ def _yields(body) -> bool:
     stack = list(body)
     while stack:
         node = stack.pop()
-        if isinstance(node, (cst.Yield,)):
+        kind = type(node)
+        if kind is cst.Yield:
             return True
-        if isinstance(node, _NESTED_SCOPES):
-            continue
-        stack.extend(children(node))
+        if kind not in _NESTED_SCOPE_TYPES:
+            stack.extend(children(node))
     return False
 
 
@@ -1174,16 +1177,17 @@ def _writes_self(method: cst.FunctionDef) -> bool:
     stack = [method.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        kind = type(node)
+        if kind is cst.Assign or kind is cst.AugAssign or kind is cst.AnnAssign:
+            targets = [t.target for t in node.targets] if kind is cst.Assign else [node.target]
             for target in targets:
                 if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
                         and target.value.value == self_name:
                     return True
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+        elif kind is cst.Call and isinstance(node.func, cst.Attribute) \
                 and node.func.attr.value in _REGISTERS:
             return True
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        elif kind is cst.FunctionDef or kind is cst.ClassDef or kind is cst.Lambda:
             continue
         stack.extend(children(node))
     return False

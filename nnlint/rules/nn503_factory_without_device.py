@@ -211,13 +211,16 @@ def _has_factory(context, function) -> bool:
     return False
 
 
+_OWN_SCOPES = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+
 def _nodes(function) -> List[cst.CSTNode]:
     found = []
     stack = [function.body]
     while stack:
         node = stack.pop()
         found.append(node)
-        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if type(node) not in _OWN_SCOPES:
             stack.extend(children(node))
     return found
 
