@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Union
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from nnlint import torch_api
+from nnlint.positions import Positions
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -221,8 +222,7 @@ class FileContext:
         # complete once the walk has left the function (see nodes_in).
         self.function_nodes: Dict[cst.FunctionDef, list] = {}
         self.walked_functions: Set[cst.FunctionDef] = set()
-        self._wrapper: Optional[MetadataWrapper] = None
-        self._positions = None
+        self._positions: Optional[Positions] = None
         self._dataflow = None  # nnlint.dataflow.Dataflow, made when a rule first asks
         self._collect(module.body, module_level=True)
         self._resolve_module_classes()
@@ -430,8 +430,7 @@ class FileContext:
     # ----- positions -----------------------------------------------------------------------------
     def position(self, node: cst.CSTNode) -> CodeRange:
         if self._positions is None:
-            self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = self._wrapper.resolve(PositionProvider)
+            self._positions = Positions(self.module)
         return self._positions[node]
 
 

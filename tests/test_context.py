@@ -1,5 +1,6 @@
-"""The tree walk every rule relies on: `children()` must yield exactly the code-carrying child
-nodes, in field order, for every kind of syntax LibCST knows."""
+"""What every rule relies on, for every kind of syntax LibCST knows: `children()` yields exactly
+the code-carrying child nodes, in field order, and `Positions` agrees with LibCST's
+PositionProvider on every node."""
 
 import libcst as cst
 
@@ -96,3 +97,17 @@ def test_children_matches_libcst_for_every_node_kind():
         stack.extend(_expected(node))
     assert {cst.MatchClass, cst.MatchMapping, cst.FormattedStringExpression, cst.NamedExpr,
             cst.Lambda, cst.ImportStar, cst.Await, cst.ExceptStarHandler, cst.Nonlocal} <= seen
+
+
+def test_positions_match_libcst_position_provider():
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from nnlint.positions import Positions
+
+    for source in (EVERY_SYNTAX, EVERY_SYNTAX.replace("\n", "\r\n"), "x = 1", "\n\n# only a comment\n"):
+        module = cst.parse_module(source)
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = Positions(module)
+        assert len(expected) > 1
+        for node, span in expected.items():
+            assert positions[node] == span, type(node).__name__
