@@ -179,16 +179,20 @@ def _run_rules(context: FileContext, rule_classes: Sequence[Type[Rule]]):
     return findings, fixes
 
 
+_LEAVE = object()  # on the walk's stack: "the node below me is done"
+
+
 def _walk(context: FileContext, root: cst.CSTNode, visitors, leavers) -> None:
     """Depth-first over the tree, calling each rule's visit_X before and leave_X after X's
     children, and recording each function's nodes for FileContext.nodes_in."""
     scope = context.scope
     open_functions: list = []
-    stack: list = [(root, False)]
+    stack: list = [root]
     while stack:
-        node, leaving = stack.pop()
-        kind = type(node)
-        if leaving:
+        node = stack.pop()
+        if node is _LEAVE:
+            node = stack.pop()
+            kind = type(node)
             if kind is cst.FunctionDef:
                 open_functions.pop()
                 context.walked_functions.add(node)
@@ -199,14 +203,20 @@ def _walk(context: FileContext, root: cst.CSTNode, visitors, leavers) -> None:
             continue
         for recorded in open_functions:
             recorded.append(node)
+        kind = type(node)
+        name = kind.__name__
         if kind is cst.ClassDef or kind is cst.FunctionDef:
             scope.append(node)
             if kind is cst.FunctionDef:
                 open_functions.append(context.function_nodes.setdefault(node, []))
-        for visit in visitors.get(kind.__name__, ()):
+            stack += (node, _LEAVE)
+        elif name in leavers:
+            stack += (node, _LEAVE)
+        for visit in visitors.get(name, ()):
             visit(node)
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(children(node)))
+        below = children(node)
+        below.reverse()
+        stack += below
 
 
 _SUPPRESSION = re.compile(

@@ -107,8 +107,9 @@ def _function_locals(context: FileContext, func: cst.FunctionDef) -> FrozenSet[s
                 names.add(star.name.value)
         body = func.body.body if isinstance(func.body, cst.IndentedBlock) else [func.body]
         names |= _bound_in(body, stop_at_scopes=True)
-        declared_global = {n.name.value for g in iter_nodes(list(body), cst.Global) for n in g.names}
-        found = cache[func] = frozenset(names - declared_global)
+        if "global" in context.source:
+            names -= {n.name.value for g in iter_nodes(list(body), cst.Global) for n in g.names}
+        found = cache[func] = frozenset(names)
     return found
 
 
