@@ -48,7 +48,7 @@ UNKNOWN = ClassFacts(None, None)
 
 @dataclass
 class _ClassDef:
-    node: ast.ClassDef
+    bases: List[Optional[str]]  # dotted name of each base (None: not a plain name)
     defines_forward: Optional[bool]  # in its own body (None: a decorator or metaclass may add one)
 
 
@@ -260,7 +260,9 @@ def _collect(body: List[ast.stmt], facts: _FileFacts) -> None:
                 else:
                     facts.names.setdefault(alias.asname or alias.name, f"{base}{sep}{alias.name}")
         elif isinstance(stmt, ast.ClassDef):
-            facts.classes.setdefault(stmt.name, _ClassDef(stmt, _defines_forward(stmt)))
+            # names only: holding the ast nodes would keep every file's tree alive in the cache
+            bases = [_dotted(b.value if isinstance(b, ast.Subscript) else b) for b in stmt.bases]
+            facts.classes.setdefault(stmt.name, _ClassDef(bases, _defines_forward(stmt)))
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], ast.Name):
             target = _dotted(stmt.value)
@@ -330,10 +332,7 @@ def _class(facts: _FileFacts, name: str, depth: int) -> ClassFacts:
 def _class_from_bases(facts: _FileFacts, cls: _ClassDef, depth: int) -> ClassFacts:
     module_answers: List[Optional[bool]] = []
     forward_answers: List[Optional[bool]] = [cls.defines_forward]
-    for base in cls.node.bases:
-        if isinstance(base, ast.Subscript):  # Generic[T]-style
-            base = base.value
-        dotted = _dotted(base)
+    for dotted in cls.bases:  # a Generic[T]-style base counts as Generic
         if dotted is None:
             module_answers.append(None)
             forward_answers.append(None)
