@@ -379,4 +379,6 @@ def _check_one(item) -> FileResult:
     path, settings, fix = item
     result = check_file(path, settings.rules_for(path), fix=fix)
     result.findings = [replace(f, fix=None) for f in result.findings]
+    if not result.findings and result.fixed_text is None:
+        result.source = None  # only shown or rewritten files need their text in the parent
     return result
