@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import shutil
@@ -20,6 +21,7 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from typing import Optional
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -33,6 +35,9 @@ WHEELS = {"timm": "timm==1.0.31", "transformers": "transformers==5.23.0"}
 ONE_FILE = "timm/models/vgg.py"  # a real ~500-line model file (519 lines), relative to the timm corpus
 NNLINT = [sys.executable, "-m", "nnlint"]
 GROWTH_TARGETS = [10_000, 100_000, 1_000_000]
+ZOO = REPO / "fixtures" / "runtime"
+# The zoo's files whose models all finish (zoo_failures.py hangs and crashes on purpose).
+ZOO_FILES = ["zoo_clean.py", "zoo_registration.py", "zoo_gradients.py", "zoo_modes.py", "zoo_api.py"]
 
 
 # ----------------------------------------------------------------------------- setup
@@ -250,6 +255,29 @@ def bench_growth(corpus_dirs: dict[str, Path], targets: list[int], runs: int) ->
     return rows
 
 
+def bench_verify(runs: int) -> Optional[dict]:
+    """`nnlint verify` on the runtime zoo: what it costs beyond the models' own forward/backward.
+
+    overhead per model = (verify wall - one `import torch` - sum of forward+backward) / models:
+    everything else (the CLI, discovery, the worker, building, the checks) spread over them."""
+    out = WORK / "verify.json"
+    cmd = NNLINT + ["verify", "--config", str(ZOO / "pyproject.toml"), "--format", "json",
+                    "--output-file", str(out)] + [str(ZOO / name) for name in ZOO_FILES]
+    print(f"verify: {len(ZOO_FILES)} zoo files ({ZOO})", flush=True)
+    verify = measure("nnlint verify (zoo)", cmd, runs, cwd=REPO)
+    torch_import = measure("python -c 'import torch'", [sys.executable, "-c", "import torch"], runs)
+    if verify is None or torch_import is None:
+        return None
+    report = json.loads(out.read_text())
+    models = [m for m in report["models"] if m["status"] != "skipped"]
+    own = sum(m["timings"].get("forward", 0) + m["timings"].get("backward", 0) for m in models)
+    in_worker = [m["seconds"] - m["timings"].get("forward", 0) - m["timings"].get("backward", 0)
+                 for m in models]
+    return {"models": len(models), "verify": verify, "torch": torch_import, "own": own,
+            "per_model": (verify["s"] - torch_import["s"] - own) / len(models),
+            "worst_in_worker": max(in_worker)}
+
+
 # ----------------------------------------------------------------------------- report
 
 def secs(m: dict | None) -> str:
@@ -258,6 +286,10 @@ def secs(m: dict | None) -> str:
 
 def ratio(a: dict | None, b: dict | None) -> str:
     return "n/a" if a is None or b is None or b["s"] == 0 else f"{a['s'] / b['s']:.1f}x"
+
+
+def cpu_ratio(a: dict | None, b: dict | None) -> str:
+    return "n/a" if a is None or b is None or b["cpu"] == 0 else f"{a['cpu'] / b['cpu']:.1f}x"
 
 
 def rss(m: dict | None) -> str:
@@ -279,7 +311,7 @@ def machine_info() -> str:
     return f"nproc {nproc}, {cpu}, Python {platform.python_version()}, load average at end {load}"
 
 
-def render(rows: dict[str, dict], growth: list[dict], runs: int, slow_runs: int) -> str:
+def render(rows: dict[str, dict], growth: list[dict], verify: Optional[dict], runs: int, slow_runs: int) -> str:
     names = list(rows)
     get = lambda key: [rows[n].get(key) for n in names]  # noqa: E731
 
@@ -290,7 +322,7 @@ def render(rows: dict[str, dict], growth: list[dict], runs: int, slow_runs: int)
            f"Machine: {machine_info()}.",
            f"Median of {runs} run(s) ({slow_runs} for TorchFix);"
            " cells read `wall (cpu)` in seconds, cpu = user+sys of the whole process tree;"
-           " RSS in MB (peak of the whole process tree); ratios use wall time.",
+           " RSS in MB (peak of the whole process tree); ratios use wall time unless marked CPU.",
            "TorchFix and nnlint use all cores by default; ruff uses all cores; the parse rows use one core.",
            "", line("", names), "|---|" + "---|" * len(names),
            line("files", [str(r["files"]) for r in rows.values()]),
@@ -303,6 +335,7 @@ def render(rows: dict[str, dict], growth: list[dict], runs: int, slow_runs: int)
            line("libcst.parse_module, 1 core (s)", [secs(m) for m in get("libcst")]),
            line("ast.parse, 1 core (s)", [secs(m) for m in get("ast")]),
            line("TorchFix / nnlint cold", [ratio(a, b) for a, b in zip(get("torchfix"), get("cold"))]),
+           line("TorchFix / nnlint cold, CPU", [cpu_ratio(a, b) for a, b in zip(get("torchfix"), get("cold"))]),
            line("nnlint cold / warm", [ratio(a, b) for a, b in zip(get("cold"), get("warm"))]),
            line("peak RSS nnlint cold (MB)", [rss(m) for m in get("cold")]),
            line("peak RSS nnlint -j 2 (MB)", [rss(m) for m in get("j2")]),
@@ -320,7 +353,13 @@ def render(rows: dict[str, dict], growth: list[dict], runs: int, slow_runs: int)
                 "| target | files | lines | nnlint cold | ruff | libcst parse (1 core) |", "|---|---|---|---|---|---|"]
         out += [f"| ~{g['target']:,} | {g['files']} | {g['lines']:,} | {per_kloc(g['cold'], g['lines'])} "
                 f"| {per_kloc(g['ruff'], g['lines'])} | {per_kloc(g['libcst'], g['lines'])} |" for g in growth]
-    out += ["", "Note: a shared 2-core machine with other work running; treat absolute numbers as rough."]
+    if verify:
+        v = verify
+        out += ["", f"`nnlint verify` on the runtime zoo ({len(ZOO_FILES)} files, {v['models']} models, CPU):", "",
+                "| verify wall | `import torch` | models' own forward+backward | overhead per model | "
+                "worst single model, in its worker, less forward+backward |", "|---|---|---|---|---|",
+                f"| {secs(v['verify'])} | {secs(v['torch'])} | {v['own']:.2f} | {v['per_model']:.3f} s "
+                f"| {v['worst_in_worker']:.3f} s |"]
     return "\n".join(out) + "\n"
 
 
@@ -329,6 +368,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1 run each, timm only, growth at ~10k only")
     parser.add_argument("--output", type=Path, help="also write the markdown here (e.g. bench/RESULTS.md)")
     parser.add_argument("--no-growth", action="store_true", help="skip the growth table")
+    parser.add_argument("--no-verify", action="store_true", help="skip the verify overhead table")
     parser.add_argument("--runs", type=int, help="runs per measurement (default 3, --quick 1)")
     parser.add_argument("--slow-runs", type=int,
                         help="runs for TorchFix, which takes minutes per corpus (default: --runs)")
@@ -348,7 +388,8 @@ def main() -> int:
     rows = {name: bench_corpus(name, root, runs, slow_runs) for name, root in corpus_dirs.items()}
     growth = [] if args.no_growth else bench_growth(corpus_dirs, GROWTH_TARGETS[:1] if args.quick else GROWTH_TARGETS,
                                                    runs)
-    report = render(rows, growth, runs, slow_runs)
+    verify = None if args.no_verify else bench_verify(runs)
+    report = render(rows, growth, verify, runs, slow_runs)
     print("\n" + report)
     if args.output:
         args.output.write_text(report)
