@@ -72,14 +72,17 @@ def file_error(path: str, message: str, line: int = 1, column: int = 1) -> Findi
     return Finding(path, line, column, line, column, "NN000", "syntax-error", Severity.ERROR, message)
 
 
-def parse(text: str, path: str) -> cst.Module:
+def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str]:
     """Parse with LibCST, behind CPython's own parser: it words syntax errors best, and it
     refuses too-deep trees with a RecursionError where LibCST's native parser would crash the
-    process (a chain of ~8,000 `a + b + ...` terms)."""
+    process (a chain of ~8,000 `a + b + ...` terms).
+
+    Without `keep_data`, long literal tables are blanked first (see _blank_data_tables); the
+    text parsed is returned with the tree."""
     depth_allowed = sys.getrecursionlimit()
     sys.setrecursionlimit(GATE_RECURSION_LIMIT)  # CPython's AST depth limit scales with it
     try:
-        ast.parse(text, filename=path)
+        tree = ast.parse(text, filename=path)
     except SyntaxError as error:
         raise _SyntaxProblem(f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1) from None
     except (RecursionError, MemoryError):
@@ -88,13 +91,75 @@ def parse(text: str, path: str) -> cst.Module:
         raise _SyntaxProblem(f"syntax error: {error}", 1, 1) from None
     finally:
         sys.setrecursionlimit(depth_allowed)
+    if not keep_data and len(text) >= DATA_TABLE_CHARS:
+        blanked = _blank_data_tables(text, tree)
+        if blanked != text:
+            try:
+                return cst.parse_module(blanked), blanked
+            except (cst.ParserSyntaxError, RecursionError, MemoryError):
+                pass  # an odd place for a table: parse the text as it is
     try:
-        return cst.parse_module(text)
+        return cst.parse_module(text), text
     except cst.ParserSyntaxError as exc:  # valid for CPython, not for LibCST (new syntax)
         first = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else "invalid syntax"
         raise _SyntaxProblem(f"cannot parse with LibCST: {first}", exc.raw_line, exc.raw_column + 1) from None
     except (RecursionError, MemoryError):
         raise _SyntaxProblem("too deeply nested to analyse", 1, 1) from None
+
+
+DATA_TABLE_CHARS = 20_000  # a literal this long is data (a generated table), not code to lint
+_NEWLINE = re.compile(r"\r\n?|\n")
+_COLLECTIONS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
+
+
+def _blank_data_tables(text: str, tree: ast.Module) -> str:
+    """`text` with each long literal of constants replaced by `(None)`, padded to the same lines
+    and end column so every other position stays put. LibCST takes ~1 KB of memory per
+    character of such a table (680 MB for torch's 500 KB `sparse/_triton_ops_meta.py`), and no
+    rule reads one."""
+    data = text.encode("utf-8", "surrogatepass")
+    line_bytes = [0] + [m.end() for m in _NEWLINE.finditer(data.decode("latin-1"))]
+    spans = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _COLLECTIONS):
+            start = line_bytes[node.lineno - 1] + node.col_offset
+            end = line_bytes[node.end_lineno - 1] + node.end_col_offset
+            if end - start >= DATA_TABLE_CHARS and _only_constants(node):
+                spans.append((start, end))
+                continue
+        stack.extend(ast.iter_child_nodes(node))
+    if not spans:
+        return text
+    pieces, done = [], 0
+    for start, end in sorted(spans):
+        table = data[start:end].decode("utf-8", "surrogatepass")
+        last_line = _NEWLINE.split(table)[-1]
+        filler = "\n" * len(_NEWLINE.findall(table))
+        pieces += [data[done:start].decode("utf-8", "surrogatepass"), "(None", filler,
+                   " " * (len(last_line) - (1 if filler else 6)), ")"]
+        done = end
+    pieces.append(data[done:].decode("utf-8", "surrogatepass"))
+    return "".join(pieces)
+
+
+def _only_constants(node: ast.AST) -> bool:
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Dict):
+            if None in node.keys:  # `**other`
+                return False
+            stack += node.keys
+            stack += node.values
+        elif isinstance(node, _COLLECTIONS):
+            stack += node.elts
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            stack.append(node.operand)
+        elif not isinstance(node, ast.Constant):
+            return False
+    return True
 
 
 class _SyntaxProblem(Exception):
@@ -120,11 +185,11 @@ def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = 
     current = text
     for _ in range(MAX_FIX_ROUNDS):
         try:
-            module = parse(current, path)
+            module, parsed = parse(current, path, keep_data=fix)
         except _SyntaxProblem as problem:
             result.findings = [file_error(path, problem.message, problem.line, problem.column)]
             return result
-        context = FileContext(path, current, module, resolve_external_base)
+        context = FileContext(path, parsed, module, resolve_external_base)
         findings, fixes = _run_rules(context, rules)
         result.findings = findings
         if current is text:
@@ -325,6 +390,8 @@ def _syntax_check(text: str, path: str) -> List[Finding]:
         return [file_error(path, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)]
     except (ValueError, RecursionError, MemoryError):
         pass
+    finally:
+        sys.setrecursionlimit(depth_allowed)
     return []
 
 

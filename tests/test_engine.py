@@ -1,0 +1,60 @@
+"""Engine behaviour that no single rule owns: long literal tables are not handed to LibCST."""
+
+import ast
+from pathlib import Path
+
+from nnlint.config import Settings
+from nnlint.engine import DATA_TABLE_CHARS, _blank_data_tables, check_source, parse
+from tests.samples import BUGGY
+
+TABLE_ROWS = DATA_TABLE_CHARS // 20 + 1  # each row below is 21-22 characters
+
+
+def _with_table(single_line: bool) -> str:
+    rows = [f"    ({i}, {i}.5, 'é{i}')," for i in range(TABLE_ROWS)]
+    table = "{" + " ".join(r.strip() for r in rows) + "}" if single_line else "{\n" + "\n".join(
+        f"    {i}: {r.strip()}" for i, r in enumerate(rows)) + "\n}"
+    return f"TABLE = {table}  # noqa: NN999\n" + BUGGY
+
+
+def _findings(text: str, fix: bool = False):
+    rules = Settings(root=Path("."), select=["ALL"]).rules_for("model.py")
+    return check_source(text, "model.py", rules, fix=fix)
+
+
+def test_a_long_table_is_blanked_to_the_same_lines_and_columns():
+    for single_line in (True, False):
+        text = _with_table(single_line)
+        blanked = _blank_data_tables(text, ast.parse(text))
+        assert "(None" in blanked and "é1" not in blanked
+        table_lines = text.count("\n") - BUGGY.count("\n")
+        assert blanked.count("\n") == text.count("\n")
+        lengths = [len(line) for line in text.splitlines()]
+        assert [len(line) for line in blanked.splitlines()][table_lines - 1:] == lengths[table_lines - 1:]
+        assert blanked.splitlines()[table_lines - 1].endswith(")  # noqa: NN999")
+        assert parse(text, "model.py", keep_data=False)[1] == blanked  # what the rules see
+        assert parse(text, "model.py", keep_data=True)[1] == text  # --fix rewrites the file
+
+
+def test_findings_after_a_table_keep_their_positions():
+    plain = [(f.code, f.line, f.column) for f in _findings(BUGGY).findings]
+    assert plain == [("NN101", 8, 9), ("NN301", 11, 16)]
+    for single_line in (True, False):
+        text = _with_table(single_line)
+        table_lines = text.count("\n") - BUGGY.count("\n")
+        found = [(f.code, f.line - table_lines, f.column) for f in _findings(text).findings]
+        assert found == plain
+
+
+def test_fix_keeps_the_table():
+    text = _with_table(single_line=False)
+    result = _findings(text, fix=True)
+    assert result.fixed_text is not None
+    assert result.fixed_text.startswith(text.split("class Net")[0])
+    assert "nn.ModuleList(" in result.fixed_text
+
+
+def test_code_in_a_long_literal_is_still_linted():
+    calls = ", ".join("F.dropout(x, 0.5)" for _ in range(DATA_TABLE_CHARS // 16))
+    text = BUGGY + f"\n\nCALLS = [{calls}]\n"
+    assert _blank_data_tables(text, ast.parse(text)) == text
