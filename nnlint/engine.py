@@ -120,16 +120,19 @@ def _blank_data_tables(text: str, tree: ast.Module) -> str:
     data = text.encode("utf-8", "surrogatepass")
     line_bytes = [0] + [m.end() for m in _NEWLINE.finditer(data.decode("latin-1"))]
     spans = []
-    stack = [tree]
+    stack = list(tree.body)
     while stack:
         node = stack.pop()
-        if isinstance(node, _COLLECTIONS):
-            start = line_bytes[node.lineno - 1] + node.col_offset
-            end = line_bytes[node.end_lineno - 1] + node.end_col_offset
-            if end - start >= DATA_TABLE_CHARS and _only_constants(node):
-                spans.append((start, end))
-                continue
-        stack.extend(ast.iter_child_nodes(node))
+        if not hasattr(node, "end_lineno"):  # operators, contexts, arguments: never a table
+            continue
+        start = line_bytes[node.lineno - 1] + node.col_offset
+        end = line_bytes[node.end_lineno - 1] + node.end_col_offset
+        if end - start < DATA_TABLE_CHARS:  # nor anything inside it
+            continue
+        if isinstance(node, _COLLECTIONS) and _only_constants(node):
+            spans.append((start, end))
+        else:
+            stack.extend(ast.iter_child_nodes(node))
     if not spans:
         return text
     pieces, done = [], 0
