@@ -113,14 +113,15 @@ def build_growth_dirs(corpus_dirs: dict[str, Path], targets: list[int]) -> dict[
 # ----------------------------------------------------------------------------- measuring
 
 def _tree_rss_kb(pid: int) -> int:
-    """Sum VmRSS over pid and its descendants (via /proc/<pid>/task/*/children)."""
+    """Sum the memory of pid and its descendants (via /proc/<pid>/task/*/children): Pss, which
+    counts pages shared by forked workers once, where the kernel has smaps_rollup; else VmRSS."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            rollup = Path(f"/proc/{p}/smaps_rollup")
+            lines = (rollup if rollup.exists() else Path(f"/proc/{p}/status")).read_text().splitlines()
+            total += next((int(line.split()[1]) for line in lines if line.startswith(("Pss:", "VmRSS:"))), 0)
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, ValueError):
@@ -129,13 +130,13 @@ def _tree_rss_kb(pid: int) -> int:
 
 
 def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, int, int, str]:
-    """Run cmd; return (wall seconds, CPU seconds, peak RSS in MB, exit code, stderr).
+    """Run cmd; return (wall seconds, CPU seconds, peak memory in MB, exit code, stderr).
 
     CPU seconds are user+sys of the child and the descendants it waited for (wait4); on a
     busy machine they are steadier than wall time.
 
-    Peak RSS is the larger of ru_maxrss from wait4 (largest single process in the tree)
-    and a 20 Hz sample of the summed RSS of the whole process tree (matters for -j N)."""
+    Peak memory is the larger of ru_maxrss from wait4 (largest single process in the tree)
+    and a 20 Hz sample of the summed Pss of the whole process tree (matters for -j N)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0]
@@ -165,7 +166,7 @@ SKIP: set[str] = set()  # measurement labels (prefixes) to skip, from --skip
 
 def measure(label: str, cmd: list[str], runs: int, ok=(0, 1), cwd: Path | None = None,
             show_stderr: bool = False) -> dict | None:
-    """Median wall time and median peak RSS over `runs` runs; None if the command fails or is skipped."""
+    """Median wall time and median peak memory over `runs` runs; None if the command fails or is skipped."""
     if any(label.startswith(s) for s in SKIP):
         print(f"  {label}: skipped")
         return None
@@ -322,7 +323,8 @@ def render(rows: dict[str, dict], growth: list[dict], verify: Optional[dict], ru
            f"Machine: {machine_info()}.",
            f"Median of {runs} run(s) ({slow_runs} for TorchFix);"
            " cells read `wall (cpu)` in seconds, cpu = user+sys of the whole process tree;"
-           " RSS in MB (peak of the whole process tree); ratios use wall time unless marked CPU.",
+           " memory in MB: the peak of the process tree's summed Pss (shared pages counted once), or of the"
+           " largest process's RSS if higher; ratios use wall time unless marked CPU.",
            "TorchFix and nnlint use all cores by default; ruff uses all cores; the parse rows use one core.",
            "", line("", names), "|---|" + "---|" * len(names),
            line("files", [str(r["files"]) for r in rows.values()]),
@@ -337,10 +339,10 @@ def render(rows: dict[str, dict], growth: list[dict], verify: Optional[dict], ru
            line("TorchFix / nnlint cold", [ratio(a, b) for a, b in zip(get("torchfix"), get("cold"))]),
            line("TorchFix / nnlint cold, CPU", [cpu_ratio(a, b) for a, b in zip(get("torchfix"), get("cold"))]),
            line("nnlint cold / warm", [ratio(a, b) for a, b in zip(get("cold"), get("warm"))]),
-           line("peak RSS nnlint cold (MB)", [rss(m) for m in get("cold")]),
-           line("peak RSS nnlint -j 2 (MB)", [rss(m) for m in get("j2")]),
-           line("peak RSS TorchFix (MB)", [rss(m) for m in get("torchfix")]),
-           line("peak RSS ruff (MB)", [rss(m) for m in get("ruff")])]
+           line("peak memory nnlint cold (MB)", [rss(m) for m in get("cold")]),
+           line("peak memory nnlint -j 2 (MB)", [rss(m) for m in get("j2")]),
+           line("peak memory TorchFix (MB)", [rss(m) for m in get("torchfix")]),
+           line("peak memory ruff (MB)", [rss(m) for m in get("ruff")])]
     if "timm" in rows:
         t = rows["timm"]
         blank = ["" for _ in names[1:]]
@@ -377,6 +379,9 @@ def main() -> int:
                         "e.g. 'torchfix,nnlint' (labels as printed)")
     args = parser.parse_args()
 
+    # Installed packages run from compiled bytecode; an environment that forbids writing it
+    # (PYTHONDONTWRITEBYTECODE) would make every run recompile nnlint's ~70 modules (~0.1 s).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     runs = args.runs or (1 if args.quick else 3)
     slow_runs = args.slow_runs or runs
     names = args.corpora.split(",") if args.corpora else ["timm"] if args.quick else ["timm", "transformers", "torch"]
