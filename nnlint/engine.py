@@ -109,6 +109,7 @@ def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str
 
 DATA_TABLE_CHARS = 20_000  # a literal this long is data (a generated table), not code to lint
 _NEWLINE = re.compile(r"\r\n?|\n")
+_NEWLINE_BYTES = re.compile(rb"\r\n?|\n")
 _COLLECTIONS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
 
 
@@ -117,8 +118,8 @@ def _blank_data_tables(text: str, tree: ast.Module) -> str:
     and end column so every other position stays put. LibCST takes ~1 KB of memory per
     character of such a table (680 MB for torch's 500 KB `sparse/_triton_ops_meta.py`), and no
     rule reads one."""
-    data = text.encode("utf-8", "surrogatepass")
-    line_bytes = [0] + [m.end() for m in _NEWLINE.finditer(data.decode("latin-1"))]
+    data = text.encode()  # ast columns count UTF-8 bytes
+    line_bytes = [0] + [m.end() for m in _NEWLINE_BYTES.finditer(data)]
     spans = []
     stack = list(tree.body)
     while stack:
@@ -137,13 +138,13 @@ def _blank_data_tables(text: str, tree: ast.Module) -> str:
         return text
     pieces, done = [], 0
     for start, end in sorted(spans):
-        table = data[start:end].decode("utf-8", "surrogatepass")
+        table = data[start:end].decode()
         last_line = _NEWLINE.split(table)[-1]
         filler = "\n" * len(_NEWLINE.findall(table))
-        pieces += [data[done:start].decode("utf-8", "surrogatepass"), "(None", filler,
+        pieces += [data[done:start].decode(), "(None", filler,
                    " " * (len(last_line) - (1 if filler else 6)), ")"]
         done = end
-    pieces.append(data[done:].decode("utf-8", "surrogatepass"))
+    pieces.append(data[done:].decode())
     return "".join(pieces)
 
 
