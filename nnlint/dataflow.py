@@ -242,7 +242,8 @@ def is_scalar_data(expr: cst.BaseExpression) -> bool:
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda) + _COMPREHENSIONS
 _NESTED_SCOPE_TYPES = frozenset(_NESTED_SCOPES)  # exact types: cheaper than isinstance() in walks
-_LAMBDA_OR_COMPREHENSION = frozenset((cst.Lambda,) + _COMPREHENSIONS)
+_COMPREHENSION_TYPES = frozenset(_COMPREHENSIONS)
+_LAMBDA_OR_COMPREHENSION = _COMPREHENSION_TYPES | {cst.Lambda}
 _NOT_LOCAL = object()  # a name this scope does not bind (a global, an import, a builtin)
 
 
@@ -575,7 +576,7 @@ class _Walker:
             elif kind is cst.Lambda:
                 names = {p.name.value for p in _all_params(current.params)}
                 self.record(current.body, env, shadowed | names)
-            elif kind in _LAMBDA_OR_COMPREHENSION:
+            elif kind in _COMPREHENSION_TYPES:
                 self._record_comprehension(current, env, shadowed)
             elif kind is not cst.FunctionDef and kind is not cst.ClassDef:
                 stack.extend(children(current))
