@@ -17,7 +17,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState  # the hook LibCST's own position providers use
-from libcst._position import CodePosition, CodeRange
+from libcst.metadata import CodePosition, CodeRange
 
 _NEWLINE = re.compile(r"\r\n?|\n")  # what LibCST counts as a line break
 
