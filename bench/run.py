@@ -21,7 +21,6 @@ import threading
 import time
 import zipfile
 from pathlib import Path
-from typing import Optional
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -112,7 +111,7 @@ def build_growth_dirs(corpus_dirs: dict[str, Path], targets: list[int]) -> dict[
 
 # ----------------------------------------------------------------------------- measuring
 
-def _tree_rss_kb(pid: int) -> int:
+def _tree_memory_kb(pid: int) -> int:
     """Sum the memory of pid and its descendants (via /proc/<pid>/task/*/children): Pss, which
     counts pages shared by forked workers once, where the kernel has smaps_rollup; else VmRSS."""
     total, todo = 0, [pid]
@@ -144,7 +143,7 @@ def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, int
 
     def sample():
         while not done.wait(0.05):
-            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            peak[0] = max(peak[0], _tree_memory_kb(proc.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -256,7 +255,7 @@ def bench_growth(corpus_dirs: dict[str, Path], targets: list[int], runs: int) ->
     return rows
 
 
-def bench_verify(runs: int) -> Optional[dict]:
+def bench_verify(runs: int) -> dict | None:
     """`nnlint verify` on the runtime zoo: what it costs beyond the models' own forward/backward.
 
     overhead per model = (verify wall - one `import torch` - sum of forward+backward) / models:
@@ -312,7 +311,7 @@ def machine_info() -> str:
     return f"nproc {nproc}, {cpu}, Python {platform.python_version()}, load average at end {load}"
 
 
-def render(rows: dict[str, dict], growth: list[dict], verify: Optional[dict], runs: int, slow_runs: int) -> str:
+def render(rows: dict[str, dict], growth: list[dict], verify: dict | None, runs: int, slow_runs: int) -> str:
     names = list(rows)
     get = lambda key: [rows[n].get(key) for n in names]  # noqa: E731
 
