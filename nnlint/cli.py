@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 from nnlint import __version__
 from nnlint.cache import CACHE_DIR
 from nnlint.config import ConfigError, Settings, load_settings, parse_selectors
-from nnlint.report import FORMATS, RunSummary, render
+from nnlint.report import FORMATS, RunSummary, emit, render
 from nnlint.report.style import color_wanted, is_terminal
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -194,7 +194,7 @@ def _check(args, settings: Settings) -> int:
         sources = {r.path: r.fixed_text if args.fix and r.fixed_text is not None else r.source.text
                    for r in results if r.source is not None} if fmt == "full" else None
         output = render(fmt, findings, summary, sources=sources, color=color, quiet=args.quiet)
-    _emit(output, args.output_file)
+    emit(output, args.output_file)
     if args.verbose:
         print(f"nnlint: checked {len(results)} file{'s' if len(results) != 1 else ''} "
               f"in {time.perf_counter() - started:.2f}s", file=sys.stderr)
@@ -253,17 +253,6 @@ def _parse_shard(value: str):
     if not 1 <= index <= count:
         raise _UsageError(f"--shard {value}: K must be between 1 and N")
     return index, count
-
-
-def _emit(output: str, output_file: Optional[str]) -> None:
-    if output_file:
-        try:
-            with open(output_file, "w", encoding="utf-8") as handle:
-                handle.write(output)
-        except OSError as exc:
-            raise ConfigError(f"--output-file {output_file}: {exc.strerror}") from None
-    else:
-        sys.stdout.write(output)
 
 
 def _rules() -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
+from nnlint.config import ConfigError
 from nnlint.finding import Finding
 
 # "text" is "full" on a terminal and "concise" otherwise (the CLI decides which).
@@ -31,3 +33,15 @@ def render(fmt: str, findings: Sequence[Finding], summary: RunSummary, *,
         return text.render(findings, summary, full=fmt == "full", sources=sources, color=color,
                            quiet=quiet)
     return import_module(f"nnlint.report.{fmt}").render(findings, summary)
+
+
+def emit(output: str, output_file: Optional[str], flag: str = "--output-file") -> None:
+    """Write a rendered report to `output_file` (named by `flag` in the error), else stdout."""
+    if output_file:
+        try:
+            with open(output_file, "w", encoding="utf-8") as handle:
+                handle.write(output)
+        except OSError as exc:
+            raise ConfigError(f"{flag} {output_file}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(output)

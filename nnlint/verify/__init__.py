@@ -16,6 +16,7 @@ import time
 from typing import List, Optional
 
 from nnlint.config import ConfigError, Settings
+from nnlint.report import emit
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 TORCH_MISSING = ("nnlint: error: `nnlint verify` needs torch, which is not installed here "
@@ -76,11 +77,11 @@ def run_verify(args, settings: Settings) -> int:
     from importlib import import_module
 
     reporter = import_module(f"nnlint.report.verify_{args.format}")
-    _emit(reporter.render(result), getattr(args, "output_file", None))
+    emit(reporter.render(result), getattr(args, "output_file", None))
     if getattr(args, "html", None):
         from nnlint.report import verify_html
 
-        _emit(verify_html.render(result), args.html, "--html")
+        emit(verify_html.render(result), args.html, "--html")
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN
 
 
@@ -158,17 +159,6 @@ def _unmatched_specs(the_plan, runs) -> List[str]:
                 notes.append(f"[tool.nnlint.verify.models.\"{name}\"]: {target.path} has no Module class "
                              f"{name.split(':', 1)[1]}")
     return notes
-
-
-def _emit(output: str, output_file: Optional[str], flag: str = "--output-file") -> None:
-    if output_file:
-        try:
-            with open(output_file, "w", encoding="utf-8") as handle:
-                handle.write(output)
-        except OSError as exc:
-            raise ConfigError(f"{flag} {output_file}: {exc.strerror}") from None
-    else:
-        sys.stdout.write(output)
 
 
 class _Progress:
