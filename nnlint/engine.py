@@ -20,6 +20,7 @@ from nnlint import project
 from nnlint.context import FileContext, children
 from nnlint.finding import Finding, Severity
 from nnlint.fix import apply_fixes
+from nnlint.positions import NEWLINE
 from nnlint.rules.base import Rule
 
 MAX_FIX_ROUNDS = 10  # nested fixes apply one layer a round, like ruff's fix loop
@@ -108,7 +109,6 @@ def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str
 
 
 DATA_TABLE_CHARS = 20_000  # a literal this long is data (a generated table), not code to lint
-_NEWLINE = re.compile(r"\r\n?|\n")
 _NEWLINE_BYTES = re.compile(rb"\r\n?|\n")
 _COLLECTIONS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
 
@@ -139,8 +139,8 @@ def _blank_data_tables(text: str, tree: ast.Module) -> str:
     pieces, done = [], 0
     for start, end in sorted(spans):
         table = data[start:end].decode()
-        last_line = _NEWLINE.split(table)[-1]
-        filler = "\n" * len(_NEWLINE.findall(table))
+        last_line = NEWLINE.split(table)[-1]
+        filler = "\n" * len(NEWLINE.findall(table))
         pieces += [data[done:start].decode(), "(None", filler,
                    " " * (len(last_line) - (1 if filler else 6)), ")"]
         done = end

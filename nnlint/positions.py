@@ -19,7 +19,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState  # the hook LibCST's own position providers use
 from libcst.metadata import CodePosition, CodeRange
 
-_NEWLINE = re.compile(r"\r\n?|\n")  # what LibCST counts as a line break
+NEWLINE = re.compile(r"\r\n?|\n")  # what LibCST (and Python) count as a line break
 
 
 @dataclass
@@ -63,7 +63,7 @@ class Positions:
         self._spans = state.spans
         self._offsets = [0, *itertools.accumulate(map(len, state.tokens))]  # token index -> char
         code = "".join(state.tokens)
-        self._line_starts = [0] + [match.end() for match in _NEWLINE.finditer(code)]
+        self._line_starts = [0] + [match.end() for match in NEWLINE.finditer(code)]
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         start, end = self._spans[id(node)]

@@ -107,10 +107,18 @@ def _function_locals(context: FileContext, func: cst.FunctionDef) -> FrozenSet[s
                 names.add(star.name.value)
         body = func.body.body if isinstance(func.body, cst.IndentedBlock) else [func.body]
         names |= _bound_in(body, stop_at_scopes=True)
-        if "global" in context.source:
+        if _declares_globals(context):
             names -= {n.name.value for g in iter_nodes(list(body), cst.Global) for n in g.names}
         found = cache[func] = frozenset(names)
     return found
+
+
+def _declares_globals(context: FileContext) -> bool:
+    """Once per file, not per function: most files never say `global`."""
+    cache = _cache(context)
+    if "globals" not in cache:
+        cache["globals"] = "global" in context.source
+    return cache["globals"]
 
 
 def _module_rebound(context: FileContext) -> FrozenSet[str]:
