@@ -3,7 +3,8 @@ the static rules predicted. This package is the only part of nnlint that imports
 does so only when the command runs.
 
 Flow: cli -> config -> files -> engine (static findings, Module classes) -> discover (targets)
--> worker (a subprocess per file: build, feed, checks) -> correlate -> report.
+-> supervisor (a worker subprocess per file, timeouts, crashes) -> worker (build, feed, checks)
+-> correlate -> report.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, 
     (`nets:Tower`, however the factory imported it) and is not built again from the file."""
     from nnlint.verify.discover import module_name
     from nnlint.verify.result import FAILED
-    from nnlint.verify.worker import run_target
+    from nnlint.verify.supervisor import run_target
 
     checked = {os.path.abspath(f) for f in files}
     runs, factory_runs, covered = [], [], set()  # covered: (file, class name)

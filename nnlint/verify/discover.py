@@ -19,7 +19,7 @@ from nnlint.config import Settings
 from nnlint.engine import FileResult, check_file
 from nnlint.verify.build import VerifyConfig
 from nnlint.verify.correlate import StaticFile
-from nnlint.verify.worker import Target
+from nnlint.verify.supervisor import Target
 
 
 def module_name(path: str) -> Tuple[str, str]:

@@ -1,15 +1,12 @@
-"""The worker: a subprocess per file that imports the user's code, builds and runs its models,
-and sends back plain data (one JSON object per line over a pipe). The parent survives whatever
-the user's code does: exceptions and `sys.exit` are caught in the worker; a segfault, an
-`os._exit` or a model that runs past its timeout kills the worker, and the parent starts a new
-one for the models left.
+"""The worker: the child process that imports the user's code, builds and runs its models, and
+sends back plain data (one JSON object per line over a pipe). Exceptions and `sys.exit` of the
+user's code are caught here; anything worse (a segfault, `os._exit`, a hang) is the
+supervisor's to handle (`verify/supervisor.py`).
 
-On Linux the parent imports torch once and forks a child per file (the child starts with torch
-imported and nothing else of the run in it); elsewhere, or with NNLINT_VERIFY_START=spawn, each
-file gets a fresh `python -m nnlint.verify.worker` reading its request from stdin. Either way
-torch is imported once per worker, never once per model, and CUDA is only touched in children.
+It starts either forked from the parent, which imported torch once (`forked_main`), or as a
+fresh `python -m nnlint.verify.worker` reading its request from stdin (`main`).
 
-Events (worker -> parent), one JSON object per line:
+Events (worker -> supervisor), one JSON object per line:
     {"event": "models", "ids": [...]}                        the models it will run, in order
     {"event": "start", "id": ..., "name": ...}               a model begins (its timeout starts)
     {"event": "phase", "phase": "build" | "forward" | ...}   where the model is
@@ -26,26 +23,19 @@ import importlib
 import inspect
 import json
 import os
-import queue
-import re
 import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from nnlint.verify.result import CHECKED, FAILED, SKIPPED, CheckReport, ClassSource, ModelRun
+from nnlint.verify.result import FAILED, SKIPPED, CheckReport, ClassSource, ModelRun
 
-BUILD_PHASES = ("import", "build")  # a crash or timeout here is an instantiation failure (NN901)
 _STOPPING_KINDS = ("init_order_error", "container_error", "build_error", "missing_forward",
                    "inplace_leaf", "device_mismatch", "forward_error")
 
 
-# ===== the worker side ==========================================================================
 class _Emitter:
     def __init__(self, stream):
         self.stream = stream
@@ -374,129 +364,9 @@ def main() -> None:
     serve(request, events)
 
 
-# ===== the parent side ==========================================================================
-@dataclass
-class Target:
-    """One worker's job: a file's Module classes, or a factories file's functions."""
-
-    kind: str  # "file" | "factories"
-    path: str  # as displayed
-    module: str  # dotted import name
-    sys_path: List[str]
-    classes: List[Tuple[str, int, int]] = field(default_factory=list)  # static: name, first, last
-    specs: Dict[str, dict] = field(default_factory=dict)  # "module:Class" -> ModelSpec.to_dict()
-    skip: List[str] = field(default_factory=list)  # job ids not to run (factories cover them)
-
-    def request(self, device: str, seed: int, threads: int = 0) -> dict:
-        return {"kind": self.kind, "path": os.path.abspath(self.path), "display_path": self.path,
-                "module": self.module, "sys_path": self.sys_path, "classes": self.classes,
-                "specs": self.specs, "skip": list(self.skip), "device": device, "seed": seed,
-                "threads": threads}
-
-
-def start_method() -> str:
-    method = os.environ.get("NNLINT_VERIFY_START", "")
-    if method in ("fork", "spawn"):
-        return method if method != "fork" or hasattr(os, "fork") else "spawn"
-    return "fork" if sys.platform.startswith("linux") else "spawn"
-
-
-class _Child:
-    """A running worker: its events arrive on a queue fed by a reader thread."""
-
-    def __init__(self, request: dict, log_path: str, method: str):
-        self.method = method
-        self.events: "queue.Queue[Optional[str]]" = queue.Queue()
-        self.proc: Optional[subprocess.Popen] = None
-        self.pid = 0
-        self._status: Optional[str] = None
-        if method == "fork":
-            read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: never returns
-                _child_main(request, read, write, log_path)
-            os.close(write)
-            self.pid = pid
-            stream = os.fdopen(read, "r", encoding="utf-8", errors="replace")
-        else:
-            log = open(log_path, "ab")
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "nnlint.verify.worker"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=log, start_new_session=os.name == "posix")
-            log.close()
-            self.pid = self.proc.pid
-            self.proc.stdin.write(json.dumps(request).encode("utf-8"))
-            self.proc.stdin.close()
-            stream = io_text(self.proc.stdout)
-        self.reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self.reader.start()
-
-    def _read(self, stream) -> None:
-        try:
-            for line in stream:
-                self.events.put(line)
-        finally:
-            self.events.put(None)
-            stream.close()
-
-    def next_event(self, timeout: Optional[float]) -> Tuple[str, Optional[dict]]:
-        """("event", data), ("eof", None) or ("timeout", None)."""
-        try:
-            line = self.events.get(timeout=None if timeout is None else max(timeout, 0.0))
-        except queue.Empty:
-            return "timeout", None
-        if line is None:
-            return "eof", None
-        try:
-            return "event", json.loads(line)
-        except json.JSONDecodeError:
-            return "event", {"event": "noise"}
-
-    def kill(self) -> None:
-        try:
-            if os.name == "posix":
-                os.killpg(self.pid, signal.SIGKILL)
-            elif self.proc is not None:
-                self.proc.kill()
-        except (ProcessLookupError, PermissionError, OSError):
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-
-    def wait(self) -> str:
-        """How the child ended, in words ("" for a clean exit)."""
-        if self._status is not None:
-            return self._status
-        if self.method == "fork":
-            _, status = os.waitpid(self.pid, 0)
-            code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-        else:
-            code = self.proc.wait()
-        self.reader.join(timeout=5)
-        self._status = describe_exit(code)
-        return self._status
-
-
-def io_text(stream):
-    import io
-
-    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
-
-
-def describe_exit(code: int) -> str:
-    if code == 0:
-        return ""
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"killed by signal {-code} ({name})"
-    return f"exited with status {code}"
-
-
-def _child_main(request: dict, read: int, write: int, log_path: str) -> None:  # pragma: no cover - runs in the fork
+def forked_main(request: dict, read: int, write: int, log_path: str) -> None:  # pragma: no cover - runs in the fork
+    """The forked child: its own session, stdin from /dev/null, its prints to the log, events
+    on `write`. Never returns."""
     try:
         os.close(read)
         os.setsid()
@@ -519,145 +389,6 @@ def _child_main(request: dict, read: int, write: int, log_path: str) -> None:  #
             pass
     finally:
         os._exit(0)
-
-
-_FAULT_FRAME = re.compile(r'File "(.+)", line (\d+)')
-
-
-def _log_tail(log_path: str) -> Tuple[str, List[Tuple[str, int]]]:
-    """The first line of a fatal error in the worker's log, and the frames it lists."""
-    try:
-        with open(log_path, "r", encoding="utf-8", errors="replace") as handle:
-            text = handle.read()[-20000:]
-    except OSError:
-        return "", []
-    fatal = ""
-    frames: List[Tuple[str, int]] = []
-    for line in text.splitlines():
-        if line.startswith("Fatal Python error"):
-            fatal, frames = line.strip(), []
-        elif fatal:
-            match = _FAULT_FRAME.search(line)
-            if match:
-                frames.append((os.path.abspath(match.group(1)), int(match.group(2))))
-    return fatal, list(reversed(frames))  # faulthandler lists the innermost frame first
-
-
-def run_target(target: Target, timeout: float, device: str = "auto", seed: int = 0,
-               on_start: Optional[Callable[[str], None]] = None, torch_was_loaded: bool = False) -> List[ModelRun]:
-    """Run a target's models in workers, restarting after a crash or a timeout.
-
-    `torch_was_loaded`: torch was imported before this run (an in-process caller may have run
-    parallel ops): forked children then compute on one thread, which OpenMP survives."""
-    runs: List[ModelRun] = []
-    skip = list(target.skip)
-    method = start_method()
-    threads = 1 if torch_was_loaded and method == "fork" else 0
-    with tempfile.TemporaryDirectory(prefix="nnlint-verify-") as tmp:
-        for attempt in range(10_000):
-            log_path = os.path.join(tmp, f"worker{attempt}.log")
-            request = target.request(device, seed, threads)
-            request["skip"] = skip
-            child = _Child(request, log_path, method)
-            outcome = _drive(child, target, timeout, runs, skip, on_start, log_path)
-            if outcome == "done":
-                break
-    return runs
-
-
-def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], skip: List[str],
-           on_start, log_path: str) -> str:
-    """Read one child's events; "done" when the target is finished, "again" to restart."""
-    current: Optional[dict] = None
-    phase = "import"
-    listed: Optional[List[str]] = None
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            kind, event = child.next_event(deadline - time.monotonic())
-            if kind == "event":
-                name = event.get("event")
-                if name == "models":
-                    listed = list(event["ids"])
-                    deadline = time.monotonic() + timeout
-                elif name == "start":
-                    current, phase = event, "build"
-                    deadline = time.monotonic() + timeout
-                    current["started"] = time.monotonic()
-                    if on_start is not None:
-                        on_start(event["name"])
-                elif name == "phase":
-                    phase = event["phase"]
-                elif name == "result":
-                    runs.append(ModelRun.from_dict(event["run"]))
-                    skip.append(event["id"])
-                    current = None
-                    deadline = time.monotonic() + timeout
-                elif name == "import_error":
-                    runs.extend(_import_failures(target, f"importing {target.module} raised {event['message']}",
-                                                 [tuple(f) for f in event.get("frames", [])]))
-                elif name == "end":
-                    child.wait()
-                    return "done"
-                continue
-            if kind == "timeout":
-                child.kill()
-                child.wait()
-                problem = f"timed out after {timeout:g} s"
-                frames: List[Tuple[str, int]] = []
-            else:  # the child died
-                status = child.wait() or "exited before finishing"
-                fatal, frames = _log_tail(log_path)
-                problem = f"the worker crashed ({status}{': ' + fatal if fatal else ''})"
-            if current is None:
-                if listed is None:
-                    runs.extend(_import_failures(target, f"importing {target.module}: {problem}", frames))
-                    return "done"
-                if not [i for i in listed if i not in skip]:
-                    return "done"
-                return "again"  # between two models: try the rest
-            lost = _lost(target, current, phase, problem, frames)
-            lost.seconds = round(time.monotonic() - current["started"], 3)
-            runs.append(lost)
-            skip.append(current["id"])
-            return "again"
-    except BaseException:
-        child.kill()
-        child.wait()
-        raise
-
-
-def _lost(target: Target, current: dict, phase: str, problem: str, frames) -> ModelRun:
-    """The run of a model whose worker died or timed out."""
-    name = current["name"]
-    first, last = next(((a, b) for cls, a, b in target.classes if f"{target.module}:{cls}" == name), (0, 0))
-    where = "building it" if phase in BUILD_PHASES else f"checking it ({phase})"
-    message = f"{problem} while {where}"
-    run = ModelRun(name=name, path=target.path, line=first, status=FAILED, reason=message,
-                   factory=name if target.kind == "factories" else "")
-    if first:
-        run.classes[""] = ClassSource(name, os.path.abspath(target.path), first, last)
-    kind = "build_error" if phase in BUILD_PHASES else "forward_error"
-    run.report.add(kind, message, frames=list(frames))
-    return run
-
-
-def _import_failures(target: Target, message: str, frames) -> List[ModelRun]:
-    """Every model of a file that cannot be imported fails with the import's error."""
-    if target.kind == "factories":
-        run = ModelRun(name=target.path, path=target.path, status=FAILED, reason=message, factory=target.path)
-        run.report.add("build_error", message, frames=list(frames))
-        return [run]
-    runs = []
-    for cls, first, last in target.classes:
-        name = f"{target.module}:{cls}"
-        if name in target.skip:
-            continue
-        run = ModelRun(name=name, path=target.path, line=first, status=FAILED, reason=message)
-        run.classes[""] = ClassSource(name, os.path.abspath(target.path), first, last)
-        run.report.add("build_error", message, frames=list(frames))
-        runs.append(run)
-    return runs
 
 
 if __name__ == "__main__":  # pragma: no cover
