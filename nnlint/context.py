@@ -11,21 +11,20 @@
 from __future__ import annotations
 
 import builtins
-import collections.abc
-import dataclasses
-import typing
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Union
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, TypeVar, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange
 
 from nnlint import torch_api
 from nnlint.positions import Positions
+from nnlint.tree import concrete_types, dotted_name, first_param_name, iter_nodes
 
 _BUILTINS = frozenset(dir(builtins))
 
 Scope = Union[cst.ClassDef, cst.FunctionDef]
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
@@ -59,149 +58,6 @@ class ClassInfo:
         return reached
 
 
-def first_param_name(func: cst.FunctionDef) -> Optional[str]:
-    """The name of `self` in a method (None for a staticmethod or a function without params)."""
-    for decorator in func.decorators:
-        if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value == "staticmethod":
-            return None
-    params = func.params.posonly_params or func.params.params
-    return params[0].name.value if params else None
-
-
-def iter_nodes(root, node_type) -> Iterator:
-    """Every node of `node_type` (a type or tuple of types) under `root` (a node or a sequence
-    of nodes), in source order."""
-    wanted = concrete_types(node_type)
-    stack = list(reversed(root)) if isinstance(root, (list, tuple)) else [root]
-    while stack:
-        node = stack.pop()
-        if type(node) in wanted:
-            yield node
-        stack.extend(reversed(children(node)))
-
-
-_CONCRETE: Dict[object, frozenset] = {}
-
-
-def concrete_types(node_type) -> frozenset:
-    """The concrete LibCST classes that are `node_type` (exact-type checks are much cheaper
-    than isinstance() against LibCST's abstract base classes)."""
-    found = _CONCRETE.get(node_type)
-    if found is None:
-        bases = node_type if isinstance(node_type, tuple) else (node_type,)
-        found = frozenset(t for base in bases for t in ({base} | _all_subclasses(base)))
-        _CONCRETE[node_type] = found
-    return found
-
-
-_SKIPPED_FIELDS = frozenset({
-    "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header",
-    "footer", "colon", "equal", "dot", "whitespace", "lbracket", "rbracket", "lbrace", "rbrace",
-})
-
-
-def _all_subclasses(cls) -> Set[type]:
-    found = set()
-    for sub in cls.__subclasses__():
-        found.add(sub)
-        found |= _all_subclasses(sub)
-    return found
-
-
-# Tokens and whitespace carry no code a rule looks at: the walk never enters them.
-_TOKEN_TYPES = frozenset().union(*(
-    _all_subclasses(base) for base in (
-        cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseAugOp, cst.BaseUnaryOp,
-        cst.BaseParenthesizableWhitespace,
-    )), {cst.Comment, cst.Newline, cst.EmptyLine, cst.TrailingWhitespace, cst.Comma, cst.Dot,
-         cst.Colon, cst.Semicolon, cst.AssignEqual, cst.LeftParen, cst.RightParen,
-         cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
-         cst.ParenthesizedWhitespace, cst.SimpleWhitespace})
-_NODE_TYPES = frozenset(_all_subclasses(cst.CSTNode)) - _TOKEN_TYPES
-_CHILD_GETTERS: Dict[type, Callable] = {}
-
-
-def children(node: cst.CSTNode) -> list:
-    """The child nodes that carry code (not whitespace or punctuation), in field order.
-
-    Every walk in nnlint goes through here, so each node class gets a getter compiled from its
-    field annotations (see _compile_getter): several times faster than LibCST's visitor
-    machinery, which rebuilds every node it visits, and than a generic loop over the fields.
-    """
-    getter = _CHILD_GETTERS.get(type(node))
-    if getter is None:
-        getter = _CHILD_GETTERS[type(node)] = _compile_getter(type(node))
-    return getter(node)
-
-
-def _compile_getter(kind: type) -> Callable:
-    """`def get(node): found = []; found += node.args; ...` for `kind`'s code-carrying fields.
-
-    A field annotated as a sequence of code nodes is added whole; one that can only hold tokens,
-    whitespace or plain values (str, bool, None) is left out; anything else is checked by type.
-    """
-    lines = ["def get(node):", "    found = []"]
-    for item in dataclasses.fields(kind):
-        if item.name in _SKIPPED_FIELDS or item.name.startswith("whitespace"):
-            continue
-        shape = _field_shape(item.type)
-        if shape == "nodes":
-            lines.append(f"    found += node.{item.name}")
-        elif shape == "node":
-            lines += [f"    value = node.{item.name}", "    if type(value) in NODE_TYPES:",
-                      "        found.append(value)"]
-        elif shape == "any":
-            lines += [f"    value = node.{item.name}", "    kind = type(value)",
-                      "    if kind in NODE_TYPES:", "        found.append(value)",
-                      "    elif kind is tuple or kind is list:",
-                      "        found += [v for v in value if type(v) in NODE_TYPES]"]
-    lines.append("    return found")
-    namespace = {"NODE_TYPES": _NODE_TYPES}
-    exec("\n".join(lines), namespace)  # noqa: S102 - code built from LibCST's own field names
-    return namespace["get"]
-
-
-def _field_shape(annotation) -> Optional[str]:
-    """"nodes" (a sequence of code nodes), "node" (one code node, or None/a sentinel/a token),
-    None (never code) or "any" (unsure: check at run time)."""
-    members = typing.get_args(annotation) if typing.get_origin(annotation) is Union else (annotation,)
-    singles: Set[type] = set()
-    for member in members:
-        if typing.get_origin(member) is collections.abc.Sequence:
-            if len(members) > 1:
-                return "any"
-            elements = _member_classes(typing.get_args(member)[0])
-            if elements is not None and elements <= _NODE_TYPES:
-                return "nodes"
-            return "any" if elements is None or elements & _NODE_TYPES else None
-        classes = _member_classes(member)
-        if classes is None:
-            return "any"
-        singles |= classes
-    return "node" if singles & _NODE_TYPES else None
-
-
-def _member_classes(annotation) -> Optional[Set[type]]:
-    """The concrete classes an annotation admits, or None when it cannot say (a forward ref)."""
-    members = typing.get_args(annotation) if typing.get_origin(annotation) is Union else (annotation,)
-    found: Set[type] = set()
-    for member in members:
-        if not isinstance(member, type):
-            return None
-        found |= {member} | _all_subclasses(member)
-    return found
-
-
-def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
-    """`a.b.c` for a Name/Attribute chain, else None."""
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        base = dotted_name(expr.value)
-        return f"{base}.{expr.attr.value}" if base else None
-    return None
-
-
 def _module_name(node: Optional[Union[cst.Attribute, cst.Name]]) -> str:
     return dotted_name(node) if node is not None else ""
 
@@ -223,7 +79,7 @@ class FileContext:
         self.function_nodes: Dict[cst.FunctionDef, list] = {}
         self.walked_functions: Set[cst.FunctionDef] = set()
         self._positions: Optional[Positions] = None
-        self._dataflow = None  # nnlint.dataflow.Dataflow, made when a rule first asks
+        self._derived: Dict[Callable, object] = {}  # see derived()
         self._collect(module.body, module_level=True)
         self._resolve_module_classes()
 
@@ -407,7 +263,6 @@ class FileContext:
         name = self.self_name
         return name is not None and isinstance(expr, cst.Name) and expr.value == name
 
-    # ----- what local names hold (nnlint/dataflow.py), computed only when a rule asks -------------
     @property
     def current_function(self) -> Optional[cst.FunctionDef]:
         """The innermost function around the visitor (None at module level or in a class body)."""
@@ -416,16 +271,14 @@ class FileContext:
                 return node
         return None
 
-    def local_kinds(self, scope: Union[cst.FunctionDef, cst.Module, None] = None):
-        """The dataflow of `scope` (default: the function around the visitor, else the module's
-        top-level code): `.kind(expr)` says whether an expression holds a tensor, a Module, an
-        optimizer or a loss value, or None when that is not known."""
-        if self._dataflow is None:
-            from nnlint.dataflow import Dataflow
-            self._dataflow = Dataflow(self)
-        if scope is None:
-            scope = self.current_function or self.module
-        return self._dataflow.flow(scope)
+    # ----- facts other modules derive from this file -----------------------------------------------
+    def derived(self, make: Callable[["FileContext"], T]) -> T:
+        """`make(self)`, computed once per file when first asked (the dataflow, a parent map):
+        the context keeps such facts without knowing what they are."""
+        found = self._derived.get(make)
+        if found is None:
+            found = self._derived[make] = make(self)
+        return found
 
     # ----- positions -----------------------------------------------------------------------------
     def position(self, node: cst.CSTNode) -> CodeRange:

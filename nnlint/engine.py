@@ -17,11 +17,12 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 import libcst as cst
 
 from nnlint import project
-from nnlint.context import FileContext, children
+from nnlint.context import FileContext
 from nnlint.finding import Finding, Severity
 from nnlint.fix import apply_fixes
 from nnlint.positions import NEWLINE
 from nnlint.rules.base import Rule
+from nnlint.tree import children
 
 MAX_FIX_ROUNDS = 10  # nested fixes apply one layer a round, like ruff's fix loop
 # LibCST's metadata and our recursive helpers descend once per nesting level: a long chain

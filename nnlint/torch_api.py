@@ -31,6 +31,12 @@ def optimizer_classes() -> FrozenSet[str]:
 
 
 @lru_cache(maxsize=None)
+def tensor_methods() -> FrozenSet[str]:
+    """The attribute names of `torch.Tensor` (methods and properties, no dunders)."""
+    return frozenset(data()["tensor_methods"])
+
+
+@lru_cache(maxsize=None)
 def names_in(namespace: str) -> Optional[FrozenSet[str]]:
     """Public attribute names of a torch namespace (`torch.nn.functional`), or None if unknown."""
     names = data()["modules"].get(namespace)

@@ -4,7 +4,7 @@ PositionProvider on every node."""
 
 import libcst as cst
 
-from nnlint.context import _NODE_TYPES, children
+from nnlint.tree import _NODE_TYPES, children
 
 EVERY_SYNTAX = '''
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 import libcst as cst
 
-from nnlint.context import FileContext, iter_nodes
+from nnlint.context import FileContext
+from nnlint.dataflow import local_kinds
+from nnlint.tree import iter_nodes
 
 SOURCE = '''
 import torch
@@ -44,7 +46,7 @@ def kinds():
     module = cst.parse_module(SOURCE)
     context = FileContext("example.py", SOURCE, module)
     train = next(f for f in iter_nodes(module, cst.FunctionDef) if f.name.value == "train")
-    flow = context.local_kinds(train)
+    flow = local_kinds(context, train)
     returned = next(iter_nodes(train, cst.Return)).value
     found = {}
     for element in returned.elements:
@@ -88,7 +90,7 @@ class B(A):
     module = cst.parse_module(source)
     context = FileContext("example.py", source, module)
     a = context.classes_by_name["A"]
-    flow = context.local_kinds(a.methods["forward"])
+    flow = local_kinds(context, a.methods["forward"])
     attrs = flow.dataflow.attr_kinds(a)
     assert attrs["b"].category == "module" and attrs["b"].name == "B"
     assert (attrs["t"].category, attrs["t"].origin) == ("tensor", None)

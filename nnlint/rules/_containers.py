@@ -21,8 +21,9 @@ from typing import Callable, Dict, List, Optional, Set
 
 import libcst as cst
 
-from nnlint.context import ClassInfo, FileContext, first_param_name, iter_nodes
+from nnlint.context import ClassInfo, FileContext
 from nnlint.rules._fixes import call_of
+from nnlint.tree import first_param_name, iter_nodes
 
 Builds = Callable[[cst.Call], Optional[str]]
 

@@ -9,6 +9,7 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
+from nnlint.dataflow import local_kinds
 from nnlint.rules._grad import first_line_code
 
 F = "torch.nn.functional."
@@ -23,7 +24,7 @@ def loss_call(context, call: cst.Call, functions: dict, classes: dict) -> Option
     if qualified and qualified.startswith(F) and qualified[len(F):] in functions:
         shown = functions[qualified[len(F):]]
     else:
-        kind = context.local_kinds().kind(call.func)
+        kind = local_kinds(context).kind(call.func)
         if kind is not None and kind.is_module and kind.name and kind.name.startswith("torch."):
             shown = classes.get(kind.name.rsplit(".", 1)[1])
     if shown is None:
@@ -39,7 +40,7 @@ def loss_call(context, call: cst.Call, functions: dict, classes: dict) -> Option
 
 def activation_of(context, expr: cst.BaseExpression) -> Optional[str]:
     """`softmax`, `log_softmax`, `sigmoid` when the dataflow knows `expr` is that output."""
-    kind = context.local_kinds().kind(expr)
+    kind = local_kinds(context).kind(expr)
     if kind is not None and kind.is_tensor and kind.origin in ("softmax", "log_softmax", "sigmoid"):
         return kind.origin
     return None
@@ -49,7 +50,7 @@ def describe(context, expr: cst.BaseExpression, activation: str) -> str:
     """`probs` (a softmax output) / `F.softmax(logits, dim=1)`."""
     code = first_line_code(context, expr, 50)
     if isinstance(expr, cst.Call):
-        kind = context.local_kinds().kind(expr.func)
+        kind = local_kinds(context).kind(expr.func)
         if kind is not None and kind.is_module and activation not in code:
             return f"`{code}` (a model whose output is a {activation})"
         return f"`{code}`"

@@ -6,7 +6,7 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.context import first_param_name, iter_nodes
+from nnlint.tree import first_param_name, iter_nodes
 
 
 def is_super_init(call: cst.Call, self_name: str) -> bool:

@@ -15,21 +15,21 @@
 from __future__ import annotations
 
 import re
-import weakref
 from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Pattern, Set
 
 import libcst as cst
 
-from nnlint.context import FileContext, children, concrete_types, iter_nodes
+from nnlint.context import FileContext
+from nnlint.tree import children, concrete_types, iter_nodes
 
-_CACHE: "weakref.WeakKeyDictionary[FileContext, dict]" = weakref.WeakKeyDictionary()
+
+def _new_cache(_context: FileContext) -> dict:
+    return {}
 
 
 def _cache(context: FileContext) -> dict:
-    found = _CACHE.get(context)
-    if found is None:
-        found = _CACHE[context] = {}
-    return found
+    """This module's facts about one file (kept for the file by FileContext.derived)."""
+    return context.derived(_new_cache)
 
 
 def imports_torch(context: FileContext) -> bool:

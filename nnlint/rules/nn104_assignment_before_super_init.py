@@ -1,9 +1,9 @@
 import libcst as cst
 
-from nnlint.context import first_param_name, iter_nodes
 from nnlint.finding import Severity
 from nnlint.rules._super_init import first_super_init_statement
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import first_param_name, iter_nodes
 
 _TORCH_WORD = {"module": "module", "parameter": "parameters"}  # as torch's error message words it
 

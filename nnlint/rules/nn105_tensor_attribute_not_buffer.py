@@ -2,11 +2,12 @@ from typing import Set, Tuple
 
 import libcst as cst
 
-from nnlint.context import children, first_param_name
-from nnlint.dataflow import calls_torch_op, is_scalar_data, keyword, positional
+from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
+from nnlint.rules._calls import calls_torch_op, is_scalar_data
 from nnlint.rules._grad import first_line_code
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import children, first_param_name, keyword, positional
 
 REGISTERS = frozenset({"register_buffer", "register_parameter", "add_module", "register_module"})
 # A class that overrides these moves (or saves) its tensors itself.
@@ -159,7 +160,7 @@ class TensorAttributeNotBuffer(Rule):
         init = info.methods.get("__init__")
         if init is None or first_param_name(init) is None or not calls_torch_op(self.context, init.body):
             return
-        flow = self.context.local_kinds(init)
+        flow = local_kinds(self.context, init)
         candidates = []
         for attr, kind, source in flow.attr_writes:
             if kind is None or not isinstance(source, (cst.Assign, cst.AnnAssign, cst.AugAssign)):

@@ -4,9 +4,10 @@ from typing import Dict, Optional, Set
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.context import ClassInfo, iter_nodes
+from nnlint.context import ClassInfo
 from nnlint.finding import Severity
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import iter_nodes
 
 FORWARD_NAMES = ("forward", "__call__")
 ABSTRACT_BASES = frozenset({"abc.ABC", "abc.ABCMeta"})

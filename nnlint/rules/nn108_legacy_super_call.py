@@ -1,8 +1,8 @@
 import libcst as cst
 
-from nnlint.context import iter_nodes
 from nnlint.finding import Fix, Severity
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import iter_nodes
 
 
 class LegacySuperCall(Rule):

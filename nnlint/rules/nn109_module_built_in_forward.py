@@ -3,9 +3,10 @@ from typing import Dict, Optional, Set
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.context import ClassInfo, iter_nodes
+from nnlint.context import ClassInfo
 from nnlint.finding import Severity
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import iter_nodes
 
 # torch.nn layers that create parameters or buffers when built with their defaults: a fresh
 # one per call has fresh random weights (or fresh running statistics). Activations, pooling,

@@ -1,8 +1,8 @@
 import libcst as cst
 
-from nnlint.context import dotted_name
 from nnlint.finding import Severity
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name
 
 # Reading these through `.data` asks about the tensor, not its values: no gradient is cut.
 METADATA = frozenset({

@@ -2,10 +2,10 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.context import dotted_name
 from nnlint.finding import Severity
 from nnlint.rules._grad_mode import GradModeTracker, inplace_method, where
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name
 
 
 def rooted_at_self(expr: cst.BaseExpression, context) -> bool:

@@ -2,11 +2,11 @@ from typing import Set
 
 import libcst as cst
 
-from nnlint.context import children, first_param_name
-from nnlint.dataflow import positional
+from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import Derivation, function_body, grad_disabled, statements, tensor_inputs
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import children, first_param_name, positional
 
 
 class BufferKeepsGraph(Rule):
@@ -149,7 +149,7 @@ class BufferKeepsGraph(Rule):
                    if not off and _self_target(s, self_name) is not None]
         if not targets:
             return
-        flow = self.context.local_kinds(forward)
+        flow = local_kinds(self.context, forward)
         buffers = _buffers(flow.dataflow.hierarchy(info))
         parameters = flow.dataflow.attr_kinds(info)
 

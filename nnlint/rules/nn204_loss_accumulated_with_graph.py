@@ -2,10 +2,11 @@ from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
-from nnlint.context import children, dotted_name
+from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code, function_body, grad_disabled, statements
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import children, dotted_name
 
 # A use of the accumulator inside one of these only shows or converts its value.
 DISPLAY_FUNCTIONS = frozenset({"builtins.print", "builtins.float", "builtins.int", "builtins.round",
@@ -172,7 +173,7 @@ class LossAccumulatedWithGraph(Rule):
             shown = dotted_name(value)
             if shown is not None and shown in backwarded:
                 if flow is None:
-                    flow = self.context.local_kinds(scope)
+                    flow = local_kinds(self.context, scope)
                 kind = flow.kind(value)
                 if kind is not None and kind.origin == "detached":
                     continue
@@ -181,7 +182,7 @@ class LossAccumulatedWithGraph(Rule):
                 if off:
                     continue
                 if flow is None:
-                    flow = self.context.local_kinds(scope)
+                    flow = local_kinds(self.context, scope)
                 kind = flow.kind(value)
                 if kind is None or not kind.is_loss:
                     continue

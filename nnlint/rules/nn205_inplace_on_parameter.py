@@ -2,10 +2,11 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
-from nnlint.context import ClassInfo, first_param_name, iter_nodes
+from nnlint.context import ClassInfo
 from nnlint.finding import Severity
 from nnlint.rules._grad_mode import GradModeTracker, inplace_method, where
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import first_param_name, iter_nodes
 
 # The parameters a torch layer holds as attributes, by class.
 LAYER_PARAMETERS = {

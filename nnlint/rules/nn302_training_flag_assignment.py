@@ -1,10 +1,10 @@
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.context import dotted_name, first_param_name, iter_nodes
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import imports_torch
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name, first_param_name, iter_nodes
 
 # Methods where setting the flag by hand is the implementation of the mode switch itself, or
 # the initial value of the module's own state (as `Module.__init__` does).

@@ -2,10 +2,10 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.context import dotted_name, iter_nodes
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import UNKNOWN, ancestors, argument
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name, iter_nodes
 
 SDPA = frozenset({"torch.nn.functional.scaled_dot_product_attention"})
 DROPOUT_POSITION = 4  # (query, key, value, attn_mask, dropout_p, ...)

@@ -1,9 +1,9 @@
 import libcst as cst
 
-from nnlint.context import dotted_name
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import imports_torch, root_name
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name
 
 # Registration methods of nn.Module, optimizers and the global module hooks that return a
 # RemovableHandle. Tensor/Node `register_hook` is left out: a hook on a tensor lives and dies

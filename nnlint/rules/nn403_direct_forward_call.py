@@ -2,10 +2,11 @@ from typing import Dict, Optional
 
 import libcst as cst
 
-from nnlint.context import ClassInfo, dotted_name, first_param_name, iter_nodes
+from nnlint.context import ClassInfo
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import ancestors
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name, first_param_name, iter_nodes
 
 
 class DirectForwardCall(Rule):

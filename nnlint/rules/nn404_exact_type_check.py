@@ -3,10 +3,10 @@ from typing import List, Optional
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.context import dotted_name, iter_nodes
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import ancestors, torch_name
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name, iter_nodes
 
 OPERATORS = {cst.Equal: "==", cst.NotEqual: "!=", cst.Is: "is", cst.IsNot: "is not",
              cst.In: "in", cst.NotIn: "not in"}

@@ -5,10 +5,10 @@ from typing import FrozenSet, List
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.context import dotted_name, iter_nodes
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import ancestors, guarded, parent, probed_names, torch_name
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name, iter_nodes
 
 
 def _tokens(name: str) -> List[str]:

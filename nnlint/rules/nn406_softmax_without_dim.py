@@ -1,9 +1,9 @@
 import libcst as cst
 
-from nnlint.context import dotted_name
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import UNKNOWN, argument
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name
 
 # callable -> position of its `dim` argument
 DIM_POSITION = {

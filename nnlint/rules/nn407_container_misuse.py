@@ -3,10 +3,10 @@ from typing import Optional
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.context import iter_nodes
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import ancestors
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import iter_nodes
 
 SINGLE_ITERABLE = {"ModuleList": "iterable of modules", "ModuleDict": "mapping of modules",
                    "ParameterList": "iterable of parameters", "ParameterDict": "mapping of parameters"}

@@ -3,10 +3,10 @@ from typing import Optional
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.context import dotted_name
 from nnlint.finding import Fix, Severity
 from nnlint.rules._torch_refs import guarded, imports_torch, probed_names, torch_name
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name
 
 
 def _short(qualified: str) -> str:

@@ -1,9 +1,10 @@
 import libcst as cst
 
-from nnlint.context import dotted_name
+from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name
 
 # Tensor methods that return a moved or converted copy and leave the tensor itself as it was.
 MOVES = frozenset({
@@ -150,7 +151,7 @@ class DiscardedTensorMove(Rule):
         receiver = call.func.value
         if dotted_name(receiver) is None:
             return  # `torch.zeros(1).cuda()`: run for its effect (CUDA init, a warm-up), no variable kept
-        kind = self.context.local_kinds().kind(receiver)
+        kind = local_kinds(self.context).kind(receiver)
         if kind is None or not kind.is_tensor:
             return
         shown = first_line_code(self.context, receiver, 40)

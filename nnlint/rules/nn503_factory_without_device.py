@@ -2,11 +2,12 @@ from typing import Dict, List, Set
 
 import libcst as cst
 
-from nnlint.context import children, first_param_name
-from nnlint.dataflow import FACTORIES, keyword, positional
+from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import Derivation, first_line_code, function_body, tensor_inputs
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.torch_tables import FACTORIES
+from nnlint.tree import children, first_param_name, keyword, positional
 
 # torch functions whose tensor arguments must all be on one device.
 MEETING_FUNCTIONS = frozenset({
@@ -154,7 +155,7 @@ class FactoryWithoutDevice(Rule):
         meetings = _meetings(self.context, forward)
         if not meetings:
             return
-        flow = self.context.local_kinds(forward)
+        flow = local_kinds(self.context, forward)
         self_name = first_param_name(forward)
         attrs = None
 

@@ -2,10 +2,11 @@ from typing import List, Optional, Set
 
 import libcst as cst
 
-from nnlint.context import children, first_param_name
+from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import children, first_param_name
 
 LOOPS = (cst.For, cst.While)
 
@@ -221,7 +222,7 @@ class MissingZeroGrad(Rule):
         elif method == "backward":
             facts.backwards.append(call)
         elif method == "step":
-            flow = self.context.local_kinds(scope)
+            flow = local_kinds(self.context, scope)
             receivers = [func.value, *(arg.value for arg in call.args)]
             if any((k := flow.kind(r)) is not None and k.is_optimizer for r in receivers):
                 facts.steps.append(call)
