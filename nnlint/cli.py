@@ -9,20 +9,16 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
-from pathlib import Path
-import time
 from typing import Optional, Sequence
 
 from nnlint import __version__
 from nnlint.cache import CACHE_DIR
 from nnlint.config import ConfigError, Settings, load_settings, parse_selectors
-from nnlint.report import FORMATS, RunSummary, emit, render
-from nnlint.report.style import color_wanted, is_terminal
+from nnlint.exit_codes import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
+from nnlint.report import FORMATS
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("check", "verify", "rules", "explain")
 
 
@@ -106,7 +102,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from nnlint.verify import run_verify  # imports torch: only for this command
 
             return run_verify(args, settings)
-        return _check(args, settings)
+        from nnlint.check import run_check
+
+        return run_check(args, settings, _parse_shard(args.shard) if args.shard else None)
     except (_UsageError, ConfigError) as exc:
         print(f"nnlint: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -126,123 +124,6 @@ def _settings(args) -> Settings:
     settings.ignore += parse_selectors(args.ignore) or []
     settings.validate()
     return settings
-
-
-def _check(args, settings: Settings) -> int:
-    from nnlint.engine import check_bytes, check_files
-    from nnlint.files import discover
-
-    started = time.perf_counter()
-    shard = _parse_shard(args.shard) if args.shard else None
-    paths = args.paths or ["."]
-    fixing = args.fix or args.diff
-    results = []
-    status = EXIT_CLEAN
-    if "-" in paths:
-        paths = [p for p in paths if p != "-"]
-        name = args.stdin_filename or "-"
-        result = check_bytes(sys.stdin.buffer.read(), name, settings.rules_for(name), fix=fixing)
-        results.append(result)
-        if args.fix and result.fixed_text is not None and not args.diff:
-            sys.stdout.write(result.fixed_text)  # stdin in, fixed source out, like ruff
-            results = []
-    if paths:
-        found = discover(paths, settings, shard)
-        for missing in found.missing:
-            print(f"nnlint: error: {missing}: no such file or directory", file=sys.stderr)
-            status = EXIT_USAGE
-        if args.verbose:
-            _describe_run(settings, found.files, shard)
-        cache = None
-        if not (args.no_cache or fixing):
-            from nnlint.cache import FindingsCache
-
-            cache = FindingsCache(Path(args.cache_dir) if args.cache_dir else settings.root / CACHE_DIR)
-        results += check_files(found.files, settings, fix=fixing, jobs=args.jobs, cache=cache)
-
-    summary = RunSummary(files=len(results))
-    diffs = []
-    for result in results:
-        if result.fixed_text is None:
-            continue
-        if args.diff:
-            diffs.append(_unified_diff(result.path, result.source.text, result.fixed_text))
-        elif result.path != (args.stdin_filename or "-"):
-            from nnlint.fix import write_atomic
-
-            write_atomic(result.path, result.fixed_text, result.source.encoding)
-            summary.fixed_files += 1
-    if args.fix and not args.diff:
-        summary.fixed = sum(max(0, r.found_before_fix - len(r.findings)) for r in results if r.fixed_text)
-
-    findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
-    if args.diff:
-        output = "".join(diffs)
-        if diffs and not args.quiet:
-            fixes = sum(1 for r in results if r.fixed_text is not None)
-            output += f"\nWould fix {fixes} file{'s' if fixes != 1 else ''}.\n"
-    elif args.statistics:
-        output = _statistics(findings, as_json=args.format == "json")
-    else:
-        fmt, color = args.format, False
-        if fmt in ("text", "full", "concise") and not args.output_file:
-            color = color_wanted(sys.stdout)
-            if fmt == "text":
-                fmt = "full" if is_terminal(sys.stdout) else "concise"
-        elif fmt == "text":
-            fmt = "concise"
-        sources = {r.path: r.fixed_text if args.fix and r.fixed_text is not None else r.source.text
-                   for r in results if r.source is not None} if fmt == "full" else None
-        output = render(fmt, findings, summary, sources=sources, color=color, quiet=args.quiet)
-    emit(output, args.output_file)
-    if args.verbose:
-        print(f"nnlint: checked {len(results)} file{'s' if len(results) != 1 else ''} "
-              f"in {time.perf_counter() - started:.2f}s", file=sys.stderr)
-
-    if status == EXIT_USAGE:
-        return status
-    if args.exit_zero:
-        return EXIT_CLEAN
-    if args.diff:
-        return EXIT_FINDINGS if diffs else EXIT_CLEAN
-    return EXIT_FINDINGS if findings else EXIT_CLEAN
-
-
-def _describe_run(settings: Settings, files, shard) -> None:
-    """--verbose: what this run reads and checks, on stderr (stdout stays the report)."""
-    config = settings.config_path or "none (defaults)"
-    codes = sorted({rule.code for rule in settings.rules_for("_.py")})
-    print(f"nnlint: config: {config}", file=sys.stderr)
-    print(f"nnlint: rules: {', '.join(codes) or 'none'}", file=sys.stderr)
-    if shard is not None:
-        print(f"nnlint: shard {shard[0]}/{shard[1]}", file=sys.stderr)
-    for path in files:
-        print(f"nnlint: checking {path}", file=sys.stderr)
-
-
-def _statistics(findings, as_json: bool = False) -> str:
-    """Findings per code, most frequent first, like `ruff --statistics` (a JSON list with
-    --format json)."""
-    counts = {}
-    for f in findings:
-        counts.setdefault(f.code, [0, f.name, 0])
-        counts[f.code][0] += 1
-        counts[f.code][2] += f.fixable
-    rows = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    if as_json:
-        import json
-
-        return json.dumps([{"code": code, "name": name, "count": n, "fixable": fixable > 0}
-                           for code, (n, name, fixable) in rows], indent=2) + "\n"
-    lines = [f"{n:>5}  {code}  {name}{'  [*]' if fixable else ''}" for code, (n, name, fixable) in rows]
-    return "\n".join(lines) + ("\n" if lines else "")
-
-
-def _unified_diff(path: str, before: str, after: str) -> str:
-    return "".join(difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=f"a/{path}", tofile=f"b/{path}",
-    ))
 
 
 def _parse_shard(value: str):

@@ -17,9 +17,9 @@ import time
 from typing import List, Optional
 
 from nnlint.config import ConfigError, Settings
+from nnlint.exit_codes import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
 from nnlint.report import emit
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 TORCH_MISSING = ("nnlint: error: `nnlint verify` needs torch, which is not installed here "
                  "(pip install 'nnlint[verify]'); `nnlint check` does not")
 
