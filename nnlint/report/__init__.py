@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
 from nnlint.config import ConfigError
 from nnlint.finding import Finding
+from nnlint.report.summary import RunSummary
 
 # "text" is "full" on a terminal and "concise" otherwise (the CLI decides which).
 FORMATS = ("text", "full", "concise", "json", "github", "sarif")
-
-
-@dataclass
-class RunSummary:
-    files: int = 0
-    fixed: int = 0  # findings removed by --fix
-    fixed_files: int = 0
+__all__ = ["FORMATS", "RunSummary", "emit", "render"]
 
 
 def render(fmt: str, findings: Sequence[Finding], summary: RunSummary, *,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from nnlint.finding import Finding, Severity
-from nnlint.report import RunSummary
+from nnlint.report.summary import RunSummary
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.STYLE: "notice"}
 

@@ -6,7 +6,7 @@ import json
 from typing import Sequence
 
 from nnlint.finding import Finding
-from nnlint.report import RunSummary
+from nnlint.report.summary import RunSummary
 
 
 def render(findings: Sequence[Finding], summary: RunSummary) -> str:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from nnlint import __version__
 from nnlint.finding import Finding, Severity
-from nnlint.report import RunSummary
+from nnlint.report.summary import RunSummary
 from nnlint.rules import all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -14,8 +14,8 @@ import unicodedata
 from typing import List, Mapping, Optional, Sequence
 
 from nnlint.finding import Finding, Severity
-from nnlint.report import RunSummary
 from nnlint.report.style import Painter
+from nnlint.report.summary import RunSummary
 
 _SEVERITY_STYLE = {Severity.ERROR: ("bold", "red"), Severity.WARNING: ("bold", "yellow"),
                    Severity.STYLE: ("bold", "blue")}
