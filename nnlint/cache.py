@@ -6,7 +6,9 @@ An entry is used only when everything its findings depend on is unchanged:
 - nnlint itself (its version and a fingerprint of its own source and data files, so a
   development checkout with edited rules never reads stale results),
 - the rules selected for the file (selection, ignores and per-file ignores all end up there),
-- the other files the check read to resolve base classes (nnlint.project), by size and mtime.
+  and the `torch-version` setting,
+- the other files the check read (nnlint.project: the files of imported classes, and the
+  metadata that declares the torch version), by size and mtime.
 
 Fix runs neither read nor write it. One JSON file per project; written atomically, so
 concurrent runs (pre-commit's parallel batches) can only lose each other's new entries, never
@@ -68,8 +70,9 @@ class FindingsCache:
             self.entries = {}  # missing, stale or unreadable: start afresh
 
     @staticmethod
-    def key(data_hash: str, codes: Iterable[str]) -> str:
-        return hashlib.sha256(f"{data_hash}|{','.join(sorted(codes))}".encode()).hexdigest()
+    def key(data_hash: str, codes: Iterable[str], torch_version: Optional[str] = None) -> str:
+        text = f"{data_hash}|{','.join(sorted(codes))}|{torch_version or ''}"
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def lookup(self, path: str, key: str) -> Optional[List[Finding]]:
         entry = self.entries.get(os.path.abspath(path))

@@ -93,8 +93,19 @@ def describe_run(settings: Settings, files, shard) -> None:
     print(f"nnlint: rules: {', '.join(codes) or 'none'}", file=sys.stderr)
     if shard is not None:
         print(f"nnlint: shard {shard[0]}/{shard[1]}", file=sys.stderr)
+    describe_torch(settings, files)
     for path in files:
         print(f"nnlint: checking {path}", file=sys.stderr)
+
+
+def describe_torch(settings: Settings, files) -> None:
+    """The torch versions the checked files' projects declare (see nnlint.requirements)."""
+    from nnlint.project import ProjectIndex
+
+    index = ProjectIndex(settings)
+    for declared in dict.fromkeys(str(index.torch_range(path) or "") for path in files):
+        print(f"nnlint: torch: {declared or 'no version declared (any torch assumed; see torch-version)'}",
+              file=sys.stderr)
 
 
 # ----- fixes ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from nnlint.finding import Severity
+from nnlint.requirements import parse_torch_range
 from nnlint.rules import all_rules
 from nnlint.rules.base import Rule
 
@@ -22,7 +23,7 @@ DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__py
                    "node_modules", "build", "dist", ".eggs", ".mypy_cache", ".nnlint_cache")
 
 _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
-_KNOWN_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "verify"}
+_KNOWN_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "verify", "torch-version"}
 
 
 class ConfigError(Exception):
@@ -39,6 +40,7 @@ class Settings:
     exclude: List[str] = field(default_factory=list)  # user globs, on top of DEFAULT_EXCLUDE
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
     verify: dict = field(default_factory=dict)  # [tool.nnlint.verify], read by nnlint.verify
+    torch_version: Optional[str] = None  # the torch versions supported (else inferred: nnlint.requirements)
 
     def validate(self) -> None:
         codes = all_rules().keys()
@@ -147,6 +149,13 @@ def settings_from_table(table: dict, path: Path) -> Settings:
     verify = table.get("verify", {})
     if not isinstance(verify, dict):
         raise ConfigError(f"{where}: verify must be a table")
+    torch_version = table.get("torch-version")
+    if torch_version is not None:
+        try:
+            parse_torch_range(torch_version if isinstance(torch_version, str) else "", "")
+        except ValueError:
+            raise ConfigError(f"{where}: torch-version must be a version or a lower bound such as "
+                              f"\">=2.6\", got {torch_version!r}") from None
     settings = Settings(
         root=path.parent,
         config_path=path,
@@ -156,6 +165,7 @@ def settings_from_table(table: dict, path: Path) -> Settings:
         exclude=list(table.get("exclude", [])) + list(table.get("extend-exclude", [])),
         per_file_ignores={k: [c.strip().upper() for c in v] for k, v in per_file.items()},
         verify=verify,
+        torch_version=torch_version,
     )
     try:
         settings.validate()

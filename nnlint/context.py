@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, TypeVar, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Set, TypeVar, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -20,6 +20,10 @@ from libcst.metadata import CodeRange
 from nnlint import torch_api
 from nnlint.positions import Positions
 from nnlint.tree import concrete_types, dotted_name, first_param_name, iter_nodes
+
+if TYPE_CHECKING:
+    from nnlint.project import ClassFacts, ProjectIndex
+    from nnlint.requirements import TorchRange
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -64,13 +68,15 @@ def _module_name(node: Optional[Union[cst.Attribute, cst.Name]]) -> str:
 
 class FileContext:
     def __init__(self, path: str, source: str, module: cst.Module,
-                 resolve_external_base: Optional[Callable[[str, str], Optional[bool]]] = None):
+                 project: Optional["ProjectIndex"] = None):
         self.path = path
         self.source = source
         self.module = module
-        # Cross-file hook: (qualified base name, this file's path) -> is it a Module? None: unknown.
-        self._resolve_external_base = resolve_external_base
+        # What the other files of the project say (nnlint.project); None: this text alone.
+        self.project = project
+        self._project_classes: Dict[str, "ClassFacts"] = {}
         self.bindings: Dict[str, List[str]] = {}
+        self.star_imports: List[str] = []  # `from .layers import *`: ".layers"
         self.classes: Dict[cst.ClassDef, ClassInfo] = {}
         self.classes_by_name: Dict[str, ClassInfo] = {}
         self.scope: List[Scope] = []  # maintained by the engine while rules visit
@@ -122,6 +128,7 @@ class FileContext:
         elif isinstance(small, cst.ImportFrom):
             base = "." * len(small.relative) + _module_name(small.module)
             if isinstance(small.names, cst.ImportStar):
+                self.star_imports.append(base)
                 return
             for alias in small.names:
                 name = _module_name(alias.name)
@@ -200,8 +207,8 @@ class FileContext:
                     answer = True
                 elif base in self.classes_by_name and base not in seen:
                     answer = is_module(self.classes_by_name[base], seen)
-                elif self._resolve_external_base is not None and "." in base:
-                    answer = bool(self._resolve_external_base(base, self.path))
+                elif base not in self.classes_by_name:  # imported, or from a star import
+                    answer = bool(self.project_class(base).is_module)
                 if answer:
                     break
             resolved[info.name] = answer
@@ -210,23 +217,45 @@ class FileContext:
         for info in self.classes.values():
             info.is_module = is_module(info, set())
 
-    @property
-    def project(self) -> Optional[Callable[[str, str], Optional[bool]]]:
-        """The cross-file resolver the engine gave (nnlint.project's), None for text alone."""
-        return self._resolve_external_base
+    def project_class(self, name: str) -> "ClassFacts":
+        """What the project knows of the class `name` names in this file: a qualified name
+        (`.layers.Block`, `pkg.nets.Net`) or a plain name the alias table does not know (from
+        a star import). UNKNOWN without a project to ask."""
+        found = self._project_classes.get(name)
+        if found is None:
+            from nnlint.project import UNKNOWN
+
+            if self.project is None:
+                found = UNKNOWN
+            elif "." in name:
+                found = self.project.class_facts(name, self.path)
+            elif self.star_imports and name not in _BUILTINS:
+                found = self.project.class_facts_in_file(name, self.path)
+            else:
+                found = UNKNOWN
+            self._project_classes[name] = found
+        return found
+
+    def declared_torch(self) -> Optional["TorchRange"]:
+        """The torch versions the project supports (config or metadata), None when unknown."""
+        return self.project.torch_range(self.path) if self.project is not None else None
 
     @property
     def module_classes(self) -> List[ClassInfo]:
         return [info for info in self.classes.values() if info.is_module]
 
     def builds_module(self, call: cst.Call) -> Optional[str]:
-        """The class name if `call` constructs a torch Module or a Module class of this file."""
+        """The class name if `call` constructs a torch Module, a Module class of this file, or
+        one imported from another file of the project (its name as imported)."""
         qualified = self.qualified_name(call.func)
         if torch_api.is_module_class(qualified):
             return "nn." + qualified.rsplit(".", 1)[1]
         info = self.classes_by_name.get(qualified or "")
-        if info is not None and info.is_module:
-            return info.name
+        if info is not None:
+            return info.name if info.is_module else None
+        if qualified and "." in qualified and not qualified.startswith(("torch.", "builtins.")) \
+                and self.project_class(qualified).is_module:
+            return qualified.rsplit(".", 1)[1]
         return None
 
     def builds_parameter(self, call: cst.Call) -> bool:

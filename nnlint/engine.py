@@ -12,15 +12,15 @@ import sys
 import tokenize
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Dict, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
-from nnlint import project
 from nnlint.context import FileContext
 from nnlint.finding import Finding, Severity
 from nnlint.fix import apply_fixes
 from nnlint.positions import NEWLINE
+from nnlint.project import ProjectIndex
 from nnlint.rules.base import Rule
 from nnlint.tree import children
 
@@ -179,10 +179,10 @@ def _allow_deep_trees() -> None:
 
 
 def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
-                 resolve_external_base: Optional[Callable[[str, str], Optional[bool]]] = None,
-                 collect_classes: bool = False) -> FileResult:
+                 project: Optional[ProjectIndex] = None, collect_classes: bool = False) -> FileResult:
     """Lint one file's text. With `fix`, apply the rules' fixes until none is left.
 
+    `project` answers questions about the other files (None: this text alone);
     `collect_classes` also lists the file's Module classes with their lines (for `verify`).
     """
     _allow_deep_trees()
@@ -194,7 +194,7 @@ def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = 
         except _SyntaxProblem as problem:
             result.findings = [file_error(path, problem.message, problem.line, problem.column)]
             return result
-        context = FileContext(path, parsed, module, resolve_external_base)
+        context = FileContext(path, parsed, module, project)
         findings, fixes = _run_rules(context, rules)
         result.findings = findings
         if current is text:
@@ -337,14 +337,14 @@ class Suppressions:
 
 
 def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
-               collect_classes: bool = False,
-               resolve_external_base: Optional[Callable[[str, str], Optional[bool]]]
-               = project.resolve_external_base) -> FileResult:
+               collect_classes: bool = False, project: Optional[ProjectIndex] = None) -> FileResult:
     """Read, decode and lint one file; any problem reading it becomes an NN000 finding.
 
-    Bases imported from sibling files of the same project are resolved through
-    `resolve_external_base` (nnlint.project by default; None: this file alone).
+    Names imported from other files of the project are resolved through `project` (pass the
+    run's index when checking many files: it remembers what it read; None: a fresh one).
     """
+    if project is None:
+        project = ProjectIndex()
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -353,7 +353,7 @@ def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
     with project.record_dependencies() as consulted:
         try:
             result = check_bytes(data, path, rules, fix=fix, collect_classes=collect_classes,
-                                 resolve_external_base=resolve_external_base)
+                                 project=project)
         except RecursionError:
             return FileResult(path, [file_error(path, "too deeply nested to analyse")])
         except Exception as exc:  # a bug of ours must not stop the other files being checked
@@ -364,8 +364,7 @@ def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
 
 
 def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
-                collect_classes: bool = False,
-                resolve_external_base: Optional[Callable[[str, str], Optional[bool]]] = None) -> FileResult:
+                collect_classes: bool = False, project: Optional[ProjectIndex] = None) -> FileResult:
     try:
         source = read_source(data)
     except _SyntaxProblem as problem:
@@ -374,7 +373,7 @@ def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool =
         result = FileResult(path, _syntax_check(source.text, path))
     else:
         result = check_source(source.text, path, rules, fix=fix, collect_classes=collect_classes,
-                              resolve_external_base=resolve_external_base)
+                              project=project)
     result.source = source
     return result
 
@@ -401,12 +400,15 @@ def _syntax_check(text: str, path: str) -> List[Finding]:
 
 
 def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0,
-                cache=None) -> List[FileResult]:
+                cache=None, project: Optional[ProjectIndex] = None) -> List[FileResult]:
     """Lint many files, in a process pool when there are enough to pay for one.
 
     With a FindingsCache (never when fixing), unchanged files are answered from it.
+    `project` is the run's ProjectIndex (default: a new one; each pool worker gets its own).
     Results come back in the order of `files`, without their CST-bound fixes.
     """
+    if project is None:
+        project = ProjectIndex(settings)
     results: List[Optional[FileResult]] = [None] * len(files)
     keys: Dict[int, str] = {}
     if cache is not None and not fix:
@@ -418,7 +420,8 @@ def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0
                     data = handle.read()
             except OSError:
                 continue
-            keys[index] = cache.key(content_hash(data), [r.code for r in settings.rules_for(path)])
+            keys[index] = cache.key(content_hash(data), [r.code for r in settings.rules_for(path)],
+                                    settings.torch_version)
             findings = cache.lookup(path, keys[index])
             if findings is not None:
                 results[index] = FileResult(path, findings)
@@ -428,7 +431,7 @@ def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0
                     except _SyntaxProblem:
                         pass
     todo = [index for index, result in enumerate(results) if result is None]
-    for index, result in zip(todo, _run_pool([(files[i], settings, fix) for i in todo], jobs)):
+    for index, result in zip(todo, _run_pool([(files[i], settings, fix) for i in todo], jobs, project)):
         results[index] = result
         if index in keys:
             cache.store(result.path, keys[index], result.findings, result.dependencies)
@@ -437,19 +440,31 @@ def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0
     return results
 
 
-def _run_pool(work: list, jobs: int) -> List[FileResult]:
+def _run_pool(work: list, jobs: int, project: ProjectIndex) -> List[FileResult]:
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(work) < 2 * jobs:
-        return [_check_one(item) for item in work]
+        return [_check_one(item, project) for item in work]
     chunk = max(1, min(16, len(work) // (jobs * 4)))
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with context.Pool(jobs) as pool:
-        return pool.map(_check_one, work, chunksize=chunk)
+    with context.Pool(jobs, initializer=_start_worker, initargs=(project,)) as pool:
+        return pool.map(_check_in_worker, work, chunksize=chunk)
 
 
-def _check_one(item) -> FileResult:
+_worker_project: Optional[ProjectIndex] = None  # a pool worker's own index (see _start_worker)
+
+
+def _start_worker(project: ProjectIndex) -> None:
+    global _worker_project
+    _worker_project = project
+
+
+def _check_in_worker(item) -> FileResult:
+    return _check_one(item, _worker_project)
+
+
+def _check_one(item, project: Optional[ProjectIndex]) -> FileResult:
     path, settings, fix = item
-    result = check_file(path, settings.rules_for(path), fix=fix)
+    result = check_file(path, settings.rules_for(path), fix=fix, project=project)
     result.findings = [replace(f, fix=None) for f in result.findings]
     if not result.findings and result.fixed_text is None:
         result.source = None  # only shown or rewritten files need their text in the parent

@@ -1,36 +1,57 @@
-"""The project's class hierarchy across files, best effort.
+"""The project index: what checking one file may know about the other files of its project.
 
 A class of one file often derives from a class of a sibling module (`from .layers import Mlp`,
-`from timm.layers import Mlp`, `from models import Net`). The engine hands FileContext a
-resolver from here so that such a class counts as an `nn.Module` when its base is one, and
-rules that need more (NN107: does the base chain define `forward`?) can ask `class_facts`.
+`from timm.layers import Mlp`, `from models import Net`), and a rule may want to know whether a
+class built in the file (`ProjectDropout(p)`) is a Module, or which torch versions the project
+supports. A `ProjectIndex` answers those questions. It is owned by whoever runs the checks: the
+CLI makes one per process (the parent's, and one in each pool worker), the pytest plugin and
+`verify` one per run, the language server one per session (feeding it the open buffers with
+`set_source`, and calling `refresh()` before each check so that an edited sibling is re-read).
 
 A name is resolved by finding the file it comes from, near the file that imports it:
 
 - relative imports (`.mod.Class`, `..pkg.mod.Class`) from the importing file's folder;
-- absolute imports of the same top-level package, found by walking up the `__init__.py`
-  folders, or of a module next to the importing file (a script folder);
+- absolute imports, from the folder above the file's top-level package (walking up the
+  `__init__.py` folders), then the file's own folder (a script's siblings are importable),
+  then the project root (the nearest folder above with a `pyproject.toml`, `setup.py`,
+  `setup.cfg` or `.git`) and its `src/`; folders without `__init__.py` are namespace packages;
 
-then that file is read with the stdlib `ast` (class, base and import facts only: it is ~10x
-faster than LibCST), following re-exports (`from .mlp import Mlp` in an `__init__.py`) and star
-imports, with a per-process cache and a depth limit. Anything odd resolves to None (unknown);
-nothing here raises.
+then that file is read with the stdlib `ast` (class, base and import facts only: ~10x faster
+than LibCST), following re-exports (`from .mlp import Mlp` in an `__init__.py`) and star
+imports. Anything odd resolves to UNKNOWN; nothing here raises.
+
+Every cached answer is a function of the files alone, never of the order of the questions:
+
+- a name lookup starts afresh at each question (its own hop budget and cycle check), so
+  its answer can be kept;
+- class facts are computed over the graph of classes and their bases by strongly connected
+  components: a class's answer combines its own facts and its bases' final answers, and a
+  cycle (possible only through our reading of the code: shadowed names, try/except
+  alternatives) gives all its classes one answer, its members' facts plus "unknown";
+- a file is parsed with the same stack budget wherever the question comes from.
+
+Each answer remembers the files it consulted, and `record_dependencies()` collects them for
+the findings cache, answers from the index's memory included.
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple, Union
 
 from nnlint import torch_api
+from nnlint.requirements import TorchRange, declared_torch_range, parse_torch_range
 
-MAX_DEPTH = 12  # import hops followed for one question
+MAX_HOPS = 100  # import hops one name lookup may follow (re-exports, star imports)
 MAX_FILE_BYTES = 4_000_000
+PARSE_FRAMES = 1_000  # CPython's parser depth scales with the frames allowed above the caller
 # Bases known not to be Modules and to contribute no forward.
 PLAIN_BASES = ("builtins.", "typing.", "abc.", "typing_extensions.", "enum.", "collections.")
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 
 @dataclass(frozen=True)
@@ -44,6 +65,8 @@ class ClassFacts:
 
 
 UNKNOWN = ClassFacts(None, None)
+ClassRef = Tuple[str, str]  # (absolute path of the file, class name)
+Target = Union[ClassRef, ClassFacts]  # where a name leads: a class of a file, or a known answer
 
 
 @dataclass
@@ -55,82 +78,408 @@ class _ClassDef:
 @dataclass
 class _FileFacts:
     path: str
-    package_dir: str  # the folder relative imports start from
     absolute_name: Optional[str]  # `torch.nn.modules.linear` when the folder chain says so
     classes: Dict[str, _ClassDef] = field(default_factory=dict)
-    names: Dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    names: Dict[str, str] = field(default_factory=dict)  # imported name -> qualified name
+    aliases: Dict[str, str] = field(default_factory=dict)  # `Alias = a.b`: alias -> `a.b`, as spelled
     star_imports: List[str] = field(default_factory=list)
 
 
-_files: Dict[str, Optional[_FileFacts]] = {}
-_class_cache: Dict[Tuple[str, str], ClassFacts] = {}
-_class_files: Dict[Tuple[str, str], Set[str]] = {}  # the files each cached answer read
-_recording: List[Set[str]] = []  # open dependency records (see record_dependencies)
-_in_progress: set = set()
+@dataclass(frozen=True)
+class _Answer:
+    facts: ClassFacts
+    deps: FrozenSet[str]  # the files read to reach it
 
 
-def resolve_external_base(qualified: str, this_path: str) -> Optional[bool]:
-    """FileContext's hook: is `qualified` (as spelled in the file at `this_path`) a Module?"""
-    return class_facts(qualified, this_path).is_module
+@dataclass
+class _Node:
+    """One class while its component is computed: its own facts, bases found in files."""
+
+    module: List[Optional[bool]]
+    forward: List[Optional[bool]]
+    deps: Set[str]
+    bases: List[ClassRef]
 
 
-def class_facts(qualified: str, this_path: str) -> ClassFacts:
-    """Facts about the class named `qualified` in the file at `this_path` (UNKNOWN if unknown)."""
-    try:
-        return _resolve(qualified, os.path.abspath(this_path), 0)
-    except (RecursionError, OSError, ValueError, MemoryError):
+class _Search:
+    """One name lookup: its hop budget, the lookups open on its path, the files it read."""
+
+    def __init__(self):
+        self.hops = MAX_HOPS
+        self.open: Set[Tuple[str, Tuple[str, ...]]] = set()
+        self.deps: Set[str] = set()
+
+
+class ProjectIndex:
+    """Cross-file facts for one run (or one editor session). See the module's docstring.
+
+    `settings` (a config.Settings) gives the `torch-version` override; without it the index
+    only infers from the project's metadata.
+    """
+
+    def __init__(self, settings=None):
+        self.settings = settings
+        self._buffers: Dict[str, str] = {}  # open editor buffers: path -> text, over the disk
+        self._files: Dict[str, Tuple[object, Optional[_FileFacts]]] = {}  # path -> (stamp, facts)
+        self._located: Dict[tuple, Tuple[Target, FrozenSet[str]]] = {}
+        self._classes: Dict[ClassRef, _Answer] = {}
+        self._modules: Dict[Tuple[str, Tuple[str, ...]], Optional[str]] = {}  # module file probes
+        self._roots: Dict[str, Tuple[str, ...]] = {}  # folder -> where absolute imports start
+        self._torch: Dict[str, Tuple[Optional[TorchRange], FrozenSet[str]]] = {}  # folder -> range
+        self._recording: List[Set[str]] = []
+
+    # ----- questions -------------------------------------------------------------------------
+    def is_module(self, qualified: str, from_path: str) -> Optional[bool]:
+        """Is `qualified` (as spelled in the file at `from_path`) an nn.Module class?"""
+        return self.class_facts(qualified, from_path).is_module
+
+    def class_facts(self, qualified: str, from_path: str) -> ClassFacts:
+        """Facts about the class named `qualified` in the file at `from_path` (UNKNOWN if unknown)."""
+        known = _known_name(qualified)
+        if known is not None:
+            return known
+        try:
+            with _frames(4 * MAX_HOPS + PARSE_FRAMES):
+                target, deps = self._locate(qualified, os.path.abspath(from_path))
+                return self._answer(target, deps)
+        except (RecursionError, OSError, ValueError, MemoryError):
+            return UNKNOWN
+
+    def class_facts_in_file(self, name: str, path: str) -> ClassFacts:
+        """Facts about the class a name of the file at `path` means through the file's own
+        aliases and star imports (`from .layers import *` then `class Net(Block)`)."""
+        if not name or not all(p.isidentifier() for p in name.split(".")):
+            return UNKNOWN
+        try:
+            with _frames(4 * MAX_HOPS + PARSE_FRAMES):
+                target, deps = self._locate_in_file(os.path.abspath(path), name)
+                return self._answer(target, deps)
+        except (RecursionError, OSError, ValueError, MemoryError):
+            return UNKNOWN
+
+    def _answer(self, target: Target, deps: FrozenSet[str]) -> ClassFacts:
+        self._note(deps)
+        if isinstance(target, ClassFacts):
+            return target
+        answer = self._class(target)
+        self._note(answer.deps)
+        return answer.facts
+
+    def torch_range(self, path: str) -> Optional[TorchRange]:
+        """The torch versions the file's project supports: `[tool.nnlint] torch-version`, else
+        what its metadata declares (see nnlint.requirements), else None."""
+        override = getattr(self.settings, "torch_version", None)
+        if override:
+            return parse_torch_range(override, "[tool.nnlint] torch-version")
+        folder = os.path.dirname(os.path.abspath(path))
+        found = self._torch.get(folder)
+        if found is None:
+            found = self._torch[folder] = declared_torch_range(folder, self._read_text)
+        self._note(found[1])
+        return found[0]
+
+    # ----- edits (the language server) ------------------------------------------------------------
+    def set_source(self, path: str, text: Optional[str]) -> None:
+        """Read `path` from `text` (an open editor buffer) instead of the disk; None: the disk again."""
+        path = os.path.abspath(path)
+        if text is None:
+            self._buffers.pop(path, None)
+        else:
+            self._buffers[path] = text
+        self.invalidate(path)
+
+    def invalidate(self, path: str) -> None:
+        """Forget what was read from `path` and every answer derived from the files (cheap to
+        recompute: the facts of the other files are kept)."""
+        self._files.pop(os.path.abspath(path), None)
+        self._forget_answers()
+
+    def _forget_answers(self) -> None:
+        self._located.clear()
+        self._classes.clear()
+        self._modules.clear()
+        self._roots.clear()
+        self._torch.clear()
+
+    def refresh(self) -> None:
+        """Re-read every file whose size or mtime changed since it was read (and forget
+        answers about files created or deleted since)."""
+        changed = [path for path, (stamp, _) in self._files.items()
+                   if path not in self._buffers and stamp != _stamp(path)]
+        for path in changed:
+            self._files.pop(path, None)
+        self._forget_answers()
+
+    # ----- dependencies (the findings cache) --------------------------------------------------------
+    @contextmanager
+    def record_dependencies(self) -> Iterator[Set[str]]:
+        """The files consulted inside the block, answers from the index's memory included (the
+        findings cache must know them: a base class edited elsewhere changes the findings)."""
+        files: Set[str] = set()
+        self._recording.append(files)
+        try:
+            yield files
+        finally:
+            # by identity: nested records often hold equal sets, and list.remove compares by ==
+            for index in range(len(self._recording) - 1, -1, -1):
+                if self._recording[index] is files:
+                    del self._recording[index]
+                    break
+
+    def _note(self, paths) -> None:
+        for record in self._recording:
+            record.update(paths)
+
+    def __getstate__(self):  # a pool worker starts with the settings and an empty memory
+        return {"settings": self.settings}
+
+    def __setstate__(self, state):
+        self.__init__(state["settings"])
+
+    # ----- names -> classes ------------------------------------------------------------------------
+    def _locate(self, qualified: str, from_path: str) -> Tuple[Target, FrozenSet[str]]:
+        """Where `qualified`, as spelled in `from_path`, leads, and the files read to get there.
+        Each lookup starts afresh, so the answer depends on the files only and is kept."""
+        dots = len(qualified) - len(qualified.lstrip("."))
+        key = (self._start_folder(from_path, dots), qualified) if dots else \
+            (self._roots_for(from_path), qualified)
+        found = self._located.get(key)
+        if found is None:
+            search = _Search()
+            target = self._find(qualified, from_path, search)
+            found = self._located[key] = (target, frozenset(search.deps))
+        return found
+
+    def _locate_in_file(self, path: str, dotted: str) -> Tuple[Target, FrozenSet[str]]:
+        """Where a name used in the file at `path` leads (its aliases and star imports)."""
+        key = ("in", path, dotted)
+        found = self._located.get(key)
+        if found is None:
+            search = _Search()
+            target = self._lookup(path, dotted.split("."), search)
+            found = self._located[key] = (target, frozenset(search.deps))
+        return found
+
+    def _find(self, qualified: str, from_path: str, search: _Search) -> Target:
+        if not qualified:
+            return UNKNOWN
+        known = _known_name(qualified)
+        if known is not None:
+            return known
+        dots = len(qualified) - len(qualified.lstrip("."))
+        parts = qualified[dots:].split(".") if qualified[dots:] else []
+        if not parts or not all(p.isidentifier() for p in parts):
+            return UNKNOWN
+        if dots:
+            return self._find_in_folder(self._start_folder(from_path, dots), parts, search, first=0)
+        for root in self._roots_for(from_path):
+            base = os.path.join(root, parts[0])
+            if os.path.isdir(base) or os.path.isfile(base + ".py"):
+                return self._find_in_folder(root, parts, search, first=1)
         return UNKNOWN
 
-
-def clear_cache() -> None:
-    _files.clear()
-    _class_cache.clear()
-    _class_files.clear()
-    _in_progress.clear()
-
-
-@contextmanager
-def record_dependencies() -> Iterator[Set[str]]:
-    """The files consulted inside the block, answers from the per-process cache included
-    (the findings cache must know them: a base class edited elsewhere changes the findings)."""
-    files: Set[str] = set()
-    _recording.append(files)
-    try:
-        yield files
-    finally:
-        # by identity: nested records often hold equal sets, and list.remove compares by ==
-        for index in range(len(_recording) - 1, -1, -1):
-            if _recording[index] is files:
-                del _recording[index]
-                break
-
-
-def _note(paths) -> None:
-    for record in _recording:
-        record.update(paths)
-
-
-# ----- names -> files ----------------------------------------------------------------------------
-def _resolve(qualified: str, from_path: str, depth: int) -> ClassFacts:
-    if depth > MAX_DEPTH or not qualified:
-        return UNKNOWN
-    known = _known_name(qualified)
-    if known is not None:
-        return known
-    dots = len(qualified) - len(qualified.lstrip("."))
-    parts = qualified[dots:].split(".") if qualified[dots:] else []
-    if not parts or not all(p.isidentifier() for p in parts):
-        return UNKNOWN
-    if dots:
+    @staticmethod
+    def _start_folder(from_path: str, dots: int) -> str:
         start = os.path.dirname(from_path)
         for _ in range(dots - 1):
             start = os.path.dirname(start)
-        return _resolve_in_folder(start, parts, depth, relative=True)
-    for root in _roots_for(from_path):
-        if os.path.isfile(os.path.join(root, parts[0] + ".py")) or \
-                os.path.isfile(os.path.join(root, parts[0], "__init__.py")):
-            return _resolve_in_folder(root, parts, depth, relative=False)
-    return UNKNOWN
+        return start
+
+    def _find_in_folder(self, folder: str, parts: List[str], search: _Search, first: int) -> Target:
+        """`parts` = a module path then a name in it, looked up from `folder`: the longest
+        prefix of at least `first` parts that is a module file; the rest are names in it."""
+        for i in range(len(parts) - 1, first - 1, -1):
+            module_path = self._module_file(folder, parts[:i])
+            if module_path is not None:
+                return self._lookup(module_path, parts[i:], search)
+        return UNKNOWN
+
+    def _module_file(self, folder: str, parts: List[str]) -> Optional[str]:
+        """A package's `__init__.py`, else a module's `.py` (Python's own order), else None."""
+        key = (folder, tuple(parts))
+        if key not in self._modules:
+            base = os.path.join(folder, *parts) if parts else folder
+            init = os.path.join(base, "__init__.py")
+            if os.path.isfile(init):
+                found = init
+            elif parts and os.path.isfile(base + ".py"):
+                found = base + ".py"
+            else:
+                found = None
+            self._modules[key] = found
+        return self._modules[key]
+
+    def _lookup(self, module_path: str, names: List[str], search: _Search) -> Target:
+        """The class reached by `names` (a name, or a submodule chain then a name) in a module."""
+        state = (module_path, tuple(names))
+        if state in search.open or search.hops <= 0:
+            return UNKNOWN  # a cycle of re-exports, or a chain too long to follow
+        search.hops -= 1
+        facts = self._file(module_path, search.deps)
+        if facts is None:
+            return UNKNOWN
+        search.open.add(state)
+        try:
+            name = names[0]
+            if len(names) == 1 and name in facts.classes:
+                return (facts.path, name)
+            if name in facts.names:
+                target = facts.names[name]
+                rest = ".".join(names[1:])
+                return self._find(f"{target}.{rest}" if rest else target, facts.path, search)
+            if name in facts.aliases:  # a name of this module, spelled as the module spells it
+                return self._lookup(module_path, facts.aliases[name].split(".") + names[1:], search)
+            if len(names) > 1 and os.path.basename(module_path) == "__init__.py":
+                sub = self._module_file(os.path.dirname(module_path), [name])  # a submodule
+                if sub is not None:
+                    return self._lookup(sub, names[1:], search)
+            if len(names) == 1:
+                for star in facts.star_imports:
+                    found = self._find(f"{star}.{name}", facts.path, search)
+                    if found != UNKNOWN:
+                        return found
+            return UNKNOWN
+        finally:
+            search.open.discard(state)
+
+    def _roots_for(self, path: str) -> Tuple[str, ...]:
+        """Folders an absolute import from `path` may start at, in Python's order: above its
+        top-level package, its own folder (a script's siblings), the project root and its src/."""
+        folder = os.path.dirname(path)
+        found = self._roots.get(folder)
+        if found is None:
+            top = folder
+            while os.path.isfile(os.path.join(top, "__init__.py")):
+                parent = os.path.dirname(top)
+                if parent == top:
+                    break
+                top = parent
+            roots = [top, folder]
+            project = _project_root(folder)
+            if project is not None:
+                roots += [project, os.path.join(project, "src")]
+            found = self._roots[folder] = tuple(dict.fromkeys(roots))
+        return found
+
+    # ----- classes -> facts --------------------------------------------------------------------------
+    def _class(self, root: ClassRef) -> _Answer:
+        """The answer for a class, computing its whole component of the base graph at once
+        (Tarjan's algorithm, iteratively: chains of bases can be long)."""
+        done = self._classes.get(root)
+        if done is not None:
+            return done
+        nodes: Dict[ClassRef, _Node] = {}
+        order: Dict[ClassRef, int] = {}
+        low: Dict[ClassRef, int] = {}
+        stack: List[ClassRef] = []
+        on_stack: Set[ClassRef] = set()
+        work: List[Tuple[ClassRef, Iterator[ClassRef]]] = []
+
+        def enter(ref: ClassRef) -> None:
+            nodes[ref] = self._node(ref)
+            order[ref] = low[ref] = len(order)
+            stack.append(ref)
+            on_stack.add(ref)
+            work.append((ref, iter(nodes[ref].bases)))
+
+        enter(root)
+        while work:
+            ref, bases = work[-1]
+            for base in bases:
+                if base in self._classes:
+                    continue  # answered before: final
+                if base not in order:
+                    enter(base)
+                    break
+                if base in on_stack:
+                    low[ref] = min(low[ref], order[base])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[ref])
+                if low[ref] == order[ref]:
+                    members = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        members.append(member)
+                        if member == ref:
+                            break
+                    self._settle(members, nodes)
+        return self._classes[root]
+
+    def _settle(self, members: List[ClassRef], nodes: Dict[ClassRef, _Node]) -> None:
+        """One answer for a component: its classes' own facts and their outside bases' answers;
+        a cycle adds "unknown" (which of its readings Python takes is not known)."""
+        inside = set(members)
+        cyclic = len(members) > 1 or members[0] in nodes[members[0]].bases
+        module: List[Optional[bool]] = [None] if cyclic else []
+        forward: List[Optional[bool]] = [None] if cyclic else []
+        deps: Set[str] = set()
+        for member in members:
+            node = nodes[member]
+            module += node.module
+            forward += node.forward
+            deps |= node.deps
+            for base in node.bases:
+                if base not in inside:
+                    answer = self._classes[base]
+                    module.append(answer.facts.is_module)
+                    forward.append(answer.facts.forward)
+                    deps |= answer.deps
+        answer = _Answer(ClassFacts(_any(module), _any(forward)), frozenset(deps))
+        for member in members:
+            self._classes[member] = answer
+
+    def _node(self, ref: ClassRef) -> _Node:
+        path, name = ref
+        deps: Set[str] = set()
+        facts = self._file(path, deps)
+        cls = facts.classes[name]  # a ClassRef is made only for a class the file defines
+        if facts.absolute_name and torch_api.is_module_class(f"{facts.absolute_name}.{name}"):
+            return _Node([True], [name != "Module"], deps, [])  # torch's own sources
+        node = _Node([], [cls.defines_forward], deps, [])
+        for dotted in cls.bases:  # a Generic[T]-style base counts as Generic
+            head, _, rest = (dotted or "").partition(".")
+            target: Target = UNKNOWN
+            if dotted == "object":
+                target = ClassFacts(False, False)
+            elif head in facts.classes and not rest and head != name:
+                target = (path, head)
+            elif head in facts.names:  # `class Linear(Linear)` after an import means the import
+                qualified = facts.names[head]
+                target, found_deps = self._locate(f"{qualified}.{rest}" if rest else qualified, path)
+                node.deps |= found_deps
+            elif dotted:  # an alias, or a name from a star import
+                target, found_deps = self._locate_in_file(path, dotted)
+                node.deps |= found_deps
+            if isinstance(target, ClassFacts):
+                node.module.append(target.is_module)
+                node.forward.append(target.forward)
+            else:
+                node.bases.append(target)
+        return node
+
+    # ----- files -------------------------------------------------------------------------------------
+    def _file(self, path: str, deps: Set[str]) -> Optional[_FileFacts]:
+        deps.add(path)
+        self._note((path,))
+        entry = self._files.get(path)
+        if entry is None:
+            stamp = ("buffer", self._buffers[path]) if path in self._buffers else _stamp(path)
+            entry = self._files[path] = (stamp, _read_facts(path, self._buffers.get(path)))
+        return entry[1]
+
+    def _read_text(self, path: str) -> Optional[str]:
+        """A metadata file's text (an open buffer first), for nnlint.requirements."""
+        if path in self._buffers:
+            return self._buffers[path]
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                return handle.read(MAX_FILE_BYTES)
+        except OSError:
+            return None
 
 
 def _known_name(qualified: str) -> Optional[ClassFacts]:
@@ -143,90 +492,62 @@ def _known_name(qualified: str) -> Optional[ClassFacts]:
     return None  # other torch names too: found in files only when torch itself is the project
 
 
-def _roots_for(path: str) -> List[str]:
-    """Folders an absolute import from `path` may start at: above its top-level package, and
-    its own folder (a script's siblings are importable)."""
-    folder = os.path.dirname(path)
-    roots = []
-    top = folder
-    while os.path.isfile(os.path.join(top, "__init__.py")):
-        parent = os.path.dirname(top)
-        if parent == top:
-            break
-        top = parent
-    roots.append(top)
-    if folder != top:
-        roots.append(folder)
-    return roots
+def _any(answers: List[Optional[bool]]) -> Optional[bool]:
+    if any(a is True for a in answers):
+        return True
+    return None if any(a is None for a in answers) else False
 
 
-def _resolve_in_folder(folder: str, parts: List[str], depth: int, relative: bool) -> ClassFacts:
-    """`parts` = module path then a class name, looked up from `folder`."""
-    if not relative and not parts:
-        return UNKNOWN
-    # The longest prefix of parts[:-1] that is a module file; the rest are names in it.
-    module_path = None
-    split = 0
-    for i in range(len(parts) - 1, -1, -1):
-        candidate = _module_file(folder, parts[:i])
-        if candidate is not None:
-            module_path, split = candidate, i
-            break
-    if module_path is None:
-        return UNKNOWN
-    return _lookup(module_path, parts[split:], depth + 1)
-
-
-def _module_file(folder: str, parts: List[str]) -> Optional[str]:
-    base = os.path.join(folder, *parts) if parts else folder
-    if parts and os.path.isfile(base + ".py"):
-        return base + ".py"
-    init = os.path.join(base, "__init__.py")
-    return init if os.path.isfile(init) else None
-
-
-def _lookup(module_path: str, names: List[str], depth: int) -> ClassFacts:
-    """The class reached by `names` (a name, or a submodule chain then a name) in a module."""
-    if depth > MAX_DEPTH or not names:
-        return UNKNOWN
-    facts = _file_facts(module_path)
-    if facts is None:
-        return UNKNOWN
-    name = names[0]
-    if len(names) == 1 and name in facts.classes:
-        return _class(facts, name, depth)
-    if name in facts.names:
-        target = facts.names[name]
-        rest = ".".join(names[1:])
-        return _resolve(f"{target}.{rest}" if rest else target, facts.path, depth + 1)
-    if os.path.basename(module_path) == "__init__.py":  # a submodule of the package
-        sub = _module_file(os.path.dirname(module_path), [name])
-        if sub is not None and len(names) > 1:
-            return _lookup(sub, names[1:], depth + 1)
-    if len(names) == 1:
-        for star in facts.star_imports:
-            found = _resolve(f"{star}.{name}", facts.path, depth + 1)
-            if found is not UNKNOWN:
-                return found
-    return UNKNOWN
-
-
-# ----- one file's facts ----------------------------------------------------------------------------
-def _file_facts(path: str) -> Optional[_FileFacts]:
-    _note((path,))
-    if path in _files:
-        return _files[path]
-    _files[path] = None
+def _stamp(path: str) -> Optional[Tuple[int, int]]:
     try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+def _project_root(folder: str) -> Optional[str]:
+    while True:
+        if any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
             return None
-        with open(path, "rb") as handle:
-            tree = ast.parse(handle.read(), filename=path)
+        folder = parent
+
+
+@contextmanager
+def _frames(needed: int) -> Iterator[None]:
+    """Allow `needed` frames above the caller, whatever its depth, so that an answer never
+    depends on how deep in the stack the question was asked."""
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    allowed = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + needed)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(allowed)
+
+
+# ----- one file's facts -----------------------------------------------------------------------------
+def _read_facts(path: str, text: Optional[str]) -> Optional[_FileFacts]:
+    try:
+        if text is None:
+            if os.path.getsize(path) > MAX_FILE_BYTES:
+                return None
+            with open(path, "rb") as handle:
+                source: Union[str, bytes] = handle.read()
+        else:
+            source = text
+        with _frames(PARSE_FRAMES):  # CPython's parser refuses deep trees relative to the stack
+            tree = ast.parse(source, filename=path)
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError, UnicodeDecodeError):
         return None
-    facts = _FileFacts(path, os.path.dirname(path), _absolute_module_name(path))
+    facts = _FileFacts(path, _absolute_module_name(path))
     _collect(tree.body, facts)
-    _files[path] = facts
     return facts
 
 
@@ -260,14 +581,14 @@ def _collect(body: List[ast.stmt], facts: _FileFacts) -> None:
                 else:
                     facts.names.setdefault(alias.asname or alias.name, f"{base}{sep}{alias.name}")
         elif isinstance(stmt, ast.ClassDef):
-            # names only: holding the ast nodes would keep every file's tree alive in the cache
+            # names only: holding the ast nodes would keep every file's tree alive in the index
             bases = [_dotted(b.value if isinstance(b, ast.Subscript) else b) for b in stmt.bases]
             facts.classes.setdefault(stmt.name, _ClassDef(bases, _defines_forward(stmt)))
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], ast.Name):
             target = _dotted(stmt.value)
             if target and target != stmt.targets[0].id:
-                facts.names.setdefault(stmt.targets[0].id, target)
+                facts.aliases.setdefault(stmt.targets[0].id, target)
         elif isinstance(stmt, ast.If):
             _collect(stmt.body, facts)
             _collect(stmt.orelse, facts)
@@ -304,59 +625,3 @@ def _dotted(expr: ast.expr) -> Optional[str]:
         base = _dotted(expr.value)
         return f"{base}.{expr.attr}" if base else None
     return None
-
-
-# ----- one class's facts ---------------------------------------------------------------------------
-def _class(facts: _FileFacts, name: str, depth: int) -> ClassFacts:
-    key = (facts.path, name)
-    if key in _class_cache:
-        _note(_class_files[key])
-        return _class_cache[key]
-    if key in _in_progress:
-        return UNKNOWN
-    if facts.absolute_name:
-        absolute = f"{facts.absolute_name}.{name}"
-        if torch_api.is_module_class(absolute):  # torch's own sources
-            return ClassFacts(True, name != "Module")
-    _in_progress.add(key)
-    with record_dependencies() as consulted:
-        try:
-            result = _class_from_bases(facts, facts.classes[name], depth)
-        finally:
-            _in_progress.discard(key)
-    _class_cache[key] = result
-    _class_files[key] = consulted | {facts.path}
-    return result
-
-
-def _class_from_bases(facts: _FileFacts, cls: _ClassDef, depth: int) -> ClassFacts:
-    module_answers: List[Optional[bool]] = []
-    forward_answers: List[Optional[bool]] = [cls.defines_forward]
-    for dotted in cls.bases:  # a Generic[T]-style base counts as Generic
-        if dotted is None:
-            module_answers.append(None)
-            forward_answers.append(None)
-            continue
-        head, _, rest = dotted.partition(".")
-        if head in facts.classes and not rest:
-            found = _class(facts, head, depth + 1)
-        elif head in facts.names:
-            target = facts.names[head]
-            found = _resolve(f"{target}.{rest}" if rest else target, facts.path, depth + 1)
-        elif dotted == "object":
-            found = ClassFacts(False, False)
-        else:
-            found = UNKNOWN
-        module_answers.append(found.is_module)
-        forward_answers.append(found.forward)
-    return ClassFacts(_any(module_answers), _any(forward_answers))
-
-
-def _any(answers: List[Optional[bool]]) -> Optional[bool]:
-    if any(a is True for a in answers):
-        return True
-    return None if any(a is None for a in answers) else False
-
-
-# Rules that need more than "is it a Module" find the richer question on the hook itself.
-resolve_external_base.class_facts = class_facts  # type: ignore[attr-defined]

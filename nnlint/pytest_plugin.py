@@ -45,7 +45,11 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(f"nnlint: {exc}") from None
     paths = [p for p in project_files(root, items, sys.modules.values()) if not settings.is_excluded(str(p))]
-    items[:0] = [NnlintItem.from_parent(NnlintFile.from_parent(session, path=path), name=MARKER, settings=settings)
+    from nnlint.project import ProjectIndex
+
+    project = ProjectIndex(settings)  # one per session: the items share what it reads
+    items[:0] = [NnlintItem.from_parent(NnlintFile.from_parent(session, path=path), name=MARKER,
+                                        settings=settings, project=project)
                  for path in paths]
 
 
@@ -84,9 +88,10 @@ class NnlintFindings(Exception):
 
 
 class NnlintItem(pytest.Item):
-    def __init__(self, *, settings, **kwargs):
+    def __init__(self, *, settings, project, **kwargs):
         super().__init__(**kwargs)
         self.settings = settings
+        self.project = project
         self.add_marker(MARKER)
 
     def runtest(self) -> None:
@@ -95,7 +100,7 @@ class NnlintItem(pytest.Item):
 
         shown = os.path.relpath(self.path)
         shown = str(self.path) if shown.startswith("..") else shown
-        result = check_file(shown, self.settings.rules_for(shown))
+        result = check_file(shown, self.settings.rules_for(shown), project=self.project)
         if result.findings:
             sources = {shown: result.source.text} if result.source is not None else None
             findings = sorted(result.findings, key=lambda f: f.sort_key)

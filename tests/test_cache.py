@@ -84,8 +84,6 @@ def test_a_new_nnlint_version_is_checked_again(project, capsys, parses, monkeypa
 
 
 def test_a_changed_base_class_in_a_sibling_file_is_checked_again(project, capsys, parses):
-    from nnlint import project as project_module
-
     (project / "pkg").mkdir()
     (project / "pkg" / "__init__.py").write_text("")
     (project / "pkg" / "base.py").write_text("class Base:\n    pass\n")
@@ -98,13 +96,11 @@ def test_a_changed_base_class_in_a_sibling_file_is_checked_again(project, capsys
             def __init__(self):
                 self.layers = [torch.nn.Linear(2, 2)]
     """))
-    project_module.clear_cache()
     assert lint(capsys, "pkg") == (0, [])  # Base is not a Module: nothing to say
     base = project / "pkg" / "base.py"
     base.write_text("import torch\n\n\nclass Base(torch.nn.Module):\n    pass\n")
     stat = os.stat(base)
     os.utime(base, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a later mtime, for sure
-    project_module.clear_cache()  # a new run is a new process
     model = os.path.join("pkg", "model.py")
     assert lint(capsys, "pkg") == (1, [(model, 6, "NN103"), (model, 7, "NN101")])
     assert parses == ["model.py", "base.py", "model.py"]  # base.py: first skipped, no torch in it

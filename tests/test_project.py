@@ -2,12 +2,14 @@
 module counts, through relative imports, absolute imports of the same package and re-exports."""
 
 import json
+import random
 import subprocess
 import sys
 import textwrap
 
 from nnlint import project
 from nnlint.engine import check_file, check_source
+from nnlint.project import ProjectIndex
 from nnlint.rules import all_rules
 
 FILES = {
@@ -85,7 +87,6 @@ def rules(*codes):
 
 
 def test_bases_from_sibling_modules_count(tmp_path):
-    project.clear_cache()
     write_package(tmp_path)
     model = tmp_path / "pkg" / "model.py"
     found = check_file(str(model), rules("NN103", "NN107")).findings
@@ -96,16 +97,16 @@ def test_bases_from_sibling_modules_count(tmp_path):
 
 
 def test_odd_imports_resolve_to_unknown(tmp_path):
-    project.clear_cache()
     write_package(tmp_path)
     odd = tmp_path / "pkg" / "odd.py"
     assert check_file(str(odd), rules("NN103", "NN107")).findings == []
-    assert project.class_facts(".cycle_a.A", str(odd)) == project.UNKNOWN
-    assert project.class_facts(".broken.Thing", str(odd)) == project.UNKNOWN
+    index = ProjectIndex()
+    assert index.class_facts(".cycle_a.A", str(odd)) == project.UNKNOWN
+    assert index.class_facts(".broken.Thing", str(odd)) == project.UNKNOWN
     for name in ("", ".", "....x", "a..b", ".layers.", "pkg.base.Base.Inner"):
-        assert project.class_facts(name, str(odd)).is_module is None
-    assert project.class_facts("pkg.layers.Block", str(odd)) == project.ClassFacts(True, True)
-    assert project.class_facts(".base.Base", str(odd)) == project.ClassFacts(True, False)
+        assert index.class_facts(name, str(odd)).is_module is None
+    assert index.class_facts("pkg.layers.Block", str(odd)) == project.ClassFacts(True, True)
+    assert index.class_facts(".base.Base", str(odd)) == project.ClassFacts(True, False)
 
 
 def test_cli_resolves_across_files_in_worker_processes(tmp_path):
@@ -124,16 +125,87 @@ def test_cli_resolves_across_files_in_worker_processes(tmp_path):
 def test_nested_dependency_records_with_equal_contents_unwind(tmp_path):
     """Records are removed by identity: an inner record equal to the outer one (both empty, or
     both naming the same file) must not take the outer one's place."""
-    project.clear_cache()
     write_package(tmp_path)
     model = tmp_path / "pkg" / "model.py"
-    with project.record_dependencies() as outer:
-        with project.record_dependencies() as inner:
+    index = ProjectIndex()
+    with index.record_dependencies() as outer:
+        with index.record_dependencies() as inner:
             assert inner == outer == set()
-        project.class_facts(".base.Base", str(model))
+        index.class_facts(".base.Base", str(model))
     assert str(tmp_path / "pkg" / "base.py") in outer
-    assert project._recording == []
-    # a whole file twice in one process: the second answers from the per-process cache
+    assert index._recording == []
+    # a whole file twice with one index: the second answers from its memory, same deps
     for _ in range(2):
-        found = check_file(str(model), rules("NN103", "NN107"))
+        found = check_file(str(model), rules("NN103", "NN107"), project=index)
+        assert found.dependencies == [str(tmp_path / "pkg" / name) for name in
+                                      ("base.py", "layers/__init__.py", "layers/blocks.py")]
         assert [(f.code, f.line) for f in found.findings] == [("NN107", 4), ("NN103", 5), ("NN107", 12)]
+
+
+# A project where the order of the questions mattered (issue 18): a chain of subclasses across
+# seven modules, re-exported through the package's __init__ (also by a star import), deeper than
+# the old resolver's depth limit; an import cycle through a package __init__ that makes a cycle
+# of classes (B derives from A derives from B), reached from two sides; and a class named like
+# the base it imports.
+ORDERED = {"chain/__init__.py": "".join(f"from .m{i} import C{i}\n" for i in range(7))}
+ORDERED["chain/m0.py"] = """
+    import torch.nn as nn
+
+    class C0(nn.Module):
+        def forward(self, x):
+            return x
+"""
+for _i in range(1, 7):
+    _imports = [f"from chain import C{_i - 1} as Base",  # through the package's __init__
+                f"from .m{_i - 1} import C{_i - 1} as Base",  # from the sibling
+                f"from .m{_i - 1} import *\nBase = C{_i - 1}"][_i % 3]  # a star import and an alias
+    ORDERED[f"chain/m{_i}.py"] = (f"import torch\n{_imports}\n\n\nclass C{_i}(Base):\n"
+                                  f"    def __init__(self):\n        self.width = 1\n")
+ORDERED.update({
+    "cyc/__init__.py": "from .a import A\nfrom .b import B\n",
+    "cyc/a.py": "import torch.nn as nn\nfrom cyc import B\n\n\nclass A(B, nn.Module):\n    pass\n",
+    "cyc/b.py": "import torch\nfrom cyc import A\n\n\nclass B(A):\n    pass\n",
+    "cyc/c.py": "import torch\nfrom .b import B\n\n\nclass C(B):\n    def __init__(self):\n        self.y = 2\n",
+    "cyc/d.py": "import torch\nfrom .a import A\n\n\nclass D(A):\n    def __init__(self):\n        self.z = 3\n",
+    "cyc/layers.py": "import torch.nn as nn\n\n\nclass Linear(nn.Module):\n    pass\n",
+    "cyc/shadow.py": "import torch\nfrom .layers import Linear\n\n\nclass Linear(Linear):\n"
+                     "    def __init__(self):\n        self.k = 1\n",
+})
+ORDERED_FINDINGS = {f"chain/m{i}.py": [("NN103", 7 if i % 3 == 2 else 6)] for i in range(1, 7)}
+ORDERED_FINDINGS.update({"cyc/c.py": [("NN103", 6)], "cyc/d.py": [("NN103", 6)],
+                         "cyc/shadow.py": [("NN103", 6)]})
+
+
+def _write(root, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def _findings(paths, index):
+    return {path: [(f.code, f.line) for f in check_file(path, rules("NN103", "NN107"), project=index).findings]
+            for path in paths}
+
+
+def test_findings_do_not_depend_on_the_order_of_checking(tmp_path):
+    _write(tmp_path, ORDERED)
+    paths = sorted(str(tmp_path / name) for name in ORDERED)
+    alone = {path: _findings([path], ProjectIndex())[path] for path in paths}
+    expected = {str(tmp_path / name): ORDERED_FINDINGS.get(name, []) for name in ORDERED}
+    assert alone == expected
+    # every sibling checked first, then each file with findings; whole runs in a few orders
+    for second in (p for p in paths if expected[p]):
+        for first in paths:
+            if first != second:
+                assert _findings([first, second], ProjectIndex())[second] == expected[second], (first, second)
+    for order in (paths, paths[::-1], random.Random(18).sample(paths, len(paths))):
+        assert _findings(order, ProjectIndex()) == expected
+
+
+def test_a_fresh_process_agrees(tmp_path):
+    _write(tmp_path, ORDERED)
+    run = subprocess.run([sys.executable, "-m", "nnlint", "--isolated", "--no-cache", "--select",
+                          "NN103,NN107", "--format", "json", str(tmp_path / "chain" / "m6.py")],
+                         capture_output=True, text=True)
+    assert [(f["code"], f["line"]) for f in json.loads(run.stdout)] == ORDERED_FINDINGS["chain/m6.py"], run.stderr

@@ -260,7 +260,6 @@ class MissingForward(Rule):
             return None
         seen = seen | {info.name}
         answers = [True if _defines(info, FORWARD_NAMES) else None if info.node.decorators else False]
-        facts_of = getattr(self.context.project, "class_facts", None)
         for base in info.base_names:
             if base is None:
                 answers.append(None)
@@ -270,10 +269,8 @@ class MissingForward(Rule):
                 answers.append(False)
             elif base in self.context.classes_by_name and base not in self.context.bindings:
                 answers.append(self._provides_forward(self.context.classes_by_name[base], seen))
-            elif "." in base and facts_of is not None:
-                answers.append(facts_of(base, self.context.path).forward)
-            else:
-                answers.append(None)
+            else:  # imported, or from a star import
+                answers.append(self.context.project_class(base).forward)
         answer = True if True in answers else None if None in answers else False
         self._forward[info.node] = answer
         return answer

@@ -6,6 +6,7 @@ from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
 LOADS = frozenset({"torch.load", "torch.serialization.load"})
 WEIGHTS_ONLY_POSITION = None  # keyword-only in every torch that has it
+WEIGHTS_ONLY_DEFAULT = (2, 6)  # the first torch whose torch.load defaults to weights_only=True
 # An `except TypeError:` around torch.load is the fallback for torch < 1.13, which rejects the
 # `weights_only` keyword; a version test guards the same.
 OLD_TORCH_FALLBACK = frozenset({"TypeError"})
@@ -17,7 +18,9 @@ class UnsafeTorchLoad(Rule):
     Flags `torch.load(...)` without `weights_only=True`: the argument missing, or the literal
     `weights_only=False`. A `weights_only` given by a variable, or possibly through `**kwargs`,
     is left alone, as is a call in an `except TypeError:` fallback or under a torch version
-    test (code for torch < 1.13, which has no `weights_only`).
+    test (code for torch < 1.13, which has no `weights_only`). In a project that requires
+    torch 2.6 or later (`torch>=2.6` in its metadata, or `[tool.nnlint] torch-version`), where
+    `weights_only=True` is the default, only an explicit `weights_only=False` is flagged.
 
     ## Why is this bad?
     `torch.load` unpickles the file: with `weights_only=False` (the default before PyTorch 2.6)
@@ -95,6 +98,8 @@ class UnsafeTorchLoad(Rule):
             return
         if guarded(self.context, node, catches=OLD_TORCH_FALLBACK, words=VERSION_WORDS):
             return
+        if arg is None and _loads_weights_only_by_default(self.context):
+            return
         if arg is None:
             self.report(node, "`torch.load` without `weights_only=True` unpickles arbitrary objects "
                               "on torch < 2.6 (a crafted file runs code) and fails on other "
@@ -103,3 +108,9 @@ class UnsafeTorchLoad(Rule):
             self.report(node, "`torch.load(..., weights_only=False)` unpickles arbitrary objects: "
                               "loading an untrusted file runs its code; use `weights_only=True` "
                               "(with `torch.serialization.add_safe_globals` for extra classes)")
+
+
+def _loads_weights_only_by_default(context) -> bool:
+    """Every torch the project allows defaults to `weights_only=True` (2.6 and later)."""
+    declared = context.declared_torch()
+    return declared is not None and declared.at_least(WEIGHTS_ONLY_DEFAULT)

@@ -130,13 +130,15 @@ def _display(path: str) -> str:
 def _add_factory_sources(runs, factory_runs, static, settings) -> None:
     """Lint the files of the classes a factory-built model is made of, for correlation."""
     from nnlint.engine import check_file
+    from nnlint.project import ProjectIndex
     from nnlint.verify.discover import static_file
 
+    project = ProjectIndex(settings)
     for index in factory_runs:
         for source in runs[index].classes.values():
             if source.path and source.path not in static and os.path.isfile(source.path):
                 shown = _display(source.path)
-                result = check_file(shown, settings.rules_for(shown))
+                result = check_file(shown, settings.rules_for(shown), project=project)
                 static[source.path] = static_file(shown, result)
 
 

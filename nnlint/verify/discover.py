@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from nnlint.config import Settings
 from nnlint.engine import FileResult, check_file
+from nnlint.project import ProjectIndex
 from nnlint.verify.build import VerifyConfig
 from nnlint.verify.correlate import StaticFile
 from nnlint.verify.supervisor import Target
@@ -73,8 +74,9 @@ def plan(files: List[str], settings: Settings, config: VerifyConfig) -> Plan:
         module, import_root = module_name(factories)
         out.targets.append(Target(kind="factories", path=_display(factories), module=module,
                                   sys_path=_unique([import_root, root_path])))
+    project = ProjectIndex(settings)
     for path in files:
-        result = check_file(path, settings.rules_for(path), collect_classes=True)
+        result = check_file(path, settings.rules_for(path), collect_classes=True, project=project)
         out.static[os.path.abspath(path)] = static_file(path, result)
         if not result.module_classes:
             continue
