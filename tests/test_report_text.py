@@ -75,9 +75,10 @@ def test_verbose_reports_config_files_and_timing_on_stderr(net, capsys):
     lines = err.splitlines()
     assert lines[0] == f"nnlint: config: {net / 'pyproject.toml'}"
     assert lines[1].startswith("nnlint: rules: NN000, NN101,") and "NN301" not in lines[1]
-    assert lines[2] == "nnlint: checking net.py"
-    assert lines[3].startswith("nnlint: checked 1 file in ") and lines[3].endswith("s")
-    assert len(lines) == 4
+    assert lines[2] == "nnlint: torch: no version declared (any torch assumed; see torch-version)"
+    assert lines[3] == "nnlint: checking net.py"
+    assert lines[4].startswith("nnlint: checked 1 file in ") and lines[4].endswith("s")
+    assert len(lines) == 5
 
 
 def test_quiet_and_verbose_exclude_each_other(net, capsys):
