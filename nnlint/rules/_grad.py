@@ -1,6 +1,7 @@
 """Where autograd records a graph, and which values of a `forward` come from its inputs.
 
-Shared by the rules about gradients and devices (NN203, NN204, NN503, NN601):
+Shared by the rules about gradients and devices (NN202-NN205, NN503, NN601):
+- `disables_grad(context, expr)`: whether a `with` item or a decorator turns recording off;
 - `statements(...)`: a function's statements with the loops around each and whether a
   `with torch.no_grad():` (or `inference_mode`, `set_grad_enabled(False)`) block encloses it;
 - `grad_disabled(function)`: a function decorated with `@torch.no_grad()` and the like;
@@ -13,7 +14,7 @@ from typing import Callable, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from nnlint.tree import children
+from nnlint.tree import children, has_star_args, keyword
 
 NO_GRAD = frozenset({
     "torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
@@ -22,25 +23,50 @@ NO_GRAD = frozenset({
 })
 SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
                               "torch.autograd.grad_mode.set_grad_enabled"})
-
-
-def _is_false(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "False"
+# What a flag that is not a literal (`set_grad_enabled(training)`, `inference_mode(mode=flag)`)
+# counts as: it may turn recording off, so nothing under it is reported as recorded. The rules
+# that ask (NN202-NN205, NN503) flag code only where autograd surely records.
+UNKNOWN_FLAG_DISABLES = True
 
 
 def disables_grad(context, expr: cst.BaseExpression) -> bool:
-    """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)` (or a
-    `set_grad_enabled(flag)` whose flag is not known: it may be False)."""
-    func = expr.func if isinstance(expr, cst.Call) else expr
-    qualified = context.qualified_name(func)
+    """Does this context manager or decorator turn gradient recording off?
+
+    `torch.no_grad()`, `torch.inference_mode()` / `inference_mode(True)` and
+    `torch.set_grad_enabled(False)` do; `inference_mode(False)` and `set_grad_enabled(True)` do
+    not (the flag read positionally or as `mode=`); an unknown flag: UNKNOWN_FLAG_DISABLES.
+    The decorator forms `@torch.no_grad` / `@torch.no_grad()` count too.
+    """
+    call = expr if isinstance(expr, cst.Call) else None
+    qualified = context.qualified_name(call.func if call is not None else expr)
+    if qualified in SET_GRAD_ENABLED:
+        flag = _mode_flag(call) if call is not None else _MISSING
+        if flag is _MISSING:
+            return False  # `set_grad_enabled()` raises: it changes nothing
+        return UNKNOWN_FLAG_DISABLES if flag is None else not flag
     if qualified in NO_GRAD:
-        if isinstance(expr, cst.Call) and expr.args and expr.args[0].keyword is None \
-                and qualified.endswith("inference_mode"):
-            return _is_false(expr.args[0].value) is False
-        return True
-    if qualified in SET_GRAD_ENABLED and isinstance(expr, cst.Call):
-        return True
+        flag = _mode_flag(call) if call is not None and qualified.endswith("inference_mode") else _MISSING
+        if flag is _MISSING:
+            return True  # no_grad() takes no flag; inference_mode's defaults to True
+        return UNKNOWN_FLAG_DISABLES if flag is None else flag
     return False
+
+
+_MISSING = object()
+
+
+def _mode_flag(call: cst.Call):
+    """The `mode` argument of `set_grad_enabled` / `inference_mode`: True or False when it is a
+    literal, None when it is not, _MISSING when there is none."""
+    arg = keyword(call, "mode")
+    if arg is None:
+        arg = next((a for a in call.args if a.keyword is None and not a.star), None)
+    if arg is None:
+        return None if has_star_args(call) else _MISSING
+    value = arg.value
+    if isinstance(value, cst.Name) and value.value in ("True", "False"):
+        return value.value == "True"
+    return None
 
 
 def grad_disabled(context, function: cst.FunctionDef) -> bool:

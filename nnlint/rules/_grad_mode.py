@@ -13,14 +13,7 @@ import libcst as cst
 
 from nnlint import torch_api
 from nnlint.context import FileContext
-
-NO_GRAD = frozenset({
-    "torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
-    "torch.autograd.grad_mode.no_grad", "torch.autograd.inference_mode",
-    "torch.autograd.grad_mode.inference_mode",
-})
-SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
-                              "torch.autograd.grad_mode.set_grad_enabled"})
+from nnlint.rules._grad import disables_grad
 
 # In-place tensor methods that change no values.
 NOT_MUTATING = frozenset({"requires_grad_", "share_memory_", "retain_grad", "record_stream",
@@ -30,33 +23,7 @@ NOT_MUTATING = frozenset({"requires_grad_", "share_memory_", "retain_grad", "rec
 def inplace_method(name: str) -> bool:
     """`add_`, `copy_`, `normal_`...: an in-place tensor method that changes values."""
     return name.endswith("_") and not name.startswith("_") and name not in NOT_MUTATING \
-        and name in _tensor_methods()
-
-
-_METHODS = None
-
-
-def _tensor_methods():
-    global _METHODS
-    if _METHODS is None:
-        _METHODS = frozenset(torch_api.data().get("tensor_methods", ()))
-    return _METHODS
-
-
-def disables_grad(context: FileContext, expr: cst.BaseExpression) -> bool:
-    """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)`, or the
-    decorator forms `@torch.no_grad` / `@torch.no_grad()`."""
-    call = expr if isinstance(expr, cst.Call) else None
-    qualified = context.qualified_name(call.func if call is not None else expr)
-    if qualified in NO_GRAD:
-        if call is not None and qualified.endswith("inference_mode") and call.args:
-            first = call.args[0].value
-            return not (isinstance(first, cst.Name) and first.value == "False")
-        return True
-    if qualified in SET_GRAD_ENABLED and call is not None and call.args:
-        first = call.args[0].value
-        return isinstance(first, cst.Name) and first.value == "False"
-    return False
+        and name in torch_api.tensor_methods()
 
 
 class GradModeTracker:

@@ -26,7 +26,8 @@ class DataMutation(Rule, GradModeTracker):
       assigned at top level is as often a dataset's array).
 
     Not flagged: anything under `torch.no_grad()`/`torch.inference_mode()` (block or
-    decorator), and `.data` in other functions and methods (`__init__`, `reset_parameters`,
+    decorator) or `torch.set_grad_enabled(False)` (or a flag that is not a literal: it may be
+    False), and `.data` in other functions and methods (`__init__`, `reset_parameters`,
     `_init_weights`, weight loading and fusing, an optimizer step): no graph holds the tensor
     there, so `.data` is an old idiom but not a hazard.
 

@@ -38,7 +38,8 @@ class InplaceOnParameter(Rule, GradModeTracker):
     """
     ## What it does
     Flags an in-place change of a parameter of the module in `forward` (or a method it
-    calls), outside `torch.no_grad()`: `self.w += x`, `self.w[i] = v`, `self.w.add_(x)`,
+    calls), outside `torch.no_grad()` (and `inference_mode()`, `set_grad_enabled(flag)` unless
+    the flag is `True`): `self.w += x`, `self.w[i] = v`, `self.w.add_(x)`,
     `self.w.clamp_(...)`, `self.fc.weight.mul_(s)`. A parameter is an attribute the class
     assigns an `nn.Parameter` (not `requires_grad=False`) or registers with
     `register_parameter`, or the `weight`/`bias` of a torch layer it holds.
