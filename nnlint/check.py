@@ -22,6 +22,7 @@ from nnlint.config import Settings
 from nnlint.exit_codes import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
 from nnlint.finding import Finding
 from nnlint.report import RunSummary, emit, render
+from nnlint.report.summary import plural
 from nnlint.report.style import color_wanted, is_terminal
 
 STDIN = "-"
@@ -52,8 +53,8 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
     findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
     emit(render_output(args, results, findings, summary), args.output_file)
     if args.verbose:
-        print(f"nnlint: checked {len(results)} file{'s' if len(results) != 1 else ''} "
-              f"in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+        print(f"nnlint: checked {plural(len(results), 'file')} in {time.perf_counter() - started:.2f}s",
+              file=sys.stderr)
     return exit_status(args, results, findings, usage_error)
 
 

@@ -81,18 +81,14 @@ def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str
 
     Without `keep_data`, long literal tables are blanked first (see _blank_data_tables); the
     text parsed is returned with the tree."""
-    depth_allowed = sys.getrecursionlimit()
-    sys.setrecursionlimit(GATE_RECURSION_LIMIT)  # CPython's AST depth limit scales with it
     try:
-        tree = ast.parse(text, filename=path)
+        tree = _cpython_parse(text, path)
     except SyntaxError as error:
         raise _SyntaxProblem(f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1) from None
     except (RecursionError, MemoryError):
         raise _SyntaxProblem("too deeply nested to analyse", 1, 1) from None
     except ValueError as error:  # e.g. a NUL byte in the source
         raise _SyntaxProblem(f"syntax error: {error}", 1, 1) from None
-    finally:
-        sys.setrecursionlimit(depth_allowed)
     if not keep_data and len(text) >= DATA_TABLE_CHARS:
         blanked = _blank_data_tables(text, tree)
         if blanked != text:
@@ -386,17 +382,24 @@ def may_have_findings(text: str, rules: Sequence[Type[Rule]]) -> bool:
 
 def _syntax_check(text: str, path: str) -> List[Finding]:
     """NN000 for a file the rules need not see: CPython's own parser is ~10x faster."""
-    depth_allowed = sys.getrecursionlimit()
-    sys.setrecursionlimit(GATE_RECURSION_LIMIT)  # CPython's AST depth limit scales with it
     try:
-        ast.parse(text, filename=path)
+        _cpython_parse(text, path)
     except SyntaxError as error:
         return [file_error(path, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)]
     except (ValueError, RecursionError, MemoryError):
         pass
+    return []
+
+
+def _cpython_parse(text: str, path: str) -> ast.Module:
+    """ast.parse under GATE_RECURSION_LIMIT (CPython's AST depth limit scales with it); raises
+    what ast.parse raises."""
+    depth_allowed = sys.getrecursionlimit()
+    sys.setrecursionlimit(GATE_RECURSION_LIMIT)
+    try:
+        return ast.parse(text, filename=path)
     finally:
         sys.setrecursionlimit(depth_allowed)
-    return []
 
 
 def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0,

@@ -46,6 +46,12 @@ def discover(paths: List[str], settings: Settings, shard: Optional[Tuple[int, in
     return found
 
 
+def display_path(path: str) -> str:
+    """A path relative to the current folder when it is below it, else as given."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
 def in_shard(relative_path: str, index: int, count: int) -> bool:
     """Shard K of N (1-based): a stable hash of the path, the same on every machine."""
     return zlib.crc32(relative_path.encode("utf-8")) % count == index - 1

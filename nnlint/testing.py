@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
+from nnlint.report.summary import plural
+
 __all__ = ["assert_healthy", "NotHealthy"]
 
 
@@ -101,8 +103,7 @@ def _rule(code: str) -> Tuple[str, str]:
 def describe(name: str, report, problems: List[Tuple[str, Any]]) -> str:
     """The assertion message: the observations grouped by code, each code's fix advice once."""
     count = len(problems)
-    lines = [f"{name} is not healthy: {count} problem{'s' if count != 1 else ''} "
-             f"(checked on {report.device})"]
+    lines = [f"{name} is not healthy: {plural(count, 'problem')} (checked on {report.device})"]
     by_code: Dict[str, List[Any]] = {}
     for code, obs in problems:
         by_code.setdefault(code, []).append(obs)

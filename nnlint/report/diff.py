@@ -5,13 +5,14 @@ from __future__ import annotations
 import difflib
 from typing import Sequence, Tuple
 
+from nnlint.report.summary import plural
+
 
 def render(changes: Sequence[Tuple[str, str, str]], quiet: bool = False) -> str:
     """`changes`: (path, text before, text after) of each file a fix changes."""
     output = "".join(unified_diff(path, before, after) for path, before, after in changes)
     if changes and not quiet:
-        count = len(changes)
-        output += f"\nWould fix {count} file{'s' if count != 1 else ''}.\n"
+        output += f"\nWould fix {plural(len(changes), 'file')}.\n"
     return output
 
 

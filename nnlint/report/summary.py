@@ -1,4 +1,4 @@
-"""What a run did besides its findings, for the reports' summary lines."""
+"""What a run did besides its findings, and the words that count it in summary lines."""
 
 from dataclasses import dataclass
 
@@ -8,3 +8,8 @@ class RunSummary:
     files: int = 0
     fixed: int = 0  # findings removed by --fix
     fixed_files: int = 0
+
+
+def plural(count: int, word: str) -> str:
+    """`1 file`, `3 files`."""
+    return f"{count} {word}{'s' if count != 1 else ''}"

@@ -9,17 +9,16 @@ is exactly what editors' problem matchers parse.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import List, Mapping, Optional, Sequence
 
 from nnlint.finding import Finding, Severity
+from nnlint.positions import NEWLINE
 from nnlint.report.style import Painter
-from nnlint.report.summary import RunSummary
+from nnlint.report.summary import RunSummary, plural
 
 _SEVERITY_STYLE = {Severity.ERROR: ("bold", "red"), Severity.WARNING: ("bold", "yellow"),
                    Severity.STYLE: ("bold", "blue")}
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 TAB_WIDTH = 4
 
 
@@ -34,16 +33,12 @@ def format_line(finding: Finding, paint: Optional[Painter] = None) -> str:
 def summary_line(findings: Sequence[Finding], summary: RunSummary, marker: str = "") -> str:
     fixable = sum(f.fixable for f in findings)
     if not findings:
-        return f"Fixed {_problems(summary.fixed)}, 0 remaining." if summary.fixed else "All checks passed!"
-    head = f"Found {_problems(len(findings) + summary.fixed)}"
+        return f"Fixed {plural(summary.fixed, 'problem')}, 0 remaining." if summary.fixed else "All checks passed!"
+    head = f"Found {plural(len(findings) + summary.fixed, 'problem')}"
     if summary.fixed:
         head += f" ({summary.fixed} fixed, {len(findings)} remaining)"
     tail = f" ({marker}{fixable} fixable with --fix)" if fixable else ""
     return f"{head}.{tail}" if summary.fixed else f"{head}{tail}."
-
-
-def _problems(count: int) -> str:
-    return f"{count} problem{'s' if count != 1 else ''}"
 
 
 def render(findings: Sequence[Finding], summary: RunSummary, *, full: bool = False,
@@ -58,7 +53,7 @@ def render(findings: Sequence[Finding], summary: RunSummary, *, full: bool = Fal
         lines.append(format_line(finding, paint))
         if full:
             if finding.path not in split and sources and finding.path in sources:
-                split[finding.path] = _LINE_BREAK.split(sources[finding.path])
+                split[finding.path] = NEWLINE.split(sources[finding.path])
             lines += _snippet(finding, split.get(finding.path), paint)
     if not quiet:
         text = summary_line(findings, summary, "[*] " if full else "")

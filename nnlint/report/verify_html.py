@@ -18,6 +18,7 @@ from html import escape
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from nnlint import __version__
+from nnlint.report.summary import plural
 from nnlint.verify.result import (CHECKED, FAILED, SKIPPED, Grad, Member, ModelResult, VerifiedFinding,
                                   VerifyResult)
 
@@ -45,10 +46,6 @@ def _e(value) -> str:
     return escape(str(value), quote=True)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
-
-
 def _anchor(index: int, model: ModelResult) -> str:
     return f"m{index}-" + re.sub(r"[^A-Za-z0-9]+", "-", model.name).strip("-")
 
@@ -63,7 +60,7 @@ def _seconds(value: float) -> str:
 def render(result: VerifyResult) -> str:
     counts = result.counts()
     parts = [_HEAD, '<body>\n<header class="page">', '<h1>nnlint verify</h1>',
-             f'<p class="sub">{_e(_plural(counts["models"], "model"))} built and run in '
+             f'<p class="sub">{_e(plural(counts["models"], "model"))} built and run in '
              f'{result.seconds:.1f} s &middot; nnlint {_e(__version__)}</p>', "</header>",
              '<main>', _summary(result, counts), _overview(result)]
     if result.notes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import List
 
+from nnlint.report.summary import plural
 from nnlint.verify.result import FAILED, SKIPPED, ModelResult, VerifiedFinding, VerifyResult
 
 TAGS = {True: "confirmed", False: "not confirmed", None: "no runtime check"}
@@ -19,14 +20,10 @@ def format_finding(finding: VerifiedFinding) -> str:
             f"[{tag(finding)}]")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
-
-
 def model_block(model: ModelResult) -> List[str]:
     where = f" on {model.device}" if model.device and model.status != SKIPPED else ""
     label = f"{model.name}  [{model.factory}]" if model.factory and model.factory != model.name else model.name
-    lines = [f"{label}  {model.status}{where}  {_plural(len(model.findings), 'finding')}  "
+    lines = [f"{label}  {model.status}{where}  {plural(len(model.findings), 'finding')}  "
              f"({model.seconds:.2f} s)"]
     if model.status in (SKIPPED, FAILED) and model.reason:
         lines.append(f"  {model.status}: {model.reason}")
@@ -43,13 +40,13 @@ def model_block(model: ModelResult) -> List[str]:
 
 def summary_line(result: VerifyResult) -> str:
     c = result.counts()
-    head = (f"Verified {_plural(c['models'], 'model')} in {result.seconds:.1f} s: "
+    head = (f"Verified {plural(c['models'], 'model')} in {result.seconds:.1f} s: "
             f"{c['checked']} checked, {c['skipped']} skipped, {c['failed']} failed.")
     if not c["findings"]:
         return f"{head} No findings."
     parts = [f"{c['confirmed']} confirmed", f"{c['not_confirmed']} not confirmed",
              f"{c['unchecked']} without a runtime check", f"{c['runtime_only']} found only at runtime"]
-    return f"{head} {_plural(c['findings'], 'finding')}: {', '.join(parts)}."
+    return f"{head} {plural(c['findings'], 'finding')}: {', '.join(parts)}."
 
 
 def render(result: VerifyResult) -> str:

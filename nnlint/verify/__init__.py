@@ -18,6 +18,7 @@ from typing import List, Optional
 
 from nnlint.config import ConfigError, Settings
 from nnlint.exit_codes import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
+from nnlint.files import display_path
 from nnlint.report import emit
 
 TORCH_MISSING = ("nnlint: error: `nnlint verify` needs torch, which is not installed here "
@@ -107,7 +108,7 @@ def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, 
                 qualname = own.key.split(":", 1)[1]
                 covered.add((own.path, qualname))
                 run.name = f"{module_name(own.path)[0]}:{qualname}"
-                run.path = _display(own.path)
+                run.path = display_path(own.path)
             wanted = (own is not None and own.path in checked) or os.path.abspath(target.path) in checked
             if wanted or run.status == FAILED:
                 factory_runs.append(len(runs))
@@ -122,11 +123,6 @@ def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, 
     return runs, factory_runs
 
 
-def _display(path: str) -> str:
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
-
-
 def _add_factory_sources(runs, factory_runs, static, settings) -> None:
     """Lint the files of the classes a factory-built model is made of, for correlation."""
     from nnlint.engine import check_file
@@ -137,7 +133,7 @@ def _add_factory_sources(runs, factory_runs, static, settings) -> None:
     for index in factory_runs:
         for source in runs[index].classes.values():
             if source.path and source.path not in static and os.path.isfile(source.path):
-                shown = _display(source.path)
+                shown = display_path(source.path)
                 result = check_file(shown, settings.rules_for(shown), project=project)
                 static[source.path] = static_file(shown, result)
 

@@ -263,14 +263,8 @@ class Inputs:
     inferred: bool = False
 
 
-def _torch():
-    import torch
-
-    return torch
-
-
 def make_tensor(shape: Sequence[int], dtype: str = "float32", high: Optional[int] = None):
-    torch = _torch()
+    import torch
     dt = getattr(torch, dtype)
     if dt == torch.bool:
         return torch.randint(0, 2, tuple(shape)).bool()
@@ -346,7 +340,7 @@ _SIZES = {1: (16, 32, 64, 128, 28), 2: (16, 32, 28, 64, 224), 3: (16, 32)}
 
 def layer_inputs(layer) -> Optional[List[Attempt]]:
     """Candidate inputs for a torch layer met first in a model, or None if it does not tell."""
-    nn = _torch().nn
+    from torch import nn
     if isinstance(layer, nn.Linear) and not isinstance(layer, getattr(nn, "LazyLinear", ())):
         return [[((2, layer.in_features), "float", None)]]
     if isinstance(layer, nn.Bilinear):
@@ -463,7 +457,7 @@ def first_layer(model, depth: int = 0, prefix: str = ""):
     """(path, layer, attempts) of the first layer with a known input: the first one forward
     uses (a module held in a plain list or dict counts: that is the bug the run may show), else
     the first registered submodule, looking into containers and custom blocks."""
-    nn = _torch().nn
+    from torch import nn
     children = dict(model.named_children())
     candidates: List[Tuple[str, Any]] = []
     for attr in forward_attribute_order(type(model)):
@@ -512,7 +506,7 @@ def choose_inputs(model, name: str, inputs: Inputs, spec: Optional[ModelSpec]) -
     every attempt fails in a way a wrong guess explains. Configured inputs are used as given."""
     if not inputs.inferred:
         return inputs.attempts[0]
-    torch = _torch()
+    import torch
     was_training = model.training
     last_error: Optional[BaseException] = None
     try:

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from nnlint.files import display_path
 from nnlint.finding import Finding
 from nnlint.verify.result import (ClassSource, ModelResult, ModelRun, Observation, VerifiedFinding,
                                   VerifyResult)
@@ -310,7 +311,7 @@ def _runtime_only(index: int, run: ModelRun, explained: Set[Tuple[int, int]],
             continue
         line = next((n for p, n in reversed(obs.frames) if p == own_path), run.line)
         if obs.frames and obs.frames[-1][0] != own_path:  # raised elsewhere: say where
-            message += f" (at {_display(obs.frames[-1][0])}:{obs.frames[-1][1]})"
+            message += f" (at {_frame_path(obs.frames[-1][0])}:{obs.frames[-1][1]})"
         name, severity = _rule_facts(code)
         out.append(VerifiedFinding(code=code, name=name, severity=severity, path=run.path, line=line,
                                    column=1, message=message, confirmed=True, source="runtime",
@@ -318,15 +319,14 @@ def _runtime_only(index: int, run: ModelRun, explained: Set[Tuple[int, int]],
     return out
 
 
-def _display(path: str) -> str:
-    """A path relative to the current folder, or from its package inside site-packages."""
-    relative = os.path.relpath(path)
-    if not relative.startswith(".."):
-        return relative
-    for marker in ("site-packages", "dist-packages"):
-        if marker + os.sep in path:
-            return path.split(marker + os.sep, 1)[1]
-    return path
+def _frame_path(path: str) -> str:
+    """A traceback frame's file as display_path shows it; outside the current folder, from its
+    package inside site-packages (`torch/nn/modules/module.py`)."""
+    if os.path.relpath(path).startswith(".."):
+        for marker in ("site-packages", "dist-packages"):
+            if marker + os.sep in path:
+                return path.split(marker + os.sep, 1)[1]
+    return display_path(path)
 
 
 def _no_grad_message(observations: List[Observation]) -> str:

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from nnlint.config import Settings
 from nnlint.engine import FileResult, check_file
+from nnlint.files import display_path
 from nnlint.project import ProjectIndex
 from nnlint.verify.build import VerifyConfig
 from nnlint.verify.correlate import StaticFile
@@ -72,7 +73,7 @@ def plan(files: List[str], settings: Settings, config: VerifyConfig) -> Plan:
     root_path = str(settings.root)
     for factories in config.factories:
         module, import_root = module_name(factories)
-        out.targets.append(Target(kind="factories", path=_display(factories), module=module,
+        out.targets.append(Target(kind="factories", path=display_path(factories), module=module,
                                   sys_path=_unique([import_root, root_path])))
     project = ProjectIndex(settings)
     for path in files:
@@ -101,9 +102,3 @@ def _unique(items: List[str]) -> List[str]:
         if item and item not in seen:
             seen.append(item)
     return seen
-
-
-def _display(path: str) -> str:
-    """A path relative to the current folder when it is below it."""
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative

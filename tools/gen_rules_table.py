@@ -1,6 +1,6 @@
-"""Regenerate the rules table in README.md from the registry:
+"""Regenerate the rules table in README.md from the registry (from a checkout, not installed):
 
-    python -m nnlint.tools.gen_rules_table
+    python tools/gen_rules_table.py
 """
 
 import re
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nnlint.rules import all_rules
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"(<!-- rules-table:start -->\n).*?(<!-- rules-table:end -->)", re.S)
 
 

@@ -3,7 +3,7 @@
 The static path never imports torch; the rules read the facts they need about torch's API
 from the JSON file this script writes. Run it again after a torch upgrade:
 
-    python -m nnlint.tools.gen_torch_api
+    python tools/gen_torch_api.py
 """
 
 import importlib
@@ -29,7 +29,7 @@ NAMESPACES = [
     "torch.special",
 ]
 
-OUTPUT = Path(__file__).resolve().parent.parent / "torch_api.json"
+OUTPUT = Path(__file__).resolve().parents[1] / "nnlint" / "torch_api.json"
 
 
 def public_names(module):
