@@ -43,14 +43,20 @@ class Settings:
     torch_version: Optional[str] = None  # the torch versions supported (else inferred: nnlint.requirements)
 
     def validate(self) -> None:
-        codes = all_rules().keys()
+        rules = all_rules()
         selectors = [("select", s) for s in self.select or ()]
         selectors += [("extend-select", s) for s in self.extend_select]
         selectors += [("ignore", s) for s in self.ignore]
         selectors += [("per-file-ignores", s) for v in self.per_file_ignores.values() for s in v]
         for key, selector in selectors:
-            if selector != "ALL" and not any(code.startswith(selector) for code in codes):
+            if selector == "ALL":
+                continue
+            matched = [rule for code, rule in rules.items() if code.startswith(selector)]
+            if not matched:
                 raise ConfigError(f"{key}: unknown rule code or prefix {selector!r}")
+            if all(rule.always_reported for rule in matched):  # as ruff does for syntax errors
+                raise ConfigError(f"{key}: {selector} cannot be selected or ignored: a file nnlint could "
+                                  "not check is always reported (exclude the file to skip it)")
 
     def enabled(self, code: str, rule: Type[Rule], extra_ignore: Sequence[str] = ()) -> bool:
         """The most specific matching selector wins, as in ruff; on a tie, ignore wins."""
@@ -73,7 +79,8 @@ class Settings:
     def rules_for(self, path: str) -> List[Type[Rule]]:
         extra = [c for pattern, codes in self.per_file_ignores.items()
                  if self.matches(path, pattern) for c in codes]
-        return [rule for code, rule in all_rules().items() if self.enabled(code, rule, extra)]
+        return [rule for code, rule in all_rules().items()
+                if not rule.always_reported and self.enabled(code, rule, extra)]
 
     def relative(self, path: str) -> str:
         try:

@@ -17,10 +17,11 @@ from typing import Dict, List, Optional, Sequence, Tuple, Type
 import libcst as cst
 
 from nnlint.context import FileContext
-from nnlint.finding import Finding, Severity
+from nnlint.finding import Finding
 from nnlint.fix import apply_fixes
 from nnlint.positions import NEWLINE
 from nnlint.project import ProjectIndex
+from nnlint.rules import all_rules
 from nnlint.rules.base import Rule
 from nnlint.tree import children
 
@@ -31,6 +32,8 @@ RECURSION_LIMIT = 20_000
 # Under Python's default limit, CPython's parser refuses trees a few thousand levels deep:
 # well before LibCST's native parser would overflow the C stack (~8,000).
 GATE_RECURSION_LIMIT = 1_000
+# Why a file could not be checked: always reported, whatever the selection (rules/nn00*.py).
+SYNTAX_ERROR, UNREADABLE, TOO_DEEP, INTERNAL_ERROR = "NN000", "NN001", "NN002", "NN009"
 
 
 @dataclass
@@ -52,9 +55,9 @@ class FileResult:
 
 def read_source(data: bytes) -> SourceFile:
     """Decode a Python file as the interpreter would (PEP 263 cookie, BOM), or raise
-    _SyntaxProblem saying why and where."""
+    _FileProblem saying why and where."""
     if b"\0" in data[:8192]:
-        raise _SyntaxProblem("binary file (contains NUL bytes), not Python source", 1, 1)
+        raise _FileProblem(UNREADABLE, "binary file (contains NUL bytes), not Python source")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError:
@@ -62,16 +65,18 @@ def read_source(data: bytes) -> SourceFile:
     try:
         return SourceFile(data.decode(encoding), encoding)  # "utf-8-sig" strips and rewrites a BOM
     except LookupError:
-        raise _SyntaxProblem(f"unknown encoding {encoding!r} in the coding declaration", 1, 1) from None
+        raise _FileProblem(UNREADABLE, f"unknown encoding {encoding!r} in the coding declaration") from None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise _SyntaxProblem(f"cannot decode as {encoding} at byte {exc.start}: {exc.reason}",
-                             line, column) from None
+        raise _FileProblem(UNREADABLE, f"cannot decode as {encoding} at byte {exc.start}: {exc.reason}",
+                           line, column) from None
 
 
-def file_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
-    return Finding(path, line, column, line, column, "NN000", "syntax-error", Severity.ERROR, message)
+def file_problem(path: str, code: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    """A finding of an always-reported code (NN000-NN009): the file could not be checked."""
+    rule = all_rules()[code]
+    return Finding(path, line, column, line, column, code, rule.name, rule.severity, message)
 
 
 def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str]:
@@ -84,11 +89,11 @@ def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str
     try:
         tree = _cpython_parse(text, path)
     except SyntaxError as error:
-        raise _SyntaxProblem(f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1) from None
+        raise _FileProblem(SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1) from None
     except (RecursionError, MemoryError):
-        raise _SyntaxProblem("too deeply nested to analyse", 1, 1) from None
+        raise _FileProblem(TOO_DEEP, "too deeply nested to analyse") from None
     except ValueError as error:  # e.g. a NUL byte in the source
-        raise _SyntaxProblem(f"syntax error: {error}", 1, 1) from None
+        raise _FileProblem(SYNTAX_ERROR, f"syntax error: {error}") from None
     if not keep_data and len(text) >= DATA_TABLE_CHARS:
         blanked = _blank_data_tables(text, tree)
         if blanked != text:
@@ -100,9 +105,10 @@ def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str
         return cst.parse_module(text), text
     except cst.ParserSyntaxError as exc:  # valid for CPython, not for LibCST (new syntax)
         first = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else "invalid syntax"
-        raise _SyntaxProblem(f"cannot parse with LibCST: {first}", exc.raw_line, exc.raw_column + 1) from None
+        raise _FileProblem(SYNTAX_ERROR, f"cannot parse with LibCST: {first}", exc.raw_line,
+                           exc.raw_column + 1) from None
     except (RecursionError, MemoryError):
-        raise _SyntaxProblem("too deeply nested to analyse", 1, 1) from None
+        raise _FileProblem(TOO_DEEP, "too deeply nested to analyse") from None
 
 
 DATA_TABLE_CHARS = 20_000  # a literal this long is data (a generated table), not code to lint
@@ -163,10 +169,15 @@ def _only_constants(node: ast.AST) -> bool:
     return True
 
 
-class _SyntaxProblem(Exception):
-    def __init__(self, message: str, line: int, column: int):
+class _FileProblem(Exception):
+    """What keeps a file from being checked, with its code and where."""
+
+    def __init__(self, code: str, message: str, line: int = 1, column: int = 1):
         super().__init__(message)
-        self.message, self.line, self.column = message, line, column
+        self.code, self.message, self.line, self.column = code, message, line, column
+
+    def finding(self, path: str) -> Finding:
+        return file_problem(path, self.code, self.message, self.line, self.column)
 
 
 def _allow_deep_trees() -> None:
@@ -187,8 +198,8 @@ def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = 
     for _ in range(MAX_FIX_ROUNDS):
         try:
             module, parsed = parse(current, path, keep_data=fix)
-        except _SyntaxProblem as problem:
-            result.findings = [file_error(path, problem.message, problem.line, problem.column)]
+        except _FileProblem as problem:
+            result.findings = [problem.finding(path)]
             return result
         context = FileContext(path, parsed, module, project)
         findings, fixes = _run_rules(context, rules)
@@ -334,7 +345,7 @@ class Suppressions:
 
 def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
                collect_classes: bool = False, project: Optional[ProjectIndex] = None) -> FileResult:
-    """Read, decode and lint one file; any problem reading it becomes an NN000 finding.
+    """Read, decode and lint one file; a file that cannot be read is an NN001 finding.
 
     Names imported from other files of the project are resolved through `project` (pass the
     run's index when checking many files: it remembers what it read; None: a fresh one).
@@ -345,31 +356,33 @@ def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        return FileResult(path, [file_error(path, f"cannot read file: {exc.strerror}")])
+        return FileResult(path, [file_problem(path, UNREADABLE, f"cannot read file: {exc.strerror}")])
     with project.record_dependencies() as consulted:
-        try:
-            result = check_bytes(data, path, rules, fix=fix, collect_classes=collect_classes,
-                                 project=project)
-        except RecursionError:
-            return FileResult(path, [file_error(path, "too deeply nested to analyse")])
-        except Exception as exc:  # a bug of ours must not stop the other files being checked
-            return FileResult(path, [file_error(
-                path, f"nnlint failed on this file (please report it): {type(exc).__name__}: {exc}")])
+        result = check_bytes(data, path, rules, fix=fix, collect_classes=collect_classes,
+                             project=project)
     result.dependencies = sorted(consulted - {os.path.abspath(path)})
     return result
 
 
 def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
                 collect_classes: bool = False, project: Optional[ProjectIndex] = None) -> FileResult:
+    """Decode and lint one file's bytes (a file's, or stdin's). Whatever goes wrong becomes a
+    finding of an always-reported code, never an exception: one file never stops the others."""
     try:
         source = read_source(data)
-    except _SyntaxProblem as problem:
-        return FileResult(path, [file_error(path, problem.message, problem.line, problem.column)])
-    if not collect_classes and not may_have_findings(source.text, rules):
-        result = FileResult(path, _syntax_check(source.text, path))
-    else:
-        result = check_source(source.text, path, rules, fix=fix, collect_classes=collect_classes,
-                              project=project)
+    except _FileProblem as problem:
+        return FileResult(path, [problem.finding(path)])
+    try:
+        if not collect_classes and not may_have_findings(source.text, rules):
+            result = FileResult(path, _syntax_check(source.text, path))
+        else:
+            result = check_source(source.text, path, rules, fix=fix, collect_classes=collect_classes,
+                                  project=project)
+    except RecursionError:
+        return FileResult(path, [file_problem(path, TOO_DEEP, "too deeply nested to analyse")])
+    except Exception as exc:  # a bug of ours
+        return FileResult(path, [file_problem(
+            path, INTERNAL_ERROR, f"nnlint failed on this file (please report it): {type(exc).__name__}: {exc}")])
     result.source = source
     return result
 
@@ -385,7 +398,7 @@ def _syntax_check(text: str, path: str) -> List[Finding]:
     try:
         _cpython_parse(text, path)
     except SyntaxError as error:
-        return [file_error(path, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)]
+        return [file_problem(path, SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)]
     except (ValueError, RecursionError, MemoryError):
         pass
     return []
@@ -431,7 +444,7 @@ def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0
                 if findings:  # the full text output shows their source lines
                     try:
                         results[index].source = read_source(data)
-                    except _SyntaxProblem:
+                    except _FileProblem:
                         pass
     todo = [index for index, result in enumerate(results) if result is None]
     for index, result in zip(todo, _run_pool([(files[i], settings, fix) for i in todo], jobs, project)):

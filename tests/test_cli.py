@@ -207,7 +207,7 @@ def test_diff_prints_and_writes_nothing(project, capsys):
     assert out.rstrip().endswith("Would fix 1 file.")
 
 
-def test_unreadable_files_are_nn000_and_the_rest_is_checked(project, capsys, tmp_path):
+def test_files_that_cannot_be_checked_are_nn000_nn001_and_the_rest_is_checked(project, capsys, tmp_path):
     project("a_syntax.py", "def forward(self, x)\n    return x\n")
     (tmp_path / "b_latin1.py").write_bytes(b"x = '\xe9t\xe9'\n")
     (tmp_path / "c_binary.py").write_bytes(b"\x00\x01\x02ELF")
@@ -216,9 +216,11 @@ def test_unreadable_files_are_nn000_and_the_rest_is_checked(project, capsys, tmp
     code, out, _ = run(capsys, "--format", "json", ".")
     data = json.loads(out)
     assert code == 1
-    assert [(d["path"], d["line"], d["code"]) for d in data] == [
-        ("a_syntax.py", 1, "NN000"), ("b_latin1.py", 1, "NN000"), ("c_binary.py", 1, "NN000"),
-        ("e_net.py", 8, "NN101"), ("e_net.py", 11, "NN301")]
+    assert [(d["path"], d["line"], d["code"], d["name"]) for d in data] == [
+        ("a_syntax.py", 1, "NN000", "syntax-error"), ("b_latin1.py", 1, "NN001", "unreadable-file"),
+        ("c_binary.py", 1, "NN001", "unreadable-file"),
+        ("e_net.py", 8, "NN101", "submodule-in-plain-container"),
+        ("e_net.py", 11, "NN301", "functional-dropout-ignores-mode")]
     messages = [d["message"] for d in data[:3]]
     assert messages[0].startswith("syntax error")
     assert messages[1] == "cannot decode as utf-8 at byte 5: invalid continuation byte"
@@ -269,7 +271,7 @@ def test_too_deep_files_and_rule_crashes_do_not_stop_the_others(project, capsys,
     project("b_net.py", BUGGY)
     _, out, _ = run(capsys, "--format", "json", "--no-cache", "-j", "1", ".")
     assert [(d["path"], d["line"], d["code"], d["message"]) for d in json.loads(out)][:2] == [
-        ("a_deep.py", 1, "NN000", "too deeply nested to analyse"),
+        ("a_deep.py", 1, "NN002", "too deeply nested to analyse"),
         ("b_net.py", 8, "NN101", json.loads(out)[1]["message"])]
 
     from nnlint.rules import all_rules
@@ -280,5 +282,49 @@ def test_too_deep_files_and_rule_crashes_do_not_stop_the_others(project, capsys,
     monkeypatch.setattr(all_rules()["NN401"], "visit_Call", broken)
     _, out, _ = run(capsys, "--format", "json", "--no-cache", "-j", "1", "b_net.py")
     assert [(d["code"], d["message"]) for d in json.loads(out)] == [
-        ("NN000", "nnlint failed on this file (please report it): KeyError: 'boom'")]
+        ("NN009", "nnlint failed on this file (please report it): KeyError: 'boom'")]
 
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--ignore", "NN000"], "ignore: NN000 cannot be selected or ignored"),
+    (["--ignore", "NN0"], "ignore: NN0 cannot be selected or ignored"),  # a prefix of NN0xx only
+    (["--select", "NN001"], "select: NN001 cannot be selected or ignored"),
+    (["--extend-select", "NN009"], "extend-select: NN009 cannot be selected or ignored"),
+])
+def test_codes_of_files_not_checked_cannot_be_selected_or_ignored(project, capsys, args, message):
+    project("net.py", CLEAN)
+    code, out, err = run(capsys, *args, "net.py")
+    assert (code, out) == (2, "")
+    assert err == (f"nnlint: error: {message}: a file nnlint could not check is always reported "
+                   "(exclude the file to skip it)\n")
+
+
+def test_per_file_ignores_of_nn0_codes_are_a_config_error(project, capsys):
+    project("pyproject.toml", '[tool.nnlint.per-file-ignores]\n"legacy/*" = ["NN001"]\n')
+    project("net.py", CLEAN)
+    code, _, err = run(capsys, "net.py")
+    assert code == 2 and "per-file-ignores: NN001 cannot be selected or ignored" in err
+
+
+@pytest.mark.parametrize("args", [["--select", "NN101"], ["--ignore", "ALL"], ["--select", "NN"]])
+def test_a_file_not_checked_is_reported_whatever_the_selection(project, capsys, args):
+    project("broken.py", "import torch\ndef forward(self, x)\n    return x\n")
+    code, out, _ = run(capsys, *args, "--format", "json", "broken.py")
+    assert code == 1
+    assert [(d["code"], d["line"]) for d in json.loads(out)] == [("NN000", 2)]
+
+
+def test_a_crash_on_stdin_is_nn009_not_a_traceback(capsys, monkeypatch):
+    import io
+
+    from nnlint.rules import all_rules
+
+    def broken(self, node):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(all_rules()["NN401"], "visit_Call", broken)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BUGGY.encode())))
+    code, out, _ = run(capsys, "--format", "json", "-", "--stdin-filename", "net.py")
+    assert code == 1
+    assert [(d["path"], d["code"], d["name"]) for d in json.loads(out)] == [("net.py", "NN009", "internal-error")]

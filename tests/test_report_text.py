@@ -74,7 +74,7 @@ def test_verbose_reports_config_files_and_timing_on_stderr(net, capsys):
     assert out.splitlines() == [HEADER_8, "Found 1 problem (1 fixable with --fix)."]
     lines = err.splitlines()
     assert lines[0] == f"nnlint: config: {net / 'pyproject.toml'}"
-    assert lines[1].startswith("nnlint: rules: NN000, NN101,") and "NN301" not in lines[1]
+    assert lines[1].startswith("nnlint: rules: NN101, NN102,") and "NN301" not in lines[1]  # NN0xx: not rules
     assert lines[2] == "nnlint: torch: no version declared (any torch assumed; see torch-version)"
     assert lines[3] == "nnlint: checking net.py"
     assert lines[4].startswith("nnlint: checked 1 file in ") and lines[4].endswith("s")

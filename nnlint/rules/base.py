@@ -50,6 +50,9 @@ class Rule:
     suggestion: ClassVar[str]  # the fix advice shown under each finding
     fixable: ClassVar[bool] = False
     runtime: ClassVar[str] = ""  # what `nnlint verify` observes that confirms it ("" if nothing)
+    # A problem with the file itself, or nnlint's own failure (NN000-NN009): the engine reports
+    # it whatever the selection, and selecting or ignoring its code is a usage error.
+    always_reported: ClassVar[bool] = False
     # A file that contains none of these strings cannot hold a finding of this rule: the engine
     # skips parsing files that contain no trigger of any selected rule.
     triggers: ClassVar[Tuple[str, ...]] = ("torch",)

@@ -5,12 +5,18 @@ from nnlint.rules.base import Rule
 class SyntaxErrorInFile(Rule):
     """
     ## What it does
-    Reports a file that cannot be checked: it does not parse, it is not valid text in its
-    declared encoding (UTF-8 unless a PEP 263 `# coding:` line says otherwise), or it is binary.
+    Reports a file that does not parse: a syntax error (with its line and column), or syntax
+    that LibCST, the parser the rules read, does not know yet.
+
+    Always reported, whatever the selection: `--select`, `--ignore` and `per-file-ignores`
+    refuse this code (a usage error), as ruff does for syntax errors. To skip a file, exclude
+    it (`extend-exclude`). The other problems with a file itself have codes of their own:
+    NN001 (cannot be read or decoded), NN002 (too deeply nested), and NN009 is nnlint's own
+    failure.
 
     ## Why is this bad?
-    Nothing in the file can be checked, and Python will refuse to import it. The message gives
-    the reason and, for a syntax error, the line and column. Every other file is still checked.
+    Nothing in the file can be checked, and Python will refuse to import it. Every other file
+    is still checked.
 
     ## Example
     ```python
@@ -28,5 +34,6 @@ class SyntaxErrorInFile(Rule):
     code = "NN000"
     name = "syntax-error"
     severity = Severity.ERROR
-    summary = "the file cannot be parsed or decoded"
-    suggestion = "fix the syntax or the encoding so the file can be read"
+    summary = "the file does not parse"
+    suggestion = "fix the syntax so the file can be read"
+    always_reported = True
