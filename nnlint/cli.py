@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--format", choices=("text", "json"), default="text")
     verify.add_argument("--timeout", type=float, default=None,
                         help="seconds per model (default: the config's timeout, else 60)")
+    verify.add_argument("--memory-limit", type=float, default=None, metavar="GB",
+                        help="memory each worker may use (default: the config's, else half the machine's; 0: none)")
     verify.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
                         help="where to run the models (default auto: cuda when available)")
     verify.add_argument("--output-file", "-o", metavar="FILE")

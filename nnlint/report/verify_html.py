@@ -63,8 +63,9 @@ def render(result: VerifyResult) -> str:
              f'<p class="sub">{_e(plural(counts["models"], "model"))} built and run in '
              f'{result.seconds:.1f} s &middot; nnlint {_e(__version__)}</p>', "</header>",
              '<main>', _summary(result, counts), _overview(result)]
-    if result.notes:
-        parts.append('<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in result.notes) + "</ul>")
+    notes = [f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in result.problems] + result.notes
+    if notes:
+        parts.append('<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
     parts.extend(_model(index, model) for index, model in enumerate(result.models))
     parts.append("</main>")
     parts.append(_SCRIPT)

@@ -42,8 +42,10 @@ def summary_line(result: VerifyResult) -> str:
     c = result.counts()
     head = (f"Verified {plural(c['models'], 'model')} in {result.seconds:.1f} s: "
             f"{c['checked']} checked, {c['skipped']} skipped, {c['failed']} failed.")
+    if c["unreadable"]:
+        head += f" {plural(c['unreadable'], 'file')} not analysed (NN000)."
     if not c["findings"]:
-        return f"{head} No findings."
+        return head if c["unreadable"] else f"{head} No findings."
     parts = [f"{c['confirmed']} confirmed", f"{c['not_confirmed']} not confirmed",
              f"{c['unchecked']} without a runtime check", f"{c['runtime_only']} found only at runtime"]
     return f"{head} {plural(c['findings'], 'finding')}: {', '.join(parts)}."
@@ -53,6 +55,7 @@ def render(result: VerifyResult) -> str:
     lines: List[str] = []
     for model in result.models:
         lines.extend(model_block(model))
+    lines.extend(f"{p.path}:{p.line}:{p.column}: {p.code} {p.message}" for p in result.problems)
     lines.extend(f"note: {note}" for note in result.notes)
     lines.append(summary_line(result))
     return "\n".join(lines) + "\n"

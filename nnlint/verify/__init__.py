@@ -9,8 +9,10 @@ Flow: cli -> config -> files -> engine (static findings, Module classes) -> disc
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import signal
 import sys
 import threading
 import time
@@ -50,6 +52,7 @@ def run_verify(args, settings: Settings) -> int:
     if timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds")
     device = getattr(args, "device", None) or config.device
+    memory_limit = _memory_limit(getattr(args, "memory_limit", None), config.memory_limit)
 
     found = discover(args.paths or ["."], settings)
     for missing in found.missing:
@@ -66,14 +69,17 @@ def run_verify(args, settings: Settings) -> int:
 
     progress = _Progress(sys.stderr, sum(len(target.classes) for target in the_plan.targets))
     try:
-        runs, factory_runs = _run_all(the_plan, found.files, timeout, device, progress, torch_was_loaded)
+        with _stopped_by_signals():
+            runs, factory_runs = _run_all(the_plan, found.files, timeout, device, progress, torch_was_loaded,
+                                          memory_limit)
     finally:
         progress.done()
     _add_factory_sources(runs, factory_runs, the_plan.static, settings)
     results = correlate(runs, the_plan.static, _enabled(settings), factory_runs)
     result = VerifyResult(models=results, seconds=time.perf_counter() - started)
     result.notes.extend(_unmatched_specs(the_plan, runs))
-    if not the_plan.targets:
+    result.problems = [_problem(f) for f in the_plan.problems]
+    if not the_plan.targets and not the_plan.problems:
         result.notes.append("no nn.Module class found in the given paths")
 
     from importlib import import_module
@@ -87,7 +93,43 @@ def run_verify(args, settings: Settings) -> int:
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN
 
 
-def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, torch_was_loaded: bool):
+def _memory_limit(given: Optional[float], configured: Optional[float]) -> int:
+    """Bytes each worker may use: the command line's GB, else the configuration's, else half
+    the machine's memory (0: no limit)."""
+    from nnlint.verify.build import parse_memory_limit
+
+    if given is not None:
+        return int(parse_memory_limit(given, "--memory-limit") * 2 ** 30)
+    if configured is not None:
+        return int(configured * 2 ** 30)
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return 0
+
+
+@contextlib.contextmanager
+def _stopped_by_signals():
+    """SIGTERM or SIGHUP (a CI job cancelled, a closed terminal) ends the run like Ctrl-C: the
+    workers are killed and their temporary folders removed on the way out (exit 128 + signal)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {name: signal.signal(getattr(signal, name), stop) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, torch_was_loaded: bool,
+             memory_limit: int = 0):
     """Factories first (they may cover classes of the files), then one worker per file.
 
     A factory-built model whose class lives in a checked file takes that file's name for it
@@ -102,7 +144,7 @@ def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, 
         if target.kind != "factories":
             continue
         for run in run_target(target, timeout, device, on_start=progress.start,
-                              torch_was_loaded=torch_was_loaded):
+                              torch_was_loaded=torch_was_loaded, memory_limit=memory_limit):
             own = run.classes.get("")
             if own is not None and own.path in checked:
                 qualname = own.key.split(":", 1)[1]
@@ -119,7 +161,7 @@ def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, 
         path = os.path.abspath(target.path)
         target.skip = sorted(f"{target.module}:{name}" for file, name in covered if file == path)
         runs.extend(run_target(target, timeout, device, on_start=progress.start,
-                               torch_was_loaded=torch_was_loaded))
+                               torch_was_loaded=torch_was_loaded, memory_limit=memory_limit))
     return runs, factory_runs
 
 
@@ -147,6 +189,14 @@ def _enabled(settings: Settings):
             return True
         return rule in settings.rules_for(path)
     return enabled
+
+
+def _problem(finding):
+    from nnlint.verify.result import VerifiedFinding
+
+    return VerifiedFinding(code=finding.code, name=finding.name, severity=finding.severity.label,
+                           path=finding.path, line=finding.line, column=finding.column,
+                           message=finding.message, confirmed=None)
 
 
 def _unmatched_specs(the_plan, runs) -> List[str]:

@@ -9,6 +9,7 @@ building half runs in the worker, next to the user's code.
 factories = ["tests/nnlint_factories.py"]   # functions returning (model, example_args)
 device = "auto"                              # auto | cpu | cuda
 timeout = 60                                 # seconds per model
+memory-limit = 8                             # GB per worker (default: half the machine's memory)
 
 [tool.nnlint.verify.models."zoo:Tower"]
 args = [4, 32]                 # positional constructor arguments
@@ -38,7 +39,7 @@ DTYPES = {
     "int8": "int8", "uint8": "uint8", "bool": "bool", "complex64": "complex64",
 }
 DEVICES = ("auto", "cpu", "cuda")
-_VERIFY_KEYS = ("models", "factories", "device", "timeout")
+_VERIFY_KEYS = ("models", "factories", "device", "timeout", "memory-limit")
 _MODEL_KEYS = ("args", "kwargs", "inputs", "dtypes", "high", "skip")
 _NAME = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
@@ -69,6 +70,7 @@ class VerifyConfig:
     factories: List[str] = field(default_factory=list)  # absolute paths
     device: str = "auto"
     timeout: Optional[float] = None
+    memory_limit: Optional[float] = None  # GB per worker; 0: none; None: the default
 
 
 def parse_config(table: dict, where: str, root: Path) -> VerifyConfig:
@@ -99,12 +101,23 @@ def parse_config(table: dict, where: str, root: Path) -> VerifyConfig:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ConfigError(f"{where}: timeout must be a positive number of seconds")
         config.timeout = float(timeout)
+    if "memory-limit" in table:
+        config.memory_limit = parse_memory_limit(table["memory-limit"], f"{where}: memory-limit")
     models = table.get("models", {})
     if not isinstance(models, dict):
         raise ConfigError(f"{where}: models must be a table of \"module:Class\" tables")
     for name, entry in models.items():
         config.models[name] = _parse_model(name, entry, f"{where[:-len(']')]}.models.\"{name}\"]")
     return config
+
+
+def parse_memory_limit(value: Any, where: str) -> float:
+    """GB of memory per worker, 0 for no limit; a ConfigError otherwise."""
+    from nnlint.config import ConfigError
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 2 ** 20:
+        raise ConfigError(f"{where} must be a number of GB (0: no limit), not {value!r}")
+    return float(value)
 
 
 def _parse_model(name: str, entry: Any, where: str) -> ModelSpec:
@@ -175,6 +188,15 @@ def required_parameters(func, drop_first: bool = False) -> List[inspect.Paramete
         params = params[1:]
     return [p for p in params if p.default is inspect.Parameter.empty and p.kind in (
         p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def forward_function(cls: type):
+    """`cls.forward`, or None where reading it from the class raises (a ScriptModule's
+    compiled forward is only reachable on an instance)."""
+    try:
+        return cls.forward
+    except AttributeError:
+        return None
 
 
 def construct(cls: type, name: str, spec: Optional[ModelSpec]):
@@ -294,7 +316,7 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec]) -> Inputs:
     method = getattr(model, "example_inputs", None)
     if callable(method) and not required_parameters(method):
         return Inputs("example_inputs()", [normalize_example(method())])
-    forward = type(model).forward
+    forward = forward_function(type(model))
     required = [p.name for p in required_parameters(forward, drop_first=True)
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     params = _forward_parameters(forward)
@@ -525,7 +547,7 @@ def choose_inputs(model, name: str, inputs: Inputs, spec: Optional[ModelSpec]) -
     from nnlint.verify.checks import describe_error
 
     shapes = ", ".join(str(tuple(a.shape)) for a in inputs.attempts[0][0] if hasattr(a, "shape"))
-    forward = [p.name for p in required_parameters(type(model).forward, drop_first=True)] or ["x"]
+    forward = [p.name for p in required_parameters(forward_function(type(model)), drop_first=True)] or ["x"]
     raise Skip(f"forward on the {inputs.how} input {shapes} raised "
                f"{describe_error(last_error) if last_error else 'an error'}",
                toml_hint(name, forward=forward, existing=spec is not None))

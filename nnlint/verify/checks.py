@@ -56,6 +56,8 @@ _SOFTMAX_WARNING = re.compile(r"Implicit dimension choice for (?:log_)?softmax")
 
 PhaseCallback = Optional[Callable[[str], None]]
 
+MEMORY_LIMIT = 0  # bytes the worker may use (set by the worker; 0: none): errors past it say so
+
 
 class _PhaseTimer:
     """Passes each phase on to the caller's callback and records the seconds each one took."""
@@ -116,6 +118,12 @@ def is_oom(exc: BaseException) -> bool:
 
 
 # ----- errors -------------------------------------------------------------------------------
+def is_allocation_failure(exc: BaseException) -> bool:
+    """A MemoryError, or torch's CPU allocator refusing (under the worker's memory limit)."""
+    return isinstance(exc, MemoryError) or (
+        isinstance(exc, RuntimeError) and ("can't allocate memory" in str(exc) or "not enough memory" in str(exc)))
+
+
 def describe_error(exc: BaseException) -> str:
     """`ValueError: bad width` (first line, at most 300 characters)."""
     if isinstance(exc, SystemExit):
@@ -184,6 +192,8 @@ def error_observation(report: CheckReport, exc: BaseException, phase: str, prefi
     where = {"build": "construction", "forward": "forward", "backward": "backward",
              "eval": "forward in eval() mode", "device": "moving to the device"}.get(phase, phase)
     verb = "" if isinstance(exc, SystemExit) else "raised "
+    if MEMORY_LIMIT and is_allocation_failure(exc):
+        verb = f"exceeded the memory limit ({MEMORY_LIMIT / 2 ** 30:g} GB): "
     message = f"{prefix or where} {verb}{describe_error(exc)}"
     return report.add(kind, message, frames=user_frames(exc), names=names)
 
@@ -243,8 +253,8 @@ def hidden_state(model) -> List[Tuple[str, str, Any]]:
         if is_torch_class(type(module)):
             continue
         for attr, value in list(vars(module).items()):
-            if attr in internals:
-                continue
+            if attr in internals or (attr == "_actual_script_module" and isinstance(module, torch.jit.ScriptModule)):
+                continue  # a ScriptModule's compiled self: torch's, registered there
             scan(_join(prefix, attr), value, 0)
     return found
 
@@ -540,8 +550,9 @@ class _Run:
             return
         self.model.zero_grad(set_to_none=True)
         try:
-            loss = sum(t.real.float().sum() if t.is_complex() else t.float().sum() for t in differentiable)
-            loss.backward()
+            with torch.enable_grad():  # whatever grad mode the model left behind
+                loss = sum(t.real.float().sum() if t.is_complex() else t.float().sum() for t in differentiable)
+                loss.backward()
         except Exception as exc:
             self._fail(exc, "backward")
         bad = []

@@ -18,10 +18,14 @@ from typing import Dict, List, Optional, Set, Tuple
 from nnlint.config import Settings
 from nnlint.engine import FileResult, check_file
 from nnlint.files import display_path
+from nnlint.finding import Finding
 from nnlint.project import ProjectIndex
 from nnlint.verify.build import VerifyConfig
 from nnlint.verify.correlate import StaticFile
 from nnlint.verify.supervisor import Target
+
+
+FILE_PROBLEM = "NN00"  # the codes of a file nnlint could not read or parse: no model of it can run
 
 
 def module_name(path: str) -> Tuple[str, str]:
@@ -59,6 +63,7 @@ class Plan:
     targets: List[Target] = field(default_factory=list)  # factories first, then files
     static: Dict[str, StaticFile] = field(default_factory=dict)  # absolute path -> findings
     unused_specs: List[str] = field(default_factory=list)  # config names no file matched
+    problems: List[Finding] = field(default_factory=list)  # files that cannot be read or parsed (NN00x)
 
 
 def static_file(path: str, result: FileResult) -> StaticFile:
@@ -79,6 +84,7 @@ def plan(files: List[str], settings: Settings, config: VerifyConfig) -> Plan:
     for path in files:
         result = check_file(path, settings.rules_for(path), collect_classes=True, project=project)
         out.static[os.path.abspath(path)] = static_file(path, result)
+        out.problems.extend(f for f in result.findings if f.code.startswith(FILE_PROBLEM))
         if not result.module_classes:
             continue
         module, import_root = module_name(path)

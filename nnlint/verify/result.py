@@ -234,16 +234,17 @@ class VerifyResult:
     models: List[ModelResult] = field(default_factory=list)
     seconds: float = 0.0  # wall time of the whole run
     notes: List[str] = field(default_factory=list)  # about the run as a whole (unmatched config...)
+    problems: List[VerifiedFinding] = field(default_factory=list)  # files that cannot be parsed (NN000)
 
     @property
     def findings(self) -> List[VerifiedFinding]:
-        return [f for m in self.models for f in m.findings]
+        return [f for m in self.models for f in m.findings] + list(self.problems)
 
     def counts(self) -> dict:
         by_status = {CHECKED: 0, SKIPPED: 0, FAILED: 0}
         for model in self.models:
             by_status[model.status] = by_status.get(model.status, 0) + 1
-        findings = self.findings
+        findings = [f for m in self.models for f in m.findings]
         return {
             "models": len(self.models), **by_status,
             "findings": len(findings),
@@ -251,8 +252,10 @@ class VerifyResult:
             "not_confirmed": sum(f.confirmed is False for f in findings),
             "unchecked": sum(f.confirmed is None for f in findings),
             "runtime_only": sum(f.source == "runtime" for f in findings),
+            "unreadable": len(self.problems),
         }
 
     def to_dict(self) -> dict:
         return {"models": [m.to_dict() for m in self.models], "summary": self.counts(),
-                "seconds": round(self.seconds, 3), "notes": list(self.notes)}
+                "seconds": round(self.seconds, 3), "notes": list(self.notes),
+                "problems": [f.to_dict() for f in self.problems]}

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
+from nnlint.verify.isolate import describe_exit, describe_status, session_members
 from nnlint.verify.result import FAILED, ClassSource, ModelRun
 
 BUILD_PHASES = ("import", "build")  # a crash or timeout here is an instantiation failure (NN901)
@@ -41,11 +42,11 @@ class Target:
     specs: Dict[str, dict] = field(default_factory=dict)  # "module:Class" -> ModelSpec.to_dict()
     skip: List[str] = field(default_factory=list)  # job ids not to run (factories cover them)
 
-    def request(self, device: str, seed: int, threads: int = 0) -> dict:
+    def request(self, device: str, seed: int, threads: int = 0, memory_limit: int = 0) -> dict:
         return {"kind": self.kind, "path": os.path.abspath(self.path), "display_path": self.path,
                 "module": self.module, "sys_path": self.sys_path, "classes": self.classes,
                 "specs": self.specs, "skip": list(self.skip), "device": device, "seed": seed,
-                "threads": threads}
+                "threads": threads, "memory_limit": memory_limit}
 
 
 def start_method() -> str:
@@ -109,6 +110,8 @@ class _Child:
             return "event", {"event": "noise"}
 
     def kill(self) -> None:
+        """End the worker and every process of its session (each model's child, what the model
+        started). Called before `wait`, while the worker's pid cannot have been reused."""
         try:
             if os.name == "posix":
                 os.killpg(self.pid, signal.SIGKILL)
@@ -119,6 +122,12 @@ class _Child:
                 os.kill(self.pid, signal.SIGKILL)
             except OSError:
                 pass
+        for pid in session_members(self.pid):
+            if pid != os.getpid():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
 
     def wait(self) -> str:
         """How the child ended, in words ("" for a clean exit)."""
@@ -126,11 +135,10 @@ class _Child:
             return self._status
         if self.method == "fork":
             _, status = os.waitpid(self.pid, 0)
-            code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            self._status = describe_status(status)
         else:
-            code = self.proc.wait()
+            self._status = describe_exit(self.proc.wait())
         self.reader.join(timeout=5)
-        self._status = describe_exit(code)
         return self._status
 
 
@@ -140,28 +148,26 @@ def io_text(stream):
     return io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
 
 
-def describe_exit(code: int) -> str:
-    if code == 0:
-        return ""
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"killed by signal {-code} ({name})"
-    return f"exited with status {code}"
-
-
 _FAULT_FRAME = re.compile(r'File "(.+)", line (\d+)')
+_OUT_OF_MEMORY = re.compile(r"std::bad_alloc|memory allocation of \d+ bytes failed|MemoryError|Cannot allocate memory")
 
 
-def _log_tail(log_path: str) -> Tuple[str, List[Tuple[str, int]]]:
-    """The first line of a fatal error in the worker's log, and the frames it lists."""
+def _log_size(log_path: str) -> int:
     try:
-        with open(log_path, "r", encoding="utf-8", errors="replace") as handle:
-            text = handle.read()[-20000:]
+        return os.path.getsize(log_path)
     except OSError:
-        return "", []
+        return 0
+
+
+def _crash(log_path: str, since: int, status: str, memory_limit: int) -> Tuple[str, List[Tuple[str, int]]]:
+    """What the log written since `since` says about a process that died: the problem in
+    words, and the frames of a fatal error (innermost last)."""
+    try:
+        with open(log_path, "rb") as handle:
+            handle.seek(since)
+            text = handle.read()[-20000:].decode("utf-8", "replace")
+    except OSError:
+        text = ""
     fatal = ""
     frames: List[Tuple[str, int]] = []
     for line in text.splitlines():
@@ -171,15 +177,24 @@ def _log_tail(log_path: str) -> Tuple[str, List[Tuple[str, int]]]:
             match = _FAULT_FRAME.search(line)
             if match:
                 frames.append((os.path.abspath(match.group(1)), int(match.group(2))))
-    return fatal, list(reversed(frames))  # faulthandler lists the innermost frame first
+    frames.reverse()  # faulthandler lists the innermost frame first
+    if memory_limit and _OUT_OF_MEMORY.search(text):
+        return f"exceeded the memory limit ({format_gb(memory_limit)}) ({status or 'exited'})", frames
+    return f"the worker crashed ({status or 'exited before finishing'}{': ' + fatal if fatal else ''})", frames
+
+
+def format_gb(size: int) -> str:
+    return f"{size / 2 ** 30:g} GB"
 
 
 def run_target(target: Target, timeout: float, device: str = "auto", seed: int = 0,
-               on_start: Optional[Callable[[str], None]] = None, torch_was_loaded: bool = False) -> List[ModelRun]:
+               on_start: Optional[Callable[[str], None]] = None, torch_was_loaded: bool = False,
+               memory_limit: int = 0) -> List[ModelRun]:
     """Run a target's models in workers, restarting after a crash or a timeout.
 
     `torch_was_loaded`: torch was imported before this run (an in-process caller may have run
-    parallel ops): forked children then compute on one thread, which OpenMP survives."""
+    parallel ops): forked children then compute on one thread, which OpenMP survives.
+    `memory_limit`: bytes of memory each worker may use (0: no limit)."""
     runs: List[ModelRun] = []
     skip = list(target.skip)
     method = start_method()
@@ -187,22 +202,30 @@ def run_target(target: Target, timeout: float, device: str = "auto", seed: int =
     with tempfile.TemporaryDirectory(prefix="nnlint-verify-") as tmp:
         for attempt in range(10_000):
             log_path = os.path.join(tmp, f"worker{attempt}.log")
-            request = target.request(device, seed, threads)
+            request = target.request(device, seed, threads, memory_limit)
             request["skip"] = skip
             child = _Child(request, log_path, method)
-            outcome = _drive(child, target, timeout, runs, skip, on_start, log_path)
+            outcome = _drive(child, target, timeout, runs, skip, on_start, log_path, memory_limit)
             if outcome == "done":
                 break
     return runs
 
 
 def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], skip: List[str],
-           on_start, log_path: str) -> str:
+           on_start, log_path: str, memory_limit: int = 0) -> str:
     """Read one child's events; "done" when the target is finished, "again" to restart."""
     current: Optional[dict] = None
     phase = "import"
     listed: Optional[List[str]] = None
     deadline = time.monotonic() + timeout
+    log_start = 0  # where the log stood when the current model started
+
+    def lose(problem: str, frames) -> None:
+        lost = _lost(target, current, phase, problem, frames)
+        lost.seconds = round(time.monotonic() - current["started"], 3)
+        runs.append(lost)
+        skip.append(current["id"])
+
     try:
         while True:
             kind, event = child.next_event(deadline - time.monotonic())
@@ -215,31 +238,34 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
                     current, phase = event, "build"
                     deadline = time.monotonic() + timeout
                     current["started"] = time.monotonic()
+                    log_start = _log_size(log_path)
                     if on_start is not None:
                         on_start(event["name"])
                 elif name == "phase":
                     phase = event["phase"]
-                elif name == "result":
-                    runs.append(ModelRun.from_dict(event["run"]))
-                    skip.append(event["id"])
+                elif name in ("result", "crashed") and current is not None:
+                    if name == "result":
+                        runs.append(ModelRun.from_dict(event["run"]))
+                        skip.append(event["id"])
+                    else:  # the model's own process died; the worker goes on with the next
+                        lose(*_crash(log_path, log_start, event.get("status", ""), memory_limit))
                     current = None
                     deadline = time.monotonic() + timeout
                 elif name == "import_error":
                     runs.extend(_import_failures(target, f"importing {target.module} raised {event['message']}",
                                                  [tuple(f) for f in event.get("frames", [])]))
                 elif name == "end":
+                    child.kill()  # what the models started ends with the worker
                     child.wait()
                     return "done"
                 continue
+            child.kill()
             if kind == "timeout":
-                child.kill()
                 child.wait()
                 problem = f"timed out after {timeout:g} s"
                 frames: List[Tuple[str, int]] = []
-            else:  # the child died
-                status = child.wait() or "exited before finishing"
-                fatal, frames = _log_tail(log_path)
-                problem = f"the worker crashed ({status}{': ' + fatal if fatal else ''})"
+            else:  # the worker died
+                problem, frames = _crash(log_path, log_start, child.wait(), memory_limit)
             if current is None:
                 if listed is None:
                     runs.extend(_import_failures(target, f"importing {target.module}: {problem}", frames))
@@ -247,10 +273,7 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
                 if not [i for i in listed if i not in skip]:
                     return "done"
                 return "again"  # between two models: try the rest
-            lost = _lost(target, current, phase, problem, frames)
-            lost.seconds = round(time.monotonic() - current["started"], 3)
-            runs.append(lost)
-            skip.append(current["id"])
+            lose(problem, frames)
             return "again"
     except BaseException:
         child.kill()

@@ -23,7 +23,6 @@ import importlib
 import inspect
 import json
 import os
-import signal
 import sys
 import time
 import traceback
@@ -46,18 +45,25 @@ class _Emitter:
 
 
 def serve(request: dict, stream) -> None:
-    """Run one request (a file's models, or a factories file's functions), emitting events."""
+    """Run one request (a file's models, or a factories file's functions), emitting events.
+    Each model runs in a child of its own where it can (`verify/isolate.py`)."""
     emit = _Emitter(stream)
     for entry in reversed(request.get("sys_path", [])):
         if entry and entry not in sys.path:
             sys.path.insert(0, entry)
     sys.argv = [request["path"]]
-    from nnlint.verify import checks  # imports torch (already imported when forked)
+    import torch  # already imported when forked
 
-    if request.get("threads"):  # forked from a process that may have used OpenMP: one thread
-        import torch            # (a child of a process with a live OpenMP pool hangs in it)
+    from nnlint.verify import checks, isolate
 
-        torch.set_num_threads(int(request["threads"]))
+    isolate.ignore_parent_signals()
+    isolate.set_memory_limit(int(request.get("memory_limit") or 0))
+    checks.MEMORY_LIMIT = int(request.get("memory_limit") or 0)
+    # `threads`: forked from a process that may have used OpenMP, whose children hang in it
+    threads = int(request.get("threads") or 0) or torch.get_num_threads()
+    fork = request.get("fork_per_model", True) and isolate.can_fork()
+    if fork or request.get("threads"):
+        torch.set_num_threads(1)  # the pool must not start before the forks (see isolate)
 
     emit("phase", phase="import")
     try:
@@ -72,14 +78,40 @@ def serve(request: dict, stream) -> None:
         jobs = _class_jobs(module, request)
     skip = set(request.get("skip", ()))
     jobs = [job for job in jobs if job.id not in skip]
+    fork = fork and isolate.can_fork()  # the import may have initialised CUDA
+    if fork:
+        isolate.become_subreaper()
+    elif torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
     emit("models", ids=[job.id for job in jobs])
     for job in jobs:
         emit("start", id=job.id, name=job.name)
-        run = job.run(request, emit)
+        if fork:
+            finished, how = isolate.run_in_child(
+                lambda: emit("result", id=job.id, run=_run_job(job, request, emit)[0].to_dict()), threads)
+            if not finished:
+                emit("crashed", id=job.id, status=how)
+            continue
+        run, state = _run_job(job, request, emit)
+        state.restore()
+        isolate.end_leftovers(None)
         emit("result", id=job.id, run=run.to_dict())
         if _cuda_broken(run):
             return  # a CUDA error poisons the process's context: the parent starts a fresh worker
     emit("end")
+
+
+def _run_job(job: "_Job", request: dict, emit) -> Tuple[ModelRun, Any]:
+    """Build and check one model; a note if it changed torch's global state (and that state,
+    as it was before, for a caller that keeps the process)."""
+    from nnlint.verify import isolate
+
+    state = isolate.GlobalState.capture()
+    run = job.run(request, emit)
+    changes = state.changes()
+    if changes:
+        run.report.notes.append(isolate.state_note(changes))
+    return run, state
 
 
 def _cuda_broken(run: ModelRun) -> bool:
@@ -378,7 +410,6 @@ def forked_main(request: dict, read: int, write: int, log_path: str) -> None:  #
         sys.stdin = open(0, "r", closefd=False)
         sys.stdout = open(1, "w", buffering=1, closefd=False)
         sys.stderr = open(2, "w", buffering=1, closefd=False)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
         faulthandler.enable(file=sys.stderr)
         serve(request, os.fdopen(write, "w", encoding="utf-8"))
     except BaseException:

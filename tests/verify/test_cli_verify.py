@@ -83,7 +83,33 @@ def test_configuration_and_usage_errors_exit_2(project, capsys):
     assert verify(capsys, "--timeout", "0", "net.py")[0] == 2
 
 
+def test_memory_limit_must_be_a_number_of_gb(project, capsys):
+    project("net.py", CLEAN)
+    for bad in ("-1", "nan", "inf"):
+        code, _, err = verify(capsys, "--memory-limit", bad, "net.py")
+        assert (code, err.splitlines()[-1]) == (2, f"nnlint: error: --memory-limit must be a number of GB "
+                                                   f"(0: no limit), not {float(bad)!r}")
+    project("pyproject.toml", '[tool.nnlint.verify]\nmemory-limit = "8GB"\n')
+    code, _, err = verify(capsys, "net.py")
+    assert code == 2 and err.endswith("[tool.nnlint.verify]: memory-limit must be a number of GB (0: no limit), "
+                                      "not '8GB'\n")
+
+
 pytest.importorskip("torch")
+
+
+def test_a_file_that_cannot_be_parsed_is_nn000_as_in_check(project, capsys):
+    project("broken.py", "import torch\n\nclass Net(torch.nn.Module)\n    pass\n")
+    code, out, err = verify(capsys, "broken.py", project("net.py", CLEAN))
+    assert code == 1, out + err
+    lines = out.splitlines()
+    assert "broken.py:3:27: NN000 syntax error: expected ':'" in lines
+    assert lines[-1] == ("Verified 1 model in {:.1f} s: 1 checked, 0 skipped, 0 failed. 1 file not analysed "
+                         "(NN000).".format(float(lines[-1].split(" in ")[1].split(" s")[0])))
+    code, out, _ = verify(capsys, "--format", "json", "broken.py")
+    assert code == 1
+    data = json.loads(out)
+    assert (data["models"], [(p["code"], p["line"]) for p in data["problems"]]) == ([], [("NN000", 3)])
 
 
 def test_clean_model_exits_0(project, capsys):
