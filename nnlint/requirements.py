@@ -60,8 +60,14 @@ _LOWER = ("===", "~=", "==", ">=", ">", "^", "~", None)  # a bare version means 
 
 
 def parse_version(text: str) -> Optional[Version]:
+    """`2.6.0+cu121` -> (2, 6): trailing zeros dropped, so that versions compare as tuples."""
     match = _VERSION.match(text)
-    return tuple(int(part) for part in match.group(1).split(".")) if match else None
+    if match is None:
+        return None
+    parts = [int(part) for part in match.group(1).split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
 
 
 def floor_of(specifiers: str) -> Optional[Version]:

@@ -209,3 +209,94 @@ def test_a_fresh_process_agrees(tmp_path):
                           "NN103,NN107", "--format", "json", str(tmp_path / "chain" / "m6.py")],
                          capture_output=True, text=True)
     assert [(f["code"], f["line"]) for f in json.loads(run.stdout)] == ORDERED_FINDINGS["chain/m6.py"], run.stderr
+
+
+# Folders without __init__.py (a script folder, namespace packages, a src/ layout), and classes
+# of other files that rules see built (issue 14): `self.dropouts.append(ProjectDropout(p))`.
+NAMESPACE = {
+    "pyproject.toml": "",  # the project root: absolute imports also start here
+    "models/blocks.py": """
+        import torch.nn as nn
+
+        class ProjectDropout(nn.Module):
+            def __init__(self, p):
+                super().__init__()
+                self.p = p
+
+            def forward(self, x):
+                return x
+
+        class Block(nn.Module):
+            def forward(self, x):
+                return x
+
+        class Helper:
+            pass
+    """,
+    "models/net.py": """
+        import torch.nn as nn
+        from models.blocks import ProjectDropout, Helper
+        from . import blocks
+
+        class Net(nn.Module):
+            def __init__(self, ps):
+                super().__init__()
+                self.dropouts = []
+                for p in ps:
+                    self.dropouts.append(ProjectDropout(p))
+                self.extra = [blocks.Block(), blocks.Block()]
+                self.helpers = [Helper(), Helper()]
+
+            def forward(self, x):
+                for drop in self.dropouts:
+                    x = drop(x)
+                return x
+    """,
+    "examples/train.py": """
+        import torch
+        from models.net import Net
+        from models.blocks import Block, Helper
+        from mypkg.layers import Layer
+
+        class Wrapper(Block):
+            def __init__(self):
+                self.x = 1
+
+        class Other(Layer):
+            def __init__(self):
+                self.y = 2
+
+        model = Net([0.1])
+        out = model.forward(torch.zeros(1))
+        helper = Helper()
+        helper.forward(out)
+    """,
+    "src/mypkg/__init__.py": "",
+    "src/mypkg/layers.py": "import torch\n\nclass Layer(torch.nn.Module):\n    pass\n",
+}
+
+
+def test_folders_without_init_and_classes_built_from_other_files(tmp_path):
+    _write(tmp_path, NAMESPACE)
+    index = ProjectIndex()
+    found = {name: [(f.code, f.line) for f in check_file(str(tmp_path / name), list(all_rules().values()),
+                                                         project=index).findings]
+             for name in ("models/net.py", "examples/train.py")}
+    assert found == {
+        "models/net.py": [("NN101", 8), ("NN101", 11)],
+        "examples/train.py": [("NN103", 7), ("NN103", 11), ("NN403", 15)],
+    }
+    # alone, the files know none of it
+    for name in ("models/net.py", "examples/train.py"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert check_source(text, str(tmp_path / name), list(all_rules().values())).findings == []
+
+
+def test_a_script_folder_without_a_project_root_sees_its_own_siblings_only(tmp_path):
+    _write(tmp_path, {**{k: v for k, v in NAMESPACE.items() if k != "pyproject.toml"},
+                      "examples/local.py": "import torch\n\nclass Local(torch.nn.Module):\n    pass\n",
+                      "examples/use.py": "import torch\nfrom local import Local\nfrom models.blocks import Block\n\n"
+                                         "class A(Local):\n    def __init__(self):\n        pass\n\n"
+                                         "class B(Block):\n    def __init__(self):\n        pass\n"})
+    found = check_file(str(tmp_path / "examples" / "use.py"), rules("NN103")).findings
+    assert [(f.code, f.line) for f in found] == [("NN103", 6)]  # B's base: no root to find models/ from

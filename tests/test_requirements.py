@@ -28,7 +28,8 @@ def read(path):
 @pytest.mark.parametrize("requirement, expected", [
     ("torch>=2.6", (True, (2, 6))),
     ("torch >= 2.1, <3", (True, (2, 1))),
-    ("torch==2.6.0+cu121", (True, (2, 6, 0))),
+    ("torch==2.6.0+cu121", (True, (2, 6))),
+    ("torch>=2.0.0", (True, (2,))),
     ("torch~=2.4.1", (True, (2, 4, 1))),
     ("torch[opt] (>=1.13) ; python_version > '3.8'", (True, (1, 13))),
     ("Torch>2.5", (True, (2, 5))),
@@ -70,7 +71,7 @@ def test_a_requirement_gives_its_floor(requirement, expected):
         setup(name="p", install_requires=REQUIRED, extras_require={"old": ["torch>=1.13"]})
      """}, (1, 13), "setup.py: install_requires, extras_require.old"),
     ({"requirements.txt": "numpy\ntorch==2.6.0  # pinned\n-r requirements-dev.txt\n",
-      "requirements/dev.txt": "torch>=2.8\n"}, (2, 6, 0),
+      "requirements/dev.txt": "torch>=2.8\n"}, (2, 6),
      "requirements*.txt: requirements.txt, requirements/dev.txt"),
     # packaging metadata that names torch wins over the requirements files
     ({"pyproject.toml": '[project]\ndependencies = ["torch>=2.1"]\n', "requirements.txt": "torch==2.6.0\n"},
@@ -102,7 +103,7 @@ def test_the_nearest_declaration_wins_and_the_search_stops_at_the_repository(tmp
     found, deps = declared_torch_range(str(tmp_path / "repo" / "sub"), read)
     assert found is None  # not the torch>=1.0 above the repository
     assert sorted(os.path.relpath(d, tmp_path) for d in deps) == ["repo/requirements.txt", "repo/sub/pyproject.toml"]
-    assert declared_torch_range(str(tmp_path / "broken"), read)[0].floor == (1, 0)
+    assert declared_torch_range(str(tmp_path / "broken"), read)[0].floor == (1,)
 
 
 def test_the_setting_parses_a_version_or_a_lower_bound():
@@ -174,3 +175,30 @@ def test_an_open_buffer_and_an_edited_file_are_read_again(tmp_path):
     assert index.torch_range(path).floor == (2, 6)
     index.set_source(str(tmp_path / "pyproject.toml"), None)
     assert index.torch_range(path).floor == (2, 1)
+
+
+# A training script of a project that declares `torch>=2` while torch.amp.GradScaler appeared in
+# 2.3, modelled on https://github.com/WhisperSpeech/WhisperSpeech/pull/177 (they kept the old
+# name for torch < 2.3).
+AMP = """
+    import torch
+    from torch import nn
+
+    scaler = torch.cuda.amp.GradScaler(enabled=True)
+    conv = nn.utils.weight_norm(nn.Conv1d(4, 4, 3))
+    with torch.cuda.amp.autocast():
+        steps = torch.range(0, 10)
+"""
+
+
+@pytest.mark.parametrize("declared, lines", [
+    ("torch>=2", [6, 7]),  # GradScaler (2.3) and parametrizations.weight_norm (2.1) are newer
+    ("torch>=2.1", [5, 6, 7]),
+    ("torch>=2.3", [4, 5, 6, 7]),
+    ("torch", [4, 5, 6, 7]),  # no floor: judged as today
+])
+def test_nn408_leaves_alone_what_the_oldest_supported_torch_cannot_replace(tmp_path, monkeypatch, capsys,
+                                                                          declared, lines):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, {"train.py": AMP, "requirements.txt": f"{declared}\n"})
+    assert lint(capsys, "--no-cache", "--select", "NN408", ".")[1] == [(line, "NN408") for line in lines]

@@ -85,6 +85,20 @@ DEPRECATED_NOTES = {
     "torch.nn.utils.weight_norm": "use torch.nn.utils.parametrizations.weight_norm "
                                   "(its state_dict keys differ: weight.original0/1)",
 }
+# The first torch that has each replacement (release notes; later where unsure): a project that
+# supports an older torch cannot switch yet, so NN408 leaves the old name alone there.
+REPLACEMENT_SINCE = {
+    "torch.amp.GradScaler": "2.3",
+    "torch.amp.autocast": "2.0",
+    "torch.amp.custom_fwd": "2.4",
+    "torch.amp.custom_bwd": "2.4",
+    "torch.nn.utils.parametrizations.weight_norm": "2.1",
+    "torch.linalg.lu_factor": "1.13",
+    "torch.linalg.multi_dot": "1.9",
+    "torch.linalg.cholesky": "1.8",
+    "torch.linalg.qr": "1.8",
+    "torch.testing.assert_close": "1.9",
+}
 # Namespaces whose callables are scanned for typing_extensions.deprecated markers.
 DEPRECATION_SCAN = NAMESPACES + ["torch.cuda.amp", "torch.cpu.amp", "torch.amp"]
 
@@ -156,6 +170,9 @@ def deprecated_names():
             found[old]["label"] = DEPRECATED_LABELS[old]
     if "torch.nn.NLLLoss2d" in found:  # "a drop-in replacement" per its own message
         found["torch.nn.NLLLoss2d"].update(new="torch.nn.NLLLoss", rename=True)
+    for info in found.values():
+        if info["new"] in REPLACEMENT_SINCE:
+            info["new_since"] = REPLACEMENT_SINCE[info["new"]]
     return found
 
 

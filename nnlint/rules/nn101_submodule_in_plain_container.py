@@ -12,7 +12,9 @@ class SubmoduleInPlainContainer(Rule):
     ## What it does
     Flags submodules stored on `self` in a plain `list`, `tuple` or `dict` inside an
     `nn.Module`: a literal or comprehension of Module constructions, `list(...)` of them,
-    or `self.x = []` later filled with `.append(...)`/`.extend(...)`.
+    or `self.x = []` later filled with `.append(...)`/`.extend(...)`. A construction is of a
+    torch layer or of a Module class of the project, defined in the file or imported from
+    another of its files (`from .layers import ProjectDropout`).
 
     ## Why is this bad?
     `nn.Module` registers a submodule only when it is assigned as an attribute or held by

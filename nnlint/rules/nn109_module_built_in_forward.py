@@ -226,8 +226,9 @@ class ModuleBuiltInForward(Rule):
         if built.startswith("nn."):
             return built if torch_layer_is_stateful(built[3:], call) else None
         info = self.context.classes_by_name.get(built)
-        if info is None or sum(other.name == built for other in self.context.classes.values()) > 1:
-            return None  # several classes share the name: which one is built is unknown
+        if info is None or sum(other.name == built for other in self.context.classes.values()) > 1 \
+                or self.context.qualified_name(call.func) != built:
+            return None  # several classes share the name, or one of another file: unknown
         return built if self._stateful_local(info, seen) else None
 
     def _in_forward(self) -> bool:

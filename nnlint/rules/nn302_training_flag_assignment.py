@@ -166,7 +166,7 @@ class TrainingFlagAssignment(Rule):
                             continue
                         local = self.context.builds_module(value)
                         if local is not None and not local.startswith("nn."):
-                            return False  # a Module class of the file: may have children
+                            return False  # a Module class of the project: may have children
                         qualified = self.context.qualified_name(value.func)
                         if torch_api.is_module_class(qualified):
                             built.add(qualified.rsplit(".", 1)[1])

@@ -13,7 +13,8 @@ class DirectForwardCall(Rule):
     """
     ## What it does
     Flags `obj.forward(...)` where `obj` is known to be an `nn.Module`: a torch layer or a
-    Module class of the file, built in the same function or module
+    Module class of the project (of the file, or imported from another of its files), built
+    in the same function or module
     (`model = Net(); model.forward(x)`) or stored as a submodule (`self.encoder = Encoder()`,
     then `self.encoder.forward(x)`). `super().forward(...)`, `Base.forward(self, ...)` and
     objects whose type nnlint cannot see are left alone.

@@ -4,6 +4,7 @@ import libcst as cst
 
 from nnlint import torch_api
 from nnlint.finding import Fix, Severity
+from nnlint.requirements import parse_version
 from nnlint.rules._torch_refs import guarded, imports_torch, probed_names, torch_name
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 from nnlint.tree import dotted_name
@@ -37,7 +38,10 @@ class DeprecatedApi(Rule):
     `if fn in (F.tanh, ...)`) identify the API rather than use it. Uses under a version or
     `hasattr` check, in a `try`/`except` fallback, or in a file that probes for the
     replacement (`hasattr(nn.utils.parametrizations, "weight_norm")`) are compatibility code
-    for old torch versions and are not flagged. The autofix swaps pure renames
+    for old torch versions and are not flagged, and so are uses in a project whose oldest
+    supported torch (its `torch>=` requirement, or `[tool.nnlint] torch-version`) predates the
+    replacement (`torch.amp.GradScaler` appeared in 2.3: a `torch>=2.0` project keeps
+    `torch.cuda.amp.GradScaler`). The autofix swaps pure renames
     (`F.sigmoid` -> `torch.sigmoid`, `nn.init.normal` -> `nn.init.normal_`,
     `clip_grad_norm` -> `clip_grad_norm_`, `F.upsample` -> `F.interpolate`), spelled with the
     file's own imports; it leaves the code alone when the new name cannot be spelled.
@@ -207,10 +211,12 @@ class DeprecatedApi(Rule):
 
     def _compat(self, node: cst.CSTNode, info: dict) -> bool:
         """Compatibility code for old torch: guarded by a version/hasattr test or try/except,
-        or in a file that probes for the replacement (`weight_norm = nn.utils.weight_norm`
-        then `if hasattr(nn.utils.parametrizations, "weight_norm"): weight_norm = ...`)."""
+        in a file that probes for the replacement (`weight_norm = nn.utils.weight_norm`
+        then `if hasattr(nn.utils.parametrizations, "weight_norm"): weight_norm = ...`), or in
+        a project whose oldest supported torch lacks the replacement."""
         new = info.get("new")
-        return guarded(self.context, node) or (new is not None and new in probed_names(self.context))
+        return guarded(self.context, node) or (new is not None and new in probed_names(self.context)) \
+            or _replacement_too_new(self.context, info)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         """`loss.data[0]`."""
@@ -247,3 +253,11 @@ class DeprecatedApi(Rule):
             note = info.get("note") or (f"use {_short(new)}" if new else "")
             message = f"`{shown}` is deprecated" + (f": {note}" if note else "")
         self.report(node, message + extra, fix)
+
+
+def _replacement_too_new(context, info: dict) -> bool:
+    """The project declares a torch floor older than the first torch with the replacement."""
+    since = parse_version(info.get("new_since") or "")
+    declared = context.declared_torch()
+    return since is not None and declared is not None and declared.floor is not None \
+        and declared.floor < since
