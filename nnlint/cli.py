@@ -39,7 +39,7 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
                         help="codes or prefixes to check on top of the selection")
     parser.add_argument("--ignore", action="append", metavar="CODES", help="codes or prefixes to skip")
     parser.add_argument("--config", metavar="FILE", help="a pyproject.toml to read instead of the nearest one")
-    parser.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    parser.add_argument("--isolated", action="store_true", help="ignore every configuration file (and the torch version the project declares)")
 
 
 def build_parser() -> argparse.ArgumentParser:

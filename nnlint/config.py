@@ -41,6 +41,7 @@ class Settings:
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
     verify: dict = field(default_factory=dict)  # [tool.nnlint.verify], read by nnlint.verify
     torch_version: Optional[str] = None  # the torch versions supported (else inferred: nnlint.requirements)
+    isolated: bool = False  # --isolated: no configuration, and no torch version read from metadata
 
     def validate(self) -> None:
         rules = all_rules()
@@ -128,7 +129,7 @@ def load_settings(config: Optional[str] = None, isolated: bool = False,
     """Settings from `config` (a path), or the nearest pyproject.toml, or defaults."""
     start = (start or Path.cwd()).resolve()
     if isolated:
-        return Settings(root=start)
+        return Settings(root=start, isolated=True)
     path = Path(config).resolve() if config else find_config(start)
     if path is None:
         return Settings(root=start)

@@ -202,3 +202,10 @@ def test_nn408_leaves_alone_what_the_oldest_supported_torch_cannot_replace(tmp_p
     monkeypatch.chdir(tmp_path)
     write(tmp_path, {"train.py": AMP, "requirements.txt": f"{declared}\n"})
     assert lint(capsys, "--no-cache", "--select", "NN408", ".")[1] == [(line, "NN408") for line in lines]
+
+
+def test_isolated_ignores_the_declared_version(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, {"train.py": LOAD, "pyproject.toml": '[project]\ndependencies = ["torch>=2.6"]\n'})
+    assert lint(capsys, "--no-cache", ".")[:2] == (1, [(4, "NN502")])
+    assert lint(capsys, "--no-cache", "--isolated", ".")[:2] == (1, [(3, "NN502"), (4, "NN502")])
