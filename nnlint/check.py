@@ -127,8 +127,8 @@ def render_output(args, results, findings: List[Finding], summary: RunSummary) -
     if args.diff:
         from nnlint.report import diff
 
-        return diff.render([(r.path, r.source.text, r.fixed_text) for r in results if r.fixed_text is not None],
-                           quiet=args.quiet)
+        changes = [(r.path, r.source.text, r.fixed_text) for r in results if r.fixed_text is not None]
+        return diff.render(changes, quiet=args.quiet)
     if args.statistics:
         from nnlint.report import statistics
 

@@ -89,7 +89,8 @@ def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str
     try:
         tree = _cpython_parse(text, path)
     except SyntaxError as error:
-        raise _FileProblem(SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1) from None
+        raise _FileProblem(SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1,
+                           error.offset or 1) from None
     except (RecursionError, MemoryError):
         raise _FileProblem(TOO_DEEP, "too deeply nested to analyse") from None
     except ValueError as error:  # e.g. a NUL byte in the source
@@ -381,8 +382,8 @@ def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool =
     except RecursionError:
         return FileResult(path, [file_problem(path, TOO_DEEP, "too deeply nested to analyse")])
     except Exception as exc:  # a bug of ours
-        return FileResult(path, [file_problem(
-            path, INTERNAL_ERROR, f"nnlint failed on this file (please report it): {type(exc).__name__}: {exc}")])
+        message = f"nnlint failed on this file (please report it): {type(exc).__name__}: {exc}"
+        return FileResult(path, [file_problem(path, INTERNAL_ERROR, message)])
     result.source = source
     return result
 
@@ -398,7 +399,8 @@ def _syntax_check(text: str, path: str) -> List[Finding]:
     try:
         _cpython_parse(text, path)
     except SyntaxError as error:
-        return [file_problem(path, SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)]
+        return [file_problem(path, SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1,
+                             error.offset or 1)]
     except (ValueError, RecursionError, MemoryError):
         pass
     return []

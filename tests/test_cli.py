@@ -327,4 +327,5 @@ def test_a_crash_on_stdin_is_nn009_not_a_traceback(capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BUGGY.encode())))
     code, out, _ = run(capsys, "--format", "json", "-", "--stdin-filename", "net.py")
     assert code == 1
-    assert [(d["path"], d["code"], d["name"]) for d in json.loads(out)] == [("net.py", "NN009", "internal-error")]
+    assert [(d["path"], d["code"], d["name"]) for d in json.loads(out)] == [
+        ("net.py", "NN009", "internal-error")]

@@ -33,7 +33,9 @@ def format_line(finding: Finding, paint: Optional[Painter] = None) -> str:
 def summary_line(findings: Sequence[Finding], summary: RunSummary, marker: str = "") -> str:
     fixable = sum(f.fixable for f in findings)
     if not findings:
-        return f"Fixed {plural(summary.fixed, 'problem')}, 0 remaining." if summary.fixed else "All checks passed!"
+        if summary.fixed:
+            return f"Fixed {plural(summary.fixed, 'problem')}, 0 remaining."
+        return "All checks passed!"
     head = f"Found {plural(len(findings) + summary.fixed, 'problem')}"
     if summary.fixed:
         head += f" ({summary.fixed} fixed, {len(findings)} remaining)"
