@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--output-file", "-o", metavar="FILE")
     verify.add_argument("--html", metavar="FILE",
                         help="also write a self-contained HTML report (module trees, gradient norms, timing)")
+    verify.add_argument("--shard", metavar="K/N", help="verify only the files of shard K of N (for a CI matrix)")
+    verify.add_argument("--fail-under", type=float, metavar="PCT",
+                        help="exit 1 when fewer than PCT%% of the models were checked (default: the config's)")
 
     commands.add_parser("rules", help="list every rule")
     explain = commands.add_parser("explain", help="print a rule's documentation")
@@ -100,13 +103,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "explain":
             return _explain(args.code)
         settings = _settings(args)
+        shard = _parse_shard(args.shard) if args.shard else None
         if args.command == "verify":
             from nnlint.verify import run_verify  # imports torch: only for this command
 
-            return run_verify(args, settings)
+            return run_verify(args, settings, shard)
         from nnlint.check import run_check
 
-        return run_check(args, settings, _parse_shard(args.shard) if args.shard else None)
+        return run_check(args, settings, shard)
     except (_UsageError, ConfigError) as exc:
         print(f"nnlint: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -77,8 +77,9 @@ def _summary(result: VerifyResult, counts: dict) -> str:
     hidden = sum(1 for m in result.models for x in m.members if not x.registered)
     devices = sorted({m.device for m in result.models if m.device})
     tiles = [
-        ("models", counts["models"], f'{counts["checked"]} checked &middot; {counts["skipped"]} skipped '
-                                     f'&middot; {counts["failed"]} failed', "bad" if counts["failed"] else ""),
+        ("models", counts["models"], f'{counts["checked"]} checked ({counts["coverage"]:g}%) &middot; '
+                                     f'{counts["skipped"]} skipped &middot; {counts["failed"]} failed',
+         "bad" if counts["failed"] or not counts["checked"] else ""),
         ("findings", counts["findings"], f'{counts["confirmed"]} confirmed &middot; '
                                          f'{counts["not_confirmed"]} not reproduced &middot; '
                                          f'{counts["unchecked"]} without a runtime check',

@@ -38,10 +38,33 @@ def model_block(model: ModelResult) -> List[str]:
     return lines
 
 
+def skipped_together(models: List[ModelResult]) -> List[str]:
+    """Models of one file skipped for one reason (a package that is not installed, an import
+    that timed out): one block, not one per class."""
+    first = models[0]
+    names = ", ".join(m.name.rsplit(":", 1)[-1] for m in models)
+    lines = [f"{first.path}: {len(models)} models skipped ({names})", f"  skipped: {first.reason}"]
+    lines.extend(f"  note: {note}" for note in first.notes)
+    return lines
+
+
+def _groups(models: List[ModelResult]) -> List[List[ModelResult]]:
+    groups: List[List[ModelResult]] = []
+    for model in models:
+        last = groups[-1][-1] if groups else None
+        if (last is not None and model.status == SKIPPED and last.status == SKIPPED and model.path == last.path
+                and model.reason == last.reason and not model.findings and not last.findings
+                and not model.hint and not last.hint):
+            groups[-1].append(model)
+        else:
+            groups.append([model])
+    return groups
+
+
 def summary_line(result: VerifyResult) -> str:
     c = result.counts()
-    head = (f"Verified {plural(c['models'], 'model')} in {result.seconds:.1f} s: "
-            f"{c['checked']} checked, {c['skipped']} skipped, {c['failed']} failed.")
+    head = (f"Verified {plural(c['models'], 'model')} in {result.seconds:.1f} s: checked {c['checked']} of "
+            f"{c['models']} model classes ({c['coverage']:g}%), {c['skipped']} skipped, {c['failed']} failed.")
     if c["unreadable"]:
         head += f" {plural(c['unreadable'], 'file')} not analysed (NN000)."
     if not c["findings"]:
@@ -53,8 +76,8 @@ def summary_line(result: VerifyResult) -> str:
 
 def render(result: VerifyResult) -> str:
     lines: List[str] = []
-    for model in result.models:
-        lines.extend(model_block(model))
+    for group in _groups(result.models):
+        lines.extend(model_block(group[0]) if len(group) == 1 else skipped_together(group))
     lines.extend(f"{p.path}:{p.line}:{p.column}: {p.code} {p.message}" for p in result.problems)
     lines.extend(f"note: {note}" for note in result.notes)
     lines.append(summary_line(result))

@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from nnlint.config import ConfigError, Settings
 from nnlint.exit_codes import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
@@ -34,7 +34,7 @@ def torch_available() -> bool:
         return False
 
 
-def run_verify(args, settings: Settings) -> int:
+def run_verify(args, settings: Settings, shard: Optional[Tuple[int, int]] = None) -> int:
     from nnlint.files import discover
     from nnlint.verify.build import parse_config
     from nnlint.verify.correlate import correlate
@@ -54,12 +54,16 @@ def run_verify(args, settings: Settings) -> int:
     device = getattr(args, "device", None) or config.device
     memory_limit = _memory_limit(getattr(args, "memory_limit", None), config.memory_limit)
 
-    found = discover(args.paths or ["."], settings)
+    fail_under = getattr(args, "fail_under", None)
+    fail_under = config.fail_under if fail_under is None else fail_under
+    if fail_under is not None and not 0 <= fail_under <= 100:
+        raise ConfigError("--fail-under must be a percentage between 0 and 100")
+    found = discover(args.paths or ["."], settings, shard)
     for missing in found.missing:
         print(f"nnlint: error: {missing}: no such file or directory", file=sys.stderr)
     if found.missing:
         return EXIT_USAGE
-    the_plan = plan(found.files, settings, config)
+    the_plan = plan(found.files, settings, config, shard_index=shard[0] if shard else 1)
     if the_plan.targets:
         try:
             import torch  # noqa: F401  (once, here: forked workers start with it imported)
@@ -81,6 +85,7 @@ def run_verify(args, settings: Settings) -> int:
     result.problems = [_problem(f) for f in the_plan.problems]
     if not the_plan.targets and not the_plan.problems:
         result.notes.append("no nn.Module class found in the given paths")
+    result.fail_under = fail_under
 
     from importlib import import_module
 
@@ -90,6 +95,14 @@ def run_verify(args, settings: Settings) -> int:
         from nnlint.report import verify_html
 
         emit(verify_html.render(result), args.html, "--html")
+    counts = result.counts()
+    if result.models and not counts["checked"]:
+        print(f"nnlint: warning: no model was checked ({counts['skipped']} skipped, {counts['failed']} failed): "
+              f"nothing was verified; see the reasons above", file=sys.stderr)
+    if fail_under is not None and result.coverage < fail_under:
+        print(f"nnlint: error: {result.coverage:g}% of the models were checked, under --fail-under {fail_under:g}%",
+              file=sys.stderr)
+        return EXIT_FINDINGS
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN
 
 
@@ -152,14 +165,14 @@ def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, 
                 run.name = f"{module_name(own.path)[0]}:{qualname}"
                 run.path = display_path(own.path)
             wanted = (own is not None and own.path in checked) or os.path.abspath(target.path) in checked
-            if wanted or run.status == FAILED:
+            if wanted or (run.status == FAILED and the_plan.factory_failures):
                 factory_runs.append(len(runs))
                 runs.append(run)
     for target in the_plan.targets:
         if target.kind == "factories":
             continue
         path = os.path.abspath(target.path)
-        target.skip = sorted(f"{target.module}:{name}" for file, name in covered if file == path)
+        target.skip = sorted(f"{target.label}:{name}" for file, name in covered if file == path)
         runs.extend(run_target(target, timeout, device, on_start=progress.start,
                                torch_was_loaded=torch_was_loaded, memory_limit=memory_limit))
     return runs, factory_runs

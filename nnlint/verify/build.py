@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import itertools
+import json
 import os
 import re
 import textwrap
@@ -39,9 +41,9 @@ DTYPES = {
     "int8": "int8", "uint8": "uint8", "bool": "bool", "complex64": "complex64",
 }
 DEVICES = ("auto", "cpu", "cuda")
-_VERIFY_KEYS = ("models", "factories", "device", "timeout", "memory-limit")
+_VERIFY_KEYS = ("models", "factories", "device", "timeout", "memory-limit", "fail-under")
 _MODEL_KEYS = ("args", "kwargs", "inputs", "dtypes", "high", "skip")
-_NAME = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+_NAME = re.compile(r"^(?:[A-Za-z_][\w.]*|[\w./-]+\.py):[A-Za-z_][\w.]*$")  # module:Class or path.py:Class
 
 
 # ----- configuration (parent side, no torch) ---------------------------------------------------
@@ -71,6 +73,7 @@ class VerifyConfig:
     device: str = "auto"
     timeout: Optional[float] = None
     memory_limit: Optional[float] = None  # GB per worker; 0: none; None: the default
+    fail_under: Optional[float] = None  # percent of models that must be checked
 
 
 def parse_config(table: dict, where: str, root: Path) -> VerifyConfig:
@@ -103,6 +106,11 @@ def parse_config(table: dict, where: str, root: Path) -> VerifyConfig:
         config.timeout = float(timeout)
     if "memory-limit" in table:
         config.memory_limit = parse_memory_limit(table["memory-limit"], f"{where}: memory-limit")
+    if "fail-under" in table:
+        fail_under = table["fail-under"]
+        if isinstance(fail_under, bool) or not isinstance(fail_under, (int, float)) or not 0 <= fail_under <= 100:
+            raise ConfigError(f"{where}: fail-under must be a percentage between 0 and 100")
+        config.fail_under = float(fail_under)
     models = table.get("models", {})
     if not isinstance(models, dict):
         raise ConfigError(f"{where}: models must be a table of \"module:Class\" tables")
@@ -124,7 +132,7 @@ def _parse_model(name: str, entry: Any, where: str) -> ModelSpec:
     from nnlint.config import ConfigError
 
     if not _NAME.match(name):
-        raise ConfigError(f"{where}: the name must be \"module:Class\" (e.g. \"zoo:Tower\")")
+        raise ConfigError(f"{where}: the name must be \"module:Class\" (e.g. \"zoo:Tower\") or \"path.py:Class\"")
     if not isinstance(entry, dict):
         raise ConfigError(f"{where} must be a table")
     unknown = sorted(set(entry) - set(_MODEL_KEYS))
@@ -199,31 +207,172 @@ def forward_function(cls: type):
         return None
 
 
-def construct(cls: type, name: str, spec: Optional[ModelSpec]):
-    """`cls(*args, **kwargs)` from the configuration; Skip when it needs arguments it lacks."""
-    if spec is not None and spec.skip:
-        raise Skip(spec.skip)
-    abstract = sorted(getattr(cls, "__abstractmethods__", ()) or ())
-    if abstract:
-        raise Skip(f"abstract class (abstract: {', '.join(abstract)})")
-    if spec is None or not spec.has_constructor:
-        required = required_parameters(cls)
-        if required:
-            names = ", ".join(p.name for p in required)
-            raise Skip(f"{cls.__name__}({names}) needs constructor arguments",
-                       toml_hint(name, constructor=required, existing=spec is not None))
-    if spec is not None and spec.has_constructor:
-        return cls(*spec.args, **spec.kwargs)
-    try:
-        return cls()
-    except TypeError as exc:  # `__init__(self, *args, **kwargs)` passing them on: the base needs them
-        missing = _MISSING_ARGS.search(str(exc))
-        if missing is None or not _takes_var_args(cls):
-            raise
+class Builder:
+    """Builds one Module class and finds the input it takes, in this order: the configuration;
+    else the constructor's defaults and guessed arguments (guess.py), a few combinations, each
+    with the size guard, until one builds and a forward (eval, no grad) accepts an inferred
+    input. A failure our guesses explain is a Skip with the reason, the guess and the TOML to
+    add; a failure with nothing guessed is the model's own (raised).
+
+    `build()` the first time searches; after that it rebuilds the chosen way (a fresh instance
+    for the state_dict round trip). `feed(model)` gives the inputs chosen with it."""
+
+    def __init__(self, cls: type, name: str, spec: Optional[ModelSpec], on_phase=None):
+        self.cls, self.name, self.spec = cls, name, spec
+        self.on_phase = on_phase or (lambda phase: None)  # "build" / "forward": where a crash happens
+        self.chosen = None  # guess.Candidate
+        self.inputs: Optional[Tuple[tuple, dict]] = None
+        self.notes: List[str] = []
+
+    @property
+    def guessed(self) -> bool:
+        """Whether the model was built with arguments nnlint made up."""
+        return self.chosen is not None and bool(self.chosen.guessed or self.chosen.notes)
+
+    def build(self):
+        if self.chosen is not None:
+            return self.chosen.call(self.cls)
+        return self._search()
+
+    def feed(self, model) -> Tuple[tuple, dict]:
+        if self.inputs is None:
+            self.inputs = choose_inputs(model, self.name, example_inputs(model, self.name, self.spec), self.spec)
+        return self.inputs
+
+    def _search(self):
+        from torch import nn
+
+        from nnlint.verify import guess
+        from nnlint.verify.checks import describe_error, error_kind
+
+        cls, name, spec = self.cls, self.name, self.spec
+        if spec is not None and spec.skip:
+            raise Skip(spec.skip)
+        abstract = sorted(getattr(cls, "__abstractmethods__", ()) or ())
+        if abstract:
+            raise Skip(f"abstract class (abstract: {', '.join(abstract)})")
+        configured = spec is not None and spec.has_constructor
+        if configured:
+            tries = [guess.Candidate(tuple(spec.args), dict(spec.kwargs))]
+        else:
+            tries = list(itertools.islice(guess.candidates(cls), guess.PROFILES + 1))
+        failures: List[Tuple[Any, str]] = []
+        built_one = None  # (candidate, model) of the last candidate that built
+        input_skip: Optional[Skip] = None
+        own_error: Optional[BaseException] = None
+        for candidate in tries:
+            self.on_phase("build")
+            missing = [key for key, value in candidate.guessed.items() if value is guess.EMPTY]
+            if missing:
+                params = [p for p in required_parameters(cls) if p.name in missing]
+                raise Skip(f"{cls.__name__}({', '.join(p.name for p in required_parameters(cls))}) needs "
+                           f"constructor arguments (no guess for {', '.join(missing)})",
+                           toml_hint(name, constructor=required_parameters(cls), values=_plain(candidate.kwargs),
+                                     existing=spec is not None) if params else "")
+            guessed = bool(candidate.guessed or candidate.notes)
+            if not configured:
+                candidate = self._guard(candidate, failures)
+                if candidate is None:
+                    continue
+            try:
+                model = candidate.call(cls)
+            except Exception as exc:
+                if configured or error_kind(exc, "build") in ("init_order_error", "container_error"):
+                    raise
+                if not guessed:  # its own defaults fail: the model's error, unless a guess for a None works
+                    self._missing_through_var_args(exc)
+                    own_error = own_error or exc
+                    continue
+                failures.append((candidate, f"raised {describe_error(exc)}"))
+                continue
+            if not isinstance(model, nn.Module):
+                return model  # the caller says what it is
+            built_one = built_one or (candidate, model)  # the hint gives the first, most usual one
+            self.on_phase("forward")
+            try:
+                inputs = example_inputs(model, name, spec, built=candidate.kwargs)
+                self.inputs = try_inputs(model, inputs, strict=guessed)
+            except Skip as skip:
+                input_skip = skip
+                failures.append((candidate, skip.reason))
+                continue
+            except Rejected as rejected:
+                failures.append((candidate, _rejected_reason(inputs, rejected)))
+                continue
+            self.chosen = candidate
+            if guessed:
+                fed = f", fed {describe_inputs(self.inputs)} ({inputs.chosen_how()})" if inputs.inferred else ""
+                self.notes.append(f"built as {candidate.describe(cls.__name__)}{fed}: guessed, not configured")
+            self.notes.extend(candidate.notes)
+            return model
+        if own_error is not None:
+            raise own_error
+        raise self._give_up(failures, built_one, input_skip)
+
+    def _guard(self, candidate, failures):
+        """The candidate, shrunk if it is too large; None (a failure recorded) if still too large."""
+        from nnlint.verify import guess
+
+        size = guess.count_parameters(self.cls, candidate)
+        if size is None or size <= guess.SHRINK_ABOVE:
+            return candidate
+        smaller = guess.shrink_defaults(self.cls, candidate)
+        smaller_size = guess.count_parameters(self.cls, smaller) if smaller is not None else None
+        if smaller is not None and smaller_size is not None and smaller_size < size:
+            candidate, size = smaller, smaller_size
+        if size <= guess.MAX_PARAMETERS:
+            return candidate
+        failures.append((candidate, f"too large for the memory limit: {_millions(size)} parameters "
+                                    f"(the limit is {_millions(guess.MAX_PARAMETERS)})"))
+        return None
+
+    def _missing_through_var_args(self, exc: BaseException) -> None:
+        """`__init__(self, *args, **kwargs)` passing them on: the base needs them."""
+        missing = _MISSING_ARGS.search(str(exc)) if isinstance(exc, TypeError) else None
+        if missing is None or not _takes_var_args(self.cls):
+            return
         names = re.findall(r"'(\w+)'", missing.group(0))
         params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
-        raise Skip(f"{cls.__name__}(...) needs constructor arguments: {exc}",
-                   toml_hint(name, constructor=params, existing=spec is not None)) from None
+        raise Skip(f"{self.cls.__name__}(...) needs constructor arguments: {exc}",
+                   toml_hint(self.name, constructor=params, existing=self.spec is not None)) from None
+
+    def _give_up(self, failures, built_one, input_skip) -> Skip:
+        cls, name = self.cls, self.name
+        if not failures:
+            return Skip("nothing to try")
+        candidate, why = failures[-1]
+        tried = f" ({len(failures)} combinations tried)" if len(failures) > 1 else ""
+        if why.startswith("too large"):
+            return Skip(why, toml_hint(name, constructor=required_parameters(cls),
+                                       values=_plain(candidate.kwargs), existing=self.spec is not None))
+        if built_one is not None:  # it builds: the hint gives those arguments and an input to fill in
+            candidate, model = built_one
+            forward = forward_inputs(forward_function(type(model)))
+            names = forward[0] + forward[1]
+            hint = toml_hint(name, constructor=required_parameters(cls) if candidate.guessed else (),
+                             values=_plain(candidate.kwargs), forward=names or None,
+                             shapes=guess_shapes(model, names, candidate.kwargs), existing=self.spec is not None)
+            if input_skip is not None and why == input_skip.reason:
+                return Skip(f"{why}; built as {candidate.describe(cls.__name__)}" if candidate.guessed else why,
+                            hint)
+            built = f"built as {candidate.describe(cls.__name__)}, " if candidate.guessed else ""
+            return Skip(f"{built}{why}{tried}", hint)
+        return Skip(f"{candidate.describe(cls.__name__)} with guessed arguments {why}{tried}",
+                    toml_hint(name, constructor=required_parameters(cls), values=_plain(candidate.kwargs),
+                              existing=self.spec is not None))
+
+
+def _plain(values: Dict[str, Any]) -> Dict[str, Any]:
+    """The values that TOML can hold (the others stay placeholders in a hint)."""
+    def plain(value):
+        if isinstance(value, (bool, int, float, str)):
+            return True
+        return isinstance(value, (list, tuple)) and all(plain(v) for v in value)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items() if plain(v)}
+
+
+def _millions(count: int) -> str:
+    return f"{count / 1e6:.0f}M" if count >= 1e6 else f"{count:,}"
 
 
 _MISSING_ARGS = re.compile(r"missing \d+ required (?:positional|keyword-only) arguments?:? ?(.*)$")
@@ -256,21 +405,46 @@ def _toml_key(name: str) -> str:
     return name if re.match(r"^[A-Za-z0-9_-]+$", name) else f'"{name}"'
 
 
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
 def toml_hint(name: str, constructor: Sequence[inspect.Parameter] = (),
-              forward: Optional[Sequence[str]] = None, existing: bool = False) -> str:
-    """The TOML a user adds to build and feed `name`: placeholders to replace."""
+              forward: Optional[Sequence[str]] = None, existing: bool = False,
+              values: Optional[Dict[str, Any]] = None, shapes: Optional[Sequence[Tuple]] = None) -> str:
+    """The TOML a user adds to build and feed `name`. `values`: the constructor arguments that
+    built it (else placeholders to replace); `shapes`: (shape, dtype, high) per forward argument."""
     lines = [f'[tool.nnlint.verify.models."{name}"]' + ("   # add to the existing table" if existing else "")]
-    plain = True
-    if constructor:
-        values = []
+    plain, known = True, values or {}
+    if constructor or known:
+        entries, placeholders = [], False
         for param in constructor:
+            if param.name in known:
+                entries.append(f"{_toml_key(param.name)} = {_toml_value(known[param.name])}")
+                continue
             value, simple = _placeholder(param)
-            plain = plain and simple
-            values.append(f"{_toml_key(param.name)} = {value}")
-        lines.append(f"kwargs = {{ {', '.join(values)} }}   # placeholders: put the real values")
+            plain, placeholders = plain and simple, True
+            entries.append(f"{_toml_key(param.name)} = {value}")
+        named = {p.name for p in constructor}
+        entries += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in known.items() if k not in named]
+        comment = "placeholders: put the real values" if placeholders else "what nnlint guessed: check them"
+        lines.append(f"kwargs = {{ {', '.join(entries)} }}   # {comment}")
     if forward:
-        shapes = ", ".join("[2, 16]" for _ in forward)
-        lines.append(f"inputs = [{shapes}]   # one shape per forward argument ({', '.join(forward)})")
+        shapes = list(shapes or [])
+        shapes += [([2, 16], "float32", None)] * (len(forward) - len(shapes))
+        lines.append(f"inputs = [{', '.join(_toml_value(list(s[0])) for s in shapes)}]   "
+                     f"# one shape per forward argument ({', '.join(forward)})")
+        if any(s[1] != "float32" for s in shapes):
+            lines.append(f"dtypes = [{', '.join(_toml_value(s[1]) for s in shapes)}]")
+            highs = [s[2] for s in shapes if s[2]]
+            if highs:
+                lines.append(f"high = {min(highs)}")
     if not plain:
         lines.append("# or build it in a function listed in [tool.nnlint.verify] factories, "
                      "returning (model, example_args)")
@@ -283,12 +457,20 @@ class Inputs:
     how: str  # "configured", "example_input_array", "example_inputs()", "inferred from `fc` (Linear)"
     attempts: List[Tuple[tuple, dict]]  # candidate (args, kwargs); inferred inputs may have several
     inferred: bool = False
+    hows: List[str] = field(default_factory=list)  # per attempt, when they differ
+    chosen: int = 0  # the attempt a forward accepted
+
+    def chosen_how(self) -> str:
+        return self.hows[self.chosen] if self.hows else self.how
 
 
-def make_tensor(shape: Sequence[int], dtype: str = "float32", high: Optional[int] = None):
+def make_tensor(shape: Sequence[int], dtype: str = "float32", high: Optional[int] = None, fill=None):
     import torch
+
     dt = getattr(torch, dtype)
     if dt == torch.bool:
+        if fill is not None:
+            return torch.full(tuple(shape), bool(fill))
         return torch.randint(0, 2, tuple(shape)).bool()
     if dt.is_floating_point or dt.is_complex:
         return torch.randn(tuple(shape), dtype=dt)
@@ -304,8 +486,22 @@ def normalize_example(value: Any) -> Tuple[tuple, dict]:
     return (value,), {}
 
 
-def example_inputs(model, name: str, spec: Optional[ModelSpec]) -> Inputs:
-    """The inputs to call `model` with, or Skip with the TOML to add."""
+# An argument to make: shape, "float" (the model's float dtype) or a dtype name, high (integers), fill (bools).
+Arg = Tuple[Tuple[int, ...], str, Optional[int]]
+Attempt = List[Arg]
+
+MAX_ATTEMPTS = 10
+_TOKEN_NAMES = re.compile(r"^(idx|ids|tokens?|input_ids|token_ids|text|seq|src|tgt|sequence|words?|indices|"
+                          r"input_tokens|x_ids|captions?)$")
+_IMAGE_NAMES = re.compile(r"^(img|imgs|image|images|pixel_values|pixels|video|videos|frames|picture)$")
+_MASK_NAMES = re.compile(r"mask")
+_TIME_NAMES = re.compile(r"^(t|time|times|timestep|timesteps|step|steps|noise_level|sigma|sigmas|noise_cond)$")
+_LABEL_NAMES = re.compile(r"^(y|label|labels|class|classes|class_labels|class_ids|cls|targets?|c)$")
+
+
+def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[dict] = None) -> Inputs:
+    """The inputs to call `model` with, or Skip with the TOML to add. `built`: the constructor
+    arguments the model was built with (their sizes seed the guesses)."""
     if spec is not None and spec.inputs is not None:
         dtypes = spec.dtypes or [_float_dtype(model)] * len(spec.inputs)
         args = tuple(make_tensor(shape, dtype, spec.high) for shape, dtype in zip(spec.inputs, dtypes))
@@ -317,27 +513,183 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec]) -> Inputs:
     if callable(method) and not required_parameters(method):
         return Inputs("example_inputs()", [normalize_example(method())])
     forward = forward_function(type(model))
-    required = [p.name for p in required_parameters(forward, drop_first=True)
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    params = _forward_parameters(forward)
-    if not params:  # forward(self): nothing to feed
+    positional, keywords = forward_inputs(forward)
+    if not positional and not keywords:
+        if _forward_parameters(forward):  # forward(self, x=None, ...): call it bare first
+            return Inputs("no arguments (every forward argument has a default)", [((), {})], inferred=True)
         return Inputs("no arguments", [((), {})])
-    found = first_layer(model)
-    if found is None:
-        raise Skip("cannot infer the example input: no layer with a known input shape",
-                   toml_hint(name, forward=required or params[:1], existing=spec is not None))
-    path, layer, attempts = found
-    if len(required) > 1:
-        raise Skip(f"forward({', '.join(required)}) takes {len(required)} inputs: only the first "
-                   f"can be inferred", toml_hint(name, forward=required, existing=spec is not None))
-    how = f"inferred from `{path}` ({type(layer).__name__})"
+    firsts = _first_input(model, positional[0] if positional else keywords[0], built or {})
     dtype = _float_dtype(model)
-    made = []
-    for attempt in attempts:
-        args = tuple(make_tensor(shape, dtype if kind == "float" else kind, high)
-                     for shape, kind, high in attempt)
-        made.append((args, {}))
-    return Inputs(how, made, inferred=True)
+    rest = (positional + keywords)[1:]
+    attempts = [([first[:4]] + [_other_input(model, other, first) for other in rest], first[4]) for first in firsts]
+    if rest:  # then every argument like the first (`forward(x, y)` adding them)
+        attempts += [([first[:4]] * (1 + len(rest)), first[4]) for first in firsts]
+    made, hows = [], []
+    for attempt, how in _distinct(attempts, key=lambda a: a[0])[:MAX_ATTEMPTS]:
+        tensors = [make_tensor(shape, dtype if kind == "float" else kind, high, fill)
+                   for shape, kind, high, fill in attempt]
+        made.append((tuple(tensors[:len(positional)]), dict(zip(keywords, tensors[len(positional):]))))
+        hows.append(how + (f", {', '.join(rest)} by name" if rest else ""))
+    return Inputs(hows[0], made, inferred=True, hows=hows)
+
+
+def forward_inputs(forward) -> Tuple[List[str], List[str]]:
+    """forward's required arguments: (positional names, keyword-only names)."""
+    required = required_parameters(forward, drop_first=True)
+    positional = [p.name for p in required if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    keywords = [p.name for p in required if p.kind == p.KEYWORD_ONLY]
+    if not required:
+        try:
+            params = list(inspect.signature(forward).parameters.values())[1:]
+        except (TypeError, ValueError):
+            params = []
+        if any(p.kind == p.VAR_POSITIONAL for p in params) and not [
+                p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]:
+            positional = ["x"]  # forward(self, *args): one input
+    return positional, keywords
+
+
+def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
+    """The first argument's candidates, best first: (shape, kind, high, fill, how)."""
+    out: List[Tuple] = []
+    found = first_layer(model)
+    sizes = _image_sizes(model, built)
+    embedding = _first_of(model, ("Embedding", "EmbeddingBag"))
+    if _TOKEN_NAMES.match(arg_name.lower()) and embedding is not None:
+        how = f"token ids for `{arg_name}` (vocabulary of {embedding.num_embeddings})"
+        out.append(((2, _sequence_length(model, built)), "int64", embedding.num_embeddings, None, how))
+    if found is not None:
+        path, layer, attempts = found
+        how = f"inferred from `{path}` ({type(layer).__name__})"
+        shapes = [attempt[0] for attempt in attempts]  # the first argument's
+        if sizes and len(shapes[0][0]) == 4:  # the model says its image size: that first
+            shapes = [((2, shapes[0][0][1], size, size), "float", None) for size in sizes] + shapes
+        out += [(shape, kind, high, None, how) for shape, kind, high in shapes]
+    if _IMAGE_NAMES.match(arg_name.lower()) and not any(len(a[0]) >= 4 for a in out):
+        channels = _guessed(built, r"channels|chans|^c$|in_ch") or 3
+        for size in sizes or [32, 64]:
+            out.append(((2, channels, size, size), "float", None, None, f"an image for `{arg_name}`"))
+    how = "tried ranks and sizes" + ("" if out else " (no layer tells the input shape)")
+    for dim in _model_dims(model, built)[:2]:
+        out += [((2, 8, dim), "float", None, None, how), ((2, dim), "float", None, None, how),
+                ((2, dim, 16, 16), "float", None, None, how)]
+    out += [((2, 3, 32, 32), "float", None, None, how), ((2, 8, 16), "float", None, None, how),
+            ((2, 16), "float", None, None, how)]
+    return _distinct(out, key=lambda a: a[:4])
+
+
+def _distinct(items: list, key=lambda item: item) -> list:
+    unique, keys = [], []
+    for item in items:
+        if key(item) not in keys:
+            unique.append(item)
+            keys.append(key(item))
+    return unique
+
+
+def _other_input(model, name: str, first: Tuple) -> Tuple:
+    """An input for a further forward argument, by its name, sized after the first."""
+    shape, kind = first[0], first[1]
+    lowered = name.lower()
+    batch = shape[0] if shape else 2
+    if _MASK_NAMES.search(lowered):
+        return ((batch, shape[1]) if len(shape) >= 2 else (batch,), "bool", None, "pad" not in lowered)
+    if _TIME_NAMES.match(lowered):
+        return ((batch,), "int64", 10, None)
+    if _LABEL_NAMES.match(lowered):
+        embedding = _first_of(model, ("Embedding",), largest=1000)
+        return ((batch,), "int64", embedding.num_embeddings if embedding is not None else 10, None)
+    if _TOKEN_NAMES.match(lowered):
+        embedding = _first_of(model, ("Embedding",))
+        return ((batch, shape[1] if len(shape) > 1 else 8), "int64",
+                embedding.num_embeddings if embedding is not None else 10, None)
+    return (shape, kind, first[2], None)
+
+
+def _first_of(model, class_names, largest: Optional[int] = None):
+    for module in model.modules():
+        if type(module).__name__ in class_names or any(c.__name__ in class_names for c in type(module).__mro__):
+            if largest is None or getattr(module, "num_embeddings", 0) <= largest:
+                return module
+    return None
+
+
+def _guessed(built: dict, pattern: str) -> Optional[int]:
+    for key, value in built.items():
+        if re.search(pattern, key.lower()) and isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _image_sizes(model, built: dict) -> List[int]:
+    """Image sizes the model declares (an `image_size` attribute or argument), else none."""
+    sizes = []
+    for source in (built, vars(model)):
+        for key, value in source.items():
+            if re.search(r"^(image|img|input)_?(size|res|resolution)$", key.lower()):
+                if isinstance(value, (tuple, list)) and value and isinstance(value[-1], int):
+                    value = value[-1]
+                if isinstance(value, int) and not isinstance(value, bool) and value not in sizes:
+                    sizes.append(value)
+    return sizes
+
+
+def _sequence_length(model, built: dict) -> int:
+    limit = None
+    for source in (built, vars(model), vars(getattr(model, "config", None) or object())
+                   if hasattr(getattr(model, "config", None), "__dict__") else {}):
+        for key, value in source.items():
+            if re.search(r"block_size|max_seq_len|seq_len|max_len|n_ctx|context_length|n_positions", key.lower()) \
+                    and isinstance(value, int) and not isinstance(value, bool):
+                limit = value if limit is None else min(limit, value)
+    return max(1, min(8, limit)) if limit else 8
+
+
+def _model_dims(model, built: dict) -> List[int]:
+    """Feature sizes the model is made of: its dim-like arguments, then its 1-D parameters'."""
+    dims = []
+    for key, value in built.items():
+        if re.search(r"dim|d_model|hidden|features|width|embd|embed|size$", key.lower()) and \
+                isinstance(value, int) and not isinstance(value, bool) and value > 1 and value not in dims:
+            dims.append(value)
+    for param in model.parameters():
+        if param.dim() == 1 and param.shape[0] > 1 and param.shape[0] not in dims:
+            dims.append(int(param.shape[0]))
+    return dims
+
+
+def guess_shapes(model, names: Sequence[str], built: dict) -> List[Tuple[List[int], str, Optional[int]]]:
+    """(shape, dtype, high) for the hint's `inputs`, one per forward argument, of the model's
+    kind: an image for a model that starts with a convolution or takes `img`, token ids for
+    `idx`/`tokens`, a (batch, sequence, dim) tensor otherwise."""
+    from torch import nn
+
+    shapes: List[Tuple[List[int], str, Optional[int]]] = []
+    for name in names:
+        lowered = name.lower()
+        if not shapes and model is not None and (_TOKEN_NAMES.match(lowered) or isinstance(
+                _first_layer_of(model), nn.Embedding)):
+            embedding = _first_of(model, ("Embedding",))
+            shapes.append(([2, 8], "int64", embedding.num_embeddings if embedding is not None else 64))
+        elif _IMAGE_NAMES.match(lowered) or not shapes and model is not None and isinstance(
+                _first_layer_of(model), (nn.Conv2d, nn.ConvTranspose2d)):
+            size = (_image_sizes(model, built) if model is not None else []) or [32]
+            layer = _first_layer_of(model) if model is not None else None
+            channels = getattr(layer, "in_channels", None) or _guessed(built, r"channels|chans|^c$|in_ch") or 3
+            shapes.append(([2, channels, size[0], size[0]], "float32", None))
+        elif _MASK_NAMES.search(lowered):
+            shapes.append(([2, 8], "bool", None))
+        elif _TIME_NAMES.match(lowered) or _LABEL_NAMES.match(lowered):
+            shapes.append(([2], "int64", 10))
+        else:
+            dims = _model_dims(model, built) if model is not None else []
+            shapes.append(([2, 8, dims[0]] if dims else [2, 16], "float32", None))
+    return shapes
+
+
+def _first_layer_of(model):
+    found = first_layer(model)
+    return found[1] if found is not None else None
 
 
 def _forward_parameters(forward) -> List[str]:
@@ -355,16 +707,18 @@ def _float_dtype(model) -> str:
     return "float32"
 
 
-Attempt = List[Tuple[Tuple[int, ...], str, Optional[int]]]  # per argument: shape, "float"|dtype, high
+# small first (a forward is cheap there), then sizes that survive several downsamplings (UNets)
+_SIZES = {1: (16, 32, 64, 128, 28), 2: (16, 32, 64, 28, 128, 224, 256), 3: (8, 16, 32)}
 
-_SIZES = {1: (16, 32, 64, 128, 28), 2: (16, 32, 28, 64, 224), 3: (16, 32)}
 
-
-def layer_inputs(layer) -> Optional[List[Attempt]]:
-    """Candidate inputs for a torch layer met first in a model, or None if it does not tell."""
+def layer_inputs(layer, following=None) -> Optional[List[Attempt]]:
+    """Candidate inputs for a torch layer met first in a model, or None if it does not tell.
+    `following`: the layer after it in its Sequential (an einops Rearrange's next layer tells
+    the size of what it makes)."""
     from torch import nn
+
     if isinstance(layer, nn.Linear) and not isinstance(layer, getattr(nn, "LazyLinear", ())):
-        return [[((2, layer.in_features), "float", None)]]
+        return [[((2, layer.in_features), "float", None)], [((2, 8, layer.in_features), "float", None)]]
     if isinstance(layer, nn.Bilinear):
         return [[((2, layer.in1_features), "float", None), ((2, layer.in2_features), "float", None)]]
     for dims, classes in ((1, (nn.Conv1d, nn.ConvTranspose1d)), (2, (nn.Conv2d, nn.ConvTranspose2d)),
@@ -378,17 +732,93 @@ def layer_inputs(layer) -> Optional[List[Attempt]]:
         return [[(shape, "float", None)]]
     if isinstance(layer, nn.TransformerEncoder) and len(layer.layers):
         layer = layer.layers[0]
-    if isinstance(layer, nn.TransformerEncoderLayer):
-        d_model = layer.self_attn.embed_dim
-        shape = (2, 8, d_model) if layer.self_attn.batch_first else (8, 2, d_model)
+    if isinstance(layer, (nn.TransformerEncoderLayer, nn.MultiheadAttention)):
+        attention = layer.self_attn if isinstance(layer, nn.TransformerEncoderLayer) else layer
+        d_model = attention.embed_dim
+        shape = (2, 8, d_model) if attention.batch_first else (8, 2, d_model)
+        if isinstance(layer, nn.MultiheadAttention):
+            return [[(shape, "float", None)] * 3]
         return [[(shape, "float", None)]]
     if isinstance(layer, nn.LayerNorm) and layer.normalized_shape:
-        return [[((2,) + tuple(layer.normalized_shape), "float", None)]]
+        shape = tuple(layer.normalized_shape)
+        return [[((2, 8) + shape, "float", None)], [((2,) + shape, "float", None)]]
     for dims, classes in ((1, (nn.BatchNorm1d,)), (2, (nn.BatchNorm2d, nn.InstanceNorm2d)),
                           (3, (nn.BatchNorm3d, nn.InstanceNorm3d))):
         if isinstance(layer, classes) and layer.num_features:
-            spatial = {1: (), 2: (16, 16), 3: (8, 8, 8)}[dims]
-            return [[((2, layer.num_features) + spatial, "float", None)]]
+            spatial = {1: (), 2: (32, 32), 3: (8, 8, 8)}[dims]
+            attempts = [[((2, layer.num_features) + spatial, "float", None)]]
+            if dims == 1:
+                attempts.append([((2, layer.num_features, 16), "float", None)])
+            return attempts
+    if isinstance(layer, nn.GroupNorm) and layer.num_channels:
+        return [[((2, layer.num_channels, 32, 32), "float", None)], [((2, layer.num_channels, 16), "float", None)]]
+    if type(layer).__name__ == "Rearrange" and isinstance(getattr(layer, "pattern", None), str):
+        return rearrange_inputs(layer.pattern, dict(getattr(layer, "axes_lengths", {}) or {}), following)
+    return None
+
+
+_AXIS = re.compile(r"\(([^)]*)\)|(\.\.\.|\w+)")
+
+
+def rearrange_inputs(pattern: str, lengths: Dict[str, int], following=None) -> Optional[List[Attempt]]:
+    """Inputs an einops `Rearrange(pattern, **lengths)` accepts: the left side's axes with the
+    known lengths, unknown ones sized so that composed axes reach 32 / 64 / 16 (an image), and a
+    channel axis solved from the next layer's input size when the right side composes it."""
+    if "->" not in pattern:
+        return None
+    left, right = (side.strip() for side in pattern.split("->", 1))
+    groups = [(m.group(1).split() if m.group(1) is not None else [m.group(2)]) for m in _AXIS.finditer(left)]
+    if not groups or any("..." in g for g in groups):
+        return None
+    lengths = dict(lengths)
+    width = _in_features(following)
+    if width:  # `(p1 p2 c)` on the right made for a Linear/LayerNorm of `width`: solve c
+        for match in _AXIS.finditer(right):
+            if match.group(1) is None:
+                continue
+            axes = match.group(1).split()
+            unknown = [a for a in axes if a not in lengths]
+            known = 1
+            for axis in axes:
+                known *= lengths.get(axis, 1)
+            if len(unknown) == 1 and width % known == 0 and all(
+                    any(u in g and len(g) == 1 for g in groups) for u in unknown):
+                lengths[unknown[0]] = width // known
+    attempts = []
+    for target in (32, 64, 16, 224):
+        shape = []
+        for index, group in enumerate(groups):
+            if len(group) == 1:
+                axis = group[0]
+                if axis in lengths:
+                    shape.append(lengths[axis])
+                elif index == 0:
+                    shape.append(2)
+                elif axis in ("c", "ch", "channels"):
+                    shape.append(3)
+                else:
+                    shape.append(8 if len(groups) <= 3 else target)
+            else:
+                known = 1
+                for axis in group:
+                    known *= lengths.get(axis, 1)
+                unknown = [a for a in group if a not in lengths]
+                shape.append(known * max(1, target // known) if unknown else known)
+        attempt = [(tuple(shape), "float", None)]
+        if attempt not in attempts:
+            attempts.append(attempt)
+    return attempts
+
+
+def _in_features(layer) -> Optional[int]:
+    if layer is None:
+        return None
+    from torch import nn
+
+    if isinstance(layer, nn.Linear):
+        return layer.in_features
+    if isinstance(layer, nn.LayerNorm) and layer.normalized_shape:
+        return int(layer.normalized_shape[-1])
     return None
 
 
@@ -493,9 +923,14 @@ def first_layer(model, depth: int = 0, prefix: str = ""):
             candidates.append((f"{attr}[{key!r}]", value[key]))
     seen = {id(v) for _, v in candidates}
     candidates += [(n, c) for n, c in children.items() if id(c) not in seen]
+    siblings = list(children.values())
     for attr, child in candidates:
         path = f"{prefix}.{attr}" if prefix else attr
-        attempts = layer_inputs(child)
+        following = None
+        if isinstance(model, nn.Sequential) and child in siblings:
+            index = next(i for i, s in enumerate(siblings) if s is child)
+            following = siblings[index + 1] if index + 1 < len(siblings) else None
+        attempts = layer_inputs(child, following)
         if attempts is not None:
             return path, child, attempts
         if depth < 6 and len(child._modules):
@@ -507,50 +942,92 @@ def first_layer(model, depth: int = 0, prefix: str = ""):
 
 _INPUT_ERROR = re.compile(
     r"shape|size|dimension|\bdims?\b|mat1|mat2|expected|out of range|must match|channels?|"
-    r"index|dtype|scalar type|input type|positional argument|unexpected keyword|broadcast|\b\d+-?D\b",
+    r"index|dtype|scalar type|input type|positional argument|unexpected keyword|broadcast|\b\d+-?D\b|"
+    r"divisible|einops|unpack|axis|axes|length",
     re.IGNORECASE)
+_GUESSABLE = (AssertionError, RuntimeError, ValueError, IndexError, TypeError, KeyError, ZeroDivisionError,
+              NotImplementedError, AttributeError)
 
 
-def looks_like_input_error(exc: BaseException) -> bool:
-    """Whether an error of a forward on an inferred input may just mean the guess was wrong."""
+def looks_like_input_error(exc: BaseException, strict: bool = False) -> bool:
+    """Whether an error of a forward on an inferred input may just mean the guess was wrong.
+    `strict`: the constructor's arguments were guessed too, so any error of the usual kinds
+    may be ours."""
     from nnlint.verify.checks import error_kind
 
     if error_kind(exc, "forward") != "forward_error":
         return False  # missing forward, in-place on a leaf...: not about the input
     if isinstance(exc, AssertionError):
         return True
+    if strict and isinstance(exc, _GUESSABLE):
+        return True
     return isinstance(exc, (RuntimeError, ValueError, IndexError, TypeError, NotImplementedError)) and bool(
         _INPUT_ERROR.search(str(exc)))
 
 
-def choose_inputs(model, name: str, inputs: Inputs, spec: Optional[ModelSpec]) -> Tuple[tuple, dict]:
-    """For inferred inputs, the first attempt a forward (eval mode, no grad) accepts; Skip when
-    every attempt fails in a way a wrong guess explains. Configured inputs are used as given."""
-    if not inputs.inferred:
+class Rejected(Exception):
+    """Every inferred input failed the way a wrong guess does (carries the last error)."""
+
+    def __init__(self, error: Optional[BaseException], shapes: str):
+        super().__init__(str(error))
+        self.error, self.shapes = error, shapes
+
+
+def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict]:
+    """For inferred inputs, the first attempt a forward (eval mode, no grad) accepts; Rejected
+    when every attempt fails in a way a wrong guess explains. Configured inputs are used as given."""
+    if not inputs.inferred and not strict:
         return inputs.attempts[0]
     import torch
     was_training = model.training
-    last_error: Optional[BaseException] = None
+    first_error: Optional[BaseException] = None
     try:
         model.eval()
-        for args, kwargs in inputs.attempts:
+        for index, (args, kwargs) in enumerate(inputs.attempts):
+            inputs.chosen = index
             try:
                 with torch.no_grad():
                     model(*args, **kwargs)
                 return args, kwargs
             except Exception as exc:
-                if not looks_like_input_error(exc):
+                if not looks_like_input_error(exc, strict) or not inputs.inferred and not strict:
                     return args, kwargs  # a real failure: the checks will report it
-                last_error = exc
+                first_error = first_error or exc  # the best guess's error says the most
     finally:
         model.train(was_training)
+    raise Rejected(first_error, describe_inputs(inputs.attempts[0]))
+
+
+def describe_inputs(attempt: Tuple[tuple, dict]) -> str:
+    args, kwargs = attempt
+    parts = [_describe_value(a) for a in args] + [f"{k}={_describe_value(v)}" for k, v in kwargs.items()]
+    return ", ".join(parts)
+
+
+def _describe_value(value: Any) -> str:
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        dtype = str(value.dtype).replace("torch.", "")
+        return f"{tuple(value.shape)}" + ("" if dtype.startswith("float") else f" {dtype}")
+    return type(value).__name__
+
+
+def choose_inputs(model, name: str, inputs: Inputs, spec: Optional[ModelSpec]) -> Tuple[tuple, dict]:
+    """try_inputs, with a Skip (reason and TOML) when every guess was rejected."""
+    try:
+        return try_inputs(model, inputs)
+    except Rejected as rejected:
+        raise Skip(_rejected_reason(inputs, rejected),
+                   toml_hint(name, forward=_forward_parameters(forward_function(type(model)))[:1] or ["x"],
+                             existing=spec is not None,
+                             shapes=guess_shapes(model, _forward_parameters(forward_function(type(model)))[:1], {})))
+
+
+def _rejected_reason(inputs: Inputs, rejected: Rejected) -> str:
     from nnlint.verify.checks import describe_error
 
-    shapes = ", ".join(str(tuple(a.shape)) for a in inputs.attempts[0][0] if hasattr(a, "shape"))
-    forward = [p.name for p in required_parameters(forward_function(type(model)), drop_first=True)] or ["x"]
-    raise Skip(f"forward on the {inputs.how} input {shapes} raised "
-               f"{describe_error(last_error) if last_error else 'an error'}",
-               toml_hint(name, forward=forward, existing=spec is not None))
+    error = describe_error(rejected.error) if rejected.error else "an error"
+    more = f" (and {len(inputs.attempts) - 1} other guesses)" if len(inputs.attempts) > 1 else ""
+    return f"forward on the {inputs.how} input {rejected.shapes}{more} raised {error}"
 
 
 def source_lines(cls: type) -> Tuple[str, int, int]:

@@ -299,7 +299,8 @@ def _runtime_only(index: int, run: ModelRun, explained: Set[Tuple[int, int]],
     hidden_state = any(o.kind in _REGISTRATION for o in run.report.observations)
     left = [(p, o) for p, o in enumerate(run.report.observations)
             if (index, p) not in explained and RUNTIME_CODE.get(o.kind)
-            and not (o.kind == "state_dict" and hidden_state)]
+            and not (o.kind == "state_dict" and hidden_state)
+            and "guessed-arguments" not in o.names]  # the worker noted it: maybe our guess's doing
     out: List[VerifiedFinding] = []
     no_grad = [o for _, o in left if o.kind == "no_grad"]
     for _, obs in left:

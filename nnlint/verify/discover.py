@@ -11,6 +11,7 @@ named `zoo:ListMLP`. In the configuration, the dotted path from the config's fol
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Dict, List, Optional, Set, Tuple
@@ -64,6 +65,7 @@ class Plan:
     static: Dict[str, StaticFile] = field(default_factory=dict)  # absolute path -> findings
     unused_specs: List[str] = field(default_factory=list)  # config names no file matched
     problems: List[Finding] = field(default_factory=list)  # files that cannot be read or parsed (NN00x)
+    factory_failures: bool = True  # report factories that fail (in one shard only)
 
 
 def static_file(path: str, result: FileResult) -> StaticFile:
@@ -71,9 +73,12 @@ def static_file(path: str, result: FileResult) -> StaticFile:
     return StaticFile(os.path.abspath(path), list(result.findings), lines)
 
 
-def plan(files: List[str], settings: Settings, config: VerifyConfig) -> Plan:
-    """Lint each file once (findings and Module classes), and make the workers' targets."""
-    out = Plan()
+def plan(files: List[str], settings: Settings, config: VerifyConfig, shard_index: int = 1) -> Plan:
+    """Lint each file once (findings and Module classes), and make the workers' targets.
+
+    Models are named `module:Class`; where two files have the same module name (`models.py` in
+    several folders of scripts), `path/relative/to/root.py:Class` instead."""
+    out = Plan(factory_failures=shard_index == 1)
     used: Set[str] = set()
     root_path = str(settings.root)
     for factories in config.factories:
@@ -81,21 +86,25 @@ def plan(files: List[str], settings: Settings, config: VerifyConfig) -> Plan:
         out.targets.append(Target(kind="factories", path=display_path(factories), module=module,
                                   sys_path=_unique([import_root, root_path])))
     project = ProjectIndex(settings)
+    found = []
     for path in files:
         result = check_file(path, settings.rules_for(path), collect_classes=True, project=project)
         out.static[os.path.abspath(path)] = static_file(path, result)
         out.problems.extend(f for f in result.findings if f.code.startswith(FILE_PROBLEM))
-        if not result.module_classes:
-            continue
-        module, import_root = module_name(path)
+        if result.module_classes:
+            found.append((path, result, module_name(path)))
+    repeated = Counter(module for _, _, (module, _) in found)
+    for path, result, (module, import_root) in found:
+        relative = settings.relative(path)
+        label = relative if repeated[module] > 1 else module
         alias = config_alias(path, settings.root)
         specs = {}
         for name, spec in config.models.items():
             spec_module, cls = name.split(":", 1)
-            if spec_module in (module, alias):
-                specs[f"{module}:{cls}"] = spec.to_dict()
+            if spec_module in (module, alias, relative):
+                specs[f"{label}:{cls}"] = spec.to_dict()
                 used.add(name)
-        out.targets.append(Target(kind="file", path=path, module=module,
+        out.targets.append(Target(kind="file", path=path, module=module, label=label,
                                   sys_path=_unique([import_root, root_path]),
                                   classes=[tuple(c) for c in result.module_classes], specs=specs))
     out.unused_specs = [name for name in config.models if name not in used]

@@ -235,6 +235,15 @@ class VerifyResult:
     seconds: float = 0.0  # wall time of the whole run
     notes: List[str] = field(default_factory=list)  # about the run as a whole (unmatched config...)
     problems: List[VerifiedFinding] = field(default_factory=list)  # files that cannot be parsed (NN000)
+    fail_under: Optional[float] = None  # --fail-under, to say in the summary
+
+    @property
+    def coverage(self) -> float:
+        """The percentage of models checked (0 when there is none), rounded down to 0.1."""
+        if not self.models:
+            return 0.0
+        checked = sum(model.status == CHECKED for model in self.models)
+        return int(1000 * checked / len(self.models)) / 10
 
     @property
     def findings(self) -> List[VerifiedFinding]:
@@ -246,7 +255,7 @@ class VerifyResult:
             by_status[model.status] = by_status.get(model.status, 0) + 1
         findings = [f for m in self.models for f in m.findings]
         return {
-            "models": len(self.models), **by_status,
+            "models": len(self.models), **by_status, "coverage": self.coverage,
             "findings": len(findings),
             "confirmed": sum(f.confirmed is True and f.source == "static" for f in findings),
             "not_confirmed": sum(f.confirmed is False for f in findings),

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 from nnlint.verify.isolate import describe_exit, describe_status, session_members
-from nnlint.verify.result import FAILED, ClassSource, ModelRun
+from nnlint.verify.result import FAILED, SKIPPED, ClassSource, ModelRun
 
 BUILD_PHASES = ("import", "build")  # a crash or timeout here is an instantiation failure (NN901)
 
@@ -38,13 +38,17 @@ class Target:
     path: str  # as displayed
     module: str  # dotted import name
     sys_path: List[str]
+    label: str = ""  # what model names start with: the module, or the relative path where modules repeat
     classes: List[Tuple[str, int, int]] = field(default_factory=list)  # static: name, first, last
     specs: Dict[str, dict] = field(default_factory=dict)  # "module:Class" -> ModelSpec.to_dict()
     skip: List[str] = field(default_factory=list)  # job ids not to run (factories cover them)
 
+    def __post_init__(self):
+        self.label = self.label or self.module
+
     def request(self, device: str, seed: int, threads: int = 0, memory_limit: int = 0) -> dict:
         return {"kind": self.kind, "path": os.path.abspath(self.path), "display_path": self.path,
-                "module": self.module, "sys_path": self.sys_path, "classes": self.classes,
+                "module": self.module, "label": self.label, "sys_path": self.sys_path, "classes": self.classes,
                 "specs": self.specs, "skip": list(self.skip), "device": device, "seed": seed,
                 "threads": threads, "memory_limit": memory_limit}
 
@@ -220,8 +224,8 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
     deadline = time.monotonic() + timeout
     log_start = 0  # where the log stood when the current model started
 
-    def lose(problem: str, frames) -> None:
-        lost = _lost(target, current, phase, problem, frames)
+    def lose(problem: str, frames, timed_out: bool = False) -> None:
+        lost = _lost(target, current, phase, problem, frames, timed_out)
         lost.seconds = round(time.monotonic() - current["started"], 3)
         runs.append(lost)
         skip.append(current["id"])
@@ -252,8 +256,12 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
                     current = None
                     deadline = time.monotonic() + timeout
                 elif name == "import_error":
-                    runs.extend(_import_failures(target, f"importing {target.module} raised {event['message']}",
-                                                 [tuple(f) for f in event.get("frames", [])]))
+                    missing = event.get("missing")
+                    message = (f"needs `{missing}` (not installed): importing {target.module}: "
+                               f"{event['message']}" if missing else
+                               f"importing {target.module} raised {event['message']}")
+                    runs.extend(_import_failures(target, message, [tuple(f) for f in event.get("frames", [])],
+                                                 skipped=bool(missing)))
                 elif name == "end":
                     child.kill()  # what the models started ends with the worker
                     child.wait()
@@ -268,12 +276,13 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
                 problem, frames = _crash(log_path, log_start, child.wait(), memory_limit)
             if current is None:
                 if listed is None:
-                    runs.extend(_import_failures(target, f"importing {target.module}: {problem}", frames))
+                    runs.extend(_import_failures(target, f"importing {target.module}: {problem}", frames,
+                                                 skipped=kind == "timeout"))
                     return "done"
                 if not [i for i in listed if i not in skip]:
                     return "done"
                 return "again"  # between two models: try the rest
-            lose(problem, frames)
+            lose(problem, frames, timed_out=kind == "timeout")
             return "again"
     except BaseException:
         child.kill()
@@ -281,34 +290,40 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
         raise
 
 
-def _lost(target: Target, current: dict, phase: str, problem: str, frames) -> ModelRun:
-    """The run of a model whose worker died or timed out."""
+def _lost(target: Target, current: dict, phase: str, problem: str, frames, timed_out: bool = False) -> ModelRun:
+    """The run of a model whose worker died (failed) or timed out (skipped: too slow to check
+    here, which says nothing against the model)."""
     name = current["name"]
-    first, last = next(((a, b) for cls, a, b in target.classes if f"{target.module}:{cls}" == name), (0, 0))
+    first, last = next(((a, b) for cls, a, b in target.classes if f"{target.label}:{cls}" == name), (0, 0))
     where = "building it" if phase in BUILD_PHASES else f"checking it ({phase})"
     message = f"{problem} while {where}"
-    run = ModelRun(name=name, path=target.path, line=first, status=FAILED, reason=message,
-                   factory=name if target.kind == "factories" else "")
+    run = ModelRun(name=name, path=target.path, line=first, status=SKIPPED if timed_out else FAILED,
+                   reason=message, factory=name if target.kind == "factories" else "")
     if first:
         run.classes[""] = ClassSource(name, os.path.abspath(target.path), first, last)
+    if timed_out:
+        return run
     kind = "build_error" if phase in BUILD_PHASES else "forward_error"
     run.report.add(kind, message, frames=list(frames))
     return run
 
 
-def _import_failures(target: Target, message: str, frames) -> List[ModelRun]:
-    """Every model of a file that cannot be imported fails with the import's error."""
+def _import_failures(target: Target, message: str, frames, skipped: bool = False) -> List[ModelRun]:
+    """Every model of a file that cannot be imported fails with the import's error (is
+    skipped, when a package it needs is not installed or the import timed out)."""
     if target.kind == "factories":
         run = ModelRun(name=target.path, path=target.path, status=FAILED, reason=message, factory=target.path)
         run.report.add("build_error", message, frames=list(frames))
         return [run]
     runs = []
     for cls, first, last in target.classes:
-        name = f"{target.module}:{cls}"
+        name = f"{target.label}:{cls}"
         if name in target.skip:
             continue
-        run = ModelRun(name=name, path=target.path, line=first, status=FAILED, reason=message)
+        run = ModelRun(name=name, path=target.path, line=first, status=SKIPPED if skipped else FAILED,
+                       reason=message)
         run.classes[""] = ClassSource(name, os.path.abspath(target.path), first, last)
-        run.report.add("build_error", message, frames=list(frames))
+        if not skipped:
+            run.report.add("build_error", message, frames=list(frames))
         runs.append(run)
     return runs

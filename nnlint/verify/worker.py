@@ -65,11 +65,21 @@ def serve(request: dict, stream) -> None:
     if fork or request.get("threads"):
         torch.set_num_threads(1)  # the pool must not start before the forks (see isolate)
 
+    from nnlint.verify import loader
+
     emit("phase", phase="import")
+    notes: List[str] = []
     try:
-        module = importlib.import_module(request["module"])
+        if request["kind"] == "factories":
+            module = importlib.import_module(request["module"])
+        else:
+            module, notes = loader.load(request["module"], request["path"], request.get("sys_path", []))
     except BaseException as exc:  # SyntaxError, ImportError, SystemExit...
-        emit("import_error", message=checks.describe_error(exc), frames=checks.user_frames(exc))
+        message = checks.describe_error(exc)
+        if isinstance(exc, loader.MissingPackage):
+            message = f"it uses {exc.what}"
+        emit("import_error", message=message, frames=checks.user_frames(exc),
+             missing=loader.missing_package(exc) or "")
         emit("end")
         return
     if request["kind"] == "factories":
@@ -88,11 +98,11 @@ def serve(request: dict, stream) -> None:
         emit("start", id=job.id, name=job.name)
         if fork:
             finished, how = isolate.run_in_child(
-                lambda: emit("result", id=job.id, run=_run_job(job, request, emit)[0].to_dict()), threads)
+                lambda: emit("result", id=job.id, run=_run_job(job, request, emit, notes)[0].to_dict()), threads)
             if not finished:
                 emit("crashed", id=job.id, status=how)
             continue
-        run, state = _run_job(job, request, emit)
+        run, state = _run_job(job, request, emit, notes)
         state.restore()
         isolate.end_leftovers(None)
         emit("result", id=job.id, run=run.to_dict())
@@ -101,17 +111,31 @@ def serve(request: dict, stream) -> None:
     emit("end")
 
 
-def _run_job(job: "_Job", request: dict, emit) -> Tuple[ModelRun, Any]:
+def _run_job(job: "_Job", request: dict, emit, notes: List[str]) -> Tuple[ModelRun, Any]:
     """Build and check one model; a note if it changed torch's global state (and that state,
-    as it was before, for a caller that keeps the process)."""
-    from nnlint.verify import isolate
+    as it was before, for a caller that keeps the process); the file's notes (how it was
+    imported) last. A model that used a package that is not installed is skipped."""
+    from nnlint.verify import isolate, loader
 
     state = isolate.GlobalState.capture()
+    loader.reset()
     run = job.run(request, emit)
+    _blame_missing(run, loader.touched)
     changes = state.changes()
     if changes:
         run.report.notes.append(isolate.state_note(changes))
+    run.report.notes.extend(notes)
     return run, state
+
+
+def _blame_missing(run: ModelRun, packages: List[str]) -> None:
+    """A model that used a package that is not installed is skipped, whatever happened after."""
+    if not packages:
+        return
+    run.status = SKIPPED
+    run.reason = f"needs {', '.join(f'`{p}`' for p in packages)} (not installed)"
+    run.hint = ""
+    run.report.observations = []
 
 
 def _cuda_broken(run: ModelRun) -> bool:
@@ -136,8 +160,9 @@ def _class_jobs(module, request: dict) -> List[_Job]:
     jobs: List[_Job] = []
     listed = set()
     specs = request.get("specs", {})
+    label = request.get("label") or module.__name__
     for name, first, last in request.get("classes", []):
-        full = f"{module.__name__}:{name}"
+        full = f"{label}:{name}"
         job_id = full if name not in listed else f"{full}@{first}"  # a name defined twice
         listed.add(name)
         cls = module.__dict__.get(name)
@@ -146,14 +171,19 @@ def _class_jobs(module, request: dict) -> List[_Job]:
         if ok and len([c for c in request.get("classes", []) if c[0] == name]) > 1:
             ok = _defined_in(cls, first, last)  # the last definition of a repeated name wins
         if not ok:
-            jobs.append(_Job(job_id, full, _unbound(full, request, first, last)))
+            missing = getattr(cls, "_nnlint_missing", None) if isinstance(cls, type) else None
+            if missing is None and cls is not None and type(cls).__name__ == "_Missing":
+                missing = cls._nnlint_package
+            reason = (f"needs `{missing}` (not installed): its base class or decorator comes from it"
+                      if missing else None)
+            jobs.append(_Job(job_id, full, _unbound(full, request, first, last, reason)))
             continue
         jobs.append(_Job(job_id, full, _class_runner(cls, full, specs.get(full), request, first, last)))
     for name, cls in list(vars(module).items()):
         if (name in listed or not isinstance(cls, type) or not issubclass(cls, torch.nn.Module)
                 or cls.__module__ != module.__name__ or cls.__qualname__ != name):
             continue
-        full = f"{module.__name__}:{name}"
+        full = f"{label}:{name}"
         _, first, last = source_lines(cls)
         jobs.append(_Job(full, full, _class_runner(cls, full, specs.get(full), request, first, last)))
     return jobs
@@ -166,25 +196,23 @@ def _defined_in(cls, first: int, last: int) -> bool:
     return not lines or any(first <= line <= last for line in lines)
 
 
-def _unbound(name: str, request: dict, first: int, last: int):
+def _unbound(name: str, request: dict, first: int, last: int, reason: Optional[str] = None):
     def run(request_: dict, emit) -> ModelRun:
         model_run = ModelRun(name=name, path=request["display_path"], line=first, status=SKIPPED,
-                             reason="not a module-level name at import time (defined in a function, "
-                                    "under a condition, or rebound)")
+                             reason=reason or "not a module-level name at import time (defined in a function, "
+                                              "under a condition, or rebound)")
         model_run.classes[""] = ClassSource(name, os.path.abspath(request["path"]), first, last)
         return model_run
     return run
 
 
 def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, first: int, last: int):
-    from nnlint.verify.build import ModelSpec, construct
+    from nnlint.verify.build import Builder, ModelSpec
 
     spec = ModelSpec.from_dict(spec_data) if spec_data else None
 
-    def build():
-        return construct(cls, name, spec)
-
     def run(request_: dict, emit) -> ModelRun:
+        builder = Builder(cls, name, spec, on_phase=lambda phase: emit("phase", phase=phase))
         path = os.path.abspath(request["path"])
         model_run = ModelRun(name=name, path=request["display_path"], line=first)
         model_run.classes[""] = ClassSource(f"{cls.__module__}:{cls.__qualname__}", path, first, last)
@@ -193,7 +221,10 @@ def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, firs
             model_run.status = SKIPPED
             model_run.reason = f"a base class without forward (subclassed by {', '.join(subclasses)})"
             return model_run
-        model_run = check_model(model_run, build, lambda model: _inputs(model, name, spec), request, emit)
+        model_run = check_model(model_run, builder.build, builder.feed, request, emit)
+        model_run.report.notes[:0] = builder.notes
+        if builder.guessed:
+            _unused_under_guesses(model_run.report)
         if subclasses and model_run.status == FAILED and "NotImplementedError" in model_run.reason:
             model_run.status = SKIPPED
             model_run.reason = f"a base class ({model_run.reason}; subclassed by {', '.join(subclasses)})"
@@ -202,16 +233,26 @@ def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, firs
     return run
 
 
+GUESSED = "guessed-arguments"  # tags a no_grad observation that may come from our guesses
+
+
+def _unused_under_guesses(report) -> None:
+    """Parameters without a gradient in a model built with guessed arguments: often the guess
+    (depth 1 never reaches a later stage; a flag left off), so a note rather than NN903. The
+    observation stays, tagged, to confirm a static finding that predicted it (NN201)."""
+    unused = [o for o in report.observations if o.kind == "no_grad"]
+    for obs in unused:
+        obs.names.append(GUESSED)
+    if unused:
+        report.notes.append(f"{len(unused)} parameter{'s' if len(unused) != 1 else ''} got no gradient "
+                            f"(e.g. `{unused[0].path}`) with the guessed constructor arguments: not reported "
+                            f"as NN903; configure the model to check them")
+
+
 def _forward_missing(cls) -> bool:
     import torch
 
     return getattr(cls, "forward", None) is getattr(torch.nn.Module, "forward", None)
-
-
-def _inputs(model, name, spec):
-    from nnlint.verify.build import choose_inputs, example_inputs
-
-    return choose_inputs(model, name, example_inputs(model, name, spec), spec)
 
 
 def _factory_jobs(module, request: dict) -> List[_Job]:

@@ -116,7 +116,7 @@ def test_clean_model_exits_0(project, capsys):
     code, out, err = verify(capsys, project("net.py", CLEAN))
     assert code == 0, out + err
     assert out.splitlines()[0].startswith("net:Net  checked on cpu  0 findings")
-    assert out.splitlines()[-1].endswith("1 checked, 0 skipped, 0 failed. No findings.")
+    assert out.splitlines()[-1].endswith("checked 1 of 1 model classes (100%), 0 skipped, 0 failed. No findings.")
     assert err == ""  # not a terminal: no progress lines
 
 
@@ -135,9 +135,9 @@ def test_json_contract_selection_and_output_file(project, capsys):
     assert "No findings." in open("report.txt", encoding="utf-8").read()
 
 
-def test_import_errors_and_hangs_fail_each_model_of_the_file(project, capsys):
+def test_import_errors_fail_and_hangs_skip_each_model_of_the_file(project, capsys):
     project("broken.py", textwrap.dedent(CLEAN) + "\nraise RuntimeError('no GPU here')\n")
-    project("slow.py", "import time\n" + textwrap.dedent(CLEAN) + "\ntime.sleep(60)\n")
+    project("slow.py", "import time\n" + textwrap.dedent(CLEAN) + "\nWAITED = time.sleep(60)\n")
     code, out, _ = verify(capsys, "--format", "json", "--timeout", "1", "broken.py", "slow.py")
     models = {m["name"]: m for m in json.loads(out)["models"]}
     assert code == 1
@@ -145,8 +145,8 @@ def test_import_errors_and_hangs_fail_each_model_of_the_file(project, capsys):
     assert (broken["status"], broken["reason"]) == (
         "failed", "importing broken raised RuntimeError: no GPU here")
     assert [(f["code"], f["line"]) for f in broken["findings"]] == [("NN901", 12)]  # the raise
-    assert (slow["status"], slow["reason"]) == ("failed", "importing slow: timed out after 1 s")
-    assert [f["code"] for f in slow["findings"]] == ["NN901"]
+    assert (slow["status"], slow["reason"]) == ("skipped", "importing slow: timed out after 1 s")
+    assert slow["findings"] == []  # too slow to check here says nothing against the model
 
 
 def test_spawned_workers_give_the_same_report(project, capsys, monkeypatch):

@@ -1,0 +1,582 @@
+"""Constructor arguments guessed without configuration: the defaults, then small values read from
+each parameter's name, annotation and use in `__init__`, in a few profiles that keep related
+sizes compatible (`dim` divisible by `heads`, `image_size` by `patch_size`); the configuration
+objects a model ships (a dataclass with defaults, `get_default_config()`, a `*Config` class in
+the same file, Hugging Face's `config_class`), with large sizes shrunk; and a size guard that
+counts a candidate's parameters on a build without weight initialisation first.
+
+Runs in the worker (imports torch lazily). `candidates(cls)` yields `Candidate`s, best first;
+the builder (build.py) tries them until one builds and accepts an input.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+import inspect
+import re
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+PROFILES = 3  # how many combinations of guesses to try (each a consistent set of sizes)
+SHRINK_ABOVE = 5_000_000  # parameters: above this, large size-named defaults are shrunk (a fast run)
+MAX_PARAMETERS = 100_000_000  # still above this after shrinking: skipped as too large
+_EMPTY = EMPTY = inspect.Parameter.empty  # "no guess"
+
+
+@dataclass
+class Candidate:
+    """One way to call a model's constructor."""
+
+    args: Tuple[Any, ...] = ()
+    kwargs: Dict[str, Any] = field(default_factory=dict)
+    guessed: Dict[str, Any] = field(default_factory=dict)  # name -> value we made up
+    notes: List[str] = field(default_factory=list)  # e.g. "shrunk GPTConfig: n_layer 12 -> 1"
+
+    def call(self, cls):
+        """cls(...), with fresh copies of the parts (a built submodule, a config) each time: a
+        rebuilt model must not share them with the first."""
+        fresh = {k: copy.deepcopy(v) if _is_module(v) or _is_config_object(v) or dataclasses.is_dataclass(v)
+                 else v for k, v in self.kwargs.items()}
+        return cls(*self.args, **fresh)
+
+    def describe(self, cls_name: str) -> str:
+        parts = [_short_repr(a) for a in self.args] + [f"{k}={_short_repr(v)}" for k, v in self.kwargs.items()]
+        return f"{cls_name}({', '.join(parts)})"
+
+
+def _short_repr(value: Any) -> str:
+    if isinstance(value, type):
+        return value.__qualname__
+    if _is_module(value):
+        return f"{type(value).__name__}()"
+    if dataclasses.is_dataclass(value) or _is_config_object(value):
+        return f"{type(value).__name__}(...)"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# ----- names -> values -------------------------------------------------------------------------
+# (pattern on the lower-cased name, values per profile). The first match wins; the profiles keep
+# sizes consistent: profile 0 has dim 32 / heads 2 / image 32 / patch 4, profile 1 dim 64 /
+# heads 4 / image 64 / patch 8, profile 2 dim 16 / heads 1 / image 224 / patch 16.
+_NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
+    (r"^(num_|n_)?(classes|labels|class|outputs?_classes|categories)$|^n?_?cls$|^num_classes", (10, 10, 10)),
+    (r"(image|img|input|in)_?(size|res|resolution|height|width|h|w|shape)$|^resolution$|^(height|width)$",
+     (32, 64, 224)),
+    (r"^(patch|patch_size|patch_len|patch_dim_size|p)$|patch_size|patch_height|patch_width|patch_len",
+     (4, 8, 16)),
+    (r"window|^ws$|^win", (4, 4, 7)),
+    (r"(frame|time|video)_?(size|len|length|s)$|^frames$|^num_frames$", (4, 4, 8)),
+    (r"frame_patch|temporal_patch|patch_t", (2, 2, 2)),
+    (r"^(n_|num_)?heads?$|^n_?head$|^nhead|num_attention_heads|attn_heads|heads$", (2, 4, 1)),
+    (r"dim_?head|head_?dim|d_?head|d_k|d_v|key_dim|value_dim", (8, 16, 16)),
+    (r"(vocab|num_tokens|n_tokens|n_vocab|ntoken|tokens|vocabulary)(_size)?$|^vocab", (64, 64, 64)),
+    (r"(block|seq|sequence|context|max_seq|max_len|max_length|ctx|context_length|max_position_embeddings)"
+     r"(_size|_len|_length|_window)?$|^(seq_len|max_seq_len|n_ctx|n_positions|num_patches|seq_length)$",
+     (16, 16, 16)),
+    (r"(depth|layers?|n_layers?|num_layers?|num_blocks?|n_blocks?|blocks|n_layer|num_hidden_layers|stages?)$",
+     (1, 2, 1)),
+    (r"(mult|ratio|expansion|expand|factor|scale_factor|multiplier)$", (2, 2, 4)),
+    (r"dropout|drop|_p$|^p$|prob|rate", (0.1, 0.0, 0.1)),
+    (r"(out|output)_?(channels|chans|ch|planes|c|nc)$|^c_out$", (8, 16, 4)),
+    (r"(^|_)(in_)?(channels?|chans|ch|planes|c|nc|in_c|channels_in|input_channels|img_channels)$|^c_in$",
+     (3, 3, 1)),
+    (r"(latent|z|noise|code|style|nz)_?(dim|size|dims)?$", (16, 32, 8)),
+    (r"(mlp|ffn|ff|feedforward|feed_forward|intermediate|hidden|inner|fc)_?(dim|size|features|units)?$"
+     r"|dim_feedforward|mlp_hidden|d_ff|d_inner", (64, 128, 32)),
+    (r"(^|_)(dim|dims|d|d_model|n_embd|n_embed|embed_dim|emb_dim|embedding_dim|hidden_size|width|"
+     r"features|num_features|n_feats|feat_dim|model_dim|dim_model|in_features|in_dim|input_dim|"
+     r"input_size|in_size|out_features|out_dim|output_dim|output_size|out_size|size|d_input|"
+     r"d_output|dim_in|dim_out|channels_out|embed|emb|ndim|n_features)$|_dim$|^dim_|_size$|_features$",
+     (32, 64, 16)),
+    (r"kernel(_size)?$|^k$|^ks$", (3, 3, 3)),
+    (r"stride", (1, 2, 1)),
+    (r"padding|^pad$", (1, 1, 1)),
+    (r"groups?$", (1, 1, 1)),
+    (r"dilation", (1, 1, 1)),
+    (r"eps|epsilon", (1e-5, 1e-5, 1e-5)),
+    (r"momentum", (0.1, 0.1, 0.1)),
+    (r"temp|temperature|tau|scale|gamma|beta|alpha|lambda|lam|weight|coef|margin|std|sigma", (1.0, 1.0, 0.5)),
+    (r"(^|_)(num|n)_", (2, 2, 1)),
+    (r"^(use|is|has|with|enable|apply|return)_|^(causal|flash|bias|residual|normalize|norm|learned|"
+     r"learnable|shared|share|bidirectional|batch_first|affine|inplace)$", (None, None, None)),  # bool: see below
+    (r"(^|_)(count|steps?|timesteps|iters?|size)$", (4, 4, 4)),
+]
+_NAMED_RE = [(re.compile(pattern), values) for pattern, values in _NAMED]
+_TRUE_BY_NAME = re.compile(r"^(bias|affine|batch_first|learned|learnable|residual)$")
+_CONFIG_NAME = re.compile(r"^(config|cfg|conf|configs|args|opt|opts|options|hparams|hp|params|hyperparams|"
+                          r"model_config|model_cfg|cfgs|settings)$|_config$|_cfg$")
+_MODULE_NAME = re.compile(r"^(fn|f|func|function|net|network|model|module|block|layer|body|backbone|encoder|"
+                          r"decoder|base|inner|wrapped|sublayer|core|transformer|vit|teacher|student|"
+                          r"generator|discriminator|mod|m)$|_(fn|net|model|module|encoder|decoder|block|layer)$")
+_CLASS_NAME = re.compile(r"(_layer|_cls|_class|_type|_block|_fn|_module|_act|activation|act|norm)$")
+
+
+def by_name(name: str, profile: int) -> Any:
+    """A small value for a parameter called `name`, or _EMPTY when the name says nothing."""
+    lowered = name.lower()
+    for pattern, values in _NAMED_RE:
+        if pattern.search(lowered):
+            value = values[min(profile, len(values) - 1)]
+            if value is None:
+                return bool(_TRUE_BY_NAME.match(lowered))
+            return value
+    return _EMPTY
+
+
+# ----- how __init__ uses a parameter ------------------------------------------------------------
+@dataclass
+class Usage:
+    kinds: set = field(default_factory=set)  # "int", "iter", "call", "attr", "str", "module", "class"
+    strings: List[str] = field(default_factory=list)  # literals it is compared with (`pool in {"cls", ...}`)
+    attrs: List[str] = field(default_factory=list)  # `config.n_embd` -> n_embd
+    keys: List[str] = field(default_factory=list)  # `config["width"]` -> width
+
+
+def init_usage(cls) -> Dict[str, Usage]:
+    """How each constructor parameter is used in the class's own `__init__` (by the AST)."""
+    init = cls.__dict__.get("__init__") if isinstance(cls, type) else None
+    if init is None:
+        for base in getattr(cls, "__mro__", ())[1:]:
+            if "__init__" in base.__dict__ and not base.__module__.startswith("torch"):
+                init = base.__dict__["__init__"]
+                break
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return {}
+    func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if func is None:
+        return {}
+    params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+    out: Dict[str, Usage] = {name: Usage() for name in params}
+    stored: Dict[str, str] = {}  # self.<attr> = <param>
+
+    def name_of(node) -> Optional[str]:
+        return node.id if isinstance(node, ast.Name) and node.id in out else None
+
+    for node in ast.walk(func):
+        if isinstance(node, ast.Call):
+            callee = name_of(node.func)
+            if callee:
+                out[callee].kinds.add("call")
+            func_name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            for arg in node.args:
+                name = name_of(arg)
+                if name is None:
+                    continue
+                if func_name in ("range", "Linear", "Conv1d", "Conv2d", "Conv3d", "LayerNorm", "Embedding",
+                                 "BatchNorm1d", "BatchNorm2d", "GroupNorm", "ConvTranspose2d", "zeros", "ones",
+                                 "randn", "rand", "empty", "Parameter"):
+                    out[name].kinds.add("int")
+                elif func_name in ("zip", "enumerate", "len", "list", "tuple", "reversed", "sorted"):
+                    out[name].kinds.add("iter")
+        elif isinstance(node, ast.Attribute):
+            name = name_of(node.value)
+            if name:
+                out[name].kinds.add("attr")
+                out[name].attrs.append(node.attr)
+        elif isinstance(node, ast.Subscript):
+            name = name_of(node.value)
+            if name and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                out[name].kinds.add("mapping")  # config["width"]
+                out[name].keys.append(node.slice.value)
+            elif name:
+                out[name].kinds.add("iter")
+        elif isinstance(node, (ast.For, ast.comprehension)):
+            name = name_of(node.iter)
+            if name:
+                out[name].kinds.add("iter")
+        elif isinstance(node, ast.BinOp):
+            for side in (node.left, node.right):
+                name = name_of(side)
+                if name and isinstance(node.op, (ast.FloorDiv, ast.Mod, ast.Mult, ast.Add, ast.Sub)):
+                    out[name].kinds.add("number")
+        elif isinstance(node, ast.Compare):
+            names = [name_of(n) for n in [node.left] + node.comparators]
+            literals = [n for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            for name in filter(None, names):
+                if literals:
+                    out[name].kinds.add("str")
+                    out[name].strings.extend(lit.value for lit in literals if lit.value not in out[name].strings)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, name = node.targets[0], name_of(node.value)
+            if name and isinstance(target, ast.Attribute):
+                stored[target.attr] = name
+    if stored:  # a parameter stored on self and called in forward is a module (or a function)
+        called = _called_self_attributes(cls)
+        for attr, name in stored.items():
+            if attr in called:
+                out[name].kinds.add("module")
+    return out
+
+
+def _called_self_attributes(cls) -> set:
+    forward = getattr(cls, "forward", None)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return set()
+    return {node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "self"}
+
+
+# ----- one parameter ----------------------------------------------------------------------------
+def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth: int) -> Any:
+    """A value for a required constructor parameter, or _EMPTY when nothing can be guessed."""
+    from torch import nn
+
+    annotation = _annotation(cls, param)
+    name = param.name
+    if isinstance(annotation, type):
+        if issubclass(annotation, nn.Module):
+            return _build_nested(annotation, depth) if annotation is not nn.Module else nn.Identity()
+        if annotation is bool:
+            return bool(_TRUE_BY_NAME.match(name.lower()))
+        if annotation in (int, float):
+            value = by_name(name, profile)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return annotation(value)
+            return annotation(8 if annotation is int else 0.1)
+        if annotation is str:
+            return usage.strings[0] if usage.strings else _EMPTY
+        config = config_instance(annotation)
+        if config is not None:
+            return config
+    if _CONFIG_NAME.search(name.lower()) or (usage.attrs and "call" not in usage.kinds and not usage.kinds & {"int", "number"}):
+        config = shipped_config(cls, name, usage)
+        if config is not None:
+            return config
+        if usage.attrs:
+            return attribute_bag(usage.attrs, profile)
+    if "mapping" in usage.kinds:
+        values = {key: by_name(key, profile) for key in usage.keys}
+        if all(value is not _EMPTY for value in values.values()):
+            return values
+    if "str" in usage.kinds and usage.strings:
+        return usage.strings[0]
+    nested = _class_named_like(cls, name)
+    if nested is not None and depth < 2 and ({"call", "module", "attr"} & usage.kinds or _MODULE_NAME.search(name)):
+        built = _build_nested(nested, depth)
+        if built is not None:
+            return built
+    if _CLASS_NAME.search(name.lower()) and "call" in usage.kinds:
+        return nn.Identity  # norm_layer(dim), act_layer(): a class that accepts anything
+    if "module" in usage.kinds or ("call" in usage.kinds and _MODULE_NAME.search(name.lower())) \
+            or _MODULE_NAME.search(name.lower()):
+        return nn.Identity()
+    value = by_name(name, profile)
+    if value is not _EMPTY:
+        if "iter" in usage.kinds and isinstance(value, int) and not isinstance(value, bool):
+            return (value, value * 2)
+        return value
+    if "iter" in usage.kinds:
+        return (16, 32)
+    if usage.kinds & {"int", "number"}:
+        return (8, 16, 4)[profile % 3]
+    if "call" in usage.kinds:
+        return nn.Identity
+    return _EMPTY
+
+
+def _annotation(cls, param: inspect.Parameter) -> Any:
+    annotation = param.annotation
+    if isinstance(annotation, str):
+        init = getattr(cls, "__init__", None)
+        scope = dict(getattr(init, "__globals__", {}))
+        try:
+            annotation = eval(annotation, scope)  # noqa: S307 - the user's own annotation, in its module
+        except Exception:
+            return {"int": int, "float": float, "bool": bool, "str": str}.get(annotation, _EMPTY)
+    return annotation
+
+
+def _class_named_like(cls, name: str):
+    """`vit` -> the class ViT of the same module, `encoder` -> Encoder: a part to build first."""
+    from torch import nn
+
+    module_globals = getattr(getattr(cls, "__init__", None), "__globals__", {})
+    wanted = name.lower().replace("_", "")
+    for value in module_globals.values():
+        if (isinstance(value, type) and issubclass(value, nn.Module) and value is not cls
+                and value.__name__.lower().replace("_", "") == wanted):
+            return value
+    return None
+
+
+def _build_nested(part: type, depth: int):
+    for candidate in candidates(part, depth=depth + 1):
+        try:
+            return candidate.call(part)
+        except Exception:
+            continue
+    return None
+
+
+# ----- configuration objects --------------------------------------------------------------------
+_SIZE_FIELDS = re.compile(r"(n_layers?|num_layers?|num_hidden_layers|depth|n_head|num_heads|num_attention_heads|"
+                          r"n_embd|n_embed|hidden_size|d_model|dim|embed_dim|intermediate_size|dim_feedforward|"
+                          r"vocab_size|block_size|max_position_embeddings|n_positions|n_ctx|seq_len|"
+                          r"max_seq_len|num_classes|d_ff|ffn_dim|mlp_dim|image_size|img_size|patch_size|"
+                          r"num_channels|hidden_dim|n_layer)$")
+_TYPE_FIELDS = re.compile(r"(model_type|model_name|arch|variant|size_name|preset)$")
+
+
+def config_instance(kind: type):
+    """An instance of a configuration class built from its defaults, or None."""
+    if not isinstance(kind, type) or _is_module_class(kind):
+        return None
+    for maker in ("get_default_config", "default_config", "default", "defaults"):
+        method = getattr(kind, maker, None)
+        if callable(method) and not _required(method):
+            try:
+                return method()
+            except Exception:
+                pass
+    if dataclasses.is_dataclass(kind) or kind.__name__.lower().endswith(("config", "cfg", "args", "params")):
+        if not _required(kind):
+            try:
+                return kind()
+            except Exception:
+                return None
+    return None
+
+
+def shipped_config(cls, name: str, usage: Usage):
+    """The configuration the code ships for `cls`'s parameter `name`: `cls.get_default_config()`,
+    Hugging Face's `cls.config_class()`, or a `*Config` class of the same module."""
+    for maker in ("get_default_config", "default_config"):
+        method = getattr(cls, maker, None)
+        if callable(method) and not _required(method):
+            try:
+                return method()
+            except Exception:
+                pass
+    config_class = getattr(cls, "config_class", None)
+    if isinstance(config_class, type):
+        found = config_instance(config_class)
+        if found is not None:
+            return found
+    module_globals = getattr(getattr(cls, "__init__", None), "__globals__", {})
+    prefix = cls.__name__.lower()
+    matches = []
+    for value in module_globals.values():
+        if isinstance(value, type) and not _is_module_class(value) and \
+                re.search(r"(config|cfg|args|params|options)$", value.__name__, re.I):
+            if getattr(value, "__module__", None) != cls.__module__:
+                continue
+            fields = _fields(value)
+            overlap = len(set(usage.attrs) & fields)
+            matches.append((value.__name__.lower().startswith(prefix), overlap, value))
+    for _, _, kind in sorted(matches, key=lambda m: (m[0], m[1]), reverse=True):
+        found = config_instance(kind)
+        if found is not None:
+            return found
+    return None
+
+
+def _fields(kind: type) -> set:
+    if dataclasses.is_dataclass(kind):
+        return {f.name for f in dataclasses.fields(kind)}
+    return {n for n in vars(kind) if not n.startswith("_")}
+
+
+class attribute_bag:  # noqa: N801 - reads as a value
+    """A stand-in config: `config.n_embd` etc. answered by name, for code that reads attributes
+    of an object no class of the file describes."""
+
+    def __init__(self, names: Sequence[str], profile: int):
+        for name in names:
+            value = by_name(name, profile)
+            if value is not _EMPTY:
+                setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        return "config(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items()) + ")"
+
+
+def _is_config_object(value: Any) -> bool:
+    return isinstance(value, attribute_bag) or type(value).__name__.lower().endswith(("config", "cfg", "node"))
+
+
+def fill_and_shrink(config: Any, profile: int) -> Tuple[Any, List[str]]:
+    """A copy of a configuration object with missing sizes (None) filled and large ones shrunk,
+    and what changed ("n_layer 12 -> 1")."""
+    try:
+        config = copy.deepcopy(config)
+        names = list(vars(config))
+    except Exception:
+        return config, []
+    changes = []
+    for key in names:
+        value = getattr(config, key, None)
+        small = by_name(key, profile)
+        if small is _EMPTY or isinstance(small, bool):
+            continue
+        if value is None and not key.startswith("_"):
+            try:
+                setattr(config, key, small)
+            except Exception:
+                continue
+            changes.append(f"{key} None -> {small}")
+        elif (isinstance(value, int) and not isinstance(value, bool) and _SIZE_FIELDS.search(key)
+              and isinstance(small, int) and value > small):
+            try:
+                setattr(config, key, small)
+            except Exception:
+                continue
+            changes.append(f"{key} {value} -> {small}")
+    if changes:
+        for key in names:
+            old = getattr(config, key, None)
+            if _TYPE_FIELDS.search(key) and isinstance(old, str):  # a preset would override the sizes
+                try:
+                    setattr(config, key, None)
+                except Exception:
+                    continue
+                changes.append(f"{key} {old!r} -> None")
+    return config, changes
+
+
+# ----- the candidates ---------------------------------------------------------------------------
+def candidates(cls, depth: int = 0) -> Iterator[Candidate]:
+    """Ways to call `cls(...)`, best first: defaults and guesses per profile, distinct."""
+    try:
+        params = list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        yield Candidate()
+        return
+    usage = init_usage(cls)
+    seen = []
+    for profile in range(PROFILES):
+        candidate = Candidate()
+        complete = True
+        for param in params:
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            if param.default is not _EMPTY:
+                if _is_config_object(param.default) or dataclasses.is_dataclass(param.default):
+                    value, changes = fill_and_shrink(param.default, profile)
+                    if changes:
+                        candidate.kwargs[param.name] = value
+                        candidate.notes.append(f"{param.name}: {', '.join(changes)}")
+                elif param.default is None and profile > 0:  # `seq_len=None` that the code needs after all
+                    value = by_name(param.name, profile - 1)
+                    if value is not _EMPTY and not isinstance(value, bool):
+                        candidate.kwargs[param.name] = value
+                        candidate.guessed[param.name] = value
+                continue
+            value = guess_value(cls, param, usage.get(param.name, Usage()), profile, depth)
+            if value is _EMPTY:
+                complete = False
+                candidate.guessed[param.name] = _EMPTY
+                continue
+            if _is_config_object(value) or dataclasses.is_dataclass(value):
+                value, changes = fill_and_shrink(value, profile)
+                if changes:
+                    candidate.notes.append(f"shrunk {type(value).__name__} for `{param.name}`: {', '.join(changes)}")
+            if param.kind == param.POSITIONAL_ONLY:
+                candidate.args += (value,)
+            else:
+                candidate.kwargs[param.name] = value
+            candidate.guessed[param.name] = value
+        if not complete:
+            yield candidate  # the builder reports what could not be guessed
+            return
+        key = repr((candidate.args, sorted(candidate.kwargs.items(), key=lambda kv: kv[0])))
+        if key in seen:
+            continue
+        seen.append(key)
+        yield candidate
+
+
+def shrink_defaults(cls, candidate: Candidate) -> Optional[Candidate]:
+    """The candidate with large size-named defaults replaced by small values (for the size guard)."""
+    try:
+        params = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    smaller = Candidate(candidate.args, dict(candidate.kwargs), dict(candidate.guessed), list(candidate.notes))
+    changes = []
+    for param in params:
+        if param.default is _EMPTY or param.name in candidate.kwargs:
+            continue
+        value, small = param.default, by_name(param.name, 0)
+        if (isinstance(value, int) and not isinstance(value, bool) and isinstance(small, int)
+                and not isinstance(small, bool) and value > max(small, 16)):
+            smaller.kwargs[param.name] = small
+            changes.append(f"{param.name} {value} -> {small}")
+    if not changes:
+        return None
+    smaller.notes.append(f"shrunk defaults: {', '.join(changes)}")
+    return smaller
+
+
+def count_parameters(cls, candidate: Candidate) -> Optional[int]:
+    """Parameters and buffer values the candidate makes, counted on a build whose weight
+    initialisation is switched off (allocating uninitialised memory touches almost none of it,
+    so a model of billions of parameters is counted in moments); None when it does not build."""
+    try:
+        with _no_init():
+            model = candidate.call(cls)
+        if not _is_module(model):
+            return None
+        return sum(p.numel() for p in model.parameters()) + sum(b.numel() for b in model.buffers())
+    except BaseException as exc:  # noqa: BLE001 - any failure: unknown size (the real build says why)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return None
+
+
+_RANDOM_FILLS = ("normal_", "uniform_", "random_", "exponential_", "geometric_", "log_normal_", "cauchy_")
+
+
+class _no_init:  # noqa: N801 - used as a context manager
+    """torch.nn.init's functions and the tensor methods that fill with random values do nothing."""
+
+    def __enter__(self):
+        import torch
+
+        self.saved = []
+        for name in dir(torch.nn.init):
+            if name.endswith("_") and not name.startswith("_") and callable(getattr(torch.nn.init, name)):
+                self.saved.append((torch.nn.init, name, getattr(torch.nn.init, name)))
+                setattr(torch.nn.init, name, _keep)
+        for name in _RANDOM_FILLS:
+            self.saved.append((torch.Tensor, name, getattr(torch.Tensor, name)))
+            setattr(torch.Tensor, name, _keep)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for owner, name, value in self.saved:
+            setattr(owner, name, value)
+
+
+def _keep(tensor, *args, **kwargs):
+    return tensor
+
+
+# ----- helpers ----------------------------------------------------------------------------------
+def _required(func) -> bool:
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.default is _EMPTY and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
+
+
+def _is_module(value: Any) -> bool:
+    return _is_module_class(type(value))
+
+
+def _is_module_class(kind: Any) -> bool:
+    try:
+        from torch import nn
+
+        return isinstance(kind, type) and issubclass(kind, nn.Module)
+    except Exception:
+        return False

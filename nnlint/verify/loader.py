@@ -1,0 +1,403 @@
+"""Importing the user's file in the worker, safely:
+
+- **Scripts** (top-level loops, `with` blocks, `parse_args()`, calls other than set-up): only
+  their imports and definitions run, plus the top-level assignments the classes need (read off
+  the AST: `img_shape = (opt.channels, ...)`, `opt = parser.parse_args()` with no command-line
+  arguments, the `parser.add_argument(...)` calls before it). A training loop never starts.
+- **Missing packages**: an `import` of a package that is not installed, outside a
+  `try: ... except ImportError`, gets a stand-in module, so that the file's other models still
+  load. Touching the stand-in (calling, converting, subclassing it) is recorded: a model that
+  does it is skipped as "needs `numpy`", never failed. `importlib.util.find_spec` still says
+  the package is missing.
+- **Package context**: the file is imported as `pkg.sub.mod`; a parent package whose
+  `__init__` raises (it imports a sibling that cannot load) is replaced by a bare package, so
+  the file under test still loads, without running its unrelated siblings.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import types
+from typing import Dict, List, Optional, Set, Tuple
+
+_NNLINT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# What the stand-ins saw: the missing packages touched since the last reset().
+touched: List[str] = []
+stand_ins: Set[str] = set()  # top-level names given a stand-in in this process
+
+
+class MissingPackage(ImportError):
+    """Raised when code uses what a missing package would have provided."""
+
+    def __init__(self, package: str, what: str = ""):
+        super().__init__(f"`{package}` is not installed (needed for {what or package})")
+        self.package, self.what = package, what or f"`{package}`"
+
+
+def _touch(package: str, what: str) -> None:
+    if package not in touched:
+        touched.append(package)
+
+
+def reset() -> None:
+    touched.clear()
+
+
+class _Missing:
+    """What an attribute of a stand-in module is: any attribute of it is another one; using it
+    (calling, converting, comparing, iterating) records the package as needed and raises."""
+
+    def __init__(self, package: str, path: str):
+        object.__setattr__(self, "_nnlint_package", package)
+        object.__setattr__(self, "_nnlint_path", path)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return _Missing(self._nnlint_package, f"{self._nnlint_path}.{name}")
+
+    def __mro_entries__(self, bases):
+        _touch(self._nnlint_package, self._nnlint_path)
+        return (_missing_base(self._nnlint_package, self._nnlint_path),)
+
+    def __repr__(self) -> str:
+        return f"<{self._nnlint_path}: not installed>"
+
+    def _use(self, *args, **kwargs):
+        _touch(self._nnlint_package, self._nnlint_path)
+        raise MissingPackage(self._nnlint_package, f"`{self._nnlint_path}`")
+
+    __call__ = __getitem__ = __iter__ = __len__ = __bool__ = __int__ = __float__ = __index__ = _use
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _use
+    __floordiv__ = __rfloordiv__ = __pow__ = __rpow__ = __lt__ = __le__ = __gt__ = __ge__ = _use
+    __neg__ = __contains__ = __enter__ = __array__ = _use
+
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+
+def _missing_base(package: str, path: str) -> type:
+    return type(path.rsplit(".", 1)[-1], (), {"_nnlint_missing": package, "__module__": package})
+
+
+class _StandInModule(types.ModuleType):
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return _Missing(self.__name__.split(".")[0], f"{self.__name__}.{name}")
+
+
+class _Loader(importlib.abc.Loader):
+    def create_module(self, spec):
+        module = _StandInModule(spec.name)
+        module.__path__ = []  # a package: `import missing.sub` works too
+        return module
+
+    def exec_module(self, module) -> None:
+        pass
+
+
+class StandInFinder(importlib.abc.MetaPathFinder):
+    """Last on sys.meta_path: answers for a top-level package nobody else found, when the import
+    comes from an `import` statement that no `except ImportError` guards."""
+
+    def __init__(self, project_roots: List[str]):
+        self.roots = [os.path.abspath(r) for r in project_roots if r]
+        self._guarded: Dict[str, List[Tuple[int, int]]] = {}
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.split(".")[0]
+        if top not in stand_ins:
+            if "." in fullname or self._in_project(top) or not self._plain_import():
+                return None
+            stand_ins.add(top)
+        return importlib.machinery.ModuleSpec(fullname, _Loader(), is_package=True)
+
+    def _in_project(self, top: str) -> bool:
+        return any(os.path.exists(os.path.join(root, top + ".py")) or os.path.isdir(os.path.join(root, top))
+                   for root in self.roots)
+
+    def _plain_import(self) -> bool:
+        """Whether the import being resolved is an import statement's (not find_spec's), outside
+        a try block that catches ImportError."""
+        frame = sys._getframe(2)
+        loading = False
+        while frame is not None:
+            code = frame.f_code
+            if code.co_filename.startswith("<frozen importlib") or "importlib" in code.co_filename:
+                if code.co_name == "_find_and_load":
+                    loading = True
+                elif code.co_name == "find_spec" and code.co_filename.endswith("util.py"):
+                    return False
+                frame = frame.f_back
+                continue
+            return loading and self._in_user_code(code.co_filename) and not self._guarded_line(
+                code.co_filename, frame.f_lineno)
+        return False
+
+    def _in_user_code(self, filename: str) -> bool:
+        """Imports made by the project's files only: an installed library that lacks one of its
+        own dependencies fails as it would for the user."""
+        path = os.path.abspath(filename)
+        if "site-packages" in path or "dist-packages" in path or path.startswith(_NNLINT):
+            return False
+        return any(path.startswith(os.path.join(root, "")) for root in self.roots)
+
+    def _guarded_line(self, filename: str, line: int) -> bool:
+        if filename not in self._guarded:
+            self._guarded[filename] = _import_guards(filename)
+        return any(first <= line <= last for first, last in self._guarded[filename])
+
+
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+
+def _import_guards(filename: str) -> List[Tuple[int, int]]:
+    """Line spans of try bodies whose handlers catch ImportError (or everything)."""
+    try:
+        with open(filename, "rb") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError):
+        return []
+    spans = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try):
+            continue
+        for handler in node.handlers:
+            names = _handler_names(handler.type)
+            if handler.type is None or names & _IMPORT_ERRORS:
+                spans.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
+                break
+    return spans
+
+
+def _handler_names(node) -> Set[str]:
+    if node is None:
+        return set()
+    if isinstance(node, ast.Tuple):
+        return set().union(*(_handler_names(e) for e in node.elts))
+    if isinstance(node, ast.Attribute):
+        return {node.attr}
+    if isinstance(node, ast.Name):
+        return {node.id}
+    return set()
+
+
+def install_stand_ins(project_roots: List[str]) -> None:
+    if not any(isinstance(f, StandInFinder) for f in sys.meta_path):
+        sys.meta_path.append(StandInFinder(project_roots))
+
+
+def missing_package(exc: BaseException) -> Optional[str]:
+    """The package an exception says is missing (not installed), or None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, MissingPackage):
+            return exc.package
+        if isinstance(exc, ModuleNotFoundError) and exc.name:
+            top = exc.name.split(".")[0]
+            try:
+                if importlib.util.find_spec(top) is None:
+                    return top
+            except (ImportError, ValueError):
+                return top
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+# ----- scripts ----------------------------------------------------------------------------------
+_SETUP_CALLS = {"filterwarnings", "simplefilter", "basicConfig", "getLogger", "setLevel", "manual_seed",
+                "seed", "set_printoptions", "set_default_dtype", "set_grad_enabled", "append", "insert",
+                "register", "register_buffer", "use", "setdefault", "update", "addHandler", "disable",
+                "set_float32_matmul_precision", "allow_tf32", "set_num_threads", "warn", "add_argument",
+                "add_argument_group", "set_defaults"}
+
+
+def script_work(tree: ast.Module) -> Optional[Tuple[str, int]]:
+    """(what, line) of the first top-level statement that does work beyond definitions, or None."""
+    for node in tree.body:
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+            kind = {ast.For: "a `for` loop", ast.AsyncFor: "a `for` loop", ast.While: "a `while` loop"}.get(
+                type(node), "a `with` block")
+            return kind, node.lineno
+        if _is_main_guard(node):
+            continue
+        for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+            name = _call_name(call)
+            if name in ("parse_args", "parse_known_args"):
+                return "command-line parsing (`parse_args()`)", node.lineno
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            name = _call_name(node.value)
+            if name not in _SETUP_CALLS:
+                return f"a call to `{name or '...'}()`", node.lineno
+    return None
+
+
+def _is_main_guard(node) -> bool:
+    return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test) and "__name__" in ast.unparse(node.test)
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
+
+
+def slice_definitions(tree: ast.Module) -> ast.Module:
+    """The imports, function and class definitions, and the simple top-level statements the
+    classes need (transitively), in their order; loops, `with` blocks and the main guard go."""
+    body = tree.body
+    definitions = [n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    functions = {n.name: n for n in definitions if not isinstance(n, ast.ClassDef)}
+    needed: Set[str] = set()
+    queue = [n for n in definitions if isinstance(n, ast.ClassDef)]
+    followed: Set[int] = set()
+    while queue:
+        node = queue.pop()
+        if id(node) in followed:
+            continue
+        followed.add(id(node))
+        names = _names_used(node)
+        needed |= names
+        queue += [functions[n] for n in names if n in functions]
+    kept: List[ast.stmt] = []
+    chosen: Set[int] = set()
+    changed = True
+    while changed:  # statements binding or configuring a needed name, until nothing new is needed
+        changed = False
+        for node in body:
+            if id(node) not in chosen and _simple(node) and (_binds(node) | _configures(node)) & needed:
+                chosen.add(id(node))
+                needed |= _names_used(node)
+                changed = True
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            kept.append(node)
+        elif id(node) in chosen:
+            kept.append(node)
+        elif isinstance(node, ast.Try) and all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Assign))
+                                               for s in node.body):
+            kept.append(node)
+    return ast.Module(body=kept, type_ignores=[])
+
+
+def _simple(node) -> bool:
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        return True
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        return True
+    if isinstance(node, ast.If) and not _is_main_guard(node):
+        return all(_simple(s) or isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass)) for s in node.body + node.orelse)
+    return False
+
+
+def _binds(node) -> Set[str]:
+    targets: List[ast.AST] = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        targets = [node.target]
+    elif isinstance(node, ast.If):
+        return set().union(set(), *(_binds(s) for s in node.body + node.orelse))
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def _configures(node) -> Set[str]:
+    """`parser.add_argument(...)`: the receiver of a method call statement."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute):
+        receiver = node.value.func.value
+        while isinstance(receiver, ast.Attribute):
+            receiver = receiver.value
+        if isinstance(receiver, ast.Name):
+            return {receiver.id}
+    return set()
+
+
+def _names_used(node) -> Set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+# ----- loading ----------------------------------------------------------------------------------
+def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.ModuleType, List[str]]:
+    """Import the file at `path` as `module_name`; (module, notes about how)."""
+    install_stand_ins(project_roots)
+    notes: List[str] = []
+    _load_parents(module_name, path, notes)
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+        tree = ast.parse(source, filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return importlib.import_module(module_name), notes  # let the import say what is wrong
+    work = script_work(tree)
+    if work is None:
+        module = importlib.import_module(module_name)
+    else:
+        what, line = work
+        notes.append(f"{os.path.basename(path)} is a script ({what} at line {line}): only its imports, "
+                     f"definitions and the top-level values its classes use were run")
+        module = _exec_sliced(module_name, path, slice_definitions(tree))
+    if stand_ins:
+        notes.append(f"not installed: {', '.join(f'`{n}`' for n in sorted(stand_ins))} (a stand-in was imported; "
+                     f"a model that uses it is skipped)")
+    reset()
+    return module, notes
+
+
+def _load_parents(module_name: str, path: str, notes: List[str]) -> None:
+    parts = module_name.split(".")[:-1]
+    folder = os.path.dirname(os.path.abspath(path))
+    folders = []
+    for _ in parts:
+        folders.insert(0, folder)
+        folder = os.path.dirname(folder)
+    for index in range(len(parts)):
+        name = ".".join(parts[:index + 1])
+        if name in sys.modules:
+            continue
+        try:
+            importlib.import_module(name)
+        except BaseException as exc:  # noqa: BLE001 - the package's own problem, not this file's
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+                sys.modules.pop(loaded, None)
+            package = types.ModuleType(name)
+            package.__path__ = [folders[index]]
+            package.__file__ = os.path.join(folders[index], "__init__.py")
+            package.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
+            package.__spec__.submodule_search_locations = [folders[index]]
+            sys.modules[name] = package
+            if index:
+                setattr(sys.modules[".".join(parts[:index])], parts[index], package)
+            notes.append(f"the package `{name}`'s __init__ raised {type(exc).__name__}: {exc}: loaded "
+                         f"{module_name} without it")
+
+
+def _exec_sliced(module_name: str, path: str, tree: ast.Module) -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        exec(compile(tree, path, "exec"), module.__dict__)  # noqa: S102 - the user's own definitions
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    parent, _, child = module_name.rpartition(".")
+    if parent and parent in sys.modules:
+        setattr(sys.modules[parent], child, module)
+    return module

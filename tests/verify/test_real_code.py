@@ -1,0 +1,294 @@
+"""`nnlint verify` on code as public repositories write it, with no configuration: constructor
+arguments guessed, shipped configuration objects used, scripts sliced to their definitions,
+missing packages blamed once, packages whose `__init__` breaks, repeated module names,
+coverage, --fail-under and --shard."""
+
+import json
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from nnlint.cli import main
+
+pytest.importorskip("torch")
+
+REAL = Path(__file__).resolve().parents[2] / "fixtures" / "runtime" / "real"
+
+MISSING = "nnlint_test_not_installed"  # a package no environment has
+
+FILES = {
+    # a package whose __init__ imports a sibling that needs a package that is not installed
+    "pkg/__init__.py": f"from pkg.audio import Spectrogram\n",
+    "pkg/audio.py": f"""
+        import torch.nn as nn
+
+        import {MISSING}.transforms as T
+
+
+        class Spectrogram(nn.Module):  # uses the missing package: skipped, not failed
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(16, 4)
+
+            def forward(self, x):
+                return self.fc(T.spectrogram(x))
+
+
+        class Head(nn.Module):  # does not use it: checked
+            def __init__(self, dim):
+                super().__init__()
+                self.fc = nn.Linear(dim, 2)
+
+            def forward(self, x):
+                return self.fc(x)
+    """,
+    "pkg/vision.py": """
+        import torch.nn as nn
+
+
+        class Stem(nn.Module):
+            def __init__(self, in_channels, out_channels):
+                super().__init__()
+                self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+
+            def forward(self, x):
+                return self.conv(x)
+    """,
+    # a package whose __init__ raises: its modules still load, without it
+    "broken/__init__.py": 'raise ImportError("the compiled extension is not built")\n',
+    "broken/layers.py": """
+        import torch.nn as nn
+
+        from .blocks import width
+
+
+        class Layer(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(width(), 2)
+
+            def forward(self, x):
+                return self.fc(x)
+    """,
+    "broken/blocks.py": "def width():\n    return 4\n",
+    # an optional dependency guarded by try/except keeps its fallback: no stand-in
+    "optional.py": f"""
+        import torch.nn as nn
+
+        try:
+            import {MISSING}_fast as fast
+        except ImportError:
+            fast = None
+
+
+        class Norm(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.norm = nn.LayerNorm(dim) if fast is None else fast.LayerNorm(dim)
+
+            def forward(self, x):
+                return self.norm(x)
+    """,
+    # every class of a file needs it at import time: one skip reason for the file
+    "needs_it.py": f"""
+        import torch.nn as nn
+        import {MISSING}
+
+        SCALE = {MISSING}.default_scale()
+
+
+        class A(nn.Module):
+            def forward(self, x):
+                return x * SCALE
+
+
+        class B(A):
+            pass
+    """,
+    # two scripts' folders with a models.py each
+    "gan/models.py": """
+        import torch.nn as nn
+
+
+        class Generator(nn.Module):
+            def __init__(self, latent_dim=8):
+                super().__init__()
+                self.fc = nn.Linear(latent_dim, 4)
+
+            def forward(self, z):
+                return self.fc(z)
+    """,
+    "cyclegan/models.py": """
+        import torch.nn as nn
+
+
+        class Generator(nn.Module):
+            def __init__(self, channels=3):
+                super().__init__()
+                self.conv = nn.Conv2d(channels, 3, 1)
+
+            def forward(self, img):
+                return self.conv(img)
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("real")
+    for name, text in FILES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    for source in REAL.glob("*.py"):
+        shutil.copy(source, root / source.name)
+    (root / "pyproject.toml").write_text("[tool.nnlint]\n", encoding="utf-8")
+    return root
+
+
+def run(project, capsys, *args):
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        code = main(["verify", "--device", "cpu", *args])
+    finally:
+        os.chdir(cwd)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def report(project):
+    """One run over the whole project, as JSON: {name: model}."""
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        assert main(["verify", "--device", "cpu", "--format", "json", "-o", "report.json", "."]) in (0, 1)
+    finally:
+        os.chdir(cwd)
+    data = json.loads((project / "report.json").read_text(encoding="utf-8"))
+    return {m["name"]: m for m in data["models"]}, data["summary"]
+
+
+def statuses(models):
+    return {name: m["status"] for name, m in models.items()}
+
+
+def test_every_model_is_checked_or_skipped_for_a_reason_of_ours(report):
+    models, summary = report
+    assert statuses(models) == {
+        "vit_like:Patches": "checked", "vit_like:Attention": "checked", "vit_like:ViT": "checked",
+        "gpt_config:Block": "checked", "gpt_config:GPT": "checked", "gpt_config:MinGPT": "checked",
+        "gan_script:Generator": "checked", "gan_script:Discriminator": "checked",
+        "pkg.audio:Spectrogram": "skipped", "pkg.audio:Head": "checked", "pkg.vision:Stem": "checked",
+        "optional:Norm": "checked", "broken.layers:Layer": "checked", "needs_it:A": "skipped", "needs_it:B": "skipped",
+        "gan/models.py:Generator": "checked", "cyclegan/models.py:Generator": "checked",
+    }
+    assert (summary["checked"], summary["models"], summary["coverage"], summary["failed"]) == (14, 17, 82.3, 0)
+    assert all(not m["findings"] for m in models.values())  # nothing blamed on the models
+
+
+def test_guessed_arguments_are_said(report):
+    models, _ = report
+    assert models["vit_like:ViT"]["notes"][0] == (
+        "built as ViT(image_size=32, patch_size=4, num_classes=10, dim=32, depth=1, heads=2), fed (2, 3, 32, 32) "
+        "(an image for `img`): guessed, not configured")
+    assert models["pkg.vision:Stem"]["notes"][0].startswith("built as Stem(in_channels=3, out_channels=8), fed (2, 3, 16, 16)")
+
+
+def test_shipped_configurations_are_used_and_shrunk(report):
+    models, _ = report
+    assert models["gpt_config:GPT"]["notes"][:2] == [
+        "built as GPT(config=GPTConfig(...)), fed (2, 8) int64 (token ids for `idx` (vocabulary of 64)): "
+        "guessed, not configured",
+        "shrunk GPTConfig for `config`: block_size 1024 -> 16, vocab_size 50304 -> 64, n_layer 12 -> 1, "
+        "n_head 12 -> 2, n_embd 768 -> 32"]
+    assert models["gpt_config:MinGPT"]["notes"][1] == (
+        "shrunk Node for `config`: n_layer None -> 1, n_head None -> 2, n_embd None -> 32, vocab_size None -> 64, "
+        "block_size None -> 16, model_type 'gpt' -> None")
+
+
+def test_a_script_runs_its_definitions_only(report, project):
+    models, _ = report
+    assert models["gan_script:Generator"]["notes"][-1] == (
+        "gan_script.py is a script (command-line parsing (`parse_args()`) at line 16): only its imports, "
+        "definitions and the top-level values its classes use were run")
+    assert not (project / "images_made_by_the_script").exists()
+
+
+def test_a_package_whose_init_raises_does_not_stop_its_modules(report):
+    models, _ = report
+    assert models["broken.layers:Layer"]["notes"] == [
+        "the package `broken`'s __init__ raised ImportError: the compiled extension is not built: loaded "
+        "broken.layers without it"]
+
+
+def test_a_missing_package_is_blamed_once_not_on_the_model(report, capsys, project):
+    models, _ = report
+    assert models["pkg.audio:Spectrogram"]["reason"] == f"needs `{MISSING}` (not installed)"
+    assert models["pkg.audio:Head"]["notes"][-1] == (
+        f"not installed: `{MISSING}` (a stand-in was imported; a model that uses it is skipped)")
+    assert models["needs_it:A"]["reason"].startswith(f"needs `{MISSING}` (not installed): importing needs_it:")
+    code, out, _ = run(project, capsys, "needs_it.py")
+    assert out.splitlines()[:2] == [
+        "needs_it.py: 2 models skipped (A, B)",
+        f"  skipped: needs `{MISSING}` (not installed): importing needs_it: it uses `{MISSING}.default_scale`"]
+
+
+def test_coverage_fail_under_and_nothing_checked(project, capsys):
+    code, out, err = run(project, capsys, "needs_it.py", "pkg/vision.py")
+    assert code == 0
+    assert out.splitlines()[-1].endswith("checked 1 of 3 model classes (33.3%), 2 skipped, 0 failed. No findings.")
+    code, out, err = run(project, capsys, "--fail-under", "50", "needs_it.py", "pkg/vision.py")
+    assert code == 1
+    assert err.splitlines()[-1] == "nnlint: error: 33.3% of the models were checked, under --fail-under 50%"
+    code, out, err = run(project, capsys, "needs_it.py")
+    assert code == 0 and "nnlint: warning: no model was checked (2 skipped, 0 failed): nothing was verified" in err
+    assert run(project, capsys, "--fail-under", "101", "pkg/vision.py")[0] == 2
+
+
+def test_shards_split_the_files(project, capsys):
+    names = []
+    for k in (1, 2, 3):
+        code, out, _ = run(project, capsys, "--format", "json", "--shard", f"{k}/3", "pkg", "gan", "cyclegan")
+        names.append(sorted(m["name"] for m in json.loads(out)["models"]))
+    assert sorted(n for shard in names for n in shard) == [
+        "cyclegan/models.py:Generator", "gan/models.py:Generator", "pkg.audio:Head", "pkg.audio:Spectrogram",
+        "pkg.vision:Stem"]
+    assert sum(1 for shard in names if shard) >= 2
+    assert run(project, capsys, "--shard", "4/3", "pkg")[0] == 2
+
+
+FIXED_SIZE = """
+    import torch.nn as nn
+
+
+    class Fixed(nn.Module):
+        def __init__(self, channels):
+            super().__init__()
+            self.conv = nn.Conv2d(channels, 4, 3)
+
+        def forward(self, img):
+            assert img.shape[-1] == 48, "48x48 images only"
+            return self.conv(img)
+"""
+
+
+def test_a_skip_hint_works_in_one_round(tmp_path, capsys):
+    (tmp_path / "fixed.py").write_text(textwrap.dedent(FIXED_SIZE).lstrip(), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n", encoding="utf-8")
+    code, out, _ = run(tmp_path, capsys, "--format", "json", "fixed.py")
+    (model,) = json.loads(out)["models"]
+    assert model["status"] == "skipped"
+    assert model["hint"].splitlines() == [
+        '[tool.nnlint.verify.models."fixed:Fixed"]',
+        "kwargs = { channels = 3 }   # what nnlint guessed: check them",
+        "inputs = [[2, 3, 32, 32]]   # one shape per forward argument (img)"]  # an image, for an image model
+    with open(tmp_path / "pyproject.toml", "a", encoding="utf-8") as handle:
+        handle.write(model["hint"] + "\n")
+    code, out, _ = run(tmp_path, capsys, "--format", "json", "fixed.py")
+    (model,) = json.loads(out)["models"]
+    assert model["reason"] == "forward raised AssertionError: 48x48 images only"  # built, and fed as told
