@@ -69,6 +69,7 @@ _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
     (r"^(patch|patch_size|patch_len|patch_dim_size|p)$|patch_size|patch_height|patch_width|patch_len",
      (4, 8, 16)),
     (r"window|^ws$|^win", (4, 4, 7)),
+    (r"^(ndim|n_dims|num_dims|spatial_dims|dims_count)$", (2, 3, 2)),
     (r"(frame|time|video)_?(size|len|length|s)$|^frames$|^num_frames$", (4, 4, 8)),
     (r"frame_patch|temporal_patch|patch_t", (2, 2, 2)),
     (r"^(n_|num_)?heads?$|^n_?head$|^nhead|num_attention_heads|attn_heads|heads$", (2, 4, 1)),
@@ -206,6 +207,8 @@ def init_usage(cls) -> Dict[str, Usage]:
             target, name = node.targets[0], name_of(node.value)
             if name and isinstance(target, ast.Attribute):
                 stored[target.attr] = name
+            elif name and isinstance(target, (ast.Tuple, ast.List)):
+                out[name].kinds.add("iter")  # `height, width = image_size`
     if stored:  # a parameter stored on self and called in forward is a module (or a function)
         called = _called_self_attributes(cls)
         for attr, name in stored.items():
@@ -247,6 +250,12 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
         config = config_instance(annotation)
         if config is not None:
             return config
+    if usage.attrs and not _CONFIG_NAME.search(name.lower()) and depth < 2:
+        part = _class_with_attributes(cls, usage.attrs)
+        if part is not None:
+            built = _build_nested(part, depth)
+            if built is not None:
+                return built
     if _CONFIG_NAME.search(name.lower()) or (usage.attrs and "call" not in usage.kinds and not usage.kinds & {"int", "number"}):
         config = shipped_config(cls, name, usage)
         if config is not None:
@@ -306,6 +315,45 @@ def _class_named_like(cls, name: str):
                 and value.__name__.lower().replace("_", "") == wanted):
             return value
     return None
+
+
+def _class_with_attributes(cls, attrs: Sequence[str]):
+    """The Module class (of `cls`'s module, defined or imported there) whose __init__ sets every
+    attribute in `attrs` (MAE(encoder) reads encoder.pos_embedding, encoder.to_patch_embedding:
+    a ViT of the file), or None."""
+    from torch import nn
+
+    wanted = {a for a in attrs if not a.startswith("__")}
+    if not wanted:
+        return None
+    module_globals = getattr(getattr(cls, "__init__", None), "__globals__", {})
+    best = None
+    for value in list(module_globals.values()):
+        if not (isinstance(value, type) and issubclass(value, nn.Module) and value is not cls
+                and not value.__module__.startswith("torch")):
+            continue
+        assigned = _assigned_attributes(value)
+        if wanted <= assigned and (best is None or len(assigned) < len(_assigned_attributes(best))):
+            best = value  # the smallest class that has them all
+    return best
+
+
+def _assigned_attributes(kind: type) -> set:
+    names = set()
+    for klass in kind.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or klass.__module__.startswith("torch"):
+            continue
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
+        except (OSError, TypeError, SyntaxError, IndentationError):
+            continue
+        for node in ast.walk(tree):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]                 if isinstance(node, ast.AnnAssign) else []
+            names |= {part.attr for target in targets for part in ast.walk(target)
+                      if isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name)
+                      and part.value.id == "self"}
+    return names
 
 
 def _build_nested(part: type, depth: int):
@@ -541,19 +589,20 @@ class _no_init:  # noqa: N801 - used as a context manager
     def __enter__(self):
         import torch
 
-        self.saved = []
-        for name in dir(torch.nn.init):
-            if name.endswith("_") and not name.startswith("_") and callable(getattr(torch.nn.init, name)):
-                self.saved.append((torch.nn.init, name, getattr(torch.nn.init, name)))
-                setattr(torch.nn.init, name, _keep)
-        for name in _RANDOM_FILLS:
-            self.saved.append((torch.Tensor, name, getattr(torch.Tensor, name)))
-            setattr(torch.Tensor, name, _keep)
+        self.saved = []  # (owner, name, what its own __dict__ held: None when it inherited it)
+        names = [(torch.nn.init, name) for name in dir(torch.nn.init)
+                 if name.endswith("_") and not name.startswith("_") and callable(getattr(torch.nn.init, name))]
+        for owner, name in names + [(torch.Tensor, name) for name in _RANDOM_FILLS]:
+            self.saved.append((owner, name, vars(owner).get(name)))
+            setattr(owner, name, _keep)
         return self
 
     def __exit__(self, *exc) -> None:
         for owner, name, value in self.saved:
-            setattr(owner, name, value)
+            if value is None:
+                delattr(owner, name)  # inherited (Tensor from TensorBase): nothing of ours stays
+            else:
+                setattr(owner, name, value)
 
 
 def _keep(tensor, *args, **kwargs):

@@ -104,7 +104,7 @@ def test_a_file_that_cannot_be_parsed_is_nn000_as_in_check(project, capsys):
     assert code == 1, out + err
     lines = out.splitlines()
     assert "broken.py:3:27: NN000 syntax error: expected ':'" in lines
-    assert lines[-1] == ("Verified 1 model in {:.1f} s: 1 checked, 0 skipped, 0 failed. 1 file not analysed "
+    assert lines[-1] == ("Verified 1 model in {:.1f} s: checked 1 of 1 model classes (100%), 0 skipped, 0 failed. 1 file not analysed "
                          "(NN000).".format(float(lines[-1].split(" in ")[1].split(" s")[0])))
     code, out, _ = verify(capsys, "--format", "json", "broken.py")
     assert code == 1
