@@ -46,7 +46,7 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
         checked, usage_error = check_paths(paths, settings, shard, args, fix=fixing)
         results += checked
 
-    summary = RunSummary(files=len(results))
+    summary = RunSummary(files=len(results), unsafe_fixes=settings.unsafe_fixes)
     if args.fix and not args.diff:
         summary.fixed_files = write_fixes(results, stdin_name)
         summary.fixed = sum(max(0, r.found_before_fix - len(r.findings)) for r in results if r.fixed_text)
@@ -62,7 +62,8 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
 def check_stdin(name: str, settings: Settings, fix: bool):
     from nnlint.engine import check_bytes
 
-    return check_bytes(sys.stdin.buffer.read(), name, settings.rules_for(name), fix=fix)
+    return check_bytes(sys.stdin.buffer.read(), name, settings.rules_for(name), fix=fix,
+                       unsafe_fixes=settings.unsafe_fixes)
 
 
 def check_paths(paths: Sequence[str], settings: Settings, shard, args, fix: bool):
@@ -77,7 +78,8 @@ def check_paths(paths: Sequence[str], settings: Settings, shard, args, fix: bool
     if args.verbose:
         describe_run(settings, found.files, shard)
     cache = None if args.no_cache or fix else open_cache(args.cache_dir, settings)
-    return check_files(found.files, settings, fix=fix, jobs=args.jobs, cache=cache), bool(found.missing)
+    return check_files(found.files, settings, fix=fix, jobs=args.jobs, cache=cache,
+                       unsafe_fixes=settings.unsafe_fixes), bool(found.missing)
 
 
 def open_cache(cache_dir: Optional[str], settings: Settings):
@@ -132,7 +134,7 @@ def render_output(args, results, findings: List[Finding], summary: RunSummary) -
     if args.statistics:
         from nnlint.report import statistics
 
-        return statistics.render(findings, as_json=args.format == "json")
+        return statistics.render(findings, as_json=args.format == "json", unsafe_fixes=summary.unsafe_fixes)
     fmt, color = choose_format(args.format, args.output_file)
     sources = {r.path: r.fixed_text if args.fix and r.fixed_text is not None else r.source.text
                for r in results if r.source is not None} if fmt == "full" else None

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders ('-' reads stdin)")
     _add_selection(check)
     check.add_argument("--fix", action="store_true", help="apply safe autofixes in place")
+    check.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
+                       help="--fix and --diff apply unsafe fixes too (the config's unsafe-fixes)")
     check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing")
     check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text",
                        help="text (the default: full on a terminal, concise otherwise), full, concise, "
@@ -128,6 +130,8 @@ def _settings(args) -> Settings:
         settings.select = select
     settings.extend_select += parse_selectors(args.extend_select) or []
     settings.ignore += parse_selectors(args.ignore) or []
+    if getattr(args, "unsafe_fixes", None) is not None:
+        settings.unsafe_fixes = args.unsafe_fixes
     settings.validate()
     return settings
 
@@ -147,8 +151,7 @@ def _rules() -> int:
 
     for code, rule in all_rules().items():
         state = "on " if rule.default_enabled() else "off"
-        fix = "fix" if rule.fixable else "   "
-        print(f"{code}  {rule.severity.value}  {state}  {fix}  {rule.name:<36} {rule.summary}")
+        print(f"{code}  {rule.severity.value}  {state}  {rule.fix_label():<12}  {rule.name:<36} {rule.summary}")
     return EXIT_CLEAN
 
 
@@ -159,7 +162,8 @@ def _explain(code: str) -> int:
     if rule is None:
         print(f"nnlint: error: unknown rule {code!r} (see `nnlint rules`)", file=sys.stderr)
         return EXIT_USAGE
-    header = f"{rule.code} {rule.name} ({rule.severity.label}{', fixable' if rule.fixable else ''})"
+    fixes = f", fixable: {rule.fix_label()}" if rule.fixable else ""
+    header = f"{rule.code} {rule.name} ({rule.severity.label}{fixes})"
     print(f"# {header}\n\n{rule.documentation()}")
     return EXIT_CLEAN
 

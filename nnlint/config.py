@@ -23,7 +23,7 @@ DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__py
                    "node_modules", "build", "dist", ".eggs", ".mypy_cache", ".nnlint_cache")
 
 _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
-_KNOWN_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "verify", "torch-version"}
+_KNOWN_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "unsafe-fixes", "verify", "torch-version"}
 
 
 class ConfigError(Exception):
@@ -42,6 +42,7 @@ class Settings:
     verify: dict = field(default_factory=dict)  # [tool.nnlint.verify], read by nnlint.verify
     torch_version: Optional[str] = None  # the torch versions supported (else inferred: nnlint.requirements)
     isolated: bool = False  # --isolated: no configuration, and no torch version read from metadata
+    unsafe_fixes: bool = False  # --fix applies unsafe fixes too
 
     def validate(self) -> None:
         rules = all_rules()
@@ -154,6 +155,9 @@ def settings_from_table(table: dict, path: Path) -> Settings:
     if not isinstance(per_file, dict) or not all(
             isinstance(v, list) and all(isinstance(c, str) for c in v) for v in per_file.values()):
         raise ConfigError(f"{where}: per-file-ignores must map globs to lists of codes")
+    unsafe_fixes = table.get("unsafe-fixes", False)
+    if not isinstance(unsafe_fixes, bool):
+        raise ConfigError(f"{where}: unsafe-fixes must be true or false")
     verify = table.get("verify", {})
     if not isinstance(verify, dict):
         raise ConfigError(f"{where}: verify must be a table")
@@ -174,6 +178,7 @@ def settings_from_table(table: dict, path: Path) -> Settings:
         per_file_ignores={k: [c.strip().upper() for c in v] for k, v in per_file.items()},
         verify=verify,
         torch_version=torch_version,
+        unsafe_fixes=unsafe_fixes,
     )
     try:
         settings.validate()

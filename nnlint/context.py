@@ -11,8 +11,9 @@
 from __future__ import annotations
 
 import builtins
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Set, TypeVar, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, TypeVar, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -173,6 +174,19 @@ class FileContext:
                     best = candidate
         return best
 
+    def spell_or_import(self, qualified: str) -> Optional[Tuple[str, Tuple[Tuple[str, str], ...]]]:
+        """How a fix names `qualified`: (spelling, imports to add). The file's own imports when
+        they can (`nn.ModuleList`, no import), else `from torch.nn import ModuleList` and
+        `ModuleList`; None when that name already appears anywhere in the file's text (a local
+        of that name, a comment mentioning it: never risk shadowing)."""
+        spelled = self.spell(qualified)
+        if spelled is not None:
+            return spelled, ()
+        module, _, name = qualified.rpartition(".")
+        if not module or re.search(rf"\b{re.escape(name)}\b", self.source):
+            return None
+        return name, ((module, name),)
+
     # ----- classes -----------------------------------------------------------------------------
     def _add_class(self, node: cst.ClassDef) -> None:
         info = ClassInfo(
@@ -310,10 +324,14 @@ class FileContext:
         return found
 
     # ----- positions -----------------------------------------------------------------------------
-    def position(self, node: cst.CSTNode) -> CodeRange:
+    @property
+    def positions(self) -> Positions:
         if self._positions is None:
             self._positions = Positions(self.module)
-        return self._positions[node]
+        return self._positions
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        return self.positions[node]
 
 
 def _block(body: cst.BaseSuite) -> Sequence[cst.CSTNode]:

@@ -11,14 +11,14 @@ import re
 import sys
 import tokenize
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
 from nnlint.context import FileContext
 from nnlint.finding import Finding
-from nnlint.fix import apply_fixes
+from nnlint.fix import apply_fixes, to_fix
 from nnlint.positions import NEWLINE
 from nnlint.project import ProjectIndex
 from nnlint.rules import all_rules
@@ -187,8 +187,10 @@ def _allow_deep_trees() -> None:
 
 
 def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
-                 project: Optional[ProjectIndex] = None, collect_classes: bool = False) -> FileResult:
-    """Lint one file's text. With `fix`, apply the rules' fixes until none is left.
+                 project: Optional[ProjectIndex] = None, collect_classes: bool = False,
+                 unsafe_fixes: bool = False) -> FileResult:
+    """Lint one file's text. With `fix`, apply the rules' safe fixes (and unsafe ones too with
+    `unsafe_fixes`) until none is left.
 
     `project` answers questions about the other files (None: this text alone);
     `collect_classes` also lists the file's Module classes with their lines (for `verify`).
@@ -203,7 +205,7 @@ def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = 
             result.findings = [problem.finding(path)]
             return result
         context = FileContext(path, parsed, module, project)
-        findings, fixes = _run_rules(context, rules)
+        findings = _run_rules(context, rules, current)
         result.findings = findings
         if current is text:
             result.found_before_fix = len(findings)
@@ -212,9 +214,10 @@ def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = 
                 (info.name, context.position(info.node).start.line, context.position(info.node).end.line)
                 for info in context.module_classes
             ]
+        fixes = [f.fix for f in findings if f.fixable(unsafe_fixes)]
         if not fix or not fixes:
             break
-        fixed = apply_fixes(module, fixes)
+        fixed = apply_fixes(current, fixes)
         if fixed is None or fixed == current:
             break
         current = fixed
@@ -223,7 +226,8 @@ def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = 
     return result
 
 
-def _run_rules(context: FileContext, rule_classes: Sequence[Type[Rule]]):
+def _run_rules(context: FileContext, rule_classes: Sequence[Type[Rule]], text: str) -> List[Finding]:
+    """The findings of `rule_classes` in the file, each fix turned into edits on `text`."""
     rules = [cls(context) for cls in rule_classes]
     visitors: Dict[str, list] = defaultdict(list)
     leavers: Dict[str, list] = defaultdict(list)
@@ -237,7 +241,7 @@ def _run_rules(context: FileContext, rule_classes: Sequence[Type[Rule]]):
         _walk(context, context.module, visitors, leavers)
 
     suppressions = None
-    findings, fixes = [], []
+    findings = []
     for rule in rules:
         for report in rule.reports:
             span = context.position(report.node)
@@ -249,12 +253,11 @@ def _run_rules(context: FileContext, rule_classes: Sequence[Type[Rule]]):
                 path=context.path, line=span.start.line, column=span.start.column + 1,
                 end_line=span.end.line, end_column=span.end.column + 1, code=rule.code,
                 name=rule.name, severity=rule.severity, message=report.message,
-                fixable=report.fix is not None, suggestion=rule.suggestion, fix=report.fix,
+                suggestion=rule.suggestion,
+                fix=to_fix(report.fix, context.module, context.positions, text) if report.fix else None,
             ))
-            if report.fix is not None:
-                fixes.append(report.fix)
     findings.sort(key=lambda f: f.sort_key)
-    return findings, fixes
+    return findings
 
 
 _LEAVE = object()  # on the walk's stack: "the node below me is done"
@@ -345,7 +348,8 @@ class Suppressions:
 
 
 def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
-               collect_classes: bool = False, project: Optional[ProjectIndex] = None) -> FileResult:
+               collect_classes: bool = False, project: Optional[ProjectIndex] = None,
+               unsafe_fixes: bool = False) -> FileResult:
     """Read, decode and lint one file; a file that cannot be read is an NN001 finding.
 
     Names imported from other files of the project are resolved through `project` (pass the
@@ -360,13 +364,14 @@ def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
         return FileResult(path, [file_problem(path, UNREADABLE, f"cannot read file: {exc.strerror}")])
     with project.record_dependencies() as consulted:
         result = check_bytes(data, path, rules, fix=fix, collect_classes=collect_classes,
-                             project=project)
+                             project=project, unsafe_fixes=unsafe_fixes)
     result.dependencies = sorted(consulted - {os.path.abspath(path)})
     return result
 
 
 def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
-                collect_classes: bool = False, project: Optional[ProjectIndex] = None) -> FileResult:
+                collect_classes: bool = False, project: Optional[ProjectIndex] = None,
+                unsafe_fixes: bool = False) -> FileResult:
     """Decode and lint one file's bytes (a file's, or stdin's). Whatever goes wrong becomes a
     finding of an always-reported code, never an exception: one file never stops the others."""
     try:
@@ -378,7 +383,7 @@ def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool =
             result = FileResult(path, _syntax_check(source.text, path))
         else:
             result = check_source(source.text, path, rules, fix=fix, collect_classes=collect_classes,
-                                  project=project)
+                                  project=project, unsafe_fixes=unsafe_fixes)
     except RecursionError:
         return FileResult(path, [file_problem(path, TOO_DEEP, "too deeply nested to analyse")])
     except Exception as exc:  # a bug of ours
@@ -418,12 +423,13 @@ def _cpython_parse(text: str, path: str) -> ast.Module:
 
 
 def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0,
-                cache=None, project: Optional[ProjectIndex] = None) -> List[FileResult]:
+                cache=None, project: Optional[ProjectIndex] = None,
+                unsafe_fixes: bool = False) -> List[FileResult]:
     """Lint many files, in a process pool when there are enough to pay for one.
 
     With a FindingsCache (never when fixing), unchanged files are answered from it.
     `project` is the run's ProjectIndex (default: a new one; each pool worker gets its own).
-    Results come back in the order of `files`, without their CST-bound fixes.
+    Results come back in the order of `files`.
     """
     if project is None:
         project = ProjectIndex(settings)
@@ -449,7 +455,8 @@ def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0
                     except _FileProblem:
                         pass
     todo = [index for index, result in enumerate(results) if result is None]
-    for index, result in zip(todo, _run_pool([(files[i], settings, fix) for i in todo], jobs, project)):
+    work = [(files[i], settings, fix, unsafe_fixes) for i in todo]
+    for index, result in zip(todo, _run_pool(work, jobs, project)):
         results[index] = result
         if index in keys:
             cache.store(result.path, keys[index], result.findings, result.dependencies)
@@ -481,9 +488,8 @@ def _check_in_worker(item) -> FileResult:
 
 
 def _check_one(item, project: Optional[ProjectIndex]) -> FileResult:
-    path, settings, fix = item
-    result = check_file(path, settings.rules_for(path), fix=fix, project=project)
-    result.findings = [replace(f, fix=None) for f in result.findings]
+    path, settings, fix, unsafe_fixes = item
+    result = check_file(path, settings.rules_for(path), fix=fix, project=project, unsafe_fixes=unsafe_fixes)
     if not result.findings and result.fixed_text is None:
         result.source = None  # only shown or rewritten files need their text in the parent
     return result

@@ -62,14 +62,19 @@ class Positions:
         module._codegen(state)
         self._spans = state.spans
         self._offsets = [0, *itertools.accumulate(map(len, state.tokens))]  # token index -> char
-        code = "".join(state.tokens)
-        self._line_starts = [0] + [match.end() for match in NEWLINE.finditer(code)]
+        # The module's code, except that a file without a final line break gets one here.
+        self.code = "".join(state.tokens)
+        self._line_starts = [0] + [match.end() for match in NEWLINE.finditer(self.code)]
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        start, end = self._spans[id(node)]
-        return CodeRange(self._position(start), self._position(end))
+        start, end = self.offsets(node)
+        return CodeRange(self.position_at(start), self.position_at(end))
 
-    def _position(self, token_index: int) -> CodePosition:
-        offset = self._offsets[token_index]
+    def offsets(self, node: cst.CSTNode) -> Tuple[int, int]:
+        """The node's span as character offsets into `code` (KeyError for a node not in the tree)."""
+        start, end = self._spans[id(node)]
+        return self._offsets[start], self._offsets[end]
+
+    def position_at(self, offset: int) -> CodePosition:
         line = bisect.bisect_right(self._line_starts, offset)
         return CodePosition(line, offset - self._line_starts[line - 1])

@@ -55,6 +55,13 @@ def test_unchanged_file_is_answered_from_the_cache(project, capsys, parses):
     assert (project / ".nnlint_cache" / ".gitignore").read_text().endswith("*\n")
 
 
+def test_findings_from_the_cache_keep_their_fixes(project, capsys, parses):
+    cold = main(["--format", "json", "-j", "1", "."]), capsys.readouterr().out
+    warm = main(["--format", "json", "-j", "1", "."]), capsys.readouterr().out
+    assert parses == ["net.py"] and warm == cold
+    assert json.loads(warm[1])[0]["fix"]["edits"][0]["content"] == "nn.ModuleList([nn.Linear(4, 4), nn.Linear(4, 4)])"
+
+
 def test_a_changed_file_is_checked_again(project, capsys, parses):
     lint(capsys, ".")
     (project / "net.py").write_text(BUGGY.replace("[nn.Linear(4, 4), nn.Linear(4, 4)]",

@@ -37,7 +37,7 @@ def test_findings_exit_1_with_sorted_lines_and_summary(project, capsys):
         "b.py:8:9: NN101 `self.layers` holds nn.Linear built in a list comprehension, in a plain list "
         "-> 40 parameters invisible to the optimizer",
         "b.py:11:16: NN301 `dropout` without `training=`: it keeps dropping in eval() mode",
-        "Found 4 problems (4 fixable with --fix).",
+        "Found 4 problems (4 with --unsafe-fixes).",
     ]
 
 
@@ -69,10 +69,17 @@ def test_json_format(project, capsys):
     assert [(d["code"], d["line"], d["column"]) for d in data] == [("NN101", 8, 9), ("NN301", 11, 16)]
     first = data[0]
     assert {"path", "line", "column", "end_line", "end_column", "code", "name", "severity",
-            "message", "fixable"} <= set(first)
+            "message", "fixable", "suggestion", "fix"} == set(first)
     assert (first["path"], first["name"], first["severity"], first["fixable"]) == (
-        "net.py", "submodule-in-plain-container", "error", True)
+        "net.py", "submodule-in-plain-container", "error", False)  # its fix is unsafe
     assert (first["end_line"], first["end_column"]) == (8, 58)  # exclusive, like ruff
+    assert first["fix"] == {"applicability": "unsafe", "message": "wrap in nn.ModuleList", "edits": [
+        {"line": 8, "column": 23, "end_line": 8, "end_column": 58,
+         "content": "nn.ModuleList([nn.Linear(4, 4) for _ in range(2)])"}]}
+    assert data[1]["fix"]["edits"] == [
+        {"line": 11, "column": 32, "end_line": 11, "end_column": 32, "content": ", training=self.training"}]
+    _, out, _ = run(capsys, "--format", "json", "--unsafe-fixes", "net.py")
+    assert [d["fixable"] for d in json.loads(out)] == [True, True]
 
 
 def test_github_format(project, capsys):
@@ -104,6 +111,13 @@ def test_sarif_is_valid_2_1_0(project, capsys):
         assert (region["endLine"], region["endColumn"]) >= (region["startLine"], region["startColumn"])
     assert [r["region"]["startLine"] for res in only_run["results"]
             for r in [res["locations"][0]["physicalLocation"]]] == [8, 11]
+    assert only_run["columnKind"] == "unicodeCodePoints"
+    assert only_run["results"][1]["fixes"] == [{
+        "description": {"text": "pass training=self.training (unsafe fix: review it)"},
+        "artifactChanges": [{"artifactLocation": {"uri": "net.py"}, "replacements": [{
+            "deletedRegion": {"startLine": 11, "startColumn": 32, "endLine": 11, "endColumn": 32},
+            "insertedContent": {"text": ", training=self.training"}}]}],
+    }]
 
 
 @pytest.mark.parametrize("args, codes", [
@@ -178,27 +192,39 @@ def test_fix_writes_only_files_with_fixes_and_is_idempotent(project, capsys):
     buggy = project("buggy.py", BUGGY)
     clean = project("clean.py", CLEAN)
     os.utime(clean, (1_000_000, 1_000_000))
-    code, out, _ = run(capsys, "--fix", ".")
+    code, out, _ = run(capsys, "--fix", "--unsafe-fixes", ".")
     assert code == 0 and out == "Fixed 2 problems, 0 remaining.\n"
     fixed = buggy.read_text()
     assert "self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)])" in fixed
     assert "F.dropout(x, 0.5, training=self.training)" in fixed
     assert os.stat(clean).st_mtime == 1_000_000
     assert sorted(p.name for p in buggy.parent.iterdir()) == ["buggy.py", "clean.py"]  # no temp files
-    assert run(capsys, "--fix", ".") == (0, "All checks passed!\n", "")
+    assert run(capsys, "--fix", "--unsafe-fixes", ".") == (0, "All checks passed!\n", "")
     assert buggy.read_text() == fixed
+
+
+def test_unsafe_fixes_from_the_config_and_the_command_line(project, capsys):
+    path = project("net.py", BUGGY)
+    project("pyproject.toml", "[tool.nnlint]\nunsafe-fixes = true\n")
+    assert run(capsys, "--fix", "--no-unsafe-fixes", "net.py")[0] == 1
+    assert path.read_text() == BUGGY
+    assert run(capsys, "--fix", "net.py") == (0, "Fixed 2 problems, 0 remaining.\n", "")
+    project("pyproject.toml", "[tool.nnlint]\nunsafe-fixes = 'yes'\n")
+    code, _, err = run(capsys, "net.py")
+    assert code == 2 and "unsafe-fixes must be true or false" in err
 
 
 def test_fix_reports_what_remains(project, capsys):
     project("net.py", BUGGY.replace("[nn.Linear(4, 4) for _ in range(2)]", "[nn.Linear(4, 4), None]"))
-    code, out, _ = run(capsys, "--fix", "net.py")
+    code, out, _ = run(capsys, "--fix", "--unsafe-fixes", "net.py")
     assert code == 1
     assert out.splitlines()[-1] == "Found 2 problems (1 fixed, 1 remaining)."
 
 
 def test_diff_prints_and_writes_nothing(project, capsys):
     path = project("net.py", BUGGY)
-    code, out, _ = run(capsys, "--diff", "net.py")
+    assert run(capsys, "--diff", "net.py") == (0, "", "")  # both fixes are unsafe
+    code, out, _ = run(capsys, "--diff", "--unsafe-fixes", "net.py")
     assert code == 1
     assert path.read_text() == BUGGY
     assert "--- a/net.py\n+++ b/net.py\n" in out
@@ -258,9 +284,10 @@ def test_python_dash_m_and_no_torch_import(tmp_path):
 def test_rules_and_explain(capsys):
     code, out, _ = run(capsys, "rules")
     assert code == 0
-    assert any(line.startswith("NN101  E  on   fix  submodule-in-plain-container") for line in out.splitlines())
+    assert "NN101  E  on   unsafe        submodule-in-plain-container" in out.splitlines()[1]
     code, out, _ = run(capsys, "explain", "nn301")
-    assert code == 0 and out.startswith("# NN301 functional-dropout-ignores-mode (error, fixable)")
+    assert code == 0 and out.startswith("# NN301 functional-dropout-ignores-mode (error, fixable: unsafe)")
+    assert "## Fix safety\nThis fix is unsafe" in out
     assert "## Why is this bad?" in out
     assert run(capsys, "explain", "NN999")[0] == 2
 

@@ -82,14 +82,15 @@ def test_statistics_counts_per_code_most_frequent_first(project, capsys):
     project("a.py", BUGGY)
     project("b.py", BUGGY.replace("F.dropout(x, 0.5)", "x"))
     project("c.py", NO_FIX)
-    code, out, _ = run(capsys, "--statistics", ".")
+    code, out, _ = run(capsys, "--statistics", "--unsafe-fixes", ".")
     assert code == 1
     assert out.splitlines() == [
         "    2  NN101  submodule-in-plain-container  [*]",
         "    1  NN201  data-in-forward",
         "    1  NN301  functional-dropout-ignores-mode  [*]",
     ]
-    code, out, _ = run(capsys, "--statistics", "--format", "json", "--exit-zero", ".")
+    assert "[*]" not in run(capsys, "--statistics", ".")[1]  # unsafe fixes are not applied by default
+    code, out, _ = run(capsys, "--statistics", "--unsafe-fixes", "--format", "json", "--exit-zero", ".")
     assert code == 0
     assert json.loads(out) == [
         {"code": "NN101", "name": "submodule-in-plain-container", "count": 2, "fixable": True},

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from nnlint.config import Settings
 from nnlint.engine import DATA_TABLE_CHARS, _blank_data_tables, check_source, parse
+from nnlint.fix import apply_fixes
 from tests.samples import BUGGY
 
 TABLE_ROWS = DATA_TABLE_CHARS // 20 + 1  # each row below is 21-22 characters
@@ -19,7 +20,7 @@ def _with_table(single_line: bool) -> str:
 
 def _findings(text: str, fix: bool = False):
     rules = Settings(root=Path("."), select=["ALL"]).rules_for("model.py")
-    return check_source(text, "model.py", rules, fix=fix)
+    return check_source(text, "model.py", rules, fix=fix, unsafe_fixes=True)
 
 
 def test_a_long_table_is_blanked_to_the_same_lines_and_columns():
@@ -52,6 +53,22 @@ def test_fix_keeps_the_table():
     assert result.fixed_text is not None
     assert result.fixed_text.startswith(text.split("class Net")[0])
     assert "nn.ModuleList(" in result.fixed_text
+
+
+def test_fixes_found_in_blanked_text_edit_the_text_as_it_is():
+    """Without --fix the rules see the table blanked; the edits still apply to the real text,
+    and a fix whose statement holds the table is not offered (its text would be wrong)."""
+    text = _with_table(single_line=False)
+    found = _findings(text).findings
+    assert [f.code for f in found if f.fix] == ["NN101", "NN301"]
+    assert apply_fixes(text, [f.fix for f in found]) == _findings(text, fix=True).fixed_text
+    wrapped = text.replace("TABLE = {", "import torch.nn as nn\n\nclass Tables(nn.Module):\n"
+                                         "    def __init__(self):\n        self.table = {", 1)
+    [nn103] = [f for f in _findings(wrapped).findings if f.code == "NN103"]
+    assert nn103.fix is None  # its fix rewrites __init__, which holds the blanked table
+    assert _findings(wrapped, fix=True).fixed_text.startswith(
+        "import torch.nn as nn\n\nclass Tables(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n")
 
 
 def test_code_in_a_long_literal_is_still_linted():

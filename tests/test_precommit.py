@@ -142,6 +142,10 @@ def test_fix_hook_rewrites_the_file_and_fails_so_it_can_be_reviewed(tmp_path, ho
     _write_config(tmp_path, hook_repo)
     (tmp_path / "model.py").write_text(BUGGY, encoding="utf-8")
     git("add", ".", cwd=tmp_path)
+    safe_only = _pre_commit(tmp_path, pre_commit_home, "run", "nnlint-fix", "--files", "model.py")
+    assert safe_only.returncode == 1 and "1 with --unsafe-fixes" in safe_only.stdout, safe_only.stdout
+    assert (tmp_path / "model.py").read_text(encoding="utf-8") == BUGGY  # NN101's fix is unsafe
+    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\nunsafe-fixes = true\n", encoding="utf-8")
     first = _pre_commit(tmp_path, pre_commit_home, "run", "nnlint-fix", "--files", "model.py")
     assert first.returncode == 1, first.stdout
     assert "files were modified by this hook" in first.stdout

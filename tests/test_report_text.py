@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from nnlint.finding import Finding, Severity
+from nnlint.finding import Applicability, Edit, Finding, Fix, Severity
 from nnlint.report import RunSummary, render
 from nnlint.report.style import color_wanted
 from samples import BUGGY, run
@@ -23,7 +23,8 @@ FULL = [
     "  |         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ NN101",
     "9 |",
     "  |",
-    "  = help: [*] hold them in nn.ModuleList / nn.ModuleDict",
+    "  = help: hold them in nn.ModuleList / nn.ModuleDict",
+    "  = fix: wrap in nn.ModuleList (unsafe: applied with --unsafe-fixes)",
     "",
     HEADER_11,
     "   |",
@@ -31,11 +32,12 @@ FULL = [
     "11 |         return F.dropout(x, 0.5)",
     "   |                ^^^^^^^^^^^^^^^^^ NN301",
     "   |",
-    "   = help: [*] pass training=self.training, or use nn.Dropout",
+    "   = help: pass training=self.training, or use nn.Dropout",
+    "   = fix: pass training=self.training (unsafe: applied with --unsafe-fixes)",
     "",
-    "Found 2 problems ([*] 2 fixable with --fix).",
+    "Found 2 problems (2 with --unsafe-fixes).",
 ]
-CONCISE = [HEADER_8, HEADER_11, "Found 2 problems (2 fixable with --fix)."]
+CONCISE = [HEADER_8, HEADER_11, "Found 2 problems (2 with --unsafe-fixes)."]
 ANSI = "\x1b["
 
 
@@ -71,7 +73,7 @@ def test_verbose_reports_config_files_and_timing_on_stderr(net, capsys):
     (net / "pyproject.toml").write_text('[tool.nnlint]\nignore = ["NN301"]\n', encoding="utf-8")
     code, out, err = run(capsys, "-v", "net.py")
     assert code == 1
-    assert out.splitlines() == [HEADER_8, "Found 1 problem (1 fixable with --fix)."]
+    assert out.splitlines() == [HEADER_8, "Found 1 problem (1 with --unsafe-fixes)."]
     lines = err.splitlines()
     assert lines[0] == f"nnlint: config: {net / 'pyproject.toml'}"
     assert lines[1].startswith("nnlint: rules: NN101, NN102,") and "NN301" not in lines[1]  # NN0xx: not rules
@@ -149,9 +151,9 @@ def test_output_file_is_never_coloured(net, monkeypatch, capsys):
     assert (net / "out.txt").read_text().splitlines() == CONCISE
 
 
-def _finding(line, column, end_line, end_column, severity=Severity.WARNING, fixable=False):
+def _finding(line, column, end_line, end_column, severity=Severity.WARNING, fix=None):
     return Finding("f.py", line, column, end_line, end_column, "NN999", "test", severity, "msg",
-                   fixable=fixable, suggestion="do better")
+                   suggestion="do better", fix=fix)
 
 
 def test_caret_follows_tabs_and_wide_characters():
@@ -177,6 +179,29 @@ def test_a_span_over_several_lines_is_marked_to_the_end_of_its_first_line():
 
 
 def test_full_output_without_the_source_shows_header_and_help():
-    out = render("full", [_finding(3, 1, 3, 2, fixable=True)], RunSummary(), sources={})
-    assert out.splitlines() == ["f.py:3:1: NN999 msg", "  = help: [*] do better", "",
+    fix = Fix("do it", Applicability.SAFE, (Edit(3, 1, 3, 2, "y"),))
+    out = render("full", [_finding(3, 1, 3, 2, fix=fix)], RunSummary(), sources={})
+    assert out.splitlines() == ["f.py:3:1: NN999 msg", "  = help: do better", "  = fix: [*] do it", "",
                                 "Found 1 problem ([*] 1 fixable with --fix)."]
+
+
+@pytest.mark.parametrize("applicability, unsafe_fixes, fix_line, summary", [
+    (Applicability.SAFE, False, "= fix: [*] do it", "Found 2 problems ([*] 1 fixable with --fix)."),
+    (Applicability.UNSAFE, False, "= fix: do it (unsafe: applied with --unsafe-fixes)",
+     "Found 2 problems (1 with --unsafe-fixes)."),
+    (Applicability.UNSAFE, True, "= fix: [*] do it (unsafe)", "Found 2 problems ([*] 1 fixable with --fix)."),
+    (Applicability.DISPLAY_ONLY, True, "= fix: do it (shown only: apply it by hand)", "Found 2 problems."),
+])
+def test_the_fix_line_and_the_summary_say_how_safe_the_fix_is(applicability, unsafe_fixes, fix_line, summary):
+    fix = Fix("do it", applicability, (Edit(3, 1, 3, 2, "y"),))
+    out = render("full", [_finding(3, 1, 3, 2, fix=fix), _finding(4, 1, 4, 2)],
+                 RunSummary(unsafe_fixes=unsafe_fixes), sources={})
+    assert out.splitlines()[2] == "  " + fix_line
+    assert out.splitlines()[-1] == summary
+
+
+def test_the_summary_counts_safe_and_unsafe_fixes_apart():
+    safe, unsafe = (Fix("do it", a, (Edit(3, 1, 3, 2, "y"),)) for a in (Applicability.SAFE, Applicability.UNSAFE))
+    findings = [_finding(3, 1, 3, 2, fix=safe), _finding(4, 1, 4, 2, fix=unsafe), _finding(5, 1, 5, 2, fix=unsafe)]
+    out = render("concise", findings, RunSummary(), sources={})
+    assert out.splitlines()[-1] == "Found 3 problems (1 fixable with --fix, 2 more with --unsafe-fixes)."

@@ -17,7 +17,7 @@ def render_table() -> str:
     rows = ["| code | name | severity | default | autofix | flags |", "|---|---|---|---|---|---|"]
     for code, rule in all_rules().items():
         rows.append(f"| {code} | {rule.name} | {rule.severity.label} | "
-                    f"{'always' if rule.always_reported else 'on' if rule.default_enabled() else 'off'} | {'yes' if rule.fixable else ''} | "
+                    f"{'always' if rule.always_reported else 'on' if rule.default_enabled() else 'off'} | {rule.fix_label()} | "
                     f"{rule.summary.replace('|', '¦')} |")
     return "\n".join(rows) + "\n"
 

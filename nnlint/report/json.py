@@ -10,4 +10,4 @@ from nnlint.report.summary import RunSummary
 
 
 def render(findings: Sequence[Finding], summary: RunSummary) -> str:
-    return json.dumps([f.to_dict() for f in findings], indent=2) + "\n"
+    return json.dumps([f.to_dict(summary.unsafe_fixes) for f in findings], indent=2) + "\n"

@@ -9,7 +9,7 @@ from typing import Sequence
 from urllib.parse import quote
 
 from nnlint import __version__
-from nnlint.finding import Finding, Severity
+from nnlint.finding import Applicability, Finding, Fix, Severity
 from nnlint.report.summary import RunSummary
 from nnlint.rules import all_rules
 
@@ -27,6 +27,25 @@ def _uri(path: str) -> str:
     return quote(Path(relative).as_posix())
 
 
+def _region(line: int, column: int, end_line: int, end_column: int) -> dict:
+    return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
+
+
+def _fix(path: str, fix: Fix) -> dict:
+    """A SARIF fix: the edits as replacements (an insertion deletes an empty region)."""
+    note = "" if fix.applicability is Applicability.SAFE else f" ({fix.applicability.value} fix: review it)"
+    return {
+        "description": {"text": fix.description + note},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": _uri(path)},
+            "replacements": [{
+                "deletedRegion": _region(edit.line, edit.column, edit.end_line, edit.end_column),
+                "insertedContent": {"text": edit.content},
+            } for edit in fix.edits],
+        }],
+    }
+
+
 def render(findings: Sequence[Finding], summary: RunSummary) -> str:
     rules = all_rules()
     used = sorted({f.code for f in findings})
@@ -42,19 +61,23 @@ def render(findings: Sequence[Finding], summary: RunSummary) -> str:
             "help": {"text": rule.suggestion if rule else ""},
             "defaultConfiguration": {"level": LEVELS[rule.severity] if rule else "error"},
         })
-    results = [{
-        "ruleId": f.code,
-        "ruleIndex": index[f.code],
-        "level": LEVELS[f.severity],
-        "message": {"text": f.message},
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": {"uri": _uri(f.path)},
-                "region": {"startLine": f.line, "startColumn": f.column,
-                           "endLine": f.end_line, "endColumn": f.end_column},
-            }
-        }],
-    } for f in findings]
+    results = []
+    for f in findings:
+        result = {
+            "ruleId": f.code,
+            "ruleIndex": index[f.code],
+            "level": LEVELS[f.severity],
+            "message": {"text": f.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(f.path)},
+                    "region": _region(f.line, f.column, f.end_line, f.end_column),
+                }
+            }],
+        }
+        if f.fix is not None:
+            result["fixes"] = [_fix(f.path, f.fix)]
+        results.append(result)
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -62,6 +85,7 @@ def render(findings: Sequence[Finding], summary: RunSummary) -> str:
             "tool": {"driver": {"name": "nnlint", "version": __version__,
                                 "informationUri": "https://pypi.org/project/nnlint/",
                                 "rules": descriptors}},
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     }

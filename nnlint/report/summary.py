@@ -8,6 +8,7 @@ class RunSummary:
     files: int = 0
     fixed: int = 0  # findings removed by --fix
     fixed_files: int = 0
+    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as fixable
 
 
 def plural(count: int, word: str) -> str:

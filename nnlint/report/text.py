@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from typing import List, Mapping, Optional, Sequence
 
-from nnlint.finding import Finding, Severity
+from nnlint.finding import Applicability, Finding, Severity
 from nnlint.positions import NEWLINE
 from nnlint.report.style import Painter
 from nnlint.report.summary import RunSummary, plural
@@ -31,7 +31,8 @@ def format_line(finding: Finding, paint: Optional[Painter] = None) -> str:
 
 
 def summary_line(findings: Sequence[Finding], summary: RunSummary, marker: str = "") -> str:
-    fixable = sum(f.fixable for f in findings)
+    fixable = sum(f.fixable(summary.unsafe_fixes) for f in findings)
+    hidden = sum(f.fixable(True) for f in findings) - fixable  # unsafe fixes not enabled
     if not findings:
         if summary.fixed:
             return f"Fixed {plural(summary.fixed, 'problem')}, 0 remaining."
@@ -39,7 +40,10 @@ def summary_line(findings: Sequence[Finding], summary: RunSummary, marker: str =
     head = f"Found {plural(len(findings) + summary.fixed, 'problem')}"
     if summary.fixed:
         head += f" ({summary.fixed} fixed, {len(findings)} remaining)"
-    tail = f" ({marker}{fixable} fixable with --fix)" if fixable else ""
+    fixes = [f"{marker}{fixable} fixable with --fix"] if fixable else []
+    if hidden:
+        fixes.append(f"{hidden} {'more ' if fixable else ''}with --unsafe-fixes")
+    tail = f" ({', '.join(fixes)})" if fixes else ""
     return f"{head}.{tail}" if summary.fixed else f"{head}{tail}."
 
 
@@ -56,7 +60,7 @@ def render(findings: Sequence[Finding], summary: RunSummary, *, full: bool = Fal
         if full:
             if finding.path not in split and sources and finding.path in sources:
                 split[finding.path] = NEWLINE.split(sources[finding.path])
-            lines += _snippet(finding, split.get(finding.path), paint)
+            lines += _snippet(finding, split.get(finding.path), paint, summary.unsafe_fixes)
     if not quiet:
         text = summary_line(findings, summary, "[*] " if full else "")
         if not findings:
@@ -67,8 +71,10 @@ def render(findings: Sequence[Finding], summary: RunSummary, *, full: bool = Fal
     return "".join(line + "\n" for line in lines)
 
 
-def _snippet(finding: Finding, source_lines: Optional[List[str]], paint: Painter) -> List[str]:
-    """The source around the finding, a caret under its span, the help line, a blank line."""
+def _snippet(finding: Finding, source_lines: Optional[List[str]], paint: Painter,
+             unsafe_fixes: bool) -> List[str]:
+    """The source around the finding, a caret under its span, the help and fix lines, a blank
+    line."""
     out: List[str] = []
     width = 1
     if source_lines and 1 <= finding.line <= len(source_lines):
@@ -85,9 +91,16 @@ def _snippet(finding: Finding, source_lines: Optional[List[str]], paint: Painter
             if number == finding.line:
                 out.append(f"{gutter} {_caret(finding, text, paint)}")
         out.append(gutter)
+    indent = f"{' ' * (width + 1)}{paint('=', 'bold', 'blue')} "
     if finding.suggestion:
-        marker = paint("[*] ", "cyan") if finding.fixable else ""
-        out.append(f"{' ' * (width + 1)}{paint('=', 'bold', 'blue')} {paint('help', 'bold')}: {marker}{finding.suggestion}")
+        out.append(f"{indent}{paint('help', 'bold')}: {finding.suggestion}")
+    if finding.fix is not None:
+        fix = finding.fix
+        marker = paint("[*] ", "cyan") if fix.applies(unsafe_fixes) else ""
+        note = {Applicability.SAFE: "",
+                Applicability.UNSAFE: " (unsafe)" if unsafe_fixes else " (unsafe: applied with --unsafe-fixes)",
+                Applicability.DISPLAY_ONLY: " (shown only: apply it by hand)"}[fix.applicability]
+        out.append(f"{indent}{paint('fix', 'bold')}: {marker}{fix.description}{note}")
     out.append("")
     return out
 

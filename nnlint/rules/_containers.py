@@ -22,6 +22,8 @@ from typing import Callable, Dict, List, Optional, Set
 import libcst as cst
 
 from nnlint.context import ClassInfo, FileContext
+from nnlint.finding import Applicability
+from nnlint.fix import TreeFix
 from nnlint.rules._fixes import call_of
 from nnlint.tree import first_param_name, iter_nodes
 
@@ -324,18 +326,26 @@ def _empty_kind(value, context: FileContext) -> Optional[str]:
     return None
 
 
-def fixed_value(hidden: Hidden, context: FileContext, list_class: str, dict_class: str):
-    """The replacement for `hidden.fix_value`: the container wrapped in the torch class."""
+def container_fix(hidden: Hidden, context: FileContext, list_class: str, dict_class: str):
+    """The fix of `hidden.fix_value`: the container wrapped in the torch class (imported when
+    the file has no name for it), or None."""
     if hidden.fix_value is None:
         return None
-    spelled = context.spell(f"torch.nn.{dict_class if hidden.fix_container == 'dict' else list_class}")
-    if spelled is None:
+    reference = context.spell_or_import(
+        f"torch.nn.{dict_class if hidden.fix_container == 'dict' else list_class}")
+    if reference is None:
         return None
+    spelled, imports = reference
     value = hidden.fix_value
     if _empty_kind(value, context):
-        return call_of(spelled)
-    if isinstance(value, cst.Call):  # list(genexp) / tuple([...]) / dict(...)
-        return value.with_changes(func=cst.parse_expression(spelled))
-    if isinstance(value, cst.Tuple):
-        value = cst.List(elements=value.elements)
-    return call_of(spelled, value)
+        new_value = call_of(spelled)
+    elif isinstance(value, cst.Call):  # list(genexp) / tuple([...]) / dict(...)
+        new_value = value.with_changes(func=cst.parse_expression(spelled))
+    else:
+        if isinstance(value, cst.Tuple):
+            value = cst.List(elements=value.elements)
+        new_value = call_of(spelled, value)
+    description = f"wrap in {spelled}" + "".join(f", imported from {module}" for module, _ in imports)
+    # Registering changes what the model saves (state_dict keys: older checkpoints no longer
+    # load strictly), trains (parameters()) and moves (.to()): see the rules' Fix safety.
+    return TreeFix.replace(hidden.fix_value, new_value, description, Applicability.UNSAFE, imports)

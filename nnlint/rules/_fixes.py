@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnlint.fix import appended
+
 
 def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
     """`call` with `keyword=value` appended, keeping a trailing comma and line layout."""
-    args = list(call.args)
     new_arg = cst.Arg(
         keyword=cst.Name(keyword), value=value,
         equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                               whitespace_after=cst.SimpleWhitespace("")),
     )
-    if args:
-        last = args[-1]
-        if isinstance(last.comma, cst.Comma):  # trailing comma: the new arg takes it over
-            new_arg = new_arg.with_changes(comma=last.comma)
-            separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) \
-                else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-            args[-1] = last.with_changes(comma=separator)
-        else:
-            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-    return call.with_changes(args=[*args, new_arg])
+    return call.with_changes(args=appended(call.args, new_arg))
 
 
 def call_of(func_source: str, *args: cst.BaseExpression) -> cst.Call:

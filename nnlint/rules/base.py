@@ -16,7 +16,8 @@ from typing import ClassVar, List, Optional, Sequence, Tuple, Union
 import libcst as cst
 
 from nnlint.context import FileContext
-from nnlint.finding import Fix, Severity
+from nnlint.finding import Applicability, Severity
+from nnlint.fix import TreeFix
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Valid:
 class Invalid:
     code: str
     line: Union[int, Tuple[int, ...]]  # the line(s) of the expected findings, 1-based
-    fixed: Optional[str] = None  # the whole source after --fix, when the rule fixes it
+    fixed: Optional[str] = None  # the whole source after --fix --unsafe-fixes, when the rule fixes it
 
     @property
     def lines(self) -> Tuple[int, ...]:
@@ -39,7 +40,7 @@ class Invalid:
 class Report:
     node: cst.CSTNode
     message: str
-    fix: Optional[Fix]
+    fix: Optional[TreeFix]
 
 
 class Rule:
@@ -48,7 +49,10 @@ class Rule:
     severity: ClassVar[Severity]
     summary: ClassVar[str]  # what the rule flags, one line (rules table, `nnlint rules`)
     suggestion: ClassVar[str]  # the fix advice shown under each finding
-    fixable: ClassVar[bool] = False
+    # How safe the rule's fixes are, each fix being one of these (see Applicability and the
+    # page's "Fix safety" section); empty for a rule without fixes.
+    fix_safety: ClassVar[Tuple[Applicability, ...]] = ()
+    fixable: ClassVar[bool] = False  # derived: the rule has fixes
     runtime: ClassVar[str] = ""  # what `nnlint verify` observes that confirms it ("" if nothing)
     # A problem with the file itself, or nnlint's own failure (NN000-NN009): the engine reports
     # it whatever the selection, and selecting or ignoring its code is a usage error.
@@ -59,16 +63,25 @@ class Rule:
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.fixable = bool(cls.fix_safety)
+
     def __init__(self, context: FileContext):
         self.context = context
         self.reports: List[Report] = []
 
-    def report(self, node: cst.CSTNode, message: str, fix: Optional[Fix] = None) -> None:
+    def report(self, node: cst.CSTNode, message: str, fix: Optional[TreeFix] = None) -> None:
         self.reports.append(Report(node, message, fix))
 
     @classmethod
     def default_enabled(cls) -> bool:
         return cls.severity is not Severity.STYLE
+
+    @classmethod
+    def fix_label(cls) -> str:
+        """"safe", "unsafe", "safe, unsafe", or "" for a rule without fixes."""
+        return ", ".join(applicability.value for applicability in cls.fix_safety)
 
     @classmethod
     def documentation(cls) -> str:

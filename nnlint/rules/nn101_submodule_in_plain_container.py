@@ -1,8 +1,8 @@
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.finding import Fix, Severity
-from nnlint.rules._containers import describe, find_hidden, fixed_value
+from nnlint.finding import Applicability, Severity
+from nnlint.rules._containers import describe, find_hidden, container_fix
 from nnlint.rules._param_count import hidden_parameters_phrase
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
@@ -42,6 +42,15 @@ class SubmoduleInPlainContainer(Rule):
     The autofix wraps list/tuple literals and comprehensions in `nn.ModuleList`, and dicts
     with string keys in `nn.ModuleDict`, when every element is a Module.
 
+    ## Fix safety
+    This fix is unsafe: registering the submodules is the point, and it changes what the model
+    saves, trains and moves. `state_dict()` gains their keys, so checkpoints saved before the
+    fix no longer load with `strict=True`; `parameters()` hands them to the optimizer; `.to()`
+    and `.half()` convert them. A plain list is also, now and then, a deliberate way to keep a
+    module (a frozen teacher, a shared embedding) out of all three. Review the change, then
+    apply it with `--unsafe-fixes`. When the file has no name for `nn.ModuleList` (it imported
+    only `Linear` from `torch.nn`), the fix adds `from torch.nn import ModuleList`.
+
     ## References
     - https://pytorch.org/docs/stable/generated/torch.nn.ModuleList.html
     - https://pytorch.org/docs/stable/generated/torch.nn.ModuleDict.html
@@ -52,7 +61,7 @@ class SubmoduleInPlainContainer(Rule):
     severity = Severity.ERROR
     summary = "submodules in a plain list/tuple/dict on `self`: never registered"
     suggestion = "hold them in nn.ModuleList / nn.ModuleDict"
-    fixable = True
+    fix_safety = (Applicability.UNSAFE,)
     runtime = ("those submodules' parameters are missing from parameters() and state_dict(), "
                "and .to(device) leaves them behind")
 
@@ -168,6 +177,21 @@ class SubmoduleInPlainContainer(Rule):
                         block = Block()
                         self.blocks.append(block)
         """)),
+        Invalid(dedent("""
+            from torch.nn import Linear, Module
+
+            class MLP(Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = [Linear(8, 8) for _ in range(3)]
+        """), line=6, fixed=dedent("""
+            from torch.nn import Linear, Module, ModuleList
+
+            class MLP(Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = ModuleList([Linear(8, 8) for _ in range(3)])
+        """)),
     ]
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:  # methods walked: nodes_in is cheap
@@ -177,9 +201,7 @@ class SubmoduleInPlainContainer(Rule):
         for hidden in find_hidden(self.context, info, self.context.builds_module):
             if all(_is_loss(name) for name in hidden.classes):
                 continue  # a table of loss functions: no parameters to lose
-            new_value = fixed_value(hidden, self.context, "ModuleList", "ModuleDict")
-            fix = Fix.replace(hidden.fix_value, new_value, "wrap in nn.ModuleList/ModuleDict") \
-                if new_value is not None else None
+            fix = container_fix(hidden, self.context, "ModuleList", "ModuleDict")
             self.report(hidden.statement, describe(hidden, self.context, "module")
                         + hidden_parameters_phrase(hidden, self.context), fix)
 

@@ -2,8 +2,8 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.finding import Fix, Severity
-from nnlint.rules._containers import describe, find_hidden, fixed_value
+from nnlint.finding import Applicability, Severity
+from nnlint.rules._containers import describe, find_hidden, container_fix
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
 
@@ -41,6 +41,14 @@ class ParameterInPlainContainer(Rule):
     string keys in `nn.ParameterDict`, and turns `self.x = []` filled with `.append` into
     `nn.ParameterList()`, when every element is a Parameter.
 
+    ## Fix safety
+    This fix is unsafe: registering the parameters is the point, and it changes what the model
+    saves and trains. `state_dict()` gains their keys, so checkpoints saved before the fix no
+    longer load with `strict=True`, and `parameters()` hands them to the optimizer, which
+    starts updating values that stayed at their initial values until now. Review the change,
+    then apply it with `--unsafe-fixes`. When the file has no name for `nn.ParameterList`, the
+    fix adds `from torch.nn import ParameterList`.
+
     ## References
     - https://pytorch.org/docs/stable/generated/torch.nn.ParameterList.html
     - https://pytorch.org/docs/stable/generated/torch.nn.ParameterDict.html
@@ -51,7 +59,7 @@ class ParameterInPlainContainer(Rule):
     severity = Severity.ERROR
     summary = "`nn.Parameter`s in a plain list/tuple/dict on `self`: never registered"
     suggestion = "hold them in nn.ParameterList / nn.ParameterDict"
-    fixable = True
+    fix_safety = (Applicability.UNSAFE,)
     runtime = "those parameters are missing from parameters()"
 
     VALID = [
@@ -154,8 +162,6 @@ class ParameterInPlainContainer(Rule):
         if info is None or not info.is_module:
             return
         for hidden in find_hidden(self.context, info, self._builds):
-            new_value = fixed_value(hidden, self.context, "ParameterList", "ParameterDict")
-            fix = Fix.replace(hidden.fix_value, new_value, "wrap in nn.ParameterList/ParameterDict") \
-                if new_value is not None else None
+            fix = container_fix(hidden, self.context, "ParameterList", "ParameterDict")
             self.report(hidden.statement, f"{describe(hidden, self.context, 'parameter')}: "
                                           "they are missing from parameters() and never trained", fix)

@@ -1,6 +1,7 @@
 import libcst as cst
 
-from nnlint.finding import Fix, Severity
+from nnlint.finding import Applicability, Severity
+from nnlint.fix import TreeFix
 from nnlint.rules._super_init import first_super_init_statement
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
@@ -35,6 +36,11 @@ class MissingSuperInit(Rule):
     The autofix inserts the call when the class derives directly from `nn.Module` (whose
     `__init__` takes no arguments); for other bases, the arguments are yours to choose.
 
+    ## Fix safety
+    This fix is safe: without `super().__init__()` the Module cannot be used at all (the first
+    submodule assignment or call raises), and the call goes first in `__init__`, after the
+    docstring, before anything could depend on its absence.
+
     ## References
     - https://pytorch.org/docs/stable/generated/torch.nn.Module.html
     """
@@ -44,7 +50,7 @@ class MissingSuperInit(Rule):
     severity = Severity.ERROR
     summary = "a Module's `__init__` never calls `super().__init__()`"
     suggestion = "call super().__init__() first in __init__"
-    fixable = True
+    fix_safety = (Applicability.SAFE,)
     runtime = "instantiation raises `cannot assign module before Module.__init__() call`"
 
     VALID = [
@@ -130,7 +136,7 @@ class MissingSuperInit(Rule):
         at = 1 if body and _is_docstring(body[0]) else 0
         body.insert(at, cst.parse_statement("super().__init__()\n"))
         new_init = init.with_changes(body=init.body.with_changes(body=body))
-        return Fix.replace(init, new_init, "insert super().__init__()")
+        return TreeFix.replace(init, new_init, "insert super().__init__()", Applicability.SAFE)
 
 
 def _always_raises(init: cst.FunctionDef) -> bool:

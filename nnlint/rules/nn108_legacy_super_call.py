@@ -1,6 +1,7 @@
 import libcst as cst
 
-from nnlint.finding import Fix, Severity
+from nnlint.finding import Applicability, Severity
+from nnlint.fix import TreeFix
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 from nnlint.tree import iter_nodes
 
@@ -38,6 +39,10 @@ class LegacySuperCall(Rule):
     nested function or comprehension, where the zero-argument form cannot find `self`) and
     the class has no decorator that could replace it.
 
+    ## Fix safety
+    This fix is safe: in a method of `Cls` that takes `self` first, `super()` means exactly
+    `super(Cls, self)`.
+
     ## References
     - https://docs.python.org/3/library/functions.html#super
     - https://peps.python.org/pep-3135/
@@ -48,7 +53,7 @@ class LegacySuperCall(Rule):
     severity = Severity.STYLE
     summary = "`super(Cls, self).__init__()` where `super().__init__()` says the same"
     suggestion = "write super().__init__(...)"
-    fixable = True
+    fix_safety = (Applicability.SAFE,)
 
     VALID = [
         Valid(dedent("""
@@ -126,7 +131,7 @@ class LegacySuperCall(Rule):
         fix = None
         if self.context.scope[-1] is method and not info.node.decorators \
                 and not self._in_comprehension_or_lambda(method, node):
-            fix = Fix.replace(sup, sup.with_changes(args=()), "write super()")
+            fix = TreeFix.replace(sup, sup.with_changes(args=()), "write super()", Applicability.SAFE)
         self.report(node, f"`super({info.name}, {self_arg.value.value}).__init__()` names the class "
                           "twice: `super().__init__()` says the same", fix)
 

@@ -1,6 +1,7 @@
 import libcst as cst
 
-from nnlint.finding import Fix, Severity
+from nnlint.finding import Applicability, Severity
+from nnlint.fix import TreeFix
 from nnlint.rules._fixes import with_keyword
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
@@ -53,6 +54,12 @@ class FunctionalDropoutIgnoresMode(Rule):
     ```
     or hold an `nn.Dropout(0.5)` built in `__init__`.
 
+    ## Fix safety
+    This fix is unsafe: it changes what the model computes in eval() mode, which is the point,
+    but every evaluation score and every prediction made in eval mode changes with it, and
+    Monte Carlo dropout code keeps dropout on at inference on purpose. Review the change, then
+    apply it with `--unsafe-fixes`.
+
     ## References
     - https://pytorch.org/docs/stable/generated/torch.nn.functional.dropout.html
     """
@@ -62,7 +69,7 @@ class FunctionalDropoutIgnoresMode(Rule):
     severity = Severity.ERROR
     summary = "`F.dropout` in a Module without `training=self.training`"
     suggestion = "pass training=self.training, or use nn.Dropout"
-    fixable = True
+    fix_safety = (Applicability.UNSAFE,)
     runtime = "two forwards in eval() mode on the same input give different outputs"
 
     VALID = [
@@ -140,5 +147,6 @@ class FunctionalDropoutIgnoresMode(Rule):
         fix = None
         if self_name is not None:
             flag = cst.Attribute(value=cst.Name(self_name), attr=cst.Name("training"))
-            fix = Fix.replace(node, with_keyword(node, "training", flag), f"pass training={self_name}.training")
+            fix = TreeFix.replace(node, with_keyword(node, "training", flag), f"pass training={self_name}.training",
+                                  Applicability.UNSAFE)
         self.report(node, f"`{name}` without `training=`: it keeps dropping in eval() mode", fix)

@@ -1,6 +1,7 @@
 import libcst as cst
 
-from nnlint.finding import Fix, Severity
+from nnlint.finding import Applicability, Severity
+from nnlint.fix import TreeFix
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
 RENAMES = {
@@ -34,6 +35,13 @@ class DeprecatedBackwardHook(Rule):
     ```
     The full hook has the same signature `hook(module, grad_input, grad_output)`.
 
+    ## Fix safety
+    This fix is unsafe: the full hook sees different tensors, which is the point, but a hook
+    written against what the old one received (the last operation's `grad_input`, its
+    number and shapes) may break or compute something else, and a full hook raises when
+    `forward` modifies its inputs or outputs in place. Review the hook, then apply it with
+    `--unsafe-fixes`.
+
     ## References
     - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_hook
     """
@@ -44,7 +52,7 @@ class DeprecatedBackwardHook(Rule):
     severity = Severity.ERROR
     summary = "`register_backward_hook` (deprecated, sees the wrong gradients)"
     suggestion = "use register_full_backward_hook / register_module_full_backward_hook"
-    fixable = True
+    fix_safety = (Applicability.UNSAFE,)
     runtime = "the non-full backward hook warning fires when the hook is registered and run"
 
     VALID = [
@@ -78,7 +86,7 @@ class DeprecatedBackwardHook(Rule):
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in RENAMES:
             old = func.attr.value
-            fix = Fix.replace(func.attr, cst.Name(RENAMES[old]), f"use {RENAMES[old]}")
+            fix = TreeFix.replace(func.attr, cst.Name(RENAMES[old]), f"use {RENAMES[old]}", Applicability.UNSAFE)
             self.report(node, f"`{old}` is deprecated and sees only the last op's gradients: "
                               f"use `{RENAMES[old]}`", fix)
         elif isinstance(func, cst.Name):

@@ -3,7 +3,8 @@ from typing import Optional
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.finding import Fix, Severity
+from nnlint.finding import Applicability, Severity
+from nnlint.fix import TreeFix
 from nnlint.requirements import parse_version
 from nnlint.rules._torch_refs import guarded, imports_torch, probed_names, torch_name
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
@@ -44,7 +45,7 @@ class DeprecatedApi(Rule):
     `torch.cuda.amp.GradScaler`). The autofix swaps pure renames
     (`F.sigmoid` -> `torch.sigmoid`, `nn.init.normal` -> `nn.init.normal_`,
     `clip_grad_norm` -> `clip_grad_norm_`, `F.upsample` -> `F.interpolate`), spelled with the
-    file's own imports; it leaves the code alone when the new name cannot be spelled.
+    file's own imports, or imported when the file has no name for the new one.
 
     ## Why is this bad?
     Deprecated APIs warn on every run (`UserWarning: torch.range is deprecated`,
@@ -69,6 +70,12 @@ class DeprecatedApi(Rule):
     total += loss.item()
     ```
 
+    ## Fix safety
+    This fix is safe: every rename it makes is the same function under its current name
+    (`nn.init.normal` calls `nn.init.normal_`, `F.upsample` calls `F.interpolate`). When the
+    file has no name for the new one (it imported `upsample` alone from
+    `torch.nn.functional`), the fix adds `from torch.nn.functional import interpolate`.
+
     ## References
     - https://pytorch.org/docs/stable/nn.init.html
     - https://pytorch.org/docs/stable/generated/torch.nn.utils.clip_grad_norm_.html
@@ -81,7 +88,7 @@ class DeprecatedApi(Rule):
     severity = Severity.WARNING
     summary = "a removed or deprecated PyTorch API"
     suggestion = "use the current API named in the message"
-    fixable = True
+    fix_safety = (Applicability.SAFE,)
 
     VALID = [
         Valid(dedent("""
@@ -161,6 +168,19 @@ class DeprecatedApi(Rule):
                 print(loss.data[0])
                 steps = torch.range(0, 10)
         """), line=(4, 7, 8)),
+        Invalid(dedent("""
+            \"\"\"Upsampling helpers.\"\"\"
+            from torch.nn.functional import upsample
+
+            def double(x):
+                return upsample(x, scale_factor=2)
+        """), line=5, fixed=dedent("""
+            \"\"\"Upsampling helpers.\"\"\"
+            from torch.nn.functional import upsample, interpolate
+
+            def double(x):
+                return interpolate(x, scale_factor=2)
+        """)),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -241,10 +261,12 @@ class DeprecatedApi(Rule):
         shown = dotted_name(func) or _short(qualified)
         fix = None
         if info.get("rename") and new:
-            spelled = self.context.spell(new)
-            if spelled is not None:
-                fix = Fix.replace(func, cst.parse_expression(spelled), f"use {spelled}")
-                target = spelled
+            reference = self.context.spell_or_import(new)
+            if reference is not None:
+                target, imports = reference
+                description = f"use {target}" + "".join(f", imported from {module}" for module, _ in imports)
+                # Every rename in the table is the same function under its current name.
+                fix = TreeFix.replace(func, cst.parse_expression(target), description, Applicability.SAFE, imports)
             else:
                 target = _short(new)
             label = info.get("label") or "deprecated"

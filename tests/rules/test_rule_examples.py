@@ -1,9 +1,12 @@
 """Every rule's own VALID/INVALID examples, fixit-style: exact codes, lines and fixes."""
 
+import re
+
 import pytest
 
 from nnlint.engine import check_source, may_have_findings
-from nnlint.fix import is_valid_python
+from nnlint.finding import Applicability
+from nnlint.fix import apply_edits, apply_fixes, is_valid_python
 from nnlint.rules import all_rules
 
 RULES = list(all_rules().values())
@@ -20,8 +23,21 @@ def test_every_rule_has_examples_and_docs():
         assert rule.VALID and rule.INVALID, rule.code
         doc = rule.documentation()
         assert "## What it does" in doc and "## Why is this bad?" in doc, rule.code
+        assert rule.fixable == ("## Fix safety" in doc), f"{rule.code}: a fixable rule's page says how safe its fixes are"
         if rule.fixable:
             assert any(example.fixed for example in rule.INVALID), rule.code
+            section = doc.split("## Fix safety", 1)[1].split("\n## ", 1)[0]
+            for applicability in rule.fix_safety:
+                assert re.search(rf"\b{applicability.value}\b", section), (rule.code, applicability)
+
+
+def test_every_declared_fix_safety_is_exemplified():
+    for rule in RULES:
+        seen = set()
+        for example in rule.INVALID:
+            result = check_source(example.code, "example.py", [rule])
+            seen |= {f.fix.applicability for f in result.findings if f.fix is not None}
+        assert seen == set(rule.fix_safety), rule.code
 
 
 @pytest.mark.parametrize("rule, example", VALID)
@@ -38,10 +54,23 @@ def test_invalid(rule, example):
     for finding in result.findings:
         assert finding.message and finding.name == rule.name
 
-    fixed = check_source(example.code, "example.py", [rule], fix=True)
+    fixed = check_source(example.code, "example.py", [rule], fix=True, unsafe_fixes=True)
     if example.fixed is None:
         assert fixed.fixed_text is None
+        assert all(f.fix is None for f in result.findings)
         return
     assert fixed.fixed_text == example.fixed
     assert is_valid_python(fixed.fixed_text)
-    assert check_source(fixed.fixed_text, "example.py", [rule], fix=True).fixed_text is None
+    assert check_source(fixed.fixed_text, "example.py", [rule], fix=True, unsafe_fixes=True).fixed_text is None
+
+    fixes = [f.fix for f in result.findings if f.fix is not None]
+    for fix in fixes:  # each fix on its own is what an editor's quick fix applies
+        assert fix.applicability in rule.fix_safety and fix.description
+        assert is_valid_python(apply_edits(example.code, fix.edits))
+    first_round = apply_fixes(example.code, fixes)
+    if not any(f.fix for f in check_source(first_round, "example.py", [rule]).findings):
+        assert first_round == example.fixed  # the edits are the whole fix, nothing else
+
+    safe_only = check_source(example.code, "example.py", [rule], fix=True)
+    if all(fix.applicability is not Applicability.SAFE for fix in fixes):
+        assert safe_only.fixed_text is None

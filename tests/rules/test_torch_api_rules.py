@@ -40,9 +40,22 @@ def test_unknown_api_message_suggests_in_the_files_own_spelling():
     assert "`F.pool`" in finding.message and "`F.max_pool2d`" in finding.message
 
 
-def test_deprecated_rename_is_not_fixed_when_the_new_name_cannot_be_spelled():
+def test_deprecated_rename_imports_the_new_name_when_the_file_has_none():
     rule = all_rules()["NN408"]
     code = "from torch.nn.utils import clip_grad_norm\nclip_grad_norm(params, 1.0)\n"
+    [finding] = check_source(code, "m.py", [rule]).findings
+    assert finding.fix.description == "use clip_grad_norm_, imported from torch.nn.utils"
     result = check_source(code, "m.py", [rule], fix=True)
-    assert [(f.code, f.line) for f in result.findings] == [("NN408", 2)]
+    assert result.findings == []
+    assert result.fixed_text == ("from torch.nn.utils import clip_grad_norm, clip_grad_norm_\n"
+                                 "clip_grad_norm_(params, 1.0)\n")
+
+
+def test_deprecated_rename_is_not_fixed_when_its_new_name_is_taken_in_the_file():
+    rule = all_rules()["NN408"]
+    code = ("from torch.nn.utils import clip_grad_norm\n"
+            "clip_grad_norm_ = print  # a local of that name: an import would shadow it\n"
+            "clip_grad_norm(params, 1.0)\n")
+    result = check_source(code, "m.py", [rule], fix=True)
+    assert [(f.code, f.line, f.fix) for f in result.findings] == [("NN408", 3, None)]
     assert result.fixed_text is None
