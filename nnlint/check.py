@@ -3,11 +3,15 @@
     stdin (`-`) ----------------------------\
     paths -> discover -> cache -> engine ----> results -> fixes written -> output -> exit status
 
-- `check_stdin`: the text piped in, checked under the name `--stdin-filename` gives it;
+- `check_stdin`: the text piped in, checked under the name `--stdin-filename` gives it; with
+  `--fix`, stdout carries the source alone (fixed or not) and the report goes to stderr, as
+  `ruff check --fix -` does;
 - `check_paths`: discovery (nnlint.files), the findings cache, the engine's pool;
-- `write_fixes`: `--fix` writes each fixed file back, atomically;
+- `write_fixes`: `--fix` writes each fixed file back, atomically (through a symlink, to its
+  target); a file that cannot be written is reported and checked as it is, the others written;
 - `render_output`: `--diff`, `--statistics` or the report, in the format `choose_format` picks;
-- `exit_status`: 0 clean, 1 findings (or fixes to make, with `--diff`), 2 a usage error.
+- `exit_status`: 0 clean, 1 findings (or fixes to make, with `--diff`), 2 a usage error or a
+  fix that could not be written.
 """
 
 from __future__ import annotations
@@ -33,25 +37,34 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
     fixing = args.fix or args.diff
     stdin_name = args.stdin_filename or STDIN
     paths = args.paths or ["."]
+    source_out = args.fix and not args.diff and STDIN in paths  # stdout is the fixed source
     results = []
     if STDIN in paths:
         paths = [p for p in paths if p != STDIN]
-        result = check_stdin(stdin_name, settings, fix=fixing)
-        if args.fix and not args.diff and result.fixed_text is not None:
-            sys.stdout.write(result.fixed_text)  # stdin in, fixed source out, like ruff
-        else:
-            results.append(result)
+        data = sys.stdin.buffer.read()
+        result = check_stdin(data, stdin_name, settings, fix=fixing)
+        if source_out:
+            echo_source(result, data)
+        results.append(result)
     usage_error = False
     if paths:
         checked, usage_error = check_paths(paths, settings, shard, args, fix=fixing)
+        if args.fix and not args.diff:
+            checked, unwritten = write_fixes(checked, settings)
+            usage_error = usage_error or unwritten
         results += checked
 
     summary = RunSummary(files=len(results), unsafe_fixes=settings.unsafe_fixes)
     if args.fix and not args.diff:
-        summary.fixed_files = write_fixes(results, stdin_name)
+        summary.fixed_files = sum(r.fixed_text is not None for r in results)
         summary.fixed = sum(max(0, r.found_before_fix - len(r.findings)) for r in results if r.fixed_text)
     findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
-    emit(render_output(args, results, findings, summary), args.output_file)
+    report_stream = sys.stderr if source_out else sys.stdout
+    report = render_output(args, results, findings, summary, report_stream)
+    if source_out and not args.output_file:
+        sys.stderr.write(report)
+    else:
+        emit(report, args.output_file)
     if args.verbose:
         print(f"nnlint: checked {plural(len(results), 'file')} in {time.perf_counter() - started:.2f}s",
               file=sys.stderr)
@@ -59,11 +72,20 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
 
 
 # ----- what is checked ---------------------------------------------------------------------------
-def check_stdin(name: str, settings: Settings, fix: bool):
+def check_stdin(data: bytes, name: str, settings: Settings, fix: bool):
     from nnlint.engine import check_bytes
 
-    return check_bytes(sys.stdin.buffer.read(), name, settings.rules_for(name), fix=fix,
-                       unsafe_fixes=settings.unsafe_fixes)
+    return check_bytes(data, name, settings.rules_for(name), fix=fix, unsafe_fixes=settings.unsafe_fixes)
+
+
+def echo_source(result, data: bytes) -> None:
+    """`--fix -`: the fixed source on stdout, in its own encoding, or the bytes as they came
+    when nothing was fixed (even bytes that are not Python)."""
+    if result.fixed_text is not None:
+        data = result.fixed_text.encode(result.source.encoding)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def check_paths(paths: Sequence[str], settings: Settings, shard, args, fix: bool):
@@ -112,20 +134,30 @@ def describe_torch(settings: Settings, files) -> None:
 
 
 # ----- fixes ---------------------------------------------------------------------------------------
-def write_fixes(results, stdin_name: str) -> int:
-    """Write every fixed file back in place; how many were written."""
+def write_fixes(results, settings: Settings) -> Tuple[list, bool]:
+    """Write every fixed file back in place. A file that cannot be written is said on stderr
+    and checked again as it is on disk, so the report shows what is really there; the others
+    are still written. The results, and whether a write failed."""
+    from nnlint.engine import check_file
     from nnlint.fix import write_atomic
 
-    written = 0
+    out, failed = [], False
     for result in results:
-        if result.fixed_text is not None and result.path != stdin_name:
-            write_atomic(result.path, result.fixed_text, result.source.encoding)
-            written += 1
-    return written
+        if result.fixed_text is not None:
+            try:
+                write_atomic(result.path, result.fixed_text, result.source.encoding)
+            except OSError as exc:
+                print(f"nnlint: error: {result.path}: cannot write the fix: {exc.strerror or exc}",
+                      file=sys.stderr)
+                failed = True
+                result = check_file(result.path, settings.rules_for(result.path))
+        out.append(result)
+    return out, failed
 
 
 # ----- output ------------------------------------------------------------------------------------
-def render_output(args, results, findings: List[Finding], summary: RunSummary) -> str:
+def render_output(args, results, findings: List[Finding], summary: RunSummary, stream=None) -> str:
+    """The report, for `stream` (stdout unless said) when it decides format and colour."""
     if args.diff:
         from nnlint.report import diff
 
@@ -135,20 +167,21 @@ def render_output(args, results, findings: List[Finding], summary: RunSummary) -
         from nnlint.report import statistics
 
         return statistics.render(findings, as_json=args.format == "json", unsafe_fixes=summary.unsafe_fixes)
-    fmt, color = choose_format(args.format, args.output_file)
+    fmt, color = choose_format(args.format, args.output_file, stream or sys.stdout)
     sources = {r.path: r.fixed_text if args.fix and r.fixed_text is not None else r.source.text
                for r in results if r.source is not None} if fmt == "full" else None
     return render(fmt, findings, summary, sources=sources, color=color, quiet=args.quiet)
 
 
-def choose_format(fmt: str, output_file: Optional[str]) -> Tuple[str, bool]:
+def choose_format(fmt: str, output_file: Optional[str], stream=None) -> Tuple[str, bool]:
     """The format to render and whether in colour: `text` is `full` on a terminal and `concise`
     otherwise; colour only for the text formats written to a terminal that wants it."""
+    stream = stream or sys.stdout
     color = False
     if fmt in ("text", "full", "concise") and not output_file:
-        color = color_wanted(sys.stdout)
+        color = color_wanted(stream)
         if fmt == "text":
-            fmt = "full" if is_terminal(sys.stdout) else "concise"
+            fmt = "full" if is_terminal(stream) else "concise"
     elif fmt == "text":
         fmt = "concise"
     return fmt, color

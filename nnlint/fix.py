@@ -344,15 +344,16 @@ def is_valid_python(code: str) -> bool:
 
 
 def write_atomic(path: str, text: str, encoding: str) -> None:
-    """Write next to the target, then rename over it, keeping the file's permissions."""
-    directory = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o7777
-    fd, temp = tempfile.mkstemp(prefix=".nnlint-", suffix=".py", dir=directory)
+    """Write next to the target, then rename over it, keeping the file's permissions. A
+    symlink is written through: its target changes, the link stays a link."""
+    target = os.path.realpath(path)
+    mode = os.stat(target).st_mode & 0o7777
+    fd, temp = tempfile.mkstemp(prefix=".nnlint-", suffix=".py", dir=os.path.dirname(target))
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode(encoding))
         os.chmod(temp, mode)
-        os.replace(temp, path)
+        os.replace(temp, target)
     except BaseException:
         if os.path.exists(temp):
             os.unlink(temp)

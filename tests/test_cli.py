@@ -261,6 +261,93 @@ def test_stdin(project, capsys, monkeypatch):
     assert code == 1 and out.startswith("models/net.py:8:9: NN101 ")
 
 
+def _nnlint(*args, stdin: bytes = b"", cwd=None):
+    return subprocess.run([sys.executable, "-m", "nnlint", *args], input=stdin, cwd=cwd,
+                          capture_output=True, timeout=120)
+
+
+MISSING_SUPER = BUGGY.replace("        super().__init__()\n", "")
+
+
+def test_fix_on_stdin_prints_the_source_alone_and_reports_on_stderr(tmp_path):
+    """Like `ruff check --fix -` (issue 10, item 4): stdout is the source, always."""
+    fixed = _nnlint("check", "--isolated", "--fix", "-", stdin=MISSING_SUPER.encode(), cwd=tmp_path)
+    assert fixed.stdout.decode() == MISSING_SUPER.replace(
+        "    def __init__(self):\n", "    def __init__(self):\n        super().__init__()\n")
+    assert fixed.returncode == 1  # NN101 and NN301 remain (unsafe fixes), said on stderr
+    assert fixed.stderr.decode().splitlines() == [
+        "-:8:9: NN101 `self.layers` holds nn.Linear built in a list comprehension, in a plain list "
+        "-> 40 parameters invisible to the optimizer",
+        "-:11:16: NN301 `dropout` without `training=`: it keeps dropping in eval() mode",
+        "Found 3 problems (1 fixed, 2 remaining). (2 with --unsafe-fixes)"]
+    untouched = _nnlint("check", "--isolated", "--fix", "-", stdin=BUGGY.encode(), cwd=tmp_path)
+    assert (untouched.stdout.decode(), untouched.returncode) == (BUGGY, 1)
+    clean = _nnlint("check", "--isolated", "--fix", "-", stdin=b"x = 1\n", cwd=tmp_path)
+    assert (clean.stdout, clean.stderr, clean.returncode) == (b"x = 1\n", b"All checks passed!\n", 0)
+    latin1 = b"# -*- coding: latin-1 -*-\nimport torch\ntorch.nn.init.normal(w)  # \xe9\n"
+    renamed = _nnlint("check", "--isolated", "--fix", "-", stdin=latin1, cwd=tmp_path)
+    assert renamed.stdout == latin1.replace(b"normal(", b"normal_(") and renamed.returncode == 0
+    garbage = b"\x00\x01binary"
+    echoed = _nnlint("check", "--isolated", "--fix", "-", stdin=garbage, cwd=tmp_path)
+    assert echoed.stdout == garbage and echoed.returncode == 1
+
+
+def test_fix_writes_through_a_symlink_and_keeps_the_link(project, capsys, tmp_path):
+    """Issue 10, item 5."""
+    target = project("real/net.py", MISSING_SUPER)
+    os.symlink(target, tmp_path / "net.py")
+    assert run(capsys, "--fix", "--select", "NN103", "net.py") == (0, "Fixed 1 problem, 0 remaining.\n", "")
+    assert os.path.islink(tmp_path / "net.py") and os.readlink(tmp_path / "net.py") == str(target)
+    assert "super().__init__()" in target.read_text()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["net.py"]
+
+
+def test_fix_keeps_cr_only_line_breaks(project, capsys, tmp_path):
+    """Old Mac files (issue 10, item 6): every line break stays a CR, the last one too."""
+    path = tmp_path / "net.py"
+    path.write_bytes(MISSING_SUPER.replace("\n", "\r").encode())
+    assert run(capsys, "--fix", "--select", "NN103", "net.py")[0] == 0
+    fixed = path.read_bytes()
+    assert b"\n" not in fixed and fixed.endswith(b"0.5)\r")
+    assert fixed == MISSING_SUPER.replace("    def __init__(self):\n", "    def __init__(self):\n        super().__init__()\n") \
+        .replace("\n", "\r").encode()
+
+
+def test_an_unwritable_file_is_reported_and_the_others_are_fixed(project, capsys, monkeypatch):
+    """Issue 10, item 7: the write fails (a read-only file or folder), the run goes on."""
+    import tempfile
+
+    first, second = project("a/net.py", MISSING_SUPER), project("b/net.py", MISSING_SUPER)
+    real_mkstemp = tempfile.mkstemp
+
+    def refuse_in_a(*args, dir=None, **kwargs):
+        if os.path.basename(dir) == "a":
+            raise PermissionError(13, "Permission denied")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse_in_a)
+    code, out, err = run(capsys, "--fix", "--select", "NN103", "-j", "1", "a", "b")
+    assert code == 2
+    assert err == f"nnlint: error: {os.path.join('a', 'net.py')}: cannot write the fix: Permission denied\n"
+    assert first.read_text() == MISSING_SUPER and "super().__init__()" in second.read_text()
+    assert out.splitlines() == [  # what is on disk: a/net.py as it was
+        f"{os.path.join('a', 'net.py')}:6:9: NN103 `Net.__init__` never calls `super().__init__()`: "
+        "the Module's registries are never created",
+        "Found 2 problems (1 fixed, 1 remaining). (1 fixable with --fix)"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through any permission")
+def test_a_read_only_folder_is_reported_and_the_others_are_fixed(project, capsys, tmp_path):
+    first, second = project("a/net.py", MISSING_SUPER), project("b/net.py", MISSING_SUPER)
+    os.chmod(tmp_path / "a", 0o555)
+    try:
+        code, _, err = run(capsys, "--fix", "--select", "NN103", "a", "b")
+    finally:
+        os.chmod(tmp_path / "a", 0o755)
+    assert code == 2 and "a/net.py: cannot write the fix" in err
+    assert first.read_text() == MISSING_SUPER and "super().__init__()" in second.read_text()
+
+
 def test_default_excludes_and_symlink_loops(project, capsys, tmp_path):
     for folder in (".git", ".venv", "__pycache__", "node_modules", "build", "dist"):
         project(f"{folder}/net.py", BUGGY)
