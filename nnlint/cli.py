@@ -165,5 +165,10 @@ def _explain(code: str) -> int:
     fixes = f", fixable: {rule.fix_label()}" if rule.fixable else ""
     header = f"{rule.code} {rule.name} ({rule.severity.label}{fixes})"
     print(f"# {header}\n\n{rule.documentation()}")
+    if not rule.always_reported:
+        runtime = rule.runtime
+        seen = (f"{runtime.seen} (confirms the finding)" if runtime.kinds and not runtime.reports else
+                runtime.seen if runtime.kinds else f"cannot be observed: {runtime.reason(rule.severity)}")
+        print(f"\n## nnlint verify\n{seen[0].upper()}{seen[1:]}.")
     return EXIT_CLEAN
 

@@ -81,23 +81,18 @@ def _device_of(model) -> str:
 def code_of(kind: str) -> str:
     """The code `nnlint verify` reports an observation kind with: its runtime code, else the
     static rule it confirms."""
-    from nnlint.verify.correlate import CONFIRMED_BY, RUNTIME_CODE
+    from nnlint.rules import all_rules
+    from nnlint.verify.correlate import runtime_code
 
-    code = RUNTIME_CODE.get(kind)
-    if code:
-        return code
-    return next((c for c, kinds in CONFIRMED_BY.items() if kind in kinds), "NN900")
+    return runtime_code(kind) or next((c for c, rule in all_rules().items() if kind in rule.runtime.kinds), "NN900")
 
 
 def _rule(code: str) -> Tuple[str, str]:
     """(name, suggestion) of a code."""
     from nnlint.rules import all_rules
-    from nnlint.verify.correlate import RUNTIME_RULES
 
     rule = all_rules().get(code)
-    if rule is not None:
-        return rule.name, rule.suggestion
-    return RUNTIME_RULES.get(code, (code, ""))[0], ""
+    return (rule.name, rule.suggestion) if rule is not None else (code, "")
 
 
 def describe(name: str, report, problems: List[Tuple[str, Any]]) -> str:

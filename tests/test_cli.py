@@ -377,6 +377,10 @@ def test_rules_and_explain(capsys):
     assert code == 0 and out.startswith("# NN301 functional-dropout-ignores-mode (error, fixable: unsafe)")
     assert "## Fix safety\nThis fix is unsafe" in out
     assert "## Why is this bad?" in out
+    assert out.endswith("## nnlint verify\nTwo forwards in eval() mode on the same input give different outputs "
+                        "(confirms the finding).\n")
+    assert run(capsys, "explain", "NN108")[1].endswith(
+        "## nnlint verify\nCannot be observed: a style rule (both calls do the same).\n")
     assert run(capsys, "explain", "NN999")[0] == 2
 
 

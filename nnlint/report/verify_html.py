@@ -2,8 +2,8 @@
 JS; nothing fetched from the network), for people to read rather than grep:
 
 - a summary of the run, and a list of the models with their status, findings and time;
-- per model: the static-vs-runtime table (each finding confirmed, not reproduced, without a
-  runtime check, or found only at runtime), the module tree with every submodule, parameter,
+- per model: the static-vs-runtime table (each finding confirmed, not reproduced, cannot be
+  observed at runtime and why, or found only at runtime), the module tree with every submodule, parameter,
   buffer and plain tensor marked registered or hidden, a bar chart of each parameter's gradient
   norm (log scale; zero, missing and NaN/Inf gradients in red), and where the time went.
 
@@ -25,7 +25,7 @@ from nnlint.verify.result import (CHECKED, FAILED, SKIPPED, Grad, Member, ModelR
 VERDICTS = {  # (css class, label, what it means)
     "confirmed": ("confirmed", "confirmed", "the run showed the bug this finding predicts"),
     "not": ("not-reproduced", "not reproduced", "the check for it ran and did not show it"),
-    "unchecked": ("unchecked", "no runtime check", "no check of the run can show this rule's bug"),
+    "unchecked": ("unchecked", "cannot be observed", "no check of this run could show it (the reason is given)"),
     "runtime": ("runtime", "runtime only", "seen only by running the model: no static finding explains it"),
 }
 PHASES = ("build", "registration", "device", "forward", "backward", "eval", "state_dict", "move")
@@ -82,7 +82,7 @@ def _summary(result: VerifyResult, counts: dict) -> str:
          "bad" if counts["failed"] or not counts["checked"] else ""),
         ("findings", counts["findings"], f'{counts["confirmed"]} confirmed &middot; '
                                          f'{counts["not_confirmed"]} not reproduced &middot; '
-                                         f'{counts["unchecked"]} without a runtime check',
+                                         f'{counts["unchecked"]} cannot be observed at runtime',
          "bad" if counts["findings"] else "good"),
         ("runtime only", counts["runtime_only"], "found by running the models, not by reading them",
          "bad" if counts["runtime_only"] else "good"),
@@ -169,7 +169,7 @@ def _findings(findings: Sequence[VerifiedFinding], model_path: str) -> str:
     for f in findings:
         cls, label, meaning = VERDICTS[verdict(f)]
         seen = ('<span class="dim">(the message is what the run saw)</span>' if f.source == "runtime"
-                else _e(f.evidence))
+                else _e(f.evidence) if f.confirmed is not None else f'<span class="dim">{_e(f.reason)}</span>')
         where = f"line {f.line}" if f.path == model_path else f"{f.path}:{f.line}"
         fix = f'<div class="help">fix: {_e(f.suggestion)}</div>' if f.suggestion else ""
         rows.append(

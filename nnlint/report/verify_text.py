@@ -8,11 +8,10 @@ from typing import List
 from nnlint.report.summary import plural
 from nnlint.verify.result import FAILED, SKIPPED, ModelResult, VerifiedFinding, VerifyResult
 
-TAGS = {True: "confirmed", False: "not confirmed", None: "no runtime check"}
-
-
 def tag(finding: VerifiedFinding) -> str:
-    return "runtime" if finding.source == "runtime" else TAGS[finding.confirmed]
+    """confirmed / not reproduced / cannot be observed at runtime: why / runtime."""
+    verdict = finding.verdict
+    return f"{verdict}: {finding.reason}" if finding.confirmed is None and finding.reason else verdict
 
 
 def format_finding(finding: VerifiedFinding) -> str:
@@ -69,8 +68,8 @@ def summary_line(result: VerifyResult) -> str:
         head += f" {plural(c['unreadable'], 'file')} not analysed (NN000)."
     if not c["findings"]:
         return head if c["unreadable"] else f"{head} No findings."
-    parts = [f"{c['confirmed']} confirmed", f"{c['not_confirmed']} not confirmed",
-             f"{c['unchecked']} without a runtime check", f"{c['runtime_only']} found only at runtime"]
+    parts = [f"{c['confirmed']} confirmed", f"{c['not_confirmed']} not reproduced",
+             f"{c['unchecked']} cannot be observed at runtime", f"{c['runtime_only']} found only at runtime"]
     return f"{head} {plural(c['findings'], 'finding')}: {', '.join(parts)}."
 
 

@@ -43,6 +43,36 @@ class Report:
     fix: Optional[TreeFix]
 
 
+@dataclass(frozen=True)
+class Runtime:
+    """What `nnlint verify` can see of a rule's bug on a live model.
+
+    kinds:        the observations of the checks that show it (`verify.result.KINDS`); one found
+                  at the finding's place confirms the finding
+    seen:         the same in words (the rule's documentation)
+    at_line:      only an observation on the finding's own lines confirms it (a generic error,
+                  such as AttributeError on an unknown torch name, could come from anywhere else)
+    reports:      the kinds among `kinds` that, when no static finding explains them, are
+                  reported under this rule's code (the runtime rules, NN101 and NN102)
+    unobservable: why no run can show it (a style rule, code outside the model, ...), when
+                  `kinds` is empty
+    """
+
+    kinds: Tuple[str, ...] = ()
+    seen: str = ""
+    at_line: bool = False
+    reports: Tuple[str, ...] = ()
+    unobservable: str = ""
+
+    def reason(self, severity: Severity) -> str:
+        """Why a finding of this rule cannot be confirmed by any run."""
+        if self.unobservable:
+            return self.unobservable
+        if severity is Severity.STYLE:
+            return "a style rule (the code behaves the same)"
+        return "no check of the run shows this rule's bug"
+
+
 class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
@@ -53,7 +83,7 @@ class Rule:
     # page's "Fix safety" section); empty for a rule without fixes.
     fix_safety: ClassVar[Tuple[Applicability, ...]] = ()
     fixable: ClassVar[bool] = False  # derived: the rule has fixes
-    runtime: ClassVar[str] = ""  # what `nnlint verify` observes that confirms it ("" if nothing)
+    runtime: ClassVar[Runtime] = Runtime()  # what `nnlint verify` can observe of it
     # A problem with the file itself, or nnlint's own failure (NN000-NN009): the engine reports
     # it whatever the selection, and selecting or ignoring its code is a usage error.
     always_reported: ClassVar[bool] = False

@@ -4,7 +4,7 @@ from nnlint import torch_api
 from nnlint.finding import Applicability, Severity
 from nnlint.rules._containers import describe, find_hidden, container_fix
 from nnlint.rules._param_count import hidden_parameters_phrase
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 
 class SubmoduleInPlainContainer(Rule):
@@ -62,8 +62,10 @@ class SubmoduleInPlainContainer(Rule):
     summary = "submodules in a plain list/tuple/dict on `self`: never registered"
     suggestion = "hold them in nn.ModuleList / nn.ModuleDict"
     fix_safety = (Applicability.UNSAFE,)
-    runtime = ("those submodules' parameters are missing from parameters() and state_dict(), "
-               "and .to(device) leaves them behind")
+    runtime = Runtime(("unregistered_module",),
+                      "those submodules' parameters are missing from parameters() and state_dict(), "
+                      "and .to(device) leaves them behind",
+                      reports=("unregistered_module",))
 
     VALID = [
         Valid(dedent("""

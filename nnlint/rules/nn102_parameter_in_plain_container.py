@@ -4,7 +4,7 @@ import libcst as cst
 
 from nnlint.finding import Applicability, Severity
 from nnlint.rules._containers import describe, find_hidden, container_fix
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 
 class ParameterInPlainContainer(Rule):
@@ -60,7 +60,9 @@ class ParameterInPlainContainer(Rule):
     summary = "`nn.Parameter`s in a plain list/tuple/dict on `self`: never registered"
     suggestion = "hold them in nn.ParameterList / nn.ParameterDict"
     fix_safety = (Applicability.UNSAFE,)
-    runtime = "those parameters are missing from parameters()"
+    runtime = Runtime(("unregistered_parameter",),
+                      "those parameters are missing from parameters()",
+                      reports=("unregistered_parameter",))
 
     VALID = [
         Valid(dedent("""

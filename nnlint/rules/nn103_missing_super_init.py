@@ -3,7 +3,7 @@ import libcst as cst
 from nnlint.finding import Applicability, Severity
 from nnlint.fix import TreeFix
 from nnlint.rules._super_init import first_super_init_statement
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 
 class MissingSuperInit(Rule):
@@ -51,7 +51,8 @@ class MissingSuperInit(Rule):
     summary = "a Module's `__init__` never calls `super().__init__()`"
     suggestion = "call super().__init__() first in __init__"
     fix_safety = (Applicability.SAFE,)
-    runtime = "instantiation raises `cannot assign module before Module.__init__() call`"
+    runtime = Runtime(("init_order_error",),
+                      "instantiation raises `cannot assign module before Module.__init__() call`")
 
     VALID = [
         Valid(dedent("""

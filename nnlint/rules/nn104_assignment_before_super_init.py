@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._super_init import first_super_init_statement
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import first_param_name, iter_nodes
 
 _TORCH_WORD = {"module": "module", "parameter": "parameters"}  # as torch's error message words it
@@ -44,7 +44,8 @@ class AssignmentBeforeSuperInit(Rule):
     severity = Severity.ERROR
     summary = "a submodule or parameter assigned on `self` before `super().__init__()`"
     suggestion = "move super().__init__() above the first self.<attr> = ... assignment"
-    runtime = "instantiation raises `cannot assign module before Module.__init__() call`"
+    runtime = Runtime(("init_order_error",),
+                      "instantiation raises `cannot assign module before Module.__init__() call`")
 
     VALID = [
         Valid(dedent("""

@@ -6,7 +6,7 @@ from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._calls import calls_torch_op, is_scalar_data
 from nnlint.rules._grad import first_line_code
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import children, first_param_name, keyword, positional
 
 REGISTERS = frozenset({"register_buffer", "register_parameter", "add_module", "register_module"})
@@ -60,7 +60,9 @@ class TensorAttributeNotBuffer(Rule):
     severity = Severity.WARNING
     summary = "a tensor made in `__init__` stored as a plain attribute, not a buffer"
     suggestion = "self.register_buffer(name, tensor) (persistent=False if it is not state), or nn.Parameter"
-    runtime = "the attribute stays on the old device after .to(device), and is absent from state_dict()"
+    runtime = Runtime(("plain_tensor",),
+                      "the attribute stays on the old device after .to(device), and is absent from "
+                      "state_dict()")
 
     VALID = [
         Valid(dedent("""

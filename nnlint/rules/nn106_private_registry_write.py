@@ -3,7 +3,7 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.finding import Severity
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 REGISTRIES = {
     "_modules": "self.add_module(name, module)",
@@ -67,6 +67,8 @@ class PrivateRegistryWrite(Rule):
     severity = Severity.WARNING
     summary = "writing `self._modules` / `_parameters` / `_buffers` directly"
     suggestion = "use add_module / register_parameter / register_buffer"
+    runtime = Runtime(unobservable="the write works; what it skips (name checks, registration hooks) "
+                                   "no check sees")
 
     VALID = [
         Valid(dedent("""

@@ -6,7 +6,7 @@ import libcst as cst
 from nnlint import torch_api
 from nnlint.context import ClassInfo
 from nnlint.finding import Severity
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import iter_nodes
 
 FORWARD_NAMES = ("forward", "__call__")
@@ -130,7 +130,7 @@ class MissingForward(Rule):
     severity = Severity.ERROR
     summary = "a Module that is built or has an `__init__` but defines or inherits no `forward`"
     suggestion = "define forward(self, ...)"
-    runtime = "calling the model raises NotImplementedError"
+    runtime = Runtime(("missing_forward",), "calling the model raises NotImplementedError")
 
     VALID = [
         Valid(dedent("""

@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Applicability, Severity
 from nnlint.fix import TreeFix
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import iter_nodes
 
 
@@ -54,6 +54,7 @@ class LegacySuperCall(Rule):
     summary = "`super(Cls, self).__init__()` where `super().__init__()` says the same"
     suggestion = "write super().__init__(...)"
     fix_safety = (Applicability.SAFE,)
+    runtime = Runtime(unobservable="a style rule (both calls do the same)")
 
     VALID = [
         Valid(dedent("""

@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint import torch_api
 from nnlint.context import ClassInfo
 from nnlint.finding import Severity
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import iter_nodes
 
 # torch.nn layers that create parameters or buffers when built with their defaults: a fresh
@@ -107,7 +107,8 @@ class ModuleBuiltInForward(Rule):
     severity = Severity.ERROR
     summary = "a layer with parameters constructed inside `forward`"
     suggestion = "build it once in __init__ (nn.LazyLinear & co. infer input sizes)"
-    runtime = "fresh random weights every call; they are never trained or saved"
+    runtime = Runtime(("eval_nondeterministic",),
+                      "fresh random weights every call: two eval() forwards differ")
 
     VALID = [
         Valid(dedent("""

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from nnlint.finding import Severity
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import dotted_name
 
 # Reading these through `.data` asks about the tensor, not its values: no gradient is cut.
@@ -46,7 +46,7 @@ class DataInForward(Rule):
     severity = Severity.ERROR
     summary = "`.data` read in `forward` (or a method it calls): the gradient is cut"
     suggestion = "use the tensor itself (or .detach() if cutting the gradient is intended)"
-    runtime = "the parameter's .grad stays None after backward"
+    runtime = Runtime(("no_grad",), "the parameter's .grad stays None after backward")
 
     VALID = [
         Valid(dedent("""

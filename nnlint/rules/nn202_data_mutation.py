@@ -4,7 +4,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._grad_mode import GradModeTracker, inplace_method, where
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import dotted_name
 
 
@@ -66,6 +66,8 @@ class DataMutation(Rule, GradModeTracker):
     severity = Severity.WARNING
     summary = "a tensor changed through `.data` in forward or script code: autograd cannot see it"
     suggestion = "change it under `with torch.no_grad():` without .data (or use nn.init.* at init)"
+    runtime = Runtime(unobservable="a change through .data is invisible to autograd, and the outputs "
+                                   "look normal")
 
     VALID = [
         Valid(dedent("""

@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import Derivation, function_body, grad_disabled, statements, tensor_inputs
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import children, first_param_name, positional
 
 
@@ -50,7 +50,7 @@ class BufferKeepsGraph(Rule):
     severity = Severity.WARNING
     summary = "a buffer reassigned in `forward` from a value that tracks gradients"
     suggestion = "update it under torch.no_grad(), or from .detach()ed values"
-    runtime = "the buffer has a grad_fn after forward"
+    runtime = Runtime(("buffer_grad",), "the buffer has a grad_fn after forward")
 
     VALID = [
         Valid(dedent("""

@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code, function_body, grad_disabled, statements
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import children, dotted_name
 
 # A use of the accumulator inside one of these only shows or converts its value.
@@ -59,6 +59,7 @@ class LossAccumulatedWithGraph(Rule):
     severity = Severity.WARNING
     summary = "`total += loss` in a loop keeps every iteration's autograd graph alive"
     suggestion = "accumulate loss.item() (or loss.detach())"
+    runtime = Runtime(unobservable="training-loop code, outside the model")
 
     VALID = [
         Valid(dedent("""

@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint.context import ClassInfo
 from nnlint.finding import Severity
 from nnlint.rules._grad_mode import GradModeTracker, inplace_method, where
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import first_param_name, iter_nodes
 
 # The parameters a torch layer holds as attributes, by class.
@@ -74,7 +74,7 @@ class InplaceOnParameter(Rule, GradModeTracker):
     severity = Severity.ERROR
     summary = "a parameter changed in place in `forward` while autograd records"
     suggestion = "use an out-of-place op (self.w + x), or change it under torch.no_grad() outside forward"
-    runtime = "backward raises"
+    runtime = Runtime(("inplace_leaf",), "backward raises")
 
     VALID = [
         Valid(dedent("""

@@ -3,7 +3,7 @@ import libcst as cst
 from nnlint.finding import Applicability, Severity
 from nnlint.fix import TreeFix
 from nnlint.rules._fixes import with_keyword
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 # functional dropouts whose `training` argument defaults to True, and its position
 DROPOUTS = {
@@ -70,7 +70,8 @@ class FunctionalDropoutIgnoresMode(Rule):
     summary = "`F.dropout` in a Module without `training=self.training`"
     suggestion = "pass training=self.training, or use nn.Dropout"
     fix_safety = (Applicability.UNSAFE,)
-    runtime = "two forwards in eval() mode on the same input give different outputs"
+    runtime = Runtime(("eval_nondeterministic",),
+                      "two forwards in eval() mode on the same input give different outputs")
 
     VALID = [
         Valid(dedent("""

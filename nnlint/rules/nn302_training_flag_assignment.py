@@ -3,7 +3,7 @@ import libcst as cst
 from nnlint import torch_api
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import imports_torch
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import dotted_name, first_param_name, iter_nodes
 
 # Methods where setting the flag by hand is the implementation of the mode switch itself, or
@@ -56,6 +56,7 @@ class TrainingFlagAssignment(Rule):
     severity = Severity.WARNING
     summary = "`obj.training = True/False` instead of `obj.train()` / `obj.eval()`"
     suggestion = "call obj.train() / obj.eval(): the flag set by hand does not reach submodules"
+    runtime = Runtime(unobservable="the checks switch modes with train() and eval() themselves")
 
     VALID = [
         Valid(dedent("""

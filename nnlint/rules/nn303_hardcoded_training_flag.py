@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import UNKNOWN, argument, is_literal
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 F = "torch.nn.functional."
 # functional -> position of its `training` argument
@@ -53,7 +53,8 @@ class HardcodedTrainingFlag(Rule):
     severity = Severity.WARNING
     summary = "`training=True` hardcoded in `F.batch_norm` / `F.dropout` inside a Module"
     suggestion = "pass training=self.training"
-    runtime = "running statistics change, and dropout drops, in eval() mode"
+    runtime = Runtime(("eval_nondeterministic", "eval_buffer_update"),
+                      "running statistics change, and dropout drops, in eval() mode")
 
     VALID = [
         Valid(dedent("""

@@ -4,7 +4,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import UNKNOWN, ancestors, argument
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import dotted_name, iter_nodes
 
 SDPA = frozenset({"torch.nn.functional.scaled_dot_product_attention"})
@@ -65,7 +65,8 @@ class SdpaDropoutIgnoresMode(Rule):
     severity = Severity.ERROR
     summary = "`scaled_dot_product_attention(dropout_p=p)` not gated by `self.training`"
     suggestion = "pass dropout_p=p if self.training else 0.0"
-    runtime = "two forwards in eval() mode on the same input give different outputs"
+    runtime = Runtime(("eval_nondeterministic",),
+                      "two forwards in eval() mode on the same input give different outputs")
 
     VALID = [
         Valid(dedent("""

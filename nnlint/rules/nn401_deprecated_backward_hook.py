@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Applicability, Severity
 from nnlint.fix import TreeFix
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 RENAMES = {
     "register_backward_hook": "register_full_backward_hook",
@@ -53,7 +53,8 @@ class DeprecatedBackwardHook(Rule):
     summary = "`register_backward_hook` (deprecated, sees the wrong gradients)"
     suggestion = "use register_full_backward_hook / register_module_full_backward_hook"
     fix_safety = (Applicability.UNSAFE,)
-    runtime = "the non-full backward hook warning fires when the hook is registered and run"
+    runtime = Runtime(("backward_hook_warning",),
+                      "the non-full backward hook warning fires when the hook is registered and run")
 
     VALID = [
         Valid(dedent("""

@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import imports_torch, root_name
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import dotted_name
 
 # Registration methods of nn.Module, optimizers and the global module hooks that return a
@@ -59,6 +59,7 @@ class HookHandleDiscarded(Rule):
     severity = Severity.STYLE
     summary = "the handle returned by `register_*_hook` is thrown away"
     suggestion = "keep the handle and call handle.remove() when done"
+    runtime = Runtime(unobservable="a lost handle only matters when the hook must be removed")
 
     VALID = [
         Valid(dedent("""

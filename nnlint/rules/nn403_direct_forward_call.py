@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint.context import ClassInfo
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import ancestors
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import dotted_name, first_param_name, iter_nodes
 
 
@@ -46,6 +46,7 @@ class DirectForwardCall(Rule):
     severity = Severity.WARNING
     summary = "`module.forward(x)` instead of `module(x)` (hooks do not run)"
     suggestion = "call the module itself: module(x)"
+    runtime = Runtime(unobservable="the hooks it skips are the user's; the checks register none")
 
     VALID = [
         Valid(dedent("""

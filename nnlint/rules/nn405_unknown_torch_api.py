@@ -7,7 +7,7 @@ import libcst as cst
 from nnlint import torch_api
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import ancestors, guarded, parent, probed_names, torch_name
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import dotted_name, iter_nodes
 
 
@@ -89,6 +89,7 @@ class UnknownTorchApi(Rule):
     severity = Severity.ERROR
     summary = "an attribute of torch / nn / F / optim that does not exist"
     suggestion = "use the real name (the message suggests the closest one)"
+    runtime = Runtime(("build_error", "forward_error"), "the line raises AttributeError", at_line=True)
 
     VALID = [
         Valid(dedent("""

@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import UNKNOWN, argument
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import dotted_name
 
 # callable -> position of its `dim` argument
@@ -58,6 +58,7 @@ class SoftmaxWithoutDim(Rule):
     severity = Severity.WARNING
     summary = "softmax / log_softmax without `dim`"
     suggestion = "pass dim (usually dim=-1, the class dimension)"
+    runtime = Runtime(("softmax_dim_warning",), "softmax warns about the implicit dimension choice")
 
     VALID = [
         Valid(dedent("""

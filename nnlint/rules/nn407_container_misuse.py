@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint import torch_api
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import ancestors
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import iter_nodes
 
 SINGLE_ITERABLE = {"ModuleList": "iterable of modules", "ModuleDict": "mapping of modules",
@@ -52,7 +52,7 @@ class ContainerMisuse(Rule):
     severity = Severity.ERROR
     summary = "`nn.Sequential([...])` with a list, or `nn.ModuleList(a, b)` with several arguments"
     suggestion = "nn.Sequential(*layers) / nn.ModuleList([a, b])"
-    runtime = "construction raises TypeError"
+    runtime = Runtime(("container_error",), "construction raises TypeError")
 
     VALID = [
         Valid(dedent("""

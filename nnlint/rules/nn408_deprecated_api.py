@@ -7,7 +7,7 @@ from nnlint.finding import Applicability, Severity
 from nnlint.fix import TreeFix
 from nnlint.requirements import parse_version
 from nnlint.rules._torch_refs import guarded, imports_torch, probed_names, torch_name
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import dotted_name
 
 
@@ -89,6 +89,7 @@ class DeprecatedApi(Rule):
     summary = "a removed or deprecated PyTorch API"
     suggestion = "use the current API named in the message"
     fix_safety = (Applicability.SAFE,)
+    runtime = Runtime(("build_error", "forward_error"), "a removed API raises on its line", at_line=True)
 
     VALID = [
         Valid(dedent("""

@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import UNKNOWN, VERSION_WORDS, argument, guarded, is_literal, torch_name
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 LOADS = frozenset({"torch.load", "torch.serialization.load"})
 WEIGHTS_ONLY_POSITION = None  # keyword-only in every torch that has it
@@ -52,6 +52,7 @@ class UnsafeTorchLoad(Rule):
     severity = Severity.WARNING
     summary = "`torch.load(...)` without `weights_only=True`"
     suggestion = "pass weights_only=True"
+    runtime = Runtime(unobservable="a safety issue of loading files, not a behaviour of the model")
 
     VALID = [
         Valid(dedent("""

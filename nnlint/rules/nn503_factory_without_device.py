@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import Derivation, first_line_code, function_body, tensor_inputs
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.torch_tables import FACTORIES
 from nnlint.tree import children, first_param_name, keyword, positional
 
@@ -68,7 +68,8 @@ class FactoryWithoutDevice(Rule):
     severity = Severity.WARNING
     summary = "a tensor factory in `forward` without `device=` whose result meets an input"
     suggestion = "pass device=x.device (or use torch.zeros_like / x.new_zeros)"
-    runtime = ""
+    runtime = Runtime(("device_mismatch",),
+                      "on a GPU, forward raises `Expected all tensors to be on the same device`")
 
     VALID = [
         Valid(dedent("""

@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import children, first_param_name
 
 LOOPS = (cst.For, cst.While)
@@ -64,6 +64,7 @@ class MissingZeroGrad(Rule):
     severity = Severity.ERROR
     summary = "a loop with `.backward()` and `optimizer.step()` but no `zero_grad()`"
     suggestion = "call optimizer.zero_grad() every step (before backward)"
+    runtime = Runtime(unobservable="training-loop code, outside the model")
 
     VALID = [
         Valid(dedent("""

@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._losses import activation_of, describe, loss_call
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 FUNCTIONS = {"cross_entropy": "F.cross_entropy"}
 CLASSES = {"CrossEntropyLoss": "nn.CrossEntropyLoss"}
@@ -51,6 +51,7 @@ class SoftmaxBeforeCrossEntropy(Rule):
     severity = Severity.ERROR
     summary = "a softmax (or sigmoid) output fed to `nn.CrossEntropyLoss` / `F.cross_entropy`, which expect logits"
     suggestion = "feed the raw logits: CrossEntropyLoss applies log_softmax itself"
+    runtime = Runtime(unobservable="training-loop code, outside the model")
 
     VALID = [
         Valid(dedent("""

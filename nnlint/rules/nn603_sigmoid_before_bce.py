@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._losses import activation_of, describe, loss_call
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 FUNCTIONS = {"binary_cross_entropy": "F.binary_cross_entropy",
              "binary_cross_entropy_with_logits": "F.binary_cross_entropy_with_logits"}
@@ -48,6 +48,7 @@ class SigmoidBeforeBce(Rule):
     severity = Severity.WARNING
     summary = "a sigmoid output fed to `nn.BCELoss` / `F.binary_cross_entropy`: unstable, use logits"
     suggestion = "use nn.BCEWithLogitsLoss (F.binary_cross_entropy_with_logits) on the raw logits"
+    runtime = Runtime(unobservable="training-loop code, outside the model")
 
     VALID = [
         Valid(dedent("""

@@ -1,5 +1,5 @@
 from nnlint.finding import Severity
-from nnlint.rules.base import Rule
+from nnlint.rules.base import Rule, Runtime
 
 
 class InstantiationFailed(Rule):
@@ -44,4 +44,6 @@ class InstantiationFailed(Rule):
     severity = Severity.ERROR
     summary = "the model could not be built (nnlint verify)"
     suggestion = "make the constructor work with the configured arguments, or give them in [tool.nnlint.verify.models]"
-    runtime = "constructing the model raised"
+    runtime = Runtime(("init_order_error", "container_error", "build_error"),
+                      "constructing the model raised",
+                      reports=("init_order_error", "container_error", "build_error"))

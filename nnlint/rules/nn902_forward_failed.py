@@ -1,5 +1,5 @@
 from nnlint.finding import Severity
-from nnlint.rules.base import Rule
+from nnlint.rules.base import Rule, Runtime
 
 
 class ForwardFailed(Rule):
@@ -39,4 +39,6 @@ class ForwardFailed(Rule):
     severity = Severity.ERROR
     summary = "forward or backward raised on the example input (nnlint verify)"
     suggestion = "fix the error, or configure the example inputs in [tool.nnlint.verify.models]"
-    runtime = "forward or backward raised"
+    runtime = Runtime(("inplace_leaf", "device_mismatch", "forward_error"),
+                      "forward or backward raised",
+                      reports=("inplace_leaf", "device_mismatch", "forward_error"))

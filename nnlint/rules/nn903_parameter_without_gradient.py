@@ -1,5 +1,5 @@
 from nnlint.finding import Severity
-from nnlint.rules.base import Rule
+from nnlint.rules.base import Rule, Runtime
 
 
 class ParameterWithoutGradient(Rule):
@@ -38,4 +38,6 @@ class ParameterWithoutGradient(Rule):
     severity = Severity.WARNING
     summary = "a parameter got no gradient from a backward of the output (nnlint verify)"
     suggestion = "use the parameter in forward without cutting the graph (.data, .detach(), no_grad), or freeze it"
-    runtime = "after backward of the output, the parameter's .grad is None"
+    runtime = Runtime(("no_grad",),
+                      "after backward of the output, the parameter's .grad is None",
+                      reports=("no_grad",))

@@ -1,5 +1,5 @@
 from nnlint.finding import Severity
-from nnlint.rules.base import Rule
+from nnlint.rules.base import Rule, Runtime
 
 
 class NonFinite(Rule):
@@ -34,4 +34,6 @@ class NonFinite(Rule):
     severity = Severity.ERROR
     summary = "NaN or Inf in the outputs or the gradients (nnlint verify)"
     suggestion = "guard the operation (clamp before log/sqrt, eps in divisions), or check the initialisation"
-    runtime = "the output or a gradient holds NaN/Inf on a random input"
+    runtime = Runtime(("nonfinite",),
+                      "the output or a gradient holds NaN/Inf on a random input",
+                      reports=("nonfinite",))

@@ -1,5 +1,5 @@
 from nnlint.finding import Severity
-from nnlint.rules.base import Rule
+from nnlint.rules.base import Rule, Runtime
 
 
 class StrandedTensor(Rule):
@@ -38,4 +38,6 @@ class StrandedTensor(Rule):
     severity = Severity.WARNING
     summary = "a tensor attribute left behind by .to(device) / .double() (nnlint verify)"
     suggestion = "self.register_buffer(name, tensor) (persistent=False if it is not state)"
-    runtime = "the attribute stays behind when the model moves, and is absent from state_dict()"
+    runtime = Runtime(("plain_tensor",),
+                      "the attribute stays behind when the model moves, and is absent from state_dict()",
+                      reports=("plain_tensor",))

@@ -1,5 +1,5 @@
 from nnlint.finding import Severity
-from nnlint.rules.base import Rule
+from nnlint.rules.base import Rule, Runtime
 
 
 class StateDictRoundtrip(Rule):
@@ -40,4 +40,6 @@ class StateDictRoundtrip(Rule):
     severity = Severity.ERROR
     summary = "a fresh instance loaded with state_dict() gives different outputs (nnlint verify)"
     suggestion = "register all state as parameters or buffers (or implement get_extra_state / set_extra_state)"
-    runtime = "a fresh instance loaded with the saved state_dict() differs in eval mode"
+    runtime = Runtime(("state_dict",),
+                      "a fresh instance loaded with the saved state_dict() differs in eval mode",
+                      reports=("state_dict",))

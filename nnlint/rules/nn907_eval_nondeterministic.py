@@ -1,5 +1,5 @@
 from nnlint.finding import Severity
-from nnlint.rules.base import Rule
+from nnlint.rules.base import Rule, Runtime
 
 
 class EvalNondeterministic(Rule):
@@ -40,4 +40,6 @@ class EvalNondeterministic(Rule):
     severity = Severity.ERROR
     summary = "two eval() forwards of the same input differ (nnlint verify)"
     suggestion = "make randomness depend on self.training (nn.Dropout, training=self.training)"
-    runtime = "two eval-mode forwards of the same input give different outputs"
+    runtime = Runtime(("eval_nondeterministic",),
+                      "two eval-mode forwards of the same input give different outputs",
+                      reports=("eval_nondeterministic",))

@@ -1,5 +1,5 @@
 from nnlint.finding import Severity
-from nnlint.rules.base import Rule
+from nnlint.rules.base import Rule, Runtime
 
 
 class BufferRequiresGrad(Rule):
@@ -40,4 +40,6 @@ class BufferRequiresGrad(Rule):
     severity = Severity.WARNING
     summary = "a buffer requires grad or holds a graph after forward (nnlint verify)"
     suggestion = "update buffers under torch.no_grad() or from .detach()ed values"
-    runtime = "after forward, a buffer has requires_grad or a grad_fn"
+    runtime = Runtime(("buffer_grad",),
+                      "after forward, a buffer has requires_grad or a grad_fn",
+                      reports=("buffer_grad",))

@@ -17,92 +17,48 @@ observation that confirms a shown finding is not repeated as a runtime-only find
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from nnlint.files import display_path
 from nnlint.finding import Finding
-from nnlint.verify.result import (ClassSource, ModelResult, ModelRun, Observation, VerifiedFinding,
-                                  VerifyResult)
-
-# observation kind -> the code reported when no static finding explains it (None: never alone)
-RUNTIME_CODE: Dict[str, Optional[str]] = {
-    "unregistered_module": "NN101",
-    "unregistered_parameter": "NN102",
-    "plain_tensor": "NN905",
-    "init_order_error": "NN901",
-    "container_error": "NN901",
-    "build_error": "NN901",
-    "missing_forward": None,  # unless NN107 predicted it: a holder, container or base, not a model
-    "inplace_leaf": "NN902",
-    "device_mismatch": "NN902",
-    "forward_error": "NN902",
-    "no_grad": "NN903",
-    "nonfinite": "NN904",
-    "state_dict": "NN906",
-    "eval_nondeterministic": "NN907",
-    "buffer_grad": "NN908",
-    "eval_buffer_update": None,
-    "backward_hook_warning": None,
-    "softmax_dim_warning": None,
-}
-
-# static rule -> the observation kinds that confirm it
-CONFIRMED_BY: Dict[str, Tuple[str, ...]] = {
-    "NN101": ("unregistered_module",),
-    "NN102": ("unregistered_parameter",),
-    "NN103": ("init_order_error",),
-    "NN104": ("init_order_error",),
-    "NN105": ("plain_tensor",),
-    "NN107": ("missing_forward",),
-    "NN109": ("eval_nondeterministic",),
-    "NN201": ("no_grad",),
-    "NN203": ("buffer_grad",),
-    "NN205": ("inplace_leaf",),
-    "NN301": ("eval_nondeterministic",),
-    "NN303": ("eval_nondeterministic", "eval_buffer_update"),
-    "NN304": ("eval_nondeterministic",),
-    "NN401": ("backward_hook_warning",),
-    "NN406": ("softmax_dim_warning",),
-    "NN407": ("container_error",),
-    "NN503": ("device_mismatch",),
-}
-
-# observation kind -> the check that must have run for its absence to mean "not seen"
-KIND_CHECK: Dict[str, str] = {
-    "unregistered_module": "registration",
-    "unregistered_parameter": "registration",
-    "plain_tensor": "registration",
-    "init_order_error": "build",
-    "container_error": "build",
-    "missing_forward": "forward",
-    "inplace_leaf": "gradients",
-    "device_mismatch": "forward",
-    "no_grad": "gradients",
-    "buffer_grad": "buffers",
-    "eval_nondeterministic": "eval",
-    "eval_buffer_update": "eval",
-    "backward_hook_warning": "gradients",
-    "softmax_dim_warning": "forward",
-}
+from nnlint.verify.result import (KINDS, SKIPPED, ClassSource, ModelResult, ModelRun, Observation,
+                                  VerifiedFinding, VerifyResult)
 
 # the consequences of hidden state: a state_dict round trip cannot restore what it does not hold
 _REGISTRATION = ("unregistered_module", "unregistered_parameter", "plain_tensor")
 
-RUNTIME_RULES = {  # name and severity of the runtime codes, when the rule registry lacks one
-    "NN101": ("submodule-in-plain-container", "error"),
-    "NN102": ("parameter-in-plain-container", "error"),
-    "NN901": ("instantiation-failed", "error"),
-    "NN902": ("forward-failed", "error"),
-    "NN903": ("parameter-without-gradient", "warning"),
-    "NN904": ("non-finite", "error"),
-    "NN905": ("stranded-tensor", "warning"),
-    "NN906": ("state-dict-roundtrip", "error"),
-    "NN907": ("eval-nondeterministic", "error"),
-    "NN908": ("buffer-requires-grad", "warning"),
-}
+
+@functools.lru_cache(maxsize=None)
+def _tables() -> Tuple[Dict[str, Tuple[str, ...]], Dict[str, str], FrozenSet[str]]:
+    """From the rule registry (`Rule.runtime`): code -> the kinds that confirm it; kind -> the
+    code that reports it when no finding explains it; the codes only confirmed at their lines."""
+    from nnlint.rules import all_rules
+
+    confirmed_by, alone, at_line = {}, {}, set()
+    for code, rule in all_rules().items():
+        runtime = rule.runtime
+        if runtime.kinds:
+            confirmed_by[code] = tuple(runtime.kinds)
+        for kind in runtime.reports:
+            alone[kind] = code
+        if runtime.at_line:
+            at_line.add(code)
+    return confirmed_by, alone, frozenset(at_line)
+
+
+def confirming_kinds(code: str) -> Tuple[str, ...]:
+    """The observation kinds that confirm a finding of `code` (none: it cannot be observed)."""
+    return _tables()[0].get(code, ())
+
+
+def runtime_code(kind: str) -> Optional[str]:
+    """The code an observation is reported with when no static finding explains it."""
+    return _tables()[1].get(kind)
+
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
@@ -126,6 +82,7 @@ class _Shown:
     entry: int
     confirmed: Optional[bool] = None
     evidence: str = ""
+    reason: str = ""  # why it cannot be observed, when confirmed is None
 
 
 def correlate(runs: Sequence[ModelRun], static: Dict[str, StaticFile],
@@ -154,7 +111,7 @@ def correlate(runs: Sequence[ModelRun], static: Dict[str, StaticFile],
             result.findings.append(VerifiedFinding(
                 code=f.code, name=f.name, severity=f.severity.label, path=f.path, line=f.line,
                 column=f.column, message=f.message, confirmed=item.confirmed, source="static",
-                evidence=item.evidence, suggestion=f.suggestion))
+                evidence=item.evidence, suggestion=f.suggestion, reason=item.reason))
         result.findings.extend(_runtime_only(index, run, explained, enabled))
         missing = [p for p, o in enumerate(run.report.observations) if o.kind == "missing_forward"]
         if missing and run.status == "failed" and not any((index, p) in explained for p in missing):
@@ -178,9 +135,26 @@ def _assign(runs: Sequence[ModelRun], static: Dict[str, StaticFile], factory_run
             entry = _innermost(ranges, path, finding.line)
             if entry is None:
                 entry = _pulled(runs, factory_runs, path, finding.line)
+            if entry is None:
+                entry = _raised_at(runs, path, finding)
             if entry is not None:
                 shown.append(_Shown(finding, file, entry))
     return shown
+
+
+def _raised_at(runs: Sequence[ModelRun], path: str, finding: Finding) -> Optional[int]:
+    """A finding outside every class (a helper function) goes to the first model whose run
+    raised on its lines, when such an error would confirm it."""
+    kinds = confirming_kinds(finding.code)
+    for index, run in enumerate(runs):
+        for obs in run.report.observations:
+            if obs.kind in kinds and _on_lines(obs, path, finding):
+                return index
+    return None
+
+
+def _on_lines(obs: Observation, path: str, finding: Finding) -> bool:
+    return any(p == path and finding.line <= n <= max(finding.line, finding.end_line) for p, n in obs.frames)
 
 
 def _innermost(ranges, path: str, line: int) -> Optional[int]:
@@ -225,10 +199,12 @@ def _match(obs: Observation, finding: Finding, file: StaticFile, owners: List[st
            cls: ClassSource) -> Optional[str]:
     """"strong", "weak" or None: whether `obs` is the runtime face of `finding`."""
     if obs.frames:
-        if any(p == file.path and finding.line <= n <= max(finding.line, finding.end_line) for p, n in obs.frames):
+        if _on_lines(obs, file.path, finding):
             return "strong"
-        if any(p == file.path and cls.line <= n <= cls.end_line for p, n in obs.frames):
+        if cls is not None and any(p == file.path and cls.line <= n <= cls.end_line for p, n in obs.frames):
             return "weak"
+        return None
+    if cls is None:
         return None
     if obs.kind == "missing_forward":
         return "weak" if cls.key.rsplit(".", 1)[-1].rsplit(":", 1)[-1] in obs.names else None
@@ -249,31 +225,42 @@ def _match(obs: Observation, finding: Finding, file: StaticFile, owners: List[st
 
 
 def _confirm(runs: Sequence[ModelRun], shown: List[_Shown], explained: Set[Tuple[int, int]]) -> None:
+    """Each shown finding: confirmed (True), checked and not seen (False), or not observable
+    (None, with the reason)."""
+    from nnlint.rules import all_rules
+
+    at_line = _tables()[2]
     weak: Dict[int, List[Tuple[int, int, Observation]]] = {}
     for number, item in enumerate(shown):
-        kinds = CONFIRMED_BY.get(item.finding.code)
+        code = item.finding.code
+        kinds = confirming_kinds(code)
         if not kinds:
+            rule = all_rules().get(code)
+            item.reason = rule.runtime.reason(rule.severity) if rule is not None else "not a rule of this nnlint"
             continue
         checked = False
         strong = []
         for index, run in enumerate(runs):
             owners, cls = _owners(run, item.file.path, item.finding.line)
-            if cls is None:
+            if cls is None and index != item.entry:
                 continue
-            checked = checked or any(_check_ran(run, kind) for kind in kinds)
+            ran = [_check_ran(run, kind) for kind in kinds]
+            checked = checked or (all(ran) if code in at_line else any(ran))
             for position, obs in enumerate(run.report.observations):
                 if obs.kind not in kinds:
                     continue
                 how = _match(obs, item.finding, item.file, owners, cls)
                 if how == "strong":
                     strong.append((index, position, obs))
-                elif how == "weak":
+                elif how == "weak" and code not in at_line:
                     weak.setdefault(number, []).append((index, position, obs))
         if strong:
             item.confirmed, item.evidence = True, strong[0][2].message
             explained.update((i, p) for i, p, _ in strong)
         elif checked:
             item.confirmed = False
+        else:
+            item.reason = _not_run(runs[item.entry], kinds)
     strongly = set(explained)
     for number, candidates in weak.items():
         item = shown[number]
@@ -281,14 +268,30 @@ def _confirm(runs: Sequence[ModelRun], shown: List[_Shown], explained: Set[Tuple
             continue
         free = [(i, p, o) for i, p, o in candidates if (i, p) not in strongly]
         if free:
-            item.confirmed, item.evidence = True, free[0][2].message
+            item.confirmed, item.evidence, item.reason = True, free[0][2].message, ""
             explained.update((i, p) for i, p, _ in free)
 
 
 def _check_ran(run: ModelRun, kind: str) -> bool:
     if kind == "device_mismatch":  # only a real device move can show it
         return bool(run.device) and run.device != "cpu" and "forward" in run.report.checks
-    return KIND_CHECK.get(kind, "") in run.report.checks
+    return KINDS.get(kind, "") in run.report.checks
+
+
+def _not_run(run: ModelRun, kinds: Sequence[str]) -> str:
+    """Why the checks that could show a finding did not run on its model."""
+    if run.status == SKIPPED:
+        return "the model was not run (skipped)"
+    checks = run.report.checks
+    if "build" not in checks:
+        return "the model could not be built"
+    if "device_mismatch" in kinds and "forward" in checks:
+        return f"needs a GPU: the model ran on {run.device or 'cpu'}"
+    needed = [KINDS.get(kind, "") for kind in kinds]
+    if "forward" not in checks and any(n != "build" for n in needed):
+        return "forward failed before this could be checked"
+    missing = next((n for n in needed if n and n not in checks), "")
+    return f"the {missing} check did not run" if missing else "no run held this class"
 
 
 # ----- runtime-only findings -------------------------------------------------------------------
@@ -298,7 +301,7 @@ def _runtime_only(index: int, run: ModelRun, explained: Set[Tuple[int, int]],
     own_path = own.path if own is not None else os.path.abspath(run.path)
     hidden_state = any(o.kind in _REGISTRATION for o in run.report.observations)
     left = [(p, o) for p, o in enumerate(run.report.observations)
-            if (index, p) not in explained and RUNTIME_CODE.get(o.kind)
+            if (index, p) not in explained and runtime_code(o.kind)
             and not (o.kind == "state_dict" and hidden_state)
             and "guessed-arguments" not in o.names]  # the worker noted it: maybe our guess's doing
     out: List[VerifiedFinding] = []
@@ -307,7 +310,7 @@ def _runtime_only(index: int, run: ModelRun, explained: Set[Tuple[int, int]],
         if obs.kind == "no_grad" and obs is not no_grad[0]:
             continue
         message = _no_grad_message(no_grad) if obs.kind == "no_grad" else obs.message
-        code = RUNTIME_CODE[obs.kind]
+        code = runtime_code(obs.kind)
         if not enabled(code, run.path):
             continue
         line = next((n for p, n in reversed(obs.frames) if p == own_path), run.line)
@@ -342,10 +345,8 @@ def _no_grad_message(observations: List[Observation]) -> str:
 def _rule_facts(code: str) -> Tuple[str, str]:
     from nnlint.rules import all_rules
 
-    rule = all_rules().get(code)
-    if rule is not None:
-        return rule.name, rule.severity.label
-    return RUNTIME_RULES.get(code, (code.lower(), "error"))
+    rule = all_rules()[code]
+    return rule.name, rule.severity.label
 
 
 def _suggestion(code: str) -> str:

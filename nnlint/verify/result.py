@@ -17,6 +17,21 @@ from typing import Dict, List, Optional, Tuple
 
 CHECKED, SKIPPED, FAILED = "checked", "skipped", "failed"
 
+# What the checks can observe: kind -> the check that must have run for the kind's absence to
+# mean "not there" (rules say which kinds show their bug: `rules.base.Runtime`).
+KINDS = {
+    "init_order_error": "build", "container_error": "build", "build_error": "build",
+    "unregistered_module": "registration", "unregistered_parameter": "registration",
+    "plain_tensor": "registration", "missing_forward": "forward", "device_mismatch": "forward",
+    "forward_error": "forward", "softmax_dim_warning": "forward", "nonfinite": "gradients",
+    "inplace_leaf": "gradients", "no_grad": "gradients", "backward_hook_warning": "gradients",
+    "buffer_grad": "buffers", "eval_nondeterministic": "eval", "eval_buffer_update": "eval",
+    "state_dict": "state_dict",
+}
+
+# A static finding's verdict: seen at runtime, checked and not seen, or not observable (why).
+CONFIRMED, NOT_REPRODUCED, UNOBSERVABLE = "confirmed", "not reproduced", "cannot be observed at runtime"
+
 # The checks `run_checks` runs, in order; a finding whose confirming check did not run stays null.
 CHECK_NAMES = ("build", "registration", "device", "forward", "gradients", "buffers", "eval",
                "state_dict", "move")
@@ -26,7 +41,7 @@ CHECK_NAMES = ("build", "registration", "device", "forward", "gradients", "buffe
 class Observation:
     """One fact seen on a live model.
 
-    kind:    what was seen (see `correlate.KINDS`), e.g. "unregistered_module", "no_grad"
+    kind:    what was seen (one of `KINDS`), e.g. "unregistered_module", "no_grad"
     message: a sentence naming the offending thing
     path:    where in the model, as a dotted attribute path ("encoder.blocks", "fc.weight");
              "" for the whole model
@@ -191,17 +206,27 @@ class VerifiedFinding:
     line: int
     column: int
     message: str
-    confirmed: Optional[bool]  # True seen, False checked and not seen, None no check for it
+    confirmed: Optional[bool]  # True seen, False checked and not seen, None cannot be observed
     source: str = "static"  # "static" | "runtime"
     evidence: str = ""  # what the run saw (for confirmed static findings)
     suggestion: str = ""
+    reason: str = ""  # why it cannot be observed (confirmed None)
 
     @property
     def sort_key(self):
         return (self.path, self.line, self.column, self.code)
 
+    @property
+    def verdict(self) -> str:
+        """confirmed / not reproduced / cannot be observed at runtime ("runtime" for a runtime-only one)."""
+        if self.source == "runtime":
+            return "runtime"
+        return {True: CONFIRMED, False: NOT_REPRODUCED, None: UNOBSERVABLE}[self.confirmed]
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["verdict"] = self.verdict
+        return data
 
 
 @dataclass

@@ -109,3 +109,97 @@ def test_findings_go_to_the_innermost_class_entry_and_factory_models_pull_their_
     factory.factory = "f.py:big"
     results = correlate([factory], static(finding("NN205", 22)))
     assert verdicts(results) == [("NN205", 22, False, "static")]
+
+
+# ----- what verify can confirm: one statement per rule (Rule.runtime) ---------------------------
+def _emitted_kinds():
+    """The observation kinds the checks and the supervisor can produce, read off their source:
+    `report.add("kind", ...)` calls and the strings error_kind() returns."""
+    import ast
+    from pathlib import Path
+
+    import nnlint.verify as package
+
+    kinds = set()
+    for name in ("checks.py", "supervisor.py", "worker.py"):
+        tree = ast.parse((Path(package.__file__).parent / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add"
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                kinds.add(node.args[0].value)
+            if isinstance(node, ast.FunctionDef) and node.name == "error_kind":
+                kinds |= {n.value.value for n in ast.walk(node)
+                          if isinstance(n, ast.Return) and isinstance(n.value, ast.Constant)}
+    return kinds
+
+
+def test_every_kind_the_checks_emit_is_known_and_shows_some_rule():
+    from nnlint.rules import all_rules
+    from nnlint.verify.result import KINDS
+
+    emitted = _emitted_kinds()
+    assert "init_order_error" in emitted and "state_dict" in emitted  # the reading works
+    assert emitted <= set(KINDS), emitted - set(KINDS)
+    shown = {kind for rule in all_rules().values() for kind in rule.runtime.kinds}
+    assert shown == set(KINDS), set(KINDS) ^ shown
+
+
+def test_rules_state_what_verify_can_see_of_them():
+    from nnlint.rules import all_rules
+    from nnlint.verify.correlate import confirming_kinds, runtime_code
+
+    alone = {}
+    for code, rule in all_rules().items():
+        runtime = rule.runtime
+        assert set(runtime.reports) <= set(runtime.kinds), code
+        for kind in runtime.reports:
+            assert alone.setdefault(kind, code) == code, f"{kind} reported by {alone[kind]} and {code}"
+        if not code.startswith("NN00"):  # a file's own problems are never in a model
+            assert bool(runtime.kinds) != bool(runtime.unobservable), (
+                f"{code}: say which observations show it (kinds), or why none can (unobservable)")
+        assert confirming_kinds(code) == tuple(runtime.kinds)
+    assert {kind: runtime_code(kind) for kind in alone} == alone
+    # the two the old hand-written tables disagreed on
+    assert confirming_kinds("NN406") == ("softmax_dim_warning",)
+    assert confirming_kinds("NN503") == ("device_mismatch",)
+
+
+def test_each_static_finding_ends_with_a_verdict_and_a_reason():
+    """confirmed / not reproduced / cannot be observed at runtime, with why."""
+    files = static(finding("NN405", 18), finding("NN108", 12, Severity.STYLE), finding("NN503", 16),
+                   finding("NN301", 18))
+    ran = run(Observation("forward_error", "forward raised AttributeError: module 'torch.nn.functional' "
+                                           "has no attribute 'pool'", frames=[(PATH, 18)]),
+              checks=["build", "registration", "device"], status="failed")
+    (result,) = correlate([ran], files)
+    assert [(f.code, f.verdict, f.reason) for f in result.findings] == [
+        ("NN108", "cannot be observed at runtime", "a style rule (both calls do the same)"),
+        ("NN503", "cannot be observed at runtime", "forward failed before this could be checked"),
+        ("NN301", "cannot be observed at runtime", "forward failed before this could be checked"),
+        ("NN405", "confirmed", ""),
+    ]  # and the AttributeError is not also an NN902
+    skipped = run(checks=[], status="skipped")
+    (result,) = correlate([skipped], static(finding("NN201", 16)))
+    assert [(f.verdict, f.reason) for f in result.findings] == [
+        ("cannot be observed at runtime", "the model was not run (skipped)")]
+    on_cpu = run()
+    (result,) = correlate([on_cpu], static(finding("NN503", 16)))
+    assert [(f.verdict, f.reason) for f in result.findings] == [
+        ("cannot be observed at runtime", "needs a GPU: the model ran on cpu")]
+
+
+def test_an_error_elsewhere_does_not_confirm_an_at_line_rule():
+    ran = run(Observation("forward_error", "forward raised AttributeError: no attribute 'x'",
+                          frames=[(PATH, 17)]), checks=["build", "registration", "device"], status="failed")
+    (result,) = correlate([ran], static(finding("NN405", 18)))
+    assert [(f.code, f.verdict, f.source) for f in result.findings] == [
+        ("NN902", "runtime", "runtime"), ("NN405", "cannot be observed at runtime", "static")]
+
+
+def test_a_helper_function_outside_the_model_is_confirmed_where_it_raised():
+    helper = finding("NN405", 27)  # below every class: a module-level function forward calls
+    ran = run(Observation("forward_error", "forward raised AttributeError: ... 'pool'",
+                          frames=[(PATH, 18), (PATH, 27)]), checks=["build", "registration", "device"],
+              status="failed")
+    (result,) = correlate([ran], static(helper))
+    assert [(f.code, f.line, f.verdict) for f in result.findings] == [("NN405", 27, "confirmed")]
