@@ -90,7 +90,7 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
     random.seed(seed)
     numpy = sys.modules.get("numpy")
-    if numpy is not None:
+    if numpy is not None and not getattr(numpy, "nnlint_stand_in", False):  # not the loader's stand-in
         try:
             numpy.random.seed(seed % (2 ** 32))
         except Exception:  # pragma: no cover - a broken numpy is not ours to report
