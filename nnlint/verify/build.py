@@ -626,7 +626,7 @@ def _image_sizes(model, built: dict) -> List[int]:
     sizes = []
     for source in (built, vars(model)):
         for key, value in source.items():
-            if re.search(r"^(image|img|input)_?(size|res|resolution)$", key.lower()):
+            if re.search(r"^(image|img|input)_?(size|res|resolution|shape)$", key.lower()):
                 if isinstance(value, (tuple, list)) and value and isinstance(value[-1], int):
                     value = value[-1]
                 if isinstance(value, int) and not isinstance(value, bool) and value not in sizes:

@@ -63,6 +63,7 @@ def _short_repr(value: Any) -> str:
 # sizes consistent: profile 0 has dim 32 / heads 2 / image 32 / patch 4, profile 1 dim 64 /
 # heads 4 / image 64 / patch 8, profile 2 dim 16 / heads 1 / image 224 / patch 16.
 _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
+    (r"(img|image|input|in|data)_?shape$|^shape$", ((3, 32, 32), (3, 64, 64), (1, 28, 28))),  # (C, H, W)
     (r"^(num_|n_)?(classes|labels|class|outputs?_classes|categories)$|^n?_?cls$|^num_classes", (10, 10, 10)),
     (r"(image|img|input|in)_?(size|res|resolution|height|width|h|w|shape)$|^resolution$|^(height|width)$",
      (32, 64, 224)),
