@@ -331,13 +331,36 @@ def tensors_in(value: Any, depth: int = 0) -> List[Any]:
     return out
 
 
+def plain(t):
+    """A tensor the checks can compare, sum and test for NaN: sparse -> dense, nested -> its
+    pieces flattened and joined, quantized -> dequantized, complex -> real pairs; None for a
+    meta tensor (no values). nnlint's own comparisons must never fail on a layout the model
+    legitimately uses, and be blamed on it."""
+    torch = _torch()
+    if t.is_meta:
+        return None
+    if getattr(t, "is_nested", False):
+        pieces = [plain(piece) for piece in t.unbind()]
+        pieces = [p.flatten() for p in pieces if p is not None]
+        return torch.cat(pieces) if pieces else t.new_zeros(0)
+    if t.layout != torch.strided:
+        t = t.to_dense()
+    if t.is_quantized:
+        t = t.dequantize()
+    if t.is_complex():
+        t = torch.view_as_real(t.resolve_conj())
+    return t
+
+
 def _floating(tensors) -> list:
     return [t for t in tensors if t.is_floating_point() or t.is_complex()]
 
 
 def non_finite(tensors) -> bool:
     torch = _torch()
-    return any(not bool(torch.isfinite(t.detach()).all()) for t in _floating(tensors) if t.numel())
+    values = [plain(t.detach()) for t in tensors]
+    return any(not bool(torch.isfinite(t).all()) for t in values if t is not None and t.is_floating_point()
+               and t.numel())
 
 
 def compare(first: List[Any], second: List[Any], exact: bool = True) -> Tuple[bool, str]:
@@ -346,9 +369,17 @@ def compare(first: List[Any], second: List[Any], exact: bool = True) -> Tuple[bo
     if len(first) != len(second):
         return False, f"{len(first)} tensors, then {len(second)}"
     for index, (a, b) in enumerate(zip(first, second)):
-        if a.shape != b.shape or a.dtype != b.dtype:
-            return False, f"output {index}: {tuple(a.shape)} {a.dtype}, then {tuple(b.shape)} {b.dtype}"
-        a, b = a.detach(), b.detach()
+        if getattr(a, "is_nested", False) or getattr(b, "is_nested", False):
+            same_shape = a.is_nested == b.is_nested and a.size(0) == b.size(0)  # nested: per-piece shapes
+        else:
+            same_shape = a.shape == b.shape
+        if not same_shape or a.dtype != b.dtype:
+            return False, f"output {index}: {_shape(a)}, then {_shape(b)}"
+        a, b = plain(a.detach()), plain(b.detach())
+        if a is None or b is None:
+            continue  # meta tensors hold no values
+        if a.shape != b.shape:
+            return False, f"output {index}: {_shape(a)}, then {_shape(b)}"
         if a.device != b.device:
             b = b.to(a.device)
         if not (a.is_floating_point() or a.is_complex()):
@@ -382,7 +413,10 @@ def to_device(value: Any, device: str) -> Any:
 
 
 def _shape(t) -> str:
-    return f"{tuple(t.shape)} {str(t.dtype).replace('torch.', '')}"
+    dtype = str(t.dtype).replace("torch.", "")
+    if getattr(t, "is_nested", False):
+        return f"nested ({t.size(0)} pieces) {dtype}"
+    return f"{tuple(t.shape)} {dtype}"
 
 
 # ----- the checks ---------------------------------------------------------------------------
@@ -551,7 +585,7 @@ class _Run:
         self.model.zero_grad(set_to_none=True)
         try:
             with torch.enable_grad():  # whatever grad mode the model left behind
-                loss = sum(t.real.float().sum() if t.is_complex() else t.float().sum() for t in differentiable)
+                loss = sum(plain(t).float().sum() for t in differentiable if not t.is_meta)
                 loss.backward()
         except Exception as exc:
             self._fail(exc, "backward")

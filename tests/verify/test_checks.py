@@ -223,3 +223,56 @@ def test_stranded_tensors_on_a_device_move():
     run.double()
     table = next(o for o in run.report.observations if o.path == "table")
     assert ".to(cuda:0) left it on cpu" in table.message
+
+
+class SparseBuffer(nn.Module):  # a graph's adjacency, as GNN code keeps it
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.register_buffer("adjacency", torch.eye(4).to_sparse())
+
+    def forward(self, x):
+        return torch.sparse.mm(self.adjacency, self.fc(x).t()).t()
+
+
+class SparseOut(SparseBuffer):
+    def forward(self, x):
+        return self.fc(x).to_sparse()
+
+
+class ComplexOut(SparseBuffer):
+    def forward(self, x):
+        return torch.fft.fft(self.fc(x))
+
+
+class NestedOut(SparseBuffer):
+    def forward(self, x):
+        y = self.fc(x)
+        return torch.nested.as_nested_tensor([y[0], y[1, :2]])
+
+
+class QuantizedBuffer(SparseBuffer):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("q", torch.quantize_per_tensor(torch.ones(4), 0.1, 0, torch.qint8))
+
+    def forward(self, x):
+        return self.fc(x) * self.q.dequantize()
+
+
+@pytest.mark.parametrize("model", [SparseBuffer, SparseOut, ComplexOut, NestedOut, QuantizedBuffer])
+def test_sparse_nested_quantized_and_complex_tensors_are_compared_not_blamed(model):
+    """nnlint's own comparisons once raised on these layouts, and the model got an NN902."""
+    report = run_checks(model(), (torch.randn(2, 4),), rebuild=model)
+    assert kinds(report) == []
+    assert report.checks == ["registration", "device", "forward", "gradients", "buffers", "eval",
+                             "state_dict", "move"]
+
+
+def test_plain_makes_every_layout_comparable():
+    nested = torch.nested.nested_tensor([torch.ones(2), torch.zeros(1)])
+    assert checks.plain(nested).tolist() == [1.0, 1.0, 0.0]
+    assert checks.plain(torch.eye(2).to_sparse()).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert checks.plain(torch.tensor([1 + 2j])).tolist() == [[1.0, 2.0]]
+    assert checks.plain(torch.empty(3, device="meta")) is None
+    assert checks.compare([nested], [nested.clone()]) == (True, "")
