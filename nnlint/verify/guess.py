@@ -397,7 +397,8 @@ def config_instance(kind: type):
 
 def shipped_config(cls, name: str, usage: Usage):
     """The configuration the code ships for `cls`'s parameter `name`: `cls.get_default_config()`,
-    Hugging Face's `cls.config_class()`, or a `*Config` class of the same module."""
+    Hugging Face's `cls.config_class()`, a `*Config` class of the same module, or another class's
+    `get_default_config()` there (minGPT's GPT serves its Block)."""
     for maker in ("get_default_config", "default_config"):
         method = getattr(cls, maker, None)
         if callable(method) and not _required(method):
@@ -405,12 +406,12 @@ def shipped_config(cls, name: str, usage: Usage):
                 return method()
             except Exception:
                 pass
+    module_globals = getattr(getattr(cls, "__init__", None), "__globals__", {})
     config_class = getattr(cls, "config_class", None)
     if isinstance(config_class, type):
         found = config_instance(config_class)
         if found is not None:
             return found
-    module_globals = getattr(getattr(cls, "__init__", None), "__globals__", {})
     prefix = cls.__name__.lower()
     matches = []
     for value in module_globals.values():
@@ -425,6 +426,14 @@ def shipped_config(cls, name: str, usage: Usage):
         found = config_instance(kind)
         if found is not None:
             return found
+    for value in list(module_globals.values()):  # GPT.get_default_config() serves its Block too
+        method = getattr(value, "get_default_config", None) if isinstance(value, type) else None
+        if callable(method) and value is not cls and getattr(value, "__module__", None) == cls.__module__ \
+                and not _required(method):
+            try:
+                return method()
+            except Exception:
+                pass
     return None
 
 
@@ -439,13 +448,20 @@ class attribute_bag:  # noqa: N801 - reads as a value
     of an object no class of the file describes."""
 
     def __init__(self, names: Sequence[str], profile: int):
+        self._profile = profile
         for name in names:
             value = by_name(name, profile)
             if value is not _EMPTY:
                 setattr(self, name, value)
 
+    def __getattr__(self, name: str):  # read by a part the config is passed on to
+        value = by_name(name, self.__dict__.get("_profile", 0)) if not name.startswith("_") else _EMPTY
+        if value is _EMPTY:
+            raise AttributeError(name)
+        return value
+
     def __repr__(self) -> str:
-        return "config(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items()) + ")"
+        return "config(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_")) + ")"
 
 
 def _is_config_object(value: Any) -> bool:
