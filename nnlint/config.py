@@ -14,20 +14,18 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from nnlint.exit_codes import ConfigError  # noqa: F401  (raised here; importers know it from here)
 from nnlint.finding import Severity
 from nnlint.requirements import parse_torch_range
 from nnlint.rules import all_rules
 from nnlint.rules.base import Rule
+from nnlint.verify_config import parse_config as parse_verify_table
 
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__",
                    "node_modules", "build", "dist", ".eggs", ".mypy_cache", ".nnlint_cache")
 
 _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
 _KNOWN_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "unsafe-fixes", "verify", "torch-version"}
-
-
-class ConfigError(Exception):
-    """A problem with the configuration or the command line: exit code 2."""
 
 
 @dataclass
@@ -159,8 +157,7 @@ def settings_from_table(table: dict, path: Path) -> Settings:
     if not isinstance(unsafe_fixes, bool):
         raise ConfigError(f"{where}: unsafe-fixes must be true or false")
     verify = table.get("verify", {})
-    if not isinstance(verify, dict):
-        raise ConfigError(f"{where}: verify must be a table")
+    parse_verify_table(verify, str(path), path.parent)  # a broken table fails every command
     torch_version = table.get("torch-version")
     if torch_version is not None:
         try:

@@ -155,6 +155,11 @@ def test_config_in_nearest_pyproject(project, capsys):
     ('[tool.nnlint]\nselekt = ["NN1"]', "unknown key 'selekt'"),
     ('[tool.nnlint]\nselect = "NN1"', "select must be a list of strings"),
     ('[tool.nnlint]\nignore = ["XX1"]', "unknown rule code or prefix 'XX1'"),
+    # the verify table is read by `check` too, without torch
+    ('[tool.nnlint.verify]\ndevice = "tpu"', "[tool.nnlint.verify]: device must be one of auto, cpu, cuda"),
+    ('[tool.nnlint.verify]\nfactories = ["nope.py"]', "factories: nope.py: no such file"),
+    ('[tool.nnlint.verify.models."zoo:Tower"]\nargs = 3', '[tool.nnlint.verify.models."zoo:Tower"]: args must be a list'),
+    ('[tool.nnlint]\nverify = 3', "[tool.nnlint.verify] must be a table"),
 ])
 def test_broken_config_is_a_clear_error(project, capsys, config, message):
     project("pyproject.toml", config)
@@ -359,6 +364,8 @@ def test_default_excludes_and_symlink_loops(project, capsys, tmp_path):
 
 def test_python_dash_m_and_no_torch_import(tmp_path):
     (tmp_path / "net.py").write_text(BUGGY)
+    (tmp_path / "pyproject.toml").write_text(  # the verify table is validated, without torch
+        '[tool.nnlint.verify]\ndevice = "cpu"\n[tool.nnlint.verify.models."net:Net"]\ninputs = [[2, 4]]\n')
     probe = ("import sys, runpy; sys.argv = ['nnlint', 'net.py'];"
              "code = 0\ntry: runpy.run_module('nnlint', run_name='__main__')\n"
              "except SystemExit as e: code = e.code\n"
