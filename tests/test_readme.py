@@ -159,10 +159,13 @@ def test_ci_job_uploads_the_sarif_file_it_writes():
         assert uploads and {s["with"]["sarif_file"] for s in uploads} <= written
 
 
-def test_pyproject_example_is_accepted_by_the_config_loader():
+def test_pyproject_example_is_accepted_by_the_config_loader(tmp_path):
     for body in blocks("toml"):
         table = tomllib.loads(body)["tool"]["nnlint"]
-        settings = settings_from_table(table, ROOT / "pyproject.toml")  # raises on an unknown key or code
+        for factory in table.get("verify", {}).get("factories", []):  # the loader checks they exist
+            (tmp_path / factory).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / factory).write_text("")
+        settings = settings_from_table(table, tmp_path / "pyproject.toml")  # raises on an unknown key or code
         assert settings.extend_select or settings.ignore or settings.select
 
 
