@@ -105,6 +105,7 @@ class Builder:
         built_one = None  # (candidate, model) of the last candidate that built
         input_skip: Optional[Skip] = None
         own_error: Optional[BaseException] = None
+        own_defaults = None  # (candidate, model, inputs): its defaults built, a forward failed
         for candidate in tries:
             self.on_phase("build")
             missing = [key for key, value in candidate.guessed.items() if value is guess.EMPTY]
@@ -122,8 +123,9 @@ class Builder:
             try:
                 model = candidate.call(cls)
             except Exception as exc:
-                if configured or error_kind(exc, "build") in ("init_order_error", "container_error"):
-                    raise
+                if configured or isinstance(exc, NameError) or error_kind(exc, "build") in (
+                        "init_order_error", "container_error"):
+                    raise  # no argument of ours makes a name undefined or super().__init__() late
                 if not guessed:  # its own defaults fail: the model's error, unless a guess for a None works
                     self._missing_through_var_args(exc)
                     own_error = own_error or exc
@@ -134,14 +136,19 @@ class Builder:
                 return model  # the caller says what it is
             built_one = built_one or (candidate, model)  # the hint gives the first, most usual one
             self.on_phase("forward")
+            # its own defaults, with guesses for its None defaults still to try: strict as well
+            # (`shared_block=None` called in forward); the defaults get the last word below
+            defaults_first = not guessed and not configured and candidate is not tries[-1]
             try:
                 inputs = example_inputs(model, name, spec, built=candidate.kwargs)
-                self.inputs = try_inputs(model, inputs, strict=guessed)
+                self.inputs = try_inputs(model, inputs, strict=guessed or defaults_first)
             except Skip as skip:
                 input_skip = skip
                 failures.append((candidate, skip.reason))
                 continue
             except Rejected as rejected:
+                if defaults_first:
+                    own_defaults = (candidate, model, inputs)
                 failures.append((candidate, _rejected_reason(inputs, rejected)))
                 continue
             self.chosen = candidate
@@ -152,6 +159,14 @@ class Builder:
             return model
         if own_error is not None:
             raise own_error
+        if own_defaults is not None:  # nothing guessed did better: judged on its defaults, as before
+            candidate, model, inputs = own_defaults
+            try:
+                self.inputs = try_inputs(model, inputs)
+            except Rejected as rejected:
+                raise Skip(_rejected_reason(inputs, rejected), self._give_up(failures, built_one, None).hint)
+            self.chosen = candidate
+            return model
         raise self._give_up(failures, built_one, input_skip)
 
     def _guard(self, candidate, failures):

@@ -530,7 +530,11 @@ def candidates(cls, depth: int = 0) -> Iterator[Candidate]:
                         candidate.kwargs[param.name] = value
                         candidate.notes.append(f"{param.name}: {', '.join(changes)}")
                 elif param.default is None and profile > 0:  # `seq_len=None` that the code needs after all
-                    value = by_name(param.name, profile - 1)
+                    used = usage.get(param.name, Usage())
+                    if used.kinds & {"module", "call"}:  # `shared_block=None` called in forward: a module
+                        value = guess_value(cls, param, used, profile - 1, depth)
+                    else:
+                        value = by_name(param.name, profile - 1)
                     if value is not _EMPTY and not isinstance(value, bool):
                         candidate.kwargs[param.name] = value
                         candidate.guessed[param.name] = value

@@ -308,3 +308,49 @@ def test_a_skip_hint_works_in_one_round(tmp_path, capsys):
     code, out, _ = run(tmp_path, capsys, "--format", "json", "fixed.py")
     (model,) = json.loads(out)["models"]
     assert model["reason"] == "forward raised AssertionError: 48x48 images only"  # built, and fed as told
+
+
+SHARED = """
+    # source: https://github.com/eriklindernoren/PyTorch-GAN/blob/master/implementations/unit/models.py
+    import torch.nn as nn
+
+
+    class Encoder(nn.Module):  # the training script always passes a shared block
+        def __init__(self, dim=8, shared_block=None):
+            super().__init__()
+            self.fc = nn.Linear(dim, dim)
+            self.shared_block = shared_block
+
+        def forward(self, x):
+            return self.shared_block(self.fc(x))
+
+
+    class Broken(nn.Module):  # a real bug, whatever the arguments
+        def __init__(self, dim):
+            super().__init__()
+            self.fc = nn.Linear(in_channels, dim)
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    class Unfinished(nn.Module):  # its own defaults build; its forward is the model's problem
+        def __init__(self, width=4, scale=None):
+            super().__init__()
+            self.fc = nn.Linear(width, width)
+
+        def forward(self, x):
+            raise ValueError("not implemented yet")
+"""
+
+
+def test_none_defaults_get_a_guess_and_real_bugs_stay_the_models(tmp_path, capsys):
+    (tmp_path / "shared.py").write_text(textwrap.dedent(SHARED).lstrip(), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n", encoding="utf-8")
+    code, out, _ = run(tmp_path, capsys, "--format", "json", "shared.py")
+    models = {m["name"]: m for m in json.loads(out)["models"]}
+    assert {n: (m["status"], [f["code"] for f in m["findings"]]) for n, m in models.items()} == {
+        "shared:Encoder": ("checked", []), "shared:Broken": ("failed", ["NN901"]),
+        "shared:Unfinished": ("failed", ["NN902"])}
+    assert models["shared:Encoder"]["notes"][0].startswith("built as Encoder(shared_block=Identity()), fed (2, 8)")
+    assert models["shared:Broken"]["reason"] == "construction raised NameError: name 'in_channels' is not defined"
