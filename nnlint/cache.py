@@ -10,9 +10,9 @@ An entry is used only when everything its findings depend on is unchanged:
 - the other files the check read (nnlint.project: the files of imported classes, and the
   metadata that declares the torch version), by size and mtime.
 
-Fix runs neither read nor write it. One JSON file per project; written atomically, so
-concurrent runs (pre-commit's parallel batches) can only lose each other's new entries, never
-corrupt the cache.
+Fix runs neither read nor write it. One JSON file per project, merged with what concurrent
+runs (pre-commit's parallel batches) saved meanwhile and renamed into place, so it is never
+half-written; what is read is checked, and anything unexpected is a miss.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Set
 
 from nnlint import __version__
 from nnlint.finding import Finding
@@ -59,15 +59,8 @@ def file_stamp(path: str) -> Optional[List[int]]:
 class FindingsCache:
     def __init__(self, directory: Path):
         self.directory = directory
-        self.entries: Dict[str, dict] = {}
-        self.dirty = False
-        try:
-            with open(directory / _FILE, encoding="utf-8") as handle:
-                data = json.load(handle)
-            if data.get("nnlint") == nnlint_fingerprint():
-                self.entries = data["entries"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.entries = {}  # missing, stale or unreadable: start afresh
+        self.entries: Dict[str, dict] = _read_entries(directory / _FILE)
+        self.stored: Set[str] = set()  # the paths whose entries this run wrote
 
     @staticmethod
     def key(data_hash: str, codes: Iterable[str], torch_version: Optional[str] = None) -> str:
@@ -75,32 +68,86 @@ class FindingsCache:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def lookup(self, path: str, key: str) -> Optional[List[Finding]]:
+        """The findings stored for this file under this key, if its dependencies are unchanged;
+        None (a miss) for anything else, a damaged entry included."""
         entry = self.entries.get(os.path.abspath(path))
-        if entry is None or entry["key"] != key:
+        if not isinstance(entry, dict) or entry.get("key") != key:
             return None
-        if any(file_stamp(dep) != stamp for dep, stamp in entry["deps"].items()):
+        deps, stored = entry.get("deps"), entry.get("findings")
+        if not isinstance(deps, dict) or not isinstance(stored, list) \
+                or not all(_valid_finding(f) for f in stored):
             return None
-        return [Finding.from_dict({**f, "path": path}) for f in entry["findings"]]
+        if entry.get("check") != _checksum(key, stored, deps):
+            return None  # edited or damaged since it was written
+        if any(file_stamp(dep) != stamp for dep, stamp in deps.items()):
+            return None
+        return [Finding.from_dict({**f, "path": path}) for f in stored]
 
     def store(self, path: str, key: str, findings: List[Finding], deps: Iterable[str]) -> None:
+        stored = [f.to_dict() for f in findings]
+        stamps = {dep: file_stamp(dep) for dep in deps}
         self.entries[os.path.abspath(path)] = {
-            "key": key,
-            "findings": [f.to_dict() for f in findings],
-            "deps": {dep: file_stamp(dep) for dep in deps},
+            "key": key, "findings": stored, "deps": stamps, "check": _checksum(key, stored, stamps),
         }
-        self.dirty = True
+        self.stored.add(os.path.abspath(path))
 
     def save(self) -> None:
-        if not self.dirty:
+        """Write the entries back, over what concurrent runs saved meanwhile (theirs are kept
+        unless this run re-checked the same file), as a whole new file renamed into place."""
+        if not self.stored:
             return
+        temp = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             gitignore = self.directory / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("# created by nnlint\n*\n", encoding="utf-8")
+            entries = _read_entries(self.directory / _FILE)
+            entries.update((path, self.entries[path]) for path in self.stored)
             fd, temp = tempfile.mkstemp(prefix=".findings-", dir=self.directory)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"nnlint": nnlint_fingerprint(), "entries": self.entries}, handle)
+                json.dump({"nnlint": nnlint_fingerprint(), "entries": entries}, handle)
             os.replace(temp, self.directory / _FILE)
+            temp = None
         except OSError:
             pass  # a read-only tree: run without a cache rather than fail the check
+        finally:
+            if temp is not None:  # failed or interrupted half-way: leave no partial file behind
+                try:
+                    os.unlink(temp)
+                except OSError:
+                    pass
+
+
+def _read_entries(path: Path) -> Dict[str, dict]:
+    """The entries of a cache file written by this very nnlint, else none. Each entry is
+    checked when it is looked up."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError, RecursionError):
+        return {}  # missing or unreadable: start afresh
+    if isinstance(data, dict) and data.get("nnlint") == nnlint_fingerprint() \
+            and isinstance(data.get("entries"), dict):
+        return data["entries"]
+    return {}
+
+
+_POSITIONS = ("line", "column", "end_line", "end_column")
+_TEXTS = ("code", "name", "message")
+_FIELDS = {*_POSITIONS, *_TEXTS, "path", "severity", "fixable", "suggestion"}
+
+
+def _valid_finding(data) -> bool:
+    return (isinstance(data, dict) and data.keys() <= _FIELDS
+            and all(type(data.get(k)) is int and data[k] >= 1 for k in _POSITIONS)
+            and all(isinstance(data.get(k), str) for k in _TEXTS)
+            and isinstance(data.get("suggestion", ""), str) and type(data.get("fixable")) is bool
+            and data.get("severity") in ("error", "warning", "style"))
+
+
+def _checksum(key: str, findings: list, deps: dict) -> str:
+    """A digest of what an entry says, so a damaged or hand-edited entry reads as a miss, never
+    as an answer that --no-cache would not give."""
+    text = json.dumps([key, findings, deps], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

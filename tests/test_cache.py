@@ -118,3 +118,89 @@ def test_no_cache_and_fix_runs_leave_no_cache(project, capsys):
     main(["--fix", "."])
     capsys.readouterr()
     assert not (project / ".nnlint_cache").exists()
+
+
+CACHE_FILE = os.path.join(".nnlint_cache", "findings-v1.json")
+
+
+def damage(project, change):
+    """Rewrite the cache file through `change(data)`, which edits the loaded JSON in place."""
+    path = project / CACHE_FILE
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def the_entry(data):
+    (entry,) = data["entries"].values()
+    return entry
+
+
+def set_in_finding(key, value):
+    def change(data):
+        the_entry(data)["findings"][0][key] = value
+    return change
+
+
+@pytest.mark.parametrize("change", [
+    pytest.param(lambda data: data.update(entries=[]), id="entries-a-list"),
+    pytest.param(lambda data: data.update(entries="x"), id="entries-a-string"),
+    pytest.param(lambda data: data["entries"].update({k: "x" for k in data["entries"]}), id="entry-a-string"),
+    pytest.param(lambda data: data["entries"].update({k: [1, 2] for k in data["entries"]}), id="entry-a-list"),
+    pytest.param(lambda data: the_entry(data).pop("key"), id="no-key"),
+    pytest.param(lambda data: the_entry(data).update(deps=[]), id="deps-a-list"),
+    pytest.param(lambda data: the_entry(data).update(deps={"/nowhere.py": "stamp"}), id="deps-odd"),
+    pytest.param(lambda data: the_entry(data).update(findings={}), id="findings-a-dict"),
+    pytest.param(lambda data: the_entry(data).update(findings=["x"]), id="finding-a-string"),
+    pytest.param(lambda data: the_entry(data)["findings"][0].pop("line"), id="no-line"),
+    pytest.param(set_in_finding("line", "7"), id="line-a-string"),
+    pytest.param(set_in_finding("line", None), id="line-null"),
+    pytest.param(set_in_finding("line", 0), id="line-0"),
+    pytest.param(set_in_finding("line", True), id="line-true"),
+    pytest.param(set_in_finding("line", 70), id="line-moved"),  # well-formed, not what --no-cache says
+    pytest.param(set_in_finding("code", "NN999"), id="code-unknown"),
+    pytest.param(set_in_finding("severity", "fatal"), id="severity-unknown"),
+    pytest.param(set_in_finding("message", ["x"]), id="message-a-list"),
+    pytest.param(set_in_finding("fixable", "yes"), id="fixable-a-string"),
+    pytest.param(set_in_finding("extra", [[[[]]]]), id="finding-extra-key"),
+    pytest.param(lambda data: the_entry(data).update(findings=[]), id="finding-dropped"),
+    pytest.param(lambda data: the_entry(data).update(check="0" * 32), id="checksum-wrong"),
+])
+def test_a_damaged_cache_is_a_miss_never_a_crash_nor_a_different_answer(project, capsys, parses, change):
+    expected = (1, [("net.py", 7, "NN101")])
+    assert lint(capsys, ".") == expected
+    damage(project, change)
+    assert lint(capsys, ".") == expected
+    assert parses == ["net.py", "net.py"]  # checked again, not answered from the damaged entry
+    assert lint(capsys, ".") == expected and parses == ["net.py", "net.py"]  # and repaired
+
+
+@pytest.mark.parametrize("content", [b"[]", b"null", b'"x"', b"{}", b"\xff\xfe", b"[" * 100_000],
+                         ids=["list", "null", "string", "empty", "not-utf8", "deep"])
+def test_a_cache_file_that_is_not_ours_is_ignored(project, capsys, content):
+    lint(capsys, ".")
+    (project / CACHE_FILE).write_bytes(content)
+    assert lint(capsys, ".") == (1, [("net.py", 7, "NN101")])
+
+
+def test_concurrent_runs_keep_each_others_entries(project, capsys, parses):
+    from nnlint.cache import FindingsCache
+
+    (project / "other.py").write_text(BUGGY)
+    lint(capsys, "net.py")
+    late = FindingsCache(project / ".nnlint_cache")  # a second run that started meanwhile...
+    lint(capsys, "other.py")  # ...while the first one saved other.py's entry
+    late.store(str(project / "net.py"), "k", [], [])
+    late.save()
+    assert lint(capsys, "other.py") == (1, [("other.py", 7, "NN101")])
+    assert parses == ["net.py", "other.py"]  # other.py's entry survived the second run's save
+    assert sorted(os.listdir(project / ".nnlint_cache")) == [".gitignore", "findings-v1.json"]
+
+
+def test_an_interrupted_save_leaves_no_partial_file(project, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(json, "dump", interrupted)  # Ctrl-C while the cache is being written
+    assert main(["-j", "1", "."]) == 130
+    assert os.listdir(project / ".nnlint_cache") == [".gitignore"]
