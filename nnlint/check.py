@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -41,10 +42,13 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
     results = []
     if STDIN in paths:
         paths = [p for p in paths if p != STDIN]
-        data = sys.stdin.buffer.read()
+        limit = settings.max_file_size  # read no further than needed to refuse: stdin may not end
+        data = sys.stdin.buffer.read(limit + 1) if limit else sys.stdin.buffer.read()
         result = check_stdin(data, stdin_name, settings, fix=fixing)
         if source_out:
             echo_source(result, data)
+            if limit and len(data) > limit:  # too large to check: pass the rest through as it comes
+                shutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer)
         results.append(result)
     usage_error = False
     if paths:
@@ -75,7 +79,8 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
 def check_stdin(data: bytes, name: str, settings: Settings, fix: bool):
     from nnlint.engine import check_bytes
 
-    return check_bytes(data, name, settings.rules_for(name), fix=fix, unsafe_fixes=settings.unsafe_fixes)
+    return check_bytes(data, name, settings.rules_for(name), fix=fix, unsafe_fixes=settings.unsafe_fixes,
+                       max_bytes=settings.max_file_size)
 
 
 def echo_source(result, data: bytes) -> None:
@@ -95,6 +100,7 @@ def check_paths(paths: Sequence[str], settings: Settings, shard, args, fix: bool
     from nnlint.files import discover
 
     found = discover(list(paths), settings, shard)
+    found.warn()
     for missing in found.missing:
         print(f"nnlint: error: {missing}: no such file or directory", file=sys.stderr)
     if args.verbose:

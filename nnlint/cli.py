@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="count findings per code instead")
     check.add_argument("--shard", metavar="K/N", help="check only shard K of N (for a CI matrix)")
-    check.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    check.add_argument("-j", "--jobs", type=int, default=0,
+                       help="worker processes (default 0: one per core; 1: none, check in-process)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the findings cache")
     check.add_argument("--cache-dir", metavar="DIR",
                        help=f"where the findings cache lives (default: {CACHE_DIR}/ beside the config)")
@@ -112,6 +113,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return run_verify(args, settings, shard)
         from nnlint.check import run_check
 
+        if args.jobs < 0:
+            raise _UsageError(
+                f"-j/--jobs must be 0 (one process per core) or more, not {args.jobs}")
         return run_check(args, settings, shard)
     except (_UsageError, ConfigError) as exc:
         print(f"nnlint: error: {exc}", file=sys.stderr)

@@ -25,7 +25,12 @@ DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__py
                    "node_modules", "build", "dist", ".eggs", ".mypy_cache", ".nnlint_cache")
 
 _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
-_KNOWN_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "unsafe-fixes", "verify", "torch-version"}
+_KNOWN_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "unsafe-fixes", "verify", "torch-version",
+                                  "max-file-size"}
+# LibCST needs ~0.6-0.9 GB of memory per MB of code: past this size a file is refused with an
+# NN000 rather than risk the machine (hand-written modules stay well under 1 MB).
+DEFAULT_MAX_FILE_MB = 5
+DEFAULT_MAX_FILE_BYTES = DEFAULT_MAX_FILE_MB * 1_000_000
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Settings:
     torch_version: Optional[str] = None  # the torch versions supported (else inferred: nnlint.requirements)
     isolated: bool = False  # --isolated: no configuration, and no torch version read from metadata
     unsafe_fixes: bool = False  # --fix applies unsafe fixes too
+    max_file_size: int = DEFAULT_MAX_FILE_BYTES  # bytes; 0: no limit
 
     def validate(self) -> None:
         rules = all_rules()
@@ -119,6 +125,12 @@ def _read_toml(path: Path) -> dict:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib descends once per nested array or inline table
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        byte = exc.object[exc.start]
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (line {line}, byte {byte:#x})") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
@@ -165,6 +177,9 @@ def settings_from_table(table: dict, path: Path) -> Settings:
         except ValueError:
             raise ConfigError(f"{where}: torch-version must be a version or a lower bound such as "
                               f"\">=2.6\", got {torch_version!r}") from None
+    max_mb = table.get("max-file-size", DEFAULT_MAX_FILE_MB)
+    if isinstance(max_mb, bool) or not isinstance(max_mb, (int, float)) or not 0 <= max_mb < 1e6:
+        raise ConfigError(f"{where}: max-file-size must be a number of megabytes (0: no limit)")
     settings = Settings(
         root=path.parent,
         config_path=path,
@@ -176,6 +191,7 @@ def settings_from_table(table: dict, path: Path) -> Settings:
         verify=verify,
         torch_version=torch_version,
         unsafe_fixes=unsafe_fixes,
+        max_file_size=int(max_mb * 1_000_000),
     )
     try:
         settings.validate()

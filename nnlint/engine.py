@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import ast
 import io
-import multiprocessing
+import functools
 import os
 import re
+import stat
 import sys
 import tokenize
 from collections import defaultdict
@@ -16,7 +17,10 @@ from typing import Dict, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
+from nnlint import workers
+from nnlint.config import DEFAULT_MAX_FILE_BYTES
 from nnlint.context import FileContext
+from nnlint.files import not_regular
 from nnlint.finding import Finding
 from nnlint.fix import apply_fixes, to_fix
 from nnlint.positions import NEWLINE
@@ -51,6 +55,7 @@ class FileResult:
     module_classes: List[Tuple[str, int, int]] = field(default_factory=list)  # name, first, last line
     found_before_fix: int = 0  # findings in the text as read, before any fix
     dependencies: List[str] = field(default_factory=list)  # other files read to check this one
+    cacheable: bool = True  # False when the outcome depends on the machine (memory, a crash)
 
 
 def read_source(data: bytes) -> SourceFile:
@@ -91,7 +96,7 @@ def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str
     except SyntaxError as error:
         raise _FileProblem(SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1,
                            error.offset or 1) from None
-    except (RecursionError, MemoryError):
+    except (RecursionError, MemoryError):  # its parser's stack overflow is a MemoryError
         raise _FileProblem(TOO_DEEP, "too deeply nested to analyse") from None
     except ValueError as error:  # e.g. a NUL byte in the source
         raise _FileProblem(SYNTAX_ERROR, f"syntax error: {error}") from None
@@ -108,7 +113,7 @@ def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str
         first = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else "invalid syntax"
         raise _FileProblem(SYNTAX_ERROR, f"cannot parse with LibCST: {first}", exc.raw_line,
                            exc.raw_column + 1) from None
-    except (RecursionError, MemoryError):
+    except RecursionError:
         raise _FileProblem(TOO_DEEP, "too deeply nested to analyse") from None
 
 
@@ -349,8 +354,9 @@ class Suppressions:
 
 def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
                collect_classes: bool = False, project: Optional[ProjectIndex] = None,
-               unsafe_fixes: bool = False) -> FileResult:
-    """Read, decode and lint one file; a file that cannot be read is an NN001 finding.
+               unsafe_fixes: bool = False, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> FileResult:
+    """Read, decode and lint one file; a file that cannot be read, or is larger than
+    `max_bytes` (0: no limit), is an NN001 finding.
 
     Names imported from other files of the project are resolved through `project` (pass the
     run's index when checking many files: it remembers what it read; None: a fresh one).
@@ -358,22 +364,53 @@ def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
     if project is None:
         project = ProjectIndex()
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return FileResult(path, [file_problem(path, UNREADABLE, f"cannot read file: {exc.strerror}")])
+        data = read_file(path, max_bytes)
+    except _FileProblem as problem:
+        return FileResult(path, [problem.finding(path)])
     with project.record_dependencies() as consulted:
         result = check_bytes(data, path, rules, fix=fix, collect_classes=collect_classes,
-                             project=project, unsafe_fixes=unsafe_fixes)
+                             project=project, unsafe_fixes=unsafe_fixes, max_bytes=max_bytes)
     result.dependencies = sorted(consulted - {os.path.abspath(path)})
     return result
 
 
+def read_file(path: str, max_bytes: int = 0) -> bytes:
+    """A regular file's bytes, or a _FileProblem saying why not. A FIFO or a device in the
+    file's place is refused before a read that might never end; so is a file larger than
+    `max_bytes` (0: no limit), before it is read."""
+    try:
+        # O_NONBLOCK: opening a FIFO does not wait for a writer (regular files ignore it)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise _FileProblem(UNREADABLE, f"cannot read file: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _FileProblem(UNREADABLE, f"cannot read file: {not_regular(info.st_mode)}")
+        if max_bytes and info.st_size > max_bytes:
+            raise _FileProblem(UNREADABLE, too_large(info.st_size, max_bytes))
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise _FileProblem(UNREADABLE, f"cannot read file: {exc.strerror}") from None
+
+
+def too_large(size: int, max_bytes: int) -> str:
+    return (f"file too large to analyse ({_megabytes(size)} MB > {max_bytes / 1e6:g} MB limit, "
+            "see max-file-size)")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f}" if size >= 100_000 else f"{size / 1e6:.2g}"
+
+
 def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
                 collect_classes: bool = False, project: Optional[ProjectIndex] = None,
-                unsafe_fixes: bool = False) -> FileResult:
+                unsafe_fixes: bool = False, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> FileResult:
     """Decode and lint one file's bytes (a file's, or stdin's). Whatever goes wrong becomes a
     finding of an always-reported code, never an exception: one file never stops the others."""
+    if max_bytes and len(data) > max_bytes:
+        return FileResult(path, [file_problem(path, UNREADABLE, too_large(len(data), max_bytes))])
     try:
         source = read_source(data)
     except _FileProblem as problem:
@@ -386,6 +423,9 @@ def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool =
                                   project=project, unsafe_fixes=unsafe_fixes)
     except RecursionError:
         return FileResult(path, [file_problem(path, TOO_DEEP, "too deeply nested to analyse")])
+    except MemoryError:  # the parse gate has ruled out nesting too deep for CPython's parser
+        message = f"ran out of memory analysing this file ({_megabytes(len(data))} MB)"
+        return FileResult(path, [file_problem(path, INTERNAL_ERROR, message)], cacheable=False)
     except Exception as exc:  # a bug of ours
         message = f"nnlint failed on this file (please report it): {type(exc).__name__}: {exc}"
         return FileResult(path, [file_problem(path, INTERNAL_ERROR, message)])
@@ -425,7 +465,7 @@ def _cpython_parse(text: str, path: str) -> ast.Module:
 def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0,
                 cache=None, project: Optional[ProjectIndex] = None,
                 unsafe_fixes: bool = False) -> List[FileResult]:
-    """Lint many files, in a process pool when there are enough to pay for one.
+    """Lint many files in worker processes (see _run_pool).
 
     With a FindingsCache (never when fixing), unchanged files are answered from it.
     `project` is the run's ProjectIndex (default: a new one; each pool worker gets its own).
@@ -440,10 +480,9 @@ def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0
 
         for index, path in enumerate(files):
             try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                continue
+                data = read_file(path, settings.max_file_size)
+            except _FileProblem:
+                continue  # the check says why
             keys[index] = cache.key(content_hash(data), [r.code for r in settings.rules_for(path)],
                                     settings.torch_version)
             findings = cache.lookup(path, keys[index])
@@ -458,7 +497,7 @@ def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0
     work = [(files[i], settings, fix, unsafe_fixes) for i in todo]
     for index, result in zip(todo, _run_pool(work, jobs, project)):
         results[index] = result
-        if index in keys:
+        if index in keys and result.cacheable:
             cache.store(result.path, keys[index], result.findings, result.dependencies)
     if cache is not None:
         cache.save()
@@ -466,30 +505,35 @@ def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0
 
 
 def _run_pool(work: list, jobs: int, project: ProjectIndex) -> List[FileResult]:
-    jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(work) < 2 * jobs:
+    """`-j 1` checks in this process (for a debugger or a profiler); otherwise in workers
+    (nnlint.workers: one that dies costs its file an NN009, not the run), the largest files
+    first so that no big file starts last. Each worker has its own copy of `project`."""
+    if jobs == 1:
         return [_check_one(item, project) for item in work]
-    chunk = max(1, min(16, len(work) // (jobs * 4)))
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with context.Pool(jobs, initializer=_start_worker, initargs=(project,)) as pool:
-        return pool.map(_check_in_worker, work, chunksize=chunk)
+    largest_first = sorted(range(len(work)), key=lambda index: -_size(work[index][0]))
+    return workers.run_all(functools.partial(_check_one, project=project), work,
+                           jobs or workers.default_jobs(), _failed, largest_first)
 
 
-_worker_project: Optional[ProjectIndex] = None  # a pool worker's own index (see _start_worker)
-
-
-def _start_worker(project: ProjectIndex) -> None:
-    global _worker_project
-    _worker_project = project
-
-
-def _check_in_worker(item) -> FileResult:
-    return _check_one(item, _worker_project)
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _check_one(item, project: Optional[ProjectIndex]) -> FileResult:
     path, settings, fix, unsafe_fixes = item
-    result = check_file(path, settings.rules_for(path), fix=fix, project=project, unsafe_fixes=unsafe_fixes)
+    result = check_file(path, settings.rules_for(path), fix=fix, project=project,
+                        unsafe_fixes=unsafe_fixes, max_bytes=settings.max_file_size)
     if not result.findings and result.fixed_text is None:
         result.source = None  # only shown or rewritten files need their text in the parent
     return result
+
+
+def _failed(item, what: str) -> FileResult:
+    """A file whose worker died (or raised): an NN009 that says so; not cached, as the next
+    run may well succeed."""
+    path = item[0]
+    problem = file_problem(path, INTERNAL_ERROR, f"nnlint could not check this file: {what}")
+    return FileResult(path, [problem], cacheable=False)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+import sys
 import zlib
 from dataclasses import dataclass, field
 from typing import List, Optional, Set, Tuple
@@ -14,25 +16,37 @@ from nnlint.config import DEFAULT_EXCLUDE, Settings
 class Discovery:
     files: List[str] = field(default_factory=list)
     missing: List[str] = field(default_factory=list)  # paths that do not exist
+    skipped: List[str] = field(default_factory=list)  # "path: why", for a warning on stderr
+
+    def warn(self, stream=None) -> None:
+        for line in self.skipped:
+            print(f"nnlint: warning: {line}", file=stream or sys.stderr)
 
 
 def discover(paths: List[str], settings: Settings, shard: Optional[Tuple[int, int]] = None) -> Discovery:
     """Every `*.py` under `paths` (a file named explicitly is checked whatever its suffix).
 
-    Folders in DEFAULT_EXCLUDE are skipped while walking; the user's `exclude` globs apply to
-    explicit files too, so a pre-commit hook that passes file names respects them. Symlinked
-    folders are followed once each (a symlink loop is walked no further).
+    Only regular files are read: a FIFO, a socket or a device (named, or met in a folder) is
+    skipped with a warning, as is a folder that cannot be listed. Folders in DEFAULT_EXCLUDE are
+    skipped while walking; the user's `exclude` globs apply to explicit files too, so a
+    pre-commit hook that passes file names respects them. Symlinked folders are followed once
+    each (a symlink loop is walked no further).
     """
     found = Discovery()
     seen: Set[str] = set()
     for path in paths:
-        if not os.path.exists(path):
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
             found.missing.append(path)
             continue
-        if os.path.isdir(path):
-            candidates = _walk(path, settings)
-        else:
+        if stat.S_ISDIR(mode):
+            candidates = _walk(path, settings, found.skipped)
+        elif stat.S_ISREG(mode):
             candidates = [path]
+        else:
+            found.skipped.append(f"{path}: {not_regular(mode)}, skipped")
+            continue
         for candidate in candidates:
             real = os.path.realpath(candidate)
             if real in seen or settings.is_excluded(candidate):
@@ -57,19 +71,49 @@ def in_shard(relative_path: str, index: int, count: int) -> bool:
     return zlib.crc32(relative_path.encode("utf-8")) % count == index - 1
 
 
-def _walk(root: str, settings: Settings) -> List[str]:
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISDIR, "a folder"))
+
+
+def not_regular(mode: int) -> str:
+    """Why a file of this mode is not read: reading a FIFO or a device may never end."""
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    return f"not a regular file ({kind})"
+
+
+def _walk(root: str, settings: Settings, skipped: List[str]) -> List[str]:
+    """Depth first, in name order, like `os.walk(root, followlinks=True)`, but a `.py` entry is
+    kept only if it is (or links to) a regular file, and what cannot be read is reported."""
     files: List[str] = []
-    visited_dirs: Set[str] = set()
-    for folder, dirs, names in os.walk(root, followlinks=True):
-        real = os.path.realpath(folder)
-        if real in visited_dirs:
-            dirs[:] = []
+    visited: Set[Tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in visited:  # a symlink loop, or a folder linked twice
+                continue
+            visited.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append(f"{folder}: cannot read folder: {exc.strerror}, skipped")
             continue
-        visited_dirs.add(real)
-        dirs[:] = sorted(
-            d for d in dirs
-            if d not in DEFAULT_EXCLUDE and not d.endswith(".egg-info")
-            and not settings.is_excluded(os.path.join(folder, d))
-        )
-        files.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".py"))
+        below = []
+        for entry in entries:
+            python = entry.name.endswith(".py")
+            try:  # the kind comes from the listing itself; only links and odd files cost a stat
+                if entry.is_dir():
+                    if (entry.name not in DEFAULT_EXCLUDE and not entry.name.endswith(".egg-info")
+                            and not settings.is_excluded(entry.path)):
+                        below.append(entry.path)
+                elif python and entry.is_file():
+                    files.append(entry.path)
+                elif python:
+                    skipped.append(f"{entry.path}: {not_regular(entry.stat().st_mode)}, skipped")
+            except OSError as exc:  # a broken link, a link loop
+                if python:
+                    skipped.append(f"{entry.path}: cannot read: {exc.strerror}, skipped")
+        stack.extend(reversed(below))
     return files

@@ -36,6 +36,13 @@ DTYPES = {
 }
 DEVICES = ("auto", "cpu", "cuda")
 _VERIFY_KEYS = ("models", "factories", "device", "timeout", "memory-limit", "fail-under")
+MAX_TIMEOUT = 86_400.0  # a day: past it (inf, 1e308), waiting for a model overflows the clock
+TIMEOUT_RULE = f"must be a number of seconds above 0 and at most {MAX_TIMEOUT:.0f}"
+
+
+def valid_timeout(seconds: float) -> bool:
+    return 0 < seconds <= MAX_TIMEOUT  # false for nan too
+
 _MODEL_KEYS = ("args", "kwargs", "inputs", "dtypes", "high", "skip")
 _NAME = re.compile(r"^(?:[A-Za-z_][\w.]*|[\w./-]+\.py):[A-Za-z_][\w.]*$")  # module:Class or path.py:Class
 
@@ -92,8 +99,9 @@ def parse_config(table: dict, where: str, root: Path) -> VerifyConfig:
     config.device = device
     if "timeout" in table:
         timeout = table["timeout"]
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            raise ConfigError(f"{where}: timeout must be a positive number of seconds")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+                or not valid_timeout(timeout):
+            raise ConfigError(f"{where}: timeout {TIMEOUT_RULE}")
         config.timeout = float(timeout)
     if "memory-limit" in table:
         config.memory_limit = parse_memory_limit(table["memory-limit"], f"{where}: memory-limit")

@@ -169,6 +169,25 @@ def test_broken_config_is_a_clear_error(project, capsys, config, message):
     assert err.startswith("nnlint: error: ") and message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("config, message", [
+    (b'[tool.nnlint]\nignore = ["NN101"]  # caf\xe9\n', "invalid TOML: not UTF-8 (line 2, byte 0xe9)"),
+    (b"[tool.nnlint]\nx = " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "invalid TOML: nested too deeply"),
+])
+@pytest.mark.parametrize("given", [False, True])
+def test_an_undecodable_config_is_one_line_exit_2(project, capsys, tmp_path, config, message, given):
+    (tmp_path / "pyproject.toml").write_bytes(config)
+    project("net.py", CLEAN)
+    code, out, err = run(capsys, *(["--config", "pyproject.toml"] if given else []), "net.py")
+    assert (code, out) == (2, "")
+    assert err == f"nnlint: error: {tmp_path / 'pyproject.toml'}: {message}\n"
+
+
+def test_negative_jobs_is_a_usage_error(project, capsys):
+    project("net.py", CLEAN)
+    assert run(capsys, "-j", "-3", "net.py") == (
+        2, "", "nnlint: error: -j/--jobs must be 0 (one process per core) or more, not -3\n")
+
+
 def test_suppressions(project, capsys):
     project("net.py", textwrap.dedent("""\
         import torch.nn as nn

@@ -6,8 +6,11 @@ class UnreadableFile(Rule):
     """
     ## What it does
     Reports a file that cannot be read as Python text: the operating system refuses it
-    (permissions, a broken symlink), it is binary (it contains NUL bytes), or it is not valid
-    in its declared encoding (UTF-8 unless a PEP 263 `# coding:` line says otherwise).
+    (permissions, a broken symlink), it is not a regular file (a FIFO or a device, which is
+    never read: it could block the run forever), it is larger than `max-file-size` (5 MB by
+    default: LibCST needs about 0.6-0.9 GB of memory per MB of code), it is binary (it
+    contains NUL bytes), or it is not valid in its declared encoding (UTF-8 unless a PEP 263
+    `# coding:` line says otherwise).
 
     Always reported, whatever the selection: `--select`, `--ignore` and `per-file-ignores`
     refuse this code (a usage error). To skip a file, exclude it (`extend-exclude`).

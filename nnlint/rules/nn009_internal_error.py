@@ -7,7 +7,10 @@ class InternalError(Rule):
     ## What it does
     Reports that nnlint itself failed on this file: a bug in nnlint, not in your code. The
     message names the exception; please report it with the file (or a small part of it that
-    still fails). Every other file is still checked.
+    still fails). Every other file is still checked. The same code says that the check ran
+    out of memory, or that the worker process checking the file died (the signal is named:
+    SIGKILL is usually the system's out-of-memory killer, SIGABRT or SIGSEGV a failure in
+    native code); such an outcome is not cached, and the next run tries the file again.
 
     Always reported, whatever the selection: `--select`, `--ignore` and `per-file-ignores`
     refuse this code (a usage error), so a failure never passes as a clean file. To go on

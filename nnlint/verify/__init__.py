@@ -36,7 +36,7 @@ def torch_available() -> bool:
 
 def run_verify(args, settings: Settings, shard: Optional[Tuple[int, int]] = None) -> int:
     from nnlint.files import discover
-    from nnlint.verify.build import parse_config
+    from nnlint.verify_config import TIMEOUT_RULE, parse_config, valid_timeout
     from nnlint.verify.correlate import correlate
     from nnlint.verify.discover import plan
     from nnlint.verify.result import VerifyResult
@@ -49,8 +49,8 @@ def run_verify(args, settings: Settings, shard: Optional[Tuple[int, int]] = None
     config = parse_config(settings.verify, str(settings.config_path or "the configuration"), settings.root)
     timeout = getattr(args, "timeout", None)
     timeout = float(timeout if timeout is not None else (config.timeout or 60.0))
-    if timeout <= 0:
-        raise ConfigError("--timeout must be a positive number of seconds")
+    if not valid_timeout(timeout):
+        raise ConfigError(f"--timeout {TIMEOUT_RULE}")
     device = getattr(args, "device", None) or config.device
     memory_limit = _memory_limit(getattr(args, "memory_limit", None), config.memory_limit)
 
@@ -59,6 +59,7 @@ def run_verify(args, settings: Settings, shard: Optional[Tuple[int, int]] = None
     if fail_under is not None and not 0 <= fail_under <= 100:
         raise ConfigError("--fail-under must be a percentage between 0 and 100")
     found = discover(args.paths or ["."], settings, shard)
+    found.warn()
     for missing in found.missing:
         print(f"nnlint: error: {missing}: no such file or directory", file=sys.stderr)
     if found.missing:
@@ -189,7 +190,8 @@ def _add_factory_sources(runs, factory_runs, static, settings) -> None:
         for source in runs[index].classes.values():
             if source.path and source.path not in static and os.path.isfile(source.path):
                 shown = display_path(source.path)
-                result = check_file(shown, settings.rules_for(shown), project=project)
+                result = check_file(shown, settings.rules_for(shown), project=project,
+                                    max_bytes=settings.max_file_size)
                 static[source.path] = static_file(shown, result)
 
 

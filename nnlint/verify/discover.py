@@ -88,7 +88,8 @@ def plan(files: List[str], settings: Settings, config: VerifyConfig, shard_index
     project = ProjectIndex(settings)
     found = []
     for path in files:
-        result = check_file(path, settings.rules_for(path), collect_classes=True, project=project)
+        result = check_file(path, settings.rules_for(path), collect_classes=True, project=project,
+                            max_bytes=settings.max_file_size)
         out.static[os.path.abspath(path)] = static_file(path, result)
         out.problems.extend(f for f in result.findings if f.code.startswith(FILE_PROBLEM))
         if result.module_classes:

@@ -80,7 +80,12 @@ def test_configuration_and_usage_errors_exit_2(project, capsys):
     assert code == 2 and "device must be one of auto, cpu, cuda" in err
     os.remove("pyproject.toml")
     assert verify(capsys, "missing.py")[0] == 2
-    assert verify(capsys, "--timeout", "0", "net.py")[0] == 2
+    for timeout in ("0", "inf", "1e308", "nan"):
+        assert verify(capsys, "--timeout", timeout, "net.py") == (
+            2, "", "nnlint: error: --timeout must be a number of seconds above 0 and at most 86400\n")
+    project("pyproject.toml", "[tool.nnlint.verify]\ntimeout = 1e308\n")
+    code, out, err = verify(capsys, "net.py")
+    assert (code, out, err.count("\n")) == (2, "", 1) and "timeout must be a number of seconds" in err
 
 
 def test_memory_limit_must_be_a_number_of_gb(project, capsys):
