@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -123,7 +124,10 @@ def _read_entries(path: Path) -> Dict[str, dict]:
     """The entries of a cache file written by this very nnlint, else none. Each entry is
     checked when it is looked up."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block us
+        with open(fd, encoding="utf-8") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return {}
             data = json.load(handle)
     except (OSError, ValueError, RecursionError):
         return {}  # missing or unreadable: start afresh

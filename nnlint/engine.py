@@ -100,6 +100,8 @@ def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str
         raise _FileProblem(TOO_DEEP, "too deeply nested to analyse") from None
     except ValueError as error:  # e.g. a NUL byte in the source
         raise _FileProblem(SYNTAX_ERROR, f"syntax error: {error}") from None
+    if _has_long_chain(text, tree):
+        raise _FileProblem(TOO_DEEP, "too deeply nested to analyse")
     if not keep_data and len(text) >= DATA_TABLE_CHARS:
         blanked = _blank_data_tables(text, tree)
         if blanked != text:
@@ -115,6 +117,36 @@ def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str
                            exc.raw_column + 1) from None
     except RecursionError:
         raise _FileProblem(TOO_DEEP, "too deeply nested to analyse") from None
+
+
+# Chains that CPython's tree holds flat but LibCST's nests one level per link, so the gate's
+# recursion limit does not see them: `a and b and ...` and dotted names in imports. LibCST's
+# native parser overflows the C stack on a few thousand links (a segfault, not an exception).
+MAX_CHAIN = 1_000
+_CHAIN_WORDS = re.compile(r"\b(?:and|or)\b")
+
+
+def _has_long_chain(text: str, tree: ast.Module) -> bool:
+    """Is a chain in `tree` longer than MAX_CHAIN? The words and dots are counted in the text
+    first: only files with that many are walked."""
+    if len(_CHAIN_WORDS.findall(text)) > MAX_CHAIN and any(
+            isinstance(node, ast.BoolOp) and len(node.values) > MAX_CHAIN for node in ast.walk(tree)):
+        return True
+    return text.count(".") > MAX_CHAIN and any(
+        name.count(".") > MAX_CHAIN for name in _imported_names(tree))
+
+
+def _imported_names(tree: ast.Module):
+    """The dotted names of the import statements, at any depth (statements only are walked)."""
+    stack: List[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            yield node.module or ""
+        stack += (child for child in ast.iter_child_nodes(node)
+                  if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)))
 
 
 DATA_TABLE_CHARS = 20_000  # a literal this long is data (a generated table), not code to lint
@@ -396,8 +428,10 @@ def read_file(path: str, max_bytes: int = 0) -> bytes:
 
 
 def too_large(size: int, max_bytes: int) -> str:
-    return (f"file too large to analyse ({_megabytes(size)} MB > {max_bytes / 1e6:g} MB limit, "
-            "see max-file-size)")
+    shown = _megabytes(size)
+    if float(shown) <= max_bytes / 1e6:  # rounded down to the limit: show the bytes that pass it
+        shown = f"{size / 1e6:.6f}".rstrip("0")
+    return f"file too large to analyse ({shown} MB > {max_bytes / 1e6:g} MB limit, see max-file-size)"
 
 
 def _megabytes(size: int) -> str:

@@ -131,7 +131,7 @@ def test_max_file_size_applies_to_stdin_and_is_validated(project, capsys, monkey
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BUGGY.encode())))
     code, out, _ = run(capsys, "--format", "json", "-")
     assert code == 1 and [d["message"] for d in json.loads(out)] == [
-        "file too large to analyse (0.00025 MB > 0.0001 MB limit, see max-file-size)"]
+        "file too large to analyse (0.000101 MB > 0.0001 MB limit, see max-file-size)"]  # read: 101 bytes
     project("pyproject.toml", "[tool.nnlint]\nmax-file-size = -1\n")
     code, out, err = run(capsys, "net.py")
     assert code == 2 and err.endswith("max-file-size must be a number of megabytes (0: no limit)\n")
@@ -143,7 +143,7 @@ def test_the_default_limit_is_5_mb(tmp_path):
         handle.truncate(5_000_001)  # sparse: no time spent writing it
     result = engine.check_file(str(path), [])
     assert [f.message for f in result.findings] == [
-        "file too large to analyse (5.0 MB > 5 MB limit, see max-file-size)"]
+        "file too large to analyse (5.000001 MB > 5 MB limit, see max-file-size)"]
 
 
 def test_running_out_of_memory_is_said_as_such_and_not_cached(monkeypatch):
@@ -157,3 +157,35 @@ def test_running_out_of_memory_is_said_as_such_and_not_cached(monkeypatch):
     assert [(f.code, f.message) for f in result.findings] == [
         ("NN009", "ran out of memory analysing this file (0.00025 MB)")]
     assert not result.cacheable
+
+
+def test_an_endless_stdin_is_read_no_further_than_the_limit(tmp_path):
+    with open("/dev/zero", "rb") as endless:
+        done = subprocess.run([sys.executable, "-m", "nnlint", "--isolated", "-"], stdin=endless,
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                              preexec_fn=_limit_memory)
+    assert (done.returncode, done.stdout.splitlines()[0]) == (
+        1, "-:1:1: NN001 file too large to analyse (5.000001 MB > 5 MB limit, see max-file-size)")
+
+
+def test_a_fifo_in_place_of_the_cache_file_is_ignored(project, tmp_path):
+    project("net.py", BUGGY)
+    (tmp_path / ".nnlint_cache").mkdir()
+    os.mkfifo(tmp_path / ".nnlint_cache" / "findings-v1.json")
+    done = subprocess.run([sys.executable, "-m", "nnlint", "--format", "json", "net.py"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and findings(done.stdout) == NET_FINDINGS
+
+
+@pytest.mark.parametrize("chain", [
+    "x = a" + " and a" * 20_000,  # one BoolOp for CPython, 20,000 nested ones for LibCST
+    "import a" + ".b" * 10_000,  # one name for CPython, nested Attributes for LibCST
+    "from a" + ".b" * 10_000 + " import c",
+])
+def test_chains_flat_for_cpython_but_deep_for_libcst_are_refused_not_a_crash(tmp_path, chain):
+    (tmp_path / "chain.py").write_text("import torch\n" + chain + "\n")
+    probe = ("from nnlint.engine import check_file; from nnlint.rules import all_rules;"
+             "f = check_file('chain.py', list(all_rules().values())).findings; print(f[0].code, f[0].message)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "NN002 too deeply nested to analyse\n")
