@@ -1,4 +1,5 @@
 import difflib
+from collections import Counter
 from typing import Dict, Optional, Set
 
 import libcst as cst
@@ -250,6 +251,7 @@ class MissingForward(Rule):
         self._instantiated: Optional[Set[str]] = None
         self._subclassed: Optional[Set[str]] = None
         self._called: Optional[Set[str]] = None
+        self._name_counts: Optional[Counter] = None  # classes per name, counted once per file
 
     def _provides_forward(self, info: ClassInfo, seen: Set[str]) -> Optional[bool]:
         """True: the class or a base defines forward (or needs none); False: the whole chain
@@ -331,8 +333,11 @@ class MissingForward(Rule):
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         info = self.context.classes.get(node)
-        if info is None or not info.is_module or self.context.classes_by_name[info.name] is not info \
-                or sum(other.name == info.name for other in self.context.classes.values()) > 1:
+        if info is None or not info.is_module or self.context.classes_by_name[info.name] is not info:
+            return
+        if self._name_counts is None:
+            self._name_counts = Counter(other.name for other in self.context.classes.values())
+        if self._name_counts[info.name] > 1:
             return  # several classes share the name: which one a use means is unknown
         if self._provides_forward(info, set()) is not False or _is_abstract(info):
             return
