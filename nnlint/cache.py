@@ -82,7 +82,10 @@ class FindingsCache:
             return None  # edited or damaged since it was written
         if any(file_stamp(dep) != stamp for dep, stamp in deps.items()):
             return None
-        return [Finding.from_dict({**f, "path": path}) for f in stored]
+        try:
+            return [Finding.from_dict({**f, "path": path}) for f in stored]
+        except (KeyError, TypeError, ValueError, AttributeError):  # a fix of the wrong shape
+            return None
 
     def store(self, path: str, key: str, findings: List[Finding], deps: Iterable[str]) -> None:
         stored = [f.to_dict() for f in findings]
@@ -139,7 +142,7 @@ def _read_entries(path: Path) -> Dict[str, dict]:
 
 _POSITIONS = ("line", "column", "end_line", "end_column")
 _TEXTS = ("code", "name", "message")
-_FIELDS = {*_POSITIONS, *_TEXTS, "path", "severity", "fixable", "suggestion"}
+_FIELDS = {*_POSITIONS, *_TEXTS, "path", "severity", "fixable", "suggestion", "fix"}
 
 
 def _valid_finding(data) -> bool:
@@ -147,7 +150,8 @@ def _valid_finding(data) -> bool:
             and all(type(data.get(k)) is int and data[k] >= 1 for k in _POSITIONS)
             and all(isinstance(data.get(k), str) for k in _TEXTS)
             and isinstance(data.get("suggestion", ""), str) and type(data.get("fixable")) is bool
-            and data.get("severity") in ("error", "warning", "style"))
+            and data.get("severity") in ("error", "warning", "style")
+            and isinstance(data.get("fix"), (dict, type(None))))
 
 
 def _checksum(key: str, findings: list, deps: dict) -> str:

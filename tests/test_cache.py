@@ -163,6 +163,8 @@ def set_in_finding(key, value):
     pytest.param(set_in_finding("message", ["x"]), id="message-a-list"),
     pytest.param(set_in_finding("fixable", "yes"), id="fixable-a-string"),
     pytest.param(set_in_finding("extra", [[[[]]]]), id="finding-extra-key"),
+    pytest.param(set_in_finding("fix", "x"), id="fix-a-string"),
+    pytest.param(set_in_finding("fix", {"edits": 3}), id="fix-odd"),
     pytest.param(lambda data: the_entry(data).update(findings=[]), id="finding-dropped"),
     pytest.param(lambda data: the_entry(data).update(check="0" * 32), id="checksum-wrong"),
 ])
