@@ -43,6 +43,7 @@ TIMEOUT_RULE = f"must be a number of seconds above 0 and at most {MAX_TIMEOUT:.0
 def valid_timeout(seconds: float) -> bool:
     return 0 < seconds <= MAX_TIMEOUT  # false for nan too
 
+
 _MODEL_KEYS = ("args", "kwargs", "inputs", "dtypes", "high", "skip")
 _NAME = re.compile(r"^(?:[A-Za-z_][\w.]*|[\w./-]+\.py):[A-Za-z_][\w.]*$")  # module:Class or path.py:Class
 
