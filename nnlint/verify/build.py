@@ -120,6 +120,7 @@ class Builder:
                 candidate = self._guard(candidate, failures)
                 if candidate is None:
                     continue
+                guessed = bool(candidate.guessed or candidate.notes)  # shrunk defaults are ours too
             try:
                 model = candidate.call(cls)
             except Exception as exc:

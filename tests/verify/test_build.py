@@ -239,3 +239,32 @@ def test_forward_attribute_order_reads_the_source():
 
     assert forward_attribute_order(Loop) == ["blocks", "head", "out", "gain", "bias"]
     assert forward_attribute_order(nn.Linear) == []  # torch's own: no source reading
+
+
+class Wide(nn.Module):
+    def __init__(self, hidden_dim=8000):  # 128M parameters with its default
+        super().__init__()
+        self.fc1 = nn.Linear(hidden_dim, hidden_dim)
+        self.fc2 = nn.Linear(hidden_dim, hidden_dim)
+
+    def forward(self, x):
+        return self.fc2(self.fc1(x))
+
+
+class Opaque(Wide):
+    def __init__(self, q=6000):  # 72M parameters and a name that says nothing: cannot be shrunk
+        super().__init__(q)
+        self.fc3 = nn.Linear(q, q)
+
+
+def test_the_size_guard_shrinks_large_defaults_or_skips(monkeypatch):
+    from nnlint.verify import guess
+
+    builder = Builder(Wide, "m:Wide", None)
+    model = builder.build()
+    assert model.fc1.in_features == 64  # shrunk, counted without initialising 128M weights
+    assert builder.notes[1] == "shrunk defaults: hidden_dim 8000 -> 64"
+    monkeypatch.setattr(guess, "MAX_PARAMETERS", 50_000_000)
+    with pytest.raises(Skip) as skip:
+        Builder(Opaque, "m:Opaque", None).build()
+    assert skip.value.reason == "too large for the memory limit: 108M parameters (the limit is 50M)"
