@@ -267,9 +267,11 @@ class FileContext:
         info = self.classes_by_name.get(qualified or "")
         if info is not None:
             return info.name if info.is_module else None
-        if qualified and "." in qualified and not qualified.startswith(("torch.", "builtins.")) \
+        name = qualified.rsplit(".", 1)[1] if qualified and "." in qualified else ""
+        # CapWords names only (PEP 8's classes): most calls are functions, not worth a lookup
+        if name[:1].isupper() and not qualified.startswith(("torch.", "builtins.")) \
                 and self.project_class(qualified).is_module:
-            return qualified.rsplit(".", 1)[1]
+            return name
         return None
 
     def builds_parameter(self, call: cst.Call) -> bool:
