@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple, Union
 
 from nnlint import torch_api
-from nnlint.requirements import TorchRange, declared_torch_range, parse_torch_range
+from nnlint.requirements import INSTALLED, TorchRange, declared_torch_range, parse_torch_range
 
 MAX_HOPS = 100  # import hops one name lookup may follow (re-exports, star imports)
 MAX_FILE_BYTES = 4_000_000
@@ -138,32 +138,28 @@ class ProjectIndex:
         known = _known_name(qualified)
         if known is not None:
             return known
-        try:
-            with _frames(4 * MAX_HOPS + PARSE_FRAMES):
-                target, deps = self._locate(qualified, os.path.abspath(from_path))
-                return self._answer(target, deps)
-        except (RecursionError, OSError, ValueError, MemoryError):
-            return UNKNOWN
+        return self._answer(self._locate, qualified, os.path.abspath(from_path))
 
     def class_facts_in_file(self, name: str, path: str) -> ClassFacts:
         """Facts about the class a name of the file at `path` means through the file's own
         aliases and star imports (`from .layers import *` then `class Net(Block)`)."""
         if not name or not all(p.isidentifier() for p in name.split(".")):
             return UNKNOWN
+        return self._answer(self._locate_in_file, os.path.abspath(path), name)
+
+    def _answer(self, locate, *where: str) -> ClassFacts:
+        """The facts of what `locate(*where)` finds, its files noted as dependencies."""
         try:
             with _frames(4 * MAX_HOPS + PARSE_FRAMES):
-                target, deps = self._locate_in_file(os.path.abspath(path), name)
-                return self._answer(target, deps)
+                target, deps = locate(*where)
+                self._note(deps)
+                if isinstance(target, ClassFacts):
+                    return target
+                answer = self._class(target)
+                self._note(answer.deps)
+                return answer.facts
         except (RecursionError, OSError, ValueError, MemoryError):
             return UNKNOWN
-
-    def _answer(self, target: Target, deps: FrozenSet[str]) -> ClassFacts:
-        self._note(deps)
-        if isinstance(target, ClassFacts):
-            return target
-        answer = self._class(target)
-        self._note(answer.deps)
-        return answer.facts
 
     def torch_range(self, path: str) -> Optional[TorchRange]:
         """The torch versions the file's project supports: `[tool.nnlint] torch-version`, else
@@ -513,8 +509,8 @@ def _project_root(folder: str) -> Optional[str]:
         if any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):
             return folder
         parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
+        if parent == folder or os.path.basename(parent) in INSTALLED:
+            return None  # an installed package's imports start above its top-level package
         folder = parent
 
 

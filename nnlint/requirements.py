@@ -3,7 +3,7 @@
 Some findings depend on the oldest torch the code must run on (`torch.load` loads weights only
 by default from 2.6; a replacement API may not exist yet in the oldest version supported). The
 project says so in its metadata, read from the file's folder upwards (stopping after the folder
-that holds `.git`); the first folder that declares a `torch` requirement wins, and in it:
+that holds `.git`, and at `site-packages`); the first folder that declares a `torch` requirement wins, and in it:
 
 1. `pyproject.toml`: `[project] dependencies` and `optional-dependencies`, `[dependency-groups]`,
    Poetry's `[tool.poetry.dependencies]` and groups;
@@ -107,6 +107,9 @@ def torch_requirement_floor(requirement: str) -> Tuple[bool, Optional[Version]]:
     return True, floor_of(rest.strip("()"))
 
 
+INSTALLED = ("site-packages", "dist-packages")  # an installed package is not the project around it
+
+
 def declared_torch_range(folder: str, read_text: ReadText) -> Tuple[Optional[TorchRange], FrozenSet[str]]:
     """The torch range declared for code in `folder`, and the metadata files read to find it."""
     read: List[str] = []
@@ -115,7 +118,8 @@ def declared_torch_range(folder: str, read_text: ReadText) -> Tuple[Optional[Tor
         if found is not None:
             return found, frozenset(read)
         parent = os.path.dirname(folder)
-        if parent == folder or os.path.exists(os.path.join(folder, ".git")):
+        if parent == folder or os.path.exists(os.path.join(folder, ".git")) \
+                or os.path.basename(parent) in INSTALLED:
             return None, frozenset(read)
         folder = parent
 

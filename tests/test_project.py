@@ -2,6 +2,7 @@
 module counts, through relative imports, absolute imports of the same package and re-exports."""
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -300,3 +301,28 @@ def test_a_script_folder_without_a_project_root_sees_its_own_siblings_only(tmp_p
                                          "class B(Block):\n    def __init__(self):\n        pass\n"})
     found = check_file(str(tmp_path / "examples" / "use.py"), rules("NN103")).findings
     assert [(f.code, f.line) for f in found] == [("NN103", 6)]  # B's base: no root to find models/ from
+
+
+def test_the_index_follows_edits_buffers_and_new_files(tmp_path):
+    """What the language server relies on: refresh() re-reads an edited sibling, set_source()
+    reads an open buffer instead of the disk, invalidate() notices a file created since."""
+    write_package(tmp_path)
+    model = str(tmp_path / "pkg" / "model.py")
+    base = tmp_path / "pkg" / "base.py"
+    index = ProjectIndex()
+    assert index.is_module(".base.Base", model) is True
+    base.write_text("class Base:\n    pass\n", encoding="utf-8")
+    stat = os.stat(base)
+    os.utime(base, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert index.is_module(".base.Base", model) is True  # not looked at again until asked to
+    index.refresh()
+    assert index.is_module(".base.Base", model) is False
+    index.set_source(str(base), "import torch\n\nclass Base(torch.nn.Module):\n    pass\n")
+    assert index.is_module(".base.Base", model) is True
+    assert index.class_facts("pkg.layers.Block", model) == project.ClassFacts(True, True)
+    index.set_source(str(base), None)
+    assert index.is_module(".base.Base", model) is False
+    assert index.is_module(".extra.Extra", model) is None
+    (tmp_path / "pkg" / "extra.py").write_text("from torch import nn\n\nclass Extra(nn.Linear):\n    pass\n")
+    index.invalidate(str(tmp_path / "pkg" / "extra.py"))
+    assert index.class_facts(".extra.Extra", model) == project.ClassFacts(True, True)

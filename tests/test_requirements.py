@@ -104,6 +104,10 @@ def test_the_nearest_declaration_wins_and_the_search_stops_at_the_repository(tmp
     assert found is None  # not the torch>=1.0 above the repository
     assert sorted(os.path.relpath(d, tmp_path) for d in deps) == ["repo/requirements.txt", "repo/sub/pyproject.toml"]
     assert declared_torch_range(str(tmp_path / "broken"), read)[0].floor == (1,)
+    # an installed package is judged alone, not by the project whose virtual environment holds it
+    write(tmp_path, {"proj/pyproject.toml": '[project]\ndependencies = ["torch>=2.6"]\n',
+                     "proj/.venv/lib/site-packages/torch/amp/grad_scaler.py": ""})
+    assert declared_torch_range(str(tmp_path / "proj/.venv/lib/site-packages/torch/amp"), read) == (None, frozenset())
 
 
 def test_the_setting_parses_a_version_or_a_lower_bound():
