@@ -89,7 +89,8 @@ class UnknownTorchApi(Rule):
     severity = Severity.ERROR
     summary = "an attribute of torch / nn / F / optim that does not exist"
     suggestion = "use the real name (the message suggests the closest one)"
-    runtime = Runtime(("build_error", "forward_error"), "the line raises AttributeError", at_line=True)
+    runtime = Runtime(("missing_attribute", "build_error", "forward_error"),
+                      "the installed torch has no such attribute, and the line raises AttributeError", at_line=True)
 
     VALID = [
         Valid(dedent("""

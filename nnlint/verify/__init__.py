@@ -10,8 +10,10 @@ Flow: cli -> config -> files -> engine (static findings, Module classes) -> disc
 from __future__ import annotations
 
 import contextlib
+import importlib
 import importlib.util
 import os
+import re
 import signal
 import sys
 import threading
@@ -80,6 +82,7 @@ def run_verify(args, settings: Settings, shard: Optional[Tuple[int, int]] = None
     finally:
         progress.done()
     _add_factory_sources(runs, factory_runs, the_plan.static, settings)
+    _probe_torch_names(runs, the_plan.static)
     results = correlate(runs, the_plan.static, _enabled(settings), factory_runs)
     result = VerifyResult(models=results, seconds=time.perf_counter() - started)
     result.notes.extend(_unmatched_specs(the_plan, runs))
@@ -177,6 +180,43 @@ def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, 
         runs.extend(run_target(target, timeout, device, on_start=progress.start,
                                torch_was_loaded=torch_was_loaded, memory_limit=memory_limit))
     return runs, factory_runs
+
+
+_NO_ATTRIBUTE = re.compile(r"`(torch[\w.]*)` has no attribute `(\w+)`|`(torch[\w.]*)` cannot be imported")
+
+
+def _probe_torch_names(runs, static) -> None:
+    """NN405 says a torch name does not exist: ask the installed torch, for each model whose
+    classes hold the line (a line no forward reaches is confirmed all the same)."""
+    import importlib.util
+
+    from nnlint.verify.result import Observation
+
+    for path, file in static.items():
+        for finding in file.findings:
+            match = _NO_ATTRIBUTE.search(finding.message) if finding.code == "NN405" else None
+            holders = [run for run in runs if any(
+                c.path == path and c.line <= finding.line <= c.end_line for c in run.classes.values())]
+            if match is None or not holders:
+                continue
+            namespace, attr, module = match.groups()
+            try:
+                if module:
+                    missing = importlib.util.find_spec(module) is None
+                else:
+                    missing = not hasattr(importlib.import_module(namespace), attr)
+            except Exception:  # a namespace that does not import: no answer
+                continue
+            import torch
+
+            what = f"`{module}` cannot be imported" if module else f"`{namespace}` has no attribute `{attr}`"
+            for run in holders:
+                if missing:
+                    run.report.observations.append(Observation(
+                        "missing_attribute", f"{what} in the installed torch {torch.__version__}",
+                        frames=[(path, finding.line)]))
+                if "names" not in run.report.checks:
+                    run.report.checks.append("names")
 
 
 def _add_factory_sources(runs, factory_runs, static, settings) -> None:

@@ -54,7 +54,9 @@ def forward_function(cls: type):
 
 class Builder:
     """Builds one Module class and finds the input it takes, in this order: the configuration;
-    else the constructor's defaults and guessed arguments (guess.py), a few combinations, each
+    else how the project's own code builds and calls it (usage.py: the first site that can be
+    made, its inputs too when the instance is called there); else the constructor's defaults
+    and guessed arguments (guess.py), a few combinations, each
     with the size guard, until one builds and a forward (eval, no grad) accepts an inferred
     input. A failure our guesses explain is a Skip with the reason, the guess and the TOML to
     add; a failure with nothing guessed is the model's own (raised).
@@ -62,8 +64,10 @@ class Builder:
     `build()` the first time searches; after that it rebuilds the chosen way (a fresh instance
     for the state_dict round trip). `feed(model)` gives the inputs chosen with it."""
 
-    def __init__(self, cls: type, name: str, spec: Optional[ModelSpec], on_phase=None):
+    def __init__(self, cls: type, name: str, spec: Optional[ModelSpec], on_phase=None,
+                 usage: Sequence[dict] = ()):
         self.cls, self.name, self.spec = cls, name, spec
+        self.usage = list(usage)  # usage.Site dicts, best first
         self.on_phase = on_phase or (lambda phase: None)  # "build" / "forward": where a crash happens
         self.chosen = None  # guess.Candidate
         self.inputs: Optional[Tuple[tuple, dict]] = None
@@ -97,10 +101,11 @@ class Builder:
         if abstract:
             raise Skip(f"abstract class (abstract: {', '.join(abstract)})")
         configured = spec is not None and spec.has_constructor
+        used = [] if configured else self._from_usage()
         if configured:
             tries = [guess.Candidate(tuple(spec.args), dict(spec.kwargs))]
         else:
-            tries = list(itertools.islice(guess.candidates(cls), guess.PROFILES + 1))
+            tries = used + list(itertools.islice(guess.candidates(cls), guess.PROFILES + 1))
         failures: List[Tuple[Any, str]] = []
         built_one = None  # (candidate, model) of the last candidate that built
         input_skip: Optional[Skip] = None
@@ -116,6 +121,7 @@ class Builder:
                            toml_hint(name, constructor=required_parameters(cls), values=_plain(candidate.kwargs),
                                      existing=spec is not None) if params else "")
             guessed = bool(candidate.guessed or candidate.notes)
+            from_usage = candidate in used
             if not configured:
                 candidate = self._guard(candidate, failures)
                 if candidate is None:
@@ -124,9 +130,11 @@ class Builder:
             try:
                 model = candidate.call(cls)
             except Exception as exc:
-                if configured or isinstance(exc, NameError) or error_kind(exc, "build") in (
+                if configured or from_usage or isinstance(exc, NameError) or error_kind(exc, "build") in (
                         "init_order_error", "container_error"):
-                    raise  # no argument of ours makes a name undefined or super().__init__() late
+                    if from_usage:
+                        self.notes.append(f"built as in {candidate.site.where}")
+                    raise  # the code's own arguments, or no argument of ours makes a name undefined
                 if not guessed:  # its own defaults fail: the model's error, unless a guess for a None works
                     self._missing_through_var_args(exc)
                     own_error = own_error or exc
@@ -137,9 +145,13 @@ class Builder:
                 return model  # the caller says what it is
             built_one = built_one or (candidate, model)  # the hint gives the first, most usual one
             self.on_phase("forward")
+            if from_usage and self._usage_inputs(model, candidate.site):
+                self.chosen = candidate
+                self.notes.append(f"built as in {candidate.site.where}, fed as in {candidate.site.fed_where}")
+                return model
             # its own defaults, with guesses for its None defaults still to try: strict as well
             # (`shared_block=None` called in forward); the defaults get the last word below
-            defaults_first = not guessed and not configured and candidate is not tries[-1]
+            defaults_first = not guessed and not configured and not from_usage and candidate is not tries[-1]
             try:
                 inputs = example_inputs(model, name, spec, built=candidate.kwargs)
                 self.inputs = try_inputs(model, inputs, strict=guessed or defaults_first)
@@ -153,7 +165,10 @@ class Builder:
                 failures.append((candidate, _rejected_reason(inputs, rejected)))
                 continue
             self.chosen = candidate
-            if guessed:
+            if from_usage:
+                fed = f", fed {describe_inputs(self.inputs)} ({inputs.chosen_how()})" if inputs.inferred else ""
+                self.notes.append(f"built as in {candidate.site.where}{fed}")
+            elif guessed:
                 fed = f", fed {describe_inputs(self.inputs)} ({inputs.chosen_how()})" if inputs.inferred else ""
                 self.notes.append(f"built as {candidate.describe(cls.__name__)}{fed}: guessed, not configured")
             self.notes.extend(candidate.notes)
@@ -169,6 +184,35 @@ class Builder:
             self.chosen = candidate
             return model
         raise self._give_up(failures, built_one, input_skip)
+
+    def _from_usage(self) -> list:
+        """A candidate per usage site whose arguments can be made here (best first)."""
+        from nnlint.verify import usage
+
+        made = []
+        for data in self.usage:
+            site = usage.Site.from_dict(data)
+            try:
+                usage.make(site)  # can it be made? (a class whose module is not imported cannot)
+            except Exception:
+                continue
+            made.append(usage.FromUsage(site=site))
+        return made
+
+    def _usage_inputs(self, model, site) -> bool:
+        """Take the inputs the site calls the instance with, unless the configuration or the
+        model itself declares some."""
+        from nnlint.verify import usage
+
+        if site.inputs is None or (self.spec is not None and self.spec.inputs is not None):
+            return False
+        if getattr(model, "example_input_array", None) is not None or callable(getattr(model, "example_inputs", None)):
+            return False
+        try:
+            self.inputs = usage.feed(site)
+        except Exception:
+            return False
+        return True
 
     def _guard(self, candidate, failures):
         """The candidate, shrunk if it is too large; None (a failure recorded) if still too large."""

@@ -244,8 +244,7 @@ def _confirm(runs: Sequence[ModelRun], shown: List[_Shown], explained: Set[Tuple
             owners, cls = _owners(run, item.file.path, item.finding.line)
             if cls is None and index != item.entry:
                 continue
-            ran = [_check_ran(run, kind) for kind in kinds]
-            checked = checked or (all(ran) if code in at_line else any(ran))
+            checked = checked or _checked(run, kinds)
             for position, obs in enumerate(run.report.observations):
                 if obs.kind not in kinds:
                     continue
@@ -270,6 +269,16 @@ def _confirm(runs: Sequence[ModelRun], shown: List[_Shown], explained: Set[Tuple
         if free:
             item.confirmed, item.evidence, item.reason = True, free[0][2].message, ""
             explained.update((i, p) for i, p, _ in free)
+
+
+def _checked(run: ModelRun, kinds: Sequence[str]) -> bool:
+    """Whether the absence of these kinds on a run means "not there": a check that looks for one
+    ran (registration, gradients, eval, the names probe, ...), or, for errors, the phases that
+    raise them all ran to the end (a forward that failed first proves nothing about a later line)."""
+    errors = [kind for kind in kinds if KINDS.get(kind) in ("build", "forward")]
+    others = [kind for kind in kinds if kind not in errors]
+    return any(_check_ran(run, kind) for kind in others) or bool(errors) and all(
+        _check_ran(run, kind) for kind in errors)
 
 
 def _check_ran(run: ModelRun, kind: str) -> bool:

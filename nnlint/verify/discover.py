@@ -109,7 +109,24 @@ def plan(files: List[str], settings: Settings, config: VerifyConfig, shard_index
                                   sys_path=_unique([import_root, root_path]),
                                   classes=[tuple(c) for c in result.module_classes], specs=specs))
     out.unused_specs = [name for name in config.models if name not in used]
+    _add_usage(out.targets, files, root_path)
     return out
+
+
+USAGE_SITES = 3  # per class: the best few, tried in order
+
+
+def _add_usage(targets: List[Target], files: List[str], root: str) -> None:
+    """How the checked files, the tests and the example scripts build and call each class."""
+    from nnlint.verify import usage
+
+    wanted = [(t.module, c[0]) for t in targets if t.kind == "file" for c in t.classes]
+    sites = usage.collect(wanted, files, root, lambda path: module_name(path)[0])
+    for target in targets:
+        for name, *_ in target.classes:
+            found = sites.get((target.module, name))
+            if found:
+                target.usage[f"{target.label}:{name}"] = [site.to_dict() for site in found[:USAGE_SITES]]
 
 
 def _unique(items: List[str]) -> List[str]:

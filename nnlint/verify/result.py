@@ -26,7 +26,7 @@ KINDS = {
     "forward_error": "forward", "softmax_dim_warning": "forward", "nonfinite": "gradients",
     "inplace_leaf": "gradients", "no_grad": "gradients", "backward_hook_warning": "gradients",
     "buffer_grad": "buffers", "eval_nondeterministic": "eval", "eval_buffer_update": "eval",
-    "state_dict": "state_dict",
+    "state_dict": "state_dict", "missing_attribute": "names",
 }
 
 # A static finding's verdict: seen at runtime, checked and not seen, or not observable (why).

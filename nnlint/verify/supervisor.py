@@ -42,6 +42,7 @@ class Target:
     classes: List[Tuple[str, int, int]] = field(default_factory=list)  # static: name, first, last
     specs: Dict[str, dict] = field(default_factory=dict)  # "module:Class" -> ModelSpec.to_dict()
     skip: List[str] = field(default_factory=list)  # job ids not to run (factories cover them)
+    usage: Dict[str, List[dict]] = field(default_factory=dict)  # "module:Class" -> usage.Site dicts
 
     def __post_init__(self):
         self.label = self.label or self.module
@@ -50,7 +51,7 @@ class Target:
         return {"kind": self.kind, "path": os.path.abspath(self.path), "display_path": self.path,
                 "module": self.module, "label": self.label, "sys_path": self.sys_path, "classes": self.classes,
                 "specs": self.specs, "skip": list(self.skip), "device": device, "seed": seed,
-                "threads": threads, "memory_limit": memory_limit}
+                "threads": threads, "memory_limit": memory_limit, "usage": self.usage}
 
 
 def start_method() -> str:

@@ -212,7 +212,8 @@ def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, firs
     spec = ModelSpec.from_dict(spec_data) if spec_data else None
 
     def run(request_: dict, emit) -> ModelRun:
-        builder = Builder(cls, name, spec, on_phase=lambda phase: emit("phase", phase=phase))
+        builder = Builder(cls, name, spec, on_phase=lambda phase: emit("phase", phase=phase),
+                          usage=request.get("usage", {}).get(name, ()))
         path = os.path.abspath(request["path"])
         model_run = ModelRun(name=name, path=request["display_path"], line=first)
         model_run.classes[""] = ClassSource(f"{cls.__module__}:{cls.__qualname__}", path, first, last)

@@ -1,0 +1,652 @@
+"""How the project itself builds and calls its models, read from its code and never run.
+
+`net = MySequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10))`, then
+`net(torch.rand(2, 20))`: the file, its `if __name__ == "__main__":` block, the project's
+tests and example scripts say how a model is built and fed. `collect` (the parent, with `ast`,
+no torch) finds each place that constructs a model class, and the first call of that instance,
+and keeps the arguments it can describe safely, as *recipes* (plain JSON):
+
+    {"v": 64}                                   a literal (numbers, strings, True/False/None)
+    {"tuple": [...]} {"list": [...]} {"dict": [[k, v], ...]}
+    {"dtype": "float32"}                        torch.float32, torch.long, ...
+    {"tensor": "rand", "args": [...], "kwargs": {...}}   a torch factory: rand, randn, zeros, ...
+    {"method": "float", "of": {...}, "args": [...]}      a shape or dtype method of such a tensor
+    {"layer": "Linear", "args": [...], "kwargs": {...}}  an nn layer with such arguments
+    {"class": ["models", "Encoder"], "args": [...], ...} a model or config class of the project
+    {"namespace": {...}}                         SimpleNamespace(...) / Namespace(...) / dict(...)
+
+Anything else (a variable read from a file, a function's result, a loop variable) makes the
+site unusable: nothing else is ever evaluated, and the surrounding script never runs. Names
+bound in the same scope to something describable count (`in_units = 64`, `X = torch.rand(2,
+20)`), as do simple arithmetic on numbers and `cfg.hidden` of a config built there.
+
+`materialize` (the worker, with torch) turns a recipe back into objects; a class of the
+project is only called if its module is already imported (the model's file or what it
+imported), so no new code of the user's runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from nnlint import torch_api
+from nnlint.verify.guess import Candidate
+
+# where a site was found, in order of preference (a lower rank wins)
+SAME_FILE, TESTS, SCRIPTS = 0, 1, 2
+_TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
+_TEST_DIRS = {"test", "tests", "testing"}
+_SCRIPT_DIRS = {"example", "examples", "demo", "demos", "scripts", "tutorial", "tutorials", "notebooks"}
+_SKIP_DIRS = {".git", ".hg", ".tox", ".nox", ".venv", "venv", "env", "node_modules", "__pycache__", "site-packages",
+              "dist-packages", "build", "dist", ".mypy_cache", ".pytest_cache", ".nnlint_cache"}
+_MAX_FILE = 2_000_000  # bytes: larger files are data, not usage
+_MAX_FILES = 3000
+
+TENSOR_FACTORIES = {"rand", "randn", "randint", "zeros", "ones", "empty", "full", "arange", "tensor", "Tensor",
+                    "FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor",
+                    "as_tensor", "eye", "linspace", "rand_like", "randn_like", "zeros_like", "ones_like",
+                    "full_like", "randperm", "normal"}
+TENSOR_METHODS = {"float", "double", "half", "long", "int", "bool", "unsqueeze", "view", "reshape", "permute",
+                  "transpose", "t", "flatten", "contiguous", "expand", "repeat", "squeeze", "to",
+                  "requires_grad_", "clone", "detach", "abs", "softmax", "sigmoid"}
+_PLACEMENT = {"to", "cuda", "cpu", "eval", "train", "requires_grad_", "share_memory"}
+_CONFIG_NAME = re.compile(r"(Config|Cfg|Conf|Args|Arguments|Params|Parameters|Options|Opts|Settings|HParams|"
+                          r"Hparams|Hyperparameters)$")
+_NAMESPACES = {"types.SimpleNamespace", "argparse.Namespace", "dict", "collections.OrderedDict"}
+_RAISES = {"raises", "assertRaises", "assertRaisesRegex"}
+_DEVICE_KWARGS = {"device", "pin_memory", "layout", "generator", "out", "memory_format"}
+
+
+@dataclass
+class Site:
+    """One place the code builds a model class, and (if found) the first call of that instance."""
+
+    where: str  # "tests/test_models.py:42", the construction
+    rank: int  # SAME_FILE, TESTS or SCRIPTS
+    args: List[dict] = field(default_factory=list)
+    kwargs: Dict[str, dict] = field(default_factory=dict)
+    fed_where: str = ""  # where the instance is called, "" if never (or not describably)
+    inputs: Optional[List[dict]] = None
+    input_kwargs: Dict[str, dict] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"where": self.where, "rank": self.rank, "args": self.args, "kwargs": self.kwargs,
+                "fed_where": self.fed_where, "inputs": self.inputs, "input_kwargs": self.input_kwargs}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Site":
+        return cls(**data)
+
+    @property
+    def key(self):
+        return (self.inputs is None, self.rank)
+
+
+# ----- finding the files -------------------------------------------------------------------------
+def usage_files(checked: Sequence[str], root: str) -> List[Tuple[str, int]]:
+    """(absolute path, rank): the checked files, then the tests and example scripts under root."""
+    out: List[Tuple[str, int]] = []
+    seen: Set[str] = set()
+    for path in checked:
+        path = os.path.abspath(path)
+        if path not in seen:
+            seen.add(path)
+            out.append((path, SAME_FILE))
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")
+                         and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg")))
+        parts = set(os.path.relpath(folder, root).split(os.sep))
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(folder, name)
+            if path in seen:
+                continue
+            if _TEST_FILE.match(name) or parts & _TEST_DIRS:
+                rank = TESTS
+            elif parts & _SCRIPT_DIRS or name.startswith(("example", "demo", "train", "run_", "main")):
+                rank = SCRIPTS
+            else:
+                continue
+            seen.add(path)
+            out.append((path, rank))
+            if len(out) >= _MAX_FILES:
+                return out
+    return out
+
+
+# ----- reading one file ------------------------------------------------------------------------
+Target = Tuple[str, str]  # (dotted module, class name)
+
+
+def collect(targets: Iterable[Target], checked: Sequence[str], root: str,
+            module_of: Callable[[str], str]) -> Dict[Target, List[Site]]:
+    """The sites of each target class, best first (with inputs, then same file, tests, scripts).
+    `module_of(path)`: a file's dotted import name, as the targets are named."""
+    targets = list(targets)
+    found: Dict[Target, List[Site]] = {t: [] for t in targets}
+    if not targets:
+        return found
+    for path, rank in usage_files(checked, root):
+        try:
+            if os.path.getsize(path) > _MAX_FILE:
+                continue
+            with open(path, "rb") as handle:
+                tree = ast.parse(handle.read(), filename=path)
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        reader = _FileReader(path, rank, module_of(path), targets)
+        try:
+            reader.read(tree)
+        except RecursionError:
+            continue
+        for target, sites in reader.sites.items():
+            found[target].extend(sites)
+    for sites in found.values():
+        sites.sort(key=lambda s: s.key)
+    return found
+
+
+def _display(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def _same_module(a: str, b: str) -> bool:
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+class _FileReader:
+    """Walks a file's scopes in order, statement by statement, keeping what each name holds."""
+
+    def __init__(self, path: str, rank: int, module: str, targets: List[Target]):
+        self.path, self.rank, self.module = path, rank, module
+        self.shown = _display(path)
+        self.targets = targets
+        self.by_class: Dict[str, List[Target]] = {}
+        for target in targets:
+            self.by_class.setdefault(target[1], []).append(target)
+        self.names: Dict[str, str] = {}  # local name -> the dotted name it stands for
+        self.sites: Dict[Target, List[Site]] = {}
+        self.recorded: Dict[int, Site] = {}  # id(call node) -> its site
+
+    # -- names ----------------------------------------------------------------------------------
+    def read(self, tree: ast.Module) -> None:
+        for node in tree.body:  # imports and classes anywhere at the top level name things
+            self._bind_import(node)
+            if isinstance(node, ast.ClassDef):
+                self.names[node.name] = f"{self.module}.{node.name}"
+        module_env: Dict[str, Optional[dict]] = {}
+        self._scope(tree.body, module_env, {})
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                env = dict(module_env)  # module constants are visible; the parameters are unknown
+                for arg in ast.walk(node.args):
+                    if isinstance(arg, ast.arg):
+                        env[arg.arg] = None
+                self._scope(node.body, env, {})
+
+    def _bind_import(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.names[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    self.names[top] = top
+        elif isinstance(node, ast.ImportFrom) and (node.module is not None or node.level):
+            base = node.module or ""
+            if node.level:
+                package = self.module.split(".")[:-node.level]
+                base = ".".join(package + ([base] if base else []))
+            for alias in node.names:
+                if alias.name != "*":
+                    self.names[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+    def _qualified(self, node: ast.expr) -> Optional[str]:
+        """`torch.nn.Linear` for `nn.Linear` (after `from torch import nn`), `models.Net` for `Net`."""
+        parts: List[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        parts.reverse()
+        bound = self.names.get(node.id)
+        if bound is None:
+            return node.id if node.id == "dict" and not parts else None
+        return ".".join([bound] + parts)
+
+    def _target(self, qualified: Optional[str]) -> Optional[Target]:
+        if not qualified or "." not in qualified:
+            return None
+        module, name = qualified.rsplit(".", 1)
+        candidates = self.by_class.get(name, [])
+        exact = [t for t in candidates if _same_module(t[0], module)]
+        if exact:
+            return exact[0]
+        packaged = [t for t in candidates if t[0].startswith(module + ".")]  # re-exported by a package
+        return packaged[0] if len(candidates) == 1 and packaged else None
+
+    # -- scopes ---------------------------------------------------------------------------------
+    def _scope(self, body: Sequence[ast.stmt], env: Dict[str, Optional[dict]],
+               instances: Dict[str, Tuple[Site, bool]]) -> None:
+        """Statements in order; `env`: name -> recipe (None: unknown); `instances`: name -> the
+        site it was built at, and whether it is that site itself (False: a Sequential it heads)."""
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                env.pop(stmt.name, None)
+                continue
+            if isinstance(stmt, (ast.If, ast.For, ast.AsyncFor, ast.While)):
+                self._expression(stmt.test if isinstance(stmt, (ast.If, ast.While)) else stmt.iter, env, instances)
+                if isinstance(stmt, (ast.For, ast.AsyncFor)):
+                    for name in _names(stmt.target):
+                        env[name] = None
+                self._scope(stmt.body, env, instances)
+                self._scope(stmt.orelse, env, instances)
+                continue
+            if isinstance(stmt, (ast.With, ast.AsyncWith)):
+                if any(_is_raises(item.context_expr) for item in stmt.items):
+                    continue  # built or called to show that it fails
+                for item in stmt.items:
+                    self._expression(item.context_expr, env, instances)
+                    if item.optional_vars is not None:
+                        for name in _names(item.optional_vars):
+                            env[name] = None
+                self._scope(stmt.body, env, instances)
+                continue
+            if isinstance(stmt, ast.Try):
+                for block in (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody):
+                    self._scope(block, env, instances)
+                continue
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                self._assign(stmt, env, instances)
+                continue
+            if isinstance(stmt, ast.AugAssign):
+                self._expression(stmt.value, env, instances)
+                for name in _names(stmt.target):
+                    env[name] = None
+                continue
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self._bind_import(stmt)
+                continue
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.expr):
+                    self._expression(child, env, instances)
+
+    def _assign(self, stmt, env, instances) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        value = stmt.value
+        built = self._construction(value, env, instances)
+        self._expression(value, env, instances)
+        if len(targets) == 1 and isinstance(targets[0], ast.Name):
+            name = targets[0].id
+            instances.pop(name, None)
+            if built is not None:
+                instances[name] = built
+                env[name] = None
+            else:
+                env[name] = self.recipe(value, env)
+            return
+        if (len(targets) == 1 and isinstance(targets[0], (ast.Tuple, ast.List))
+                and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(targets[0].elts)):
+            for target, item in zip(targets[0].elts, value.elts):
+                for name in _names(target):
+                    instances.pop(name, None)
+                    env[name] = self.recipe(item, env) if isinstance(target, ast.Name) else None
+            return
+        for target in targets:
+            for name in _names(target):
+                instances.pop(name, None)
+                env[name] = None
+
+    def _construction(self, node: ast.expr, env, instances) -> Optional[Tuple[Site, bool]]:
+        """The site an expression builds (a target class, maybe moved with .to()/.eval(), or an
+        nn.Sequential whose first element is one), recorded; None if it builds none."""
+        node = _unplaced(node)
+        if not isinstance(node, ast.Call):
+            return None
+        target = self._target(self._qualified(node.func))
+        if target is not None:
+            return self._record(target, node, env), True
+        if self._qualified(node.func) in ("torch.nn.Sequential",) and node.args:
+            for arg in node.args[1:]:
+                self._construction(arg, env, instances)
+            first = self._construction(node.args[0], env, instances)
+            return (first[0], False) if first is not None else None
+        return None
+
+    def _record(self, target: Target, call: ast.Call, env) -> Site:
+        """The site of a construction (once per call node); kept only if its arguments can be
+        described (an instance built some other way still takes its calls, to no one)."""
+        if id(call) in self.recorded:
+            return self.recorded[id(call)]
+        args, kwargs = self.arguments(call, env)
+        site = Site(where=f"{self.shown}:{call.lineno}", rank=self.rank, args=args or [], kwargs=kwargs)
+        self.recorded[id(call)] = site
+        if args is not None:
+            self.sites.setdefault(target, []).append(site)
+        return site
+
+    def _expression(self, node: ast.expr, env, instances) -> None:
+        """Sites built and instances called anywhere inside an expression."""
+        for child in _walk_calls(node):
+            func = child.func
+            callee = func.value if isinstance(func, ast.Attribute) and func.attr == "forward" else func
+            if isinstance(callee, ast.Name) and callee.id in instances:
+                self._feed(instances[callee.id], child, env)
+                continue
+            built = self._construction(callee, env, instances) if isinstance(callee, ast.Call) else None
+            if built is not None:  # Net(4)(x)
+                self._feed(built, child, env)
+                continue
+            if isinstance(child, ast.Call) and self._target(self._qualified(child.func)) is not None:
+                self._construction(child, env, instances)
+
+    def _feed(self, built: Tuple[Site, bool], call: ast.Call, env) -> None:
+        site, _ = built
+        if site.fed_where:
+            return
+        args, kwargs = self.arguments(call, env)
+        if args is None:
+            return
+        site.fed_where, site.inputs, site.input_kwargs = f"{self.shown}:{call.lineno}", args, kwargs
+
+    # -- recipes --------------------------------------------------------------------------------
+    def arguments(self, call: ast.Call, env) -> Tuple[Optional[List[dict]], Dict[str, dict]]:
+        args: List[dict] = []
+        for arg in call.args:
+            if isinstance(arg, ast.Starred):
+                spread = self.recipe(arg.value, env)
+                if spread is None or not ({"tuple", "list"} & set(spread)):
+                    return None, {}
+                args.extend(spread.get("tuple", spread.get("list")))
+                continue
+            value = self.recipe(arg, env)
+            if value is None:
+                return None, {}
+            args.append(value)
+        kwargs: Dict[str, dict] = {}
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                spread = self.recipe(keyword.value, env)
+                if spread is None or "namespace" not in spread:
+                    return None, {}
+                kwargs.update(spread["namespace"])
+                continue
+            value = self.recipe(keyword.value, env)
+            if value is None:
+                return None, {}
+            kwargs[keyword.arg] = value
+        return args, kwargs
+
+    def recipe(self, node: Optional[ast.expr], env) -> Optional[dict]:
+        """What `node` evaluates to, as a recipe; None if it is not one of the safe shapes."""
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant):
+            return _literal(node.value)
+        if isinstance(node, ast.Name):
+            return env.get(node.id)
+        if isinstance(node, (ast.Tuple, ast.List)):
+            items = [self.recipe(e, env) for e in node.elts]
+            if any(i is None for i in items) or any(isinstance(e, ast.Starred) for e in node.elts):
+                return None
+            return {"tuple" if isinstance(node, ast.Tuple) else "list": items}
+        if isinstance(node, ast.Dict):
+            pairs = []
+            for key, value in zip(node.keys, node.values):
+                k, v = self.recipe(key, env), self.recipe(value, env)
+                if k is None or v is None or "v" not in k:
+                    return None
+                pairs.append([k, v])
+            return {"dict": pairs}
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = self.recipe(node.operand, env)
+            if value is not None and _number(value):
+                return {"v": -value["v"] if isinstance(node.op, ast.USub) else value["v"]}
+            return None
+        if isinstance(node, ast.BinOp):
+            return _arithmetic(node.op, self.recipe(node.left, env), self.recipe(node.right, env))
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, env)
+        if isinstance(node, ast.Call):
+            return self._call(node, env)
+        return None
+
+    def _attribute(self, node: ast.Attribute, env) -> Optional[dict]:
+        qualified = self._qualified(node)
+        if qualified and qualified.startswith("torch.") and qualified.count(".") == 1:
+            name = qualified.split(".")[1]
+            if name in _DTYPES:
+                return {"dtype": name}
+        owner = self.recipe(node.value, env) if isinstance(node.value, ast.Name) else None
+        if owner is not None:  # cfg.hidden, for a config built from describable values
+            fields = owner.get("namespace") or (dict(owner.get("kwargs", {})) if "class" in owner else None)
+            if fields and node.attr in fields:
+                return fields[node.attr]
+        return None
+
+    def _call(self, node: ast.Call, env) -> Optional[dict]:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in TENSOR_METHODS | _PLACEMENT:
+            of = self.recipe(func.value, env)
+            if of is not None and ("tensor" in of or "method" in of):
+                args, kwargs = self.arguments(node, env)
+                if args is None:
+                    return None
+                if func.attr in _PLACEMENT:
+                    args = [a for a in args if "dtype" in a]
+                    if not args and func.attr != "requires_grad_":
+                        return of  # a move to a device: the checks choose the device
+                return {"method": func.attr, "of": of, "args": args,
+                        "kwargs": {k: v for k, v in kwargs.items() if k not in _DEVICE_KWARGS}}
+        qualified = self._qualified(func)
+        if qualified is None:
+            return None
+        args, kwargs = self.arguments(node, env)
+        if args is None:
+            return None
+        if qualified.startswith("torch.") and qualified.count(".") == 1 and qualified[6:] in TENSOR_FACTORIES:
+            return {"tensor": qualified[6:], "args": args,
+                    "kwargs": {k: v for k, v in kwargs.items() if k not in _DEVICE_KWARGS}}
+        if torch_api.is_module_class(qualified):
+            return {"layer": qualified.rsplit(".", 1)[1], "args": args, "kwargs": kwargs}
+        if qualified in _NAMESPACES:
+            if args and qualified in ("dict", "collections.OrderedDict") and len(args) == 1 and "dict" in args[0]:
+                return {"namespace": {k["v"]: v for k, v in args[0]["dict"] if isinstance(k["v"], str)}}
+            return None if args else {"namespace": kwargs}
+        target = self._target(qualified)
+        module, _, name = qualified.rpartition(".")
+        if target is not None:
+            module, name = target
+        if module and (target is not None or _CONFIG_NAME.search(name)):
+            return {"class": [module, name], "args": args, "kwargs": kwargs}
+        return None
+
+
+_DTYPES = {"float32", "float", "float64", "double", "float16", "half", "bfloat16", "int64", "long", "int32",
+           "int", "int16", "short", "int8", "uint8", "bool", "complex64", "cfloat", "complex128"}
+
+
+def _literal(value: Any) -> Optional[dict]:
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return {"v": value}
+    if isinstance(value, float):
+        return {"v": value} if value == value and abs(value) != float("inf") else {"float": repr(value)}
+    return None  # bytes, complex, Ellipsis
+
+
+def _number(recipe: dict) -> bool:
+    return "v" in recipe and isinstance(recipe["v"], (int, float)) and not isinstance(recipe["v"], bool)
+
+
+def _arithmetic(op: ast.operator, left: Optional[dict], right: Optional[dict]) -> Optional[dict]:
+    if left is None or right is None or not (_number(left) and _number(right)):
+        if left and right and "v" in left and "v" in right and isinstance(op, ast.Add) \
+                and isinstance(left["v"], str) and isinstance(right["v"], str):
+            return {"v": left["v"] + right["v"]}
+        return None
+    a, b = left["v"], right["v"]
+    try:
+        if isinstance(op, ast.Add):
+            value = a + b
+        elif isinstance(op, ast.Sub):
+            value = a - b
+        elif isinstance(op, ast.Mult):
+            value = a * b
+        elif isinstance(op, ast.FloorDiv):
+            value = a // b
+        elif isinstance(op, ast.Div):
+            value = a / b
+        elif isinstance(op, ast.Mod):
+            value = a % b
+        elif isinstance(op, ast.Pow) and abs(b) <= 64:
+            value = a ** b
+        else:
+            return None
+    except (ArithmeticError, ValueError):
+        return None
+    return {"v": value} if abs(value) < 1e15 else None
+
+
+def _names(target: ast.expr) -> List[str]:
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def _unplaced(node: ast.expr) -> ast.expr:
+    """`Net(4).to(device).eval()` -> `Net(4)`."""
+    while (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+           and node.func.attr in _PLACEMENT | {"float", "double", "half"}):
+        node = node.func.value
+    return node
+
+
+def _is_raises(node: ast.expr) -> bool:
+    func = node.func if isinstance(node, ast.Call) else node
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name in _RAISES
+
+
+def _walk_calls(node: ast.expr) -> List[ast.Call]:
+    """The calls inside an expression, outermost first, not into lambdas or comprehensions' scopes."""
+    out: List[ast.Call] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Lambda):
+            continue
+        if isinstance(current, ast.Call):
+            out.append(current)
+        stack.extend(reversed(list(ast.iter_child_nodes(current))))
+    return out
+
+
+# ----- the worker's side: recipes back into objects ----------------------------------------------
+class Unusable(Exception):
+    """A recipe that cannot be made here (its class's module is not imported, a tensor too large)."""
+
+
+MAX_ELEMENTS = 1 << 25  # per input tensor (128 MB of float32): a larger usage input is not taken
+
+
+def materialize(recipe: dict):
+    import sys
+
+    import torch
+
+    if "v" in recipe:
+        return recipe["v"]
+    if "float" in recipe:
+        return float(recipe["float"])
+    if "tuple" in recipe:
+        return tuple(materialize(r) for r in recipe["tuple"])
+    if "list" in recipe:
+        return [materialize(r) for r in recipe["list"]]
+    if "dict" in recipe:
+        return {materialize(k): materialize(v) for k, v in recipe["dict"]}
+    if "namespace" in recipe:
+        import types
+
+        return types.SimpleNamespace(**{k: materialize(v) for k, v in recipe["namespace"].items()})
+    if "dtype" in recipe:
+        dtype = getattr(torch, recipe["dtype"], None)
+        if not isinstance(dtype, torch.dtype):
+            raise Unusable(f"torch.{recipe['dtype']} is not a dtype here")
+        return dtype
+    args = [materialize(r) for r in recipe.get("args", [])]
+    kwargs = {k: materialize(v) for k, v in recipe.get("kwargs", {}).items()}
+    if "tensor" in recipe:
+        if recipe["tensor"] not in TENSOR_FACTORIES:
+            raise Unusable(f"torch.{recipe['tensor']}")
+        _check_size(recipe["tensor"], args, kwargs)
+        return getattr(torch, recipe["tensor"])(*args, **kwargs)
+    if "method" in recipe:
+        if recipe["method"] not in TENSOR_METHODS:
+            raise Unusable(f".{recipe['method']}()")
+        return getattr(materialize(recipe["of"]), recipe["method"])(*args, **kwargs)
+    if "layer" in recipe:
+        layer = getattr(torch.nn, recipe["layer"], None)
+        if not (isinstance(layer, type) and issubclass(layer, torch.nn.Module)):
+            raise Unusable(f"nn.{recipe['layer']}")
+        return layer(*args, **kwargs)
+    if "class" in recipe:
+        module_name, name = recipe["class"]
+        module = next((m for key, m in list(sys.modules.items())
+                       if m is not None and _same_module(key, module_name) and isinstance(getattr(m, name, None), type)),
+                      None)
+        if module is None:
+            raise Unusable(f"{module_name}.{name} is not imported by the model's file")
+        return getattr(module, name)(*args, **kwargs)
+    raise Unusable(f"unknown recipe {sorted(recipe)}")
+
+
+def _check_size(factory: str, args: list, kwargs: dict) -> None:
+    shape = kwargs.get("size")
+    if shape is None and factory in ("rand", "randn", "zeros", "ones", "empty"):
+        shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+    elif shape is None and factory == "randint":
+        shape = next((a for a in args if isinstance(a, (tuple, list))), ())
+    elif shape is None and factory == "full":
+        shape = args[0] if args else ()
+    count = 1
+    for dim in shape or ():
+        if isinstance(dim, int):
+            count *= max(dim, 0)
+    if count > MAX_ELEMENTS:
+        raise Unusable(f"torch.{factory} of {count:,} elements")
+
+
+@dataclass
+class FromUsage(Candidate):
+    """A constructor call as a usage site makes it: fresh arguments (layers, tensors) each call."""
+
+    site: Optional[Site] = None
+
+    def call(self, cls):
+        args, kwargs = make(self.site)
+        return cls(*args, **kwargs)
+
+    def describe(self, cls_name: str) -> str:
+        return f"{cls_name}(...) as in {self.site.where}"
+
+    def __eq__(self, other) -> bool:  # `in` tests identity, not equal arguments
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+def make(site: Site) -> Tuple[tuple, dict]:
+    """The constructor's (args, kwargs) of a site; Unusable if a part cannot be made."""
+    return tuple(materialize(r) for r in site.args), {k: materialize(v) for k, v in site.kwargs.items()}
+
+
+def feed(site: Site) -> Optional[Tuple[tuple, dict]]:
+    """The (args, kwargs) the site calls the instance with, or None."""
+    if site.inputs is None:
+        return None
+    return tuple(materialize(r) for r in site.inputs), {k: materialize(v) for k, v in site.input_kwargs.items()}

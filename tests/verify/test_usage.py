@@ -1,0 +1,181 @@
+"""Usage: how the project's own code builds and calls its models, read with `ast` (never run),
+and turned back into arguments and inputs in the worker."""
+
+import json
+import textwrap
+
+import pytest
+
+from nnlint.verify import usage
+
+
+def collect(tmp_path, files, targets, checked=("models.py",)):
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    found = usage.collect(targets, [str(tmp_path / c) for c in checked], str(tmp_path),
+                          module_of=lambda p: p[len(str(tmp_path)) + 1:-3].replace("/", "."))
+    return {f"{m}:{c}": [_short(s, tmp_path) for s in sites] for (m, c), sites in found.items()}
+
+
+def _short(site, tmp_path):
+    data = site.to_dict()
+    data["where"] = data["where"].rsplit("/", 1)[-1]
+    data["fed_where"] = data["fed_where"].rsplit("/", 1)[-1]
+    return data
+
+
+def v(value):
+    return {"v": value}
+
+
+MODELS = """
+    import torch
+    from torch import nn
+
+
+    class Net(nn.Module):
+        def __init__(self, width, depth=2):
+            super().__init__()
+            self.fc = nn.Linear(width, width)
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    class Stack(nn.Module):
+        def __init__(self, *layers):
+            super().__init__()
+            self.layers = nn.Sequential(*layers)
+
+        def forward(self, x):
+            return self.layers(x)
+"""
+
+
+def test_the_file_itself_literals_names_arithmetic_and_factories(tmp_path):
+    sites = collect(tmp_path, {"models.py": MODELS + """
+    if __name__ == "__main__":
+        width, depth = 16, 3
+        net = Net(width * 2, depth=depth).to("cuda").eval()
+        x = torch.randn(size=(4, width * 2), dtype=torch.float64, device="cuda")
+        print(net(x.float()))
+        stack = Stack(*[nn.Linear(8, 8), nn.ReLU()])
+        stack.forward(torch.ones(2, 8))
+    """}, [("models", "Net"), ("models", "Stack")])
+    assert sites["models:Net"] == [{
+        "where": "models.py:24", "rank": usage.SAME_FILE, "args": [v(32)], "kwargs": {"depth": v(3)},
+        "fed_where": "models.py:26", "input_kwargs": {},
+        "inputs": [{"method": "float", "args": [], "kwargs": {},
+                    "of": {"tensor": "randn", "args": [], "kwargs": {
+                        "size": {"tuple": [v(4), v(32)]}, "dtype": {"dtype": "float64"}}}}]}]
+    (stack,) = sites["models:Stack"]
+    assert stack["args"] == [{"layer": "Linear", "args": [v(8), v(8)], "kwargs": {}},
+                             {"layer": "ReLU", "args": [], "kwargs": {}}]
+    assert (stack["fed_where"], stack["inputs"]) == (
+        "models.py:28", [{"tensor": "ones", "args": [v(2), v(8)], "kwargs": {}}])
+
+
+def test_tests_and_scripts_of_the_project_through_their_imports(tmp_path):
+    sites = collect(tmp_path, {
+        "models.py": MODELS,
+        "tests/test_net.py": """
+            import pytest
+            import torch
+            import models as m
+            from models import Net as Model
+
+            WIDTH = 8
+
+
+            def test_net(tmp_path):
+                net = Model(WIDTH)
+                with pytest.raises(ValueError):
+                    Model(-1)
+                assert net(torch.zeros(3, WIDTH)).shape == (3, 8)
+
+
+            def test_stack(width):
+                m.Stack(nn.Linear(width, 2))  # a fixture's value: not describable
+                m.Net(open("w.txt").read())
+        """,
+        "examples/train.py": """
+            import torch
+            from models import Stack, Net
+            seq = torch.nn.Sequential(Net(4), Stack())
+            seq(torch.rand(2, 4))
+        """,
+        "helpers.py": "from models import Net\nNet(99)\n",  # neither a test nor an example
+    }, [("models", "Net"), ("models", "Stack")])
+    assert [(s["where"], s["rank"], s["args"], s["fed_where"]) for s in sites["models:Net"]] == [
+        ("test_net.py:10", usage.TESTS, [v(8)], "test_net.py:13"),
+        ("train.py:3", usage.SCRIPTS, [v(4)], "train.py:4"),  # the Sequential's first layer is fed
+    ]
+    assert [(s["where"], s["fed_where"]) for s in sites["models:Stack"]] == [("train.py:3", "")]
+
+
+def test_configs_built_from_literals(tmp_path):
+    sites = collect(tmp_path, {"models.py": MODELS + """
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+
+    @dataclass
+    class NetConfig:
+        width: int = 4
+
+
+    def main():
+        cfg = NetConfig(width=12)
+        Net(cfg.width)
+        Net(NetConfig(6))
+        ns = SimpleNamespace(width=5)
+        Net(ns.width, **dict(depth=1))
+        Net(load_width())
+    """}, [("models", "Net")])
+    assert [(s["args"], s["kwargs"]) for s in sites["models:Net"]] == [
+        ([v(12)], {}), ([{"class": ["models", "NetConfig"], "args": [v(6)], "kwargs": {}}], {}),
+        ([v(5)], {"depth": v(1)})]
+
+
+def test_nothing_is_evaluated_but_the_safe_shapes(tmp_path):
+    sites = collect(tmp_path, {"models.py": MODELS + """
+    import os
+    size = int(os.environ["SIZE"])
+    Net(size)
+    Net(2 ** 100)
+    Net([i for i in range(3)])
+    Net(torch.randn(3).sum())
+    Net(print)
+    """}, [("models", "Net")])
+    assert sites["models:Net"] == []
+
+
+torch = pytest.importorskip("torch")
+
+
+def test_recipes_become_objects_in_the_worker():
+    site = usage.Site(where="m.py:1", rank=0, args=[
+        {"layer": "Sequential", "args": [{"layer": "Linear", "args": [v(4), v(2)], "kwargs": {}}], "kwargs": {}},
+        {"tuple": [v(1), {"float": "inf"}]}], kwargs={"ns": {"namespace": {"a": v(1)}}},
+        inputs=[{"method": "long", "args": [], "kwargs": {},
+                 "of": {"tensor": "randint", "args": [v(0), v(5), {"tuple": [v(2), v(3)]}], "kwargs": {}}}],
+        fed_where="m.py:2")
+    site = usage.Site.from_dict(json.loads(json.dumps(site.to_dict())))  # as the request carries it
+    args, kwargs = usage.make(site)
+    assert isinstance(args[0][0], torch.nn.Linear) and args[1] == (1, float("inf")) and kwargs["ns"].a == 1
+    assert usage.make(site)[0][0] is not args[0]  # fresh layers for each build
+    (x,), _ = usage.feed(site)
+    assert (x.dtype, tuple(x.shape)) == (torch.int64, (2, 3))
+
+
+@pytest.mark.parametrize("recipe", [
+    {"class": ["not_imported_anywhere", "Config"], "args": [], "kwargs": {}},
+    {"tensor": "randn", "args": [v(1 << 14), v(1 << 14)], "kwargs": {}},  # 1 GB
+    {"tensor": "load", "args": [v("weights.pt")], "kwargs": {}},
+    {"layer": "functional", "args": [], "kwargs": {}},
+])
+def test_what_cannot_be_made_here(recipe):
+    with pytest.raises(usage.Unusable):
+        usage.materialize(recipe)
