@@ -1,0 +1,18 @@
+# source: https://github.com/pytorch/pytorch/issues/16417
+# torch.set_grad_enabled(False) before validation, never switched back: the next epoch's
+# backward fails ("element 0 of tensors does not require grad").
+import torch
+import torch.nn.functional as F
+
+for epoch in range(num_epochs):
+    model.train()
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()  # expect: NN207
+        optimizer.step()
+
+    model.eval()
+    torch.set_grad_enabled(False)
+    val_loss = sum(F.cross_entropy(model(x), y).item() for x, y in val_loader)
+    print(epoch, val_loss / len(val_loader))

@@ -1,0 +1,13 @@
+# source: https://github.com/serend1p1ty/SeqNet/pull/14
+# Running a detector over a gallery without disabling autograd.
+import torch
+
+
+def inference(model, gallery_loader, device):
+    model.eval()
+    gallery_feats = []
+    for images, targets in gallery_loader:
+        images = [img.to(device) for img in images]
+        outputs = model(images, targets)  # expect: NN206
+        gallery_feats.append(torch.cat([o["embeddings"] for o in outputs]).cpu())
+    return torch.cat(gallery_feats)

@@ -1,0 +1,26 @@
+# source: https://github.com/eriklindernoren/PyTorch-GAN/pull/186
+# The model returns logits as its second output.
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, n_classes=10):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(784, 256), nn.ReLU())
+        self.head = nn.Linear(256, n_classes)
+
+    def forward(self, x):
+        features = self.body(x)
+        return features, self.head(features)
+
+
+model = Encoder()
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for x, y in loader:
+    optimizer.zero_grad()
+    out = model(x)
+    loss = criterion(out[1], y)
+    loss.backward()
+    optimizer.step()
