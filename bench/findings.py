@@ -1,14 +1,18 @@
 """Findings per rule and per 1,000 lines on real code nobody here wrote (issue 3's precision run).
 
-    python bench/findings.py [--corpora timm,transformers,torch] [--output FILE]
+    python bench/findings.py [--corpora timm,transformers,torch] [--output FILE] [-j N]
+                             [--nnlint CMD] [--list NN601,NN305]
 
 Downloads the pinned wheels (see run.py), lints each corpus with `--select ALL`, and prints one
 markdown table: findings per rule and corpus, and the rate per kLOC. Every finding still has to
-be triaged by a person: this counts, it does not judge. Not a test; not run in CI.
+be triaged by a person: this counts, it does not judge (`--list` prints each finding of the
+given codes, for that triage). `--nnlint` runs another build (see bench/cases.py). Not a test;
+not run in CI.
 """
 
 import argparse
 import json
+import shlex
 import subprocess
 import sys
 from collections import Counter
@@ -18,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import NNLINT, count_lines, prepare_corpora, python_files  # noqa: E402
 
 
-def findings_of(root: Path) -> list:
-    run = subprocess.run([*NNLINT, "--select", "ALL", "--isolated", "--no-cache", "--format", "json", str(root)],
-                         capture_output=True, text=True)
+def findings_of(root: Path, command: list, jobs: int = 0) -> list:
+    run = subprocess.run([*command, "--select", "ALL", "--isolated", "--no-cache", "--format", "json",
+                          *(["-j", str(jobs)] if jobs else []), str(root)], capture_output=True, text=True)
     if run.returncode not in (0, 1):
         raise SystemExit(f"nnlint failed on {root}: {run.stderr.strip()}")
     return json.loads(run.stdout)
@@ -30,12 +34,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", default="timm,transformers,torch")
     parser.add_argument("--output", type=Path, help="also write the markdown here")
+    parser.add_argument("-j", "--jobs", type=int, default=0, help="nnlint's -j (default: all cores)")
+    parser.add_argument("--nnlint", help="the command that runs nnlint (default: python -m nnlint)")
+    parser.add_argument("--list", default="", help="codes whose findings to print one by one")
     args = parser.parse_args()
+    command = shlex.split(args.nnlint) if args.nnlint else NNLINT
+    listed = {code for code in args.list.split(",") if code}
     roots = prepare_corpora(args.corpora.split(","))
     counts, lines = {}, {}
     for name, root in roots.items():
         lines[name] = count_lines(python_files(root))
-        counts[name] = Counter((f["code"], f["severity"]) for f in findings_of(root))
+        found = findings_of(root, command, args.jobs)
+        counts[name] = Counter((f["code"], f["severity"]) for f in found)
+        for f in sorted(found, key=lambda f: (f["code"], f["path"], f["line"])):
+            if f["code"] in listed:
+                print(f"{f['path']}:{f['line']}:{f['column']}: {f['code']} {f['message']}")
     codes = sorted({key for c in counts.values() for key in c})
     header = "| rule | severity | " + " | ".join(f"{n} ({lines[n]:,} lines)" for n in roots) + " |"
     rows = [header, "|---|---|" + "---|" * len(roots)]

@@ -4,9 +4,8 @@ from nnlint.finding import Severity
 from nnlint.rules._losses import activation_of, describe, loss_call
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
-FUNCTIONS = {"binary_cross_entropy": "F.binary_cross_entropy",
-             "binary_cross_entropy_with_logits": "F.binary_cross_entropy_with_logits"}
-CLASSES = {"BCELoss": "nn.BCELoss", "BCEWithLogitsLoss": "nn.BCEWithLogitsLoss"}
+FUNCTIONS = {"binary_cross_entropy": "F.binary_cross_entropy"}
+CLASSES = {"BCELoss": "nn.BCELoss"}
 
 
 class SigmoidBeforeBce(Rule):
@@ -14,8 +13,8 @@ class SigmoidBeforeBce(Rule):
     ## What it does
     Flags a sigmoid output (`torch.sigmoid(...)`, `F.sigmoid(...)`, `x.sigmoid()`, an
     `nn.Sigmoid` layer, or a model whose last layer is one) fed to `nn.BCELoss` /
-    `F.binary_cross_entropy`, and, worse, to `nn.BCEWithLogitsLoss` /
-    `F.binary_cross_entropy_with_logits`, which apply the sigmoid themselves.
+    `F.binary_cross_entropy`. (Into `nn.BCEWithLogitsLoss`, which applies the sigmoid
+    itself, it is a plain bug: NN605.)
 
     ## Why is this bad?
     `sigmoid` followed by `BCELoss` computes `log(sigmoid(x))` in two steps: for confident
@@ -23,8 +22,8 @@ class SigmoidBeforeBce(Rule):
     to -100, so the gradient vanishes or the loss turns into `nan`, most often under mixed
     precision, where `BCELoss` is refused outright (`torch.nn.functional.binary_cross_entropy
     and torch.nn.BCELoss are unsafe to autocast`). `BCEWithLogitsLoss` fuses both steps with
-    the log-sum-exp trick and is stable. Feeding a sigmoid into the *WithLogits* form applies
-    the sigmoid twice: every prediction is squeezed into (0.5, 0.73) and the model cannot fit.
+    the log-sum-exp trick and is stable. A warning, not an error: the pair computes the right
+    loss wherever the sigmoid does not saturate.
 
     ## Example
     ```python
@@ -97,7 +96,7 @@ class SigmoidBeforeBce(Rule):
                 def __init__(self):
                     super().__init__()
                     self.net = nn.Sequential(nn.Linear(64, 1), nn.Sigmoid())
-                    self.criterion = nn.BCEWithLogitsLoss()
+                    self.criterion = nn.BCELoss()
 
                 def loss(self, x, real):
                     score = self.net(x)
@@ -108,7 +107,7 @@ class SigmoidBeforeBce(Rule):
     def __init__(self, context):
         super().__init__(context)
         # A cheap gate, not a semantic test: without these names the file has no such loss.
-        self._possible = any(word in context.source for word in ("binary_cross_entropy", "BCELoss", "BCEWithLogitsLoss"))
+        self._possible = any(word in context.source for word in ("binary_cross_entropy", "BCELoss"))
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._possible:
@@ -119,10 +118,6 @@ class SigmoidBeforeBce(Rule):
         loss_name, value = found
         if activation_of(self.context, value) != "sigmoid":
             return
-        shown = describe(self.context, value, "sigmoid")
-        if "Logits" in loss_name or "logits" in loss_name:
-            self.report(node, f"{shown} is fed to {loss_name}, which applies the sigmoid itself: "
-                              "the sigmoid runs twice and predictions are squeezed into (0.5, 0.73)")
-        else:
-            self.report(node, f"{shown} is fed to {loss_name}: the separate sigmoid saturates to 0/1 "
-                              "and the loss loses its gradient; use BCEWithLogitsLoss on the logits")
+        self.report(node, f"{describe(self.context, value, 'sigmoid')} is fed to {loss_name}: the separate "
+                          "sigmoid saturates to 0/1 and the loss loses its gradient; use BCEWithLogitsLoss "
+                          "on the logits")

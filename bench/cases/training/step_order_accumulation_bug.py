@@ -8,5 +8,5 @@ def train(model, loader, optimizer: torch.optim.Optimizer, accumulate=4):
         loss = model(x, y) / accumulate
         loss.backward()
         if (i + 1) % accumulate == 0:
-            optimizer.zero_grad()  # expect: NN606
-            optimizer.step()
+            optimizer.zero_grad()
+            optimizer.step()  # expect: NN606

@@ -11,5 +11,5 @@ for epoch in range(20):
     for X, y in train_loader:
         loss = loss_fn(model(X), y)
         loss.backward()
-        optimizer.zero_grad()  # expect: NN606
-        optimizer.step()
+        optimizer.zero_grad()
+        optimizer.step()  # expect: NN606

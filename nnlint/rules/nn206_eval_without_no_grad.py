@@ -1,0 +1,122 @@
+import libcst as cst
+
+from nnlint.finding import Severity
+from nnlint.rules._grad import first_line_code
+from nnlint.rules._modes import EVAL, ModeAnalysis, eval_named, is_model, named_like_loss, needs_grad
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+
+class EvalWithoutNoGrad(Rule):
+    """
+    ## What it does
+    Flags an evaluation loop that runs the model with autograd recording: the model is in
+    eval mode there (`model.eval()` before it) or the function is named like `evaluate` /
+    `validate` / `test` / `predict` / `infer`, the model is called in a loop (or anywhere in
+    such a function), nothing in the function needs gradients (`backward()`,
+    `torch.autograd.grad`, `requires_grad_`), and no `torch.no_grad()` /
+    `torch.inference_mode()` (block or decorator) or `torch.set_grad_enabled(False)` covers
+    the call, nor every call of the function in the file.
+
+    ## Why is this bad?
+    `model.eval()` does not turn autograd off. Every forward pass of the evaluation records a
+    graph and keeps the activations that a backward would need: memory per batch doubles or
+    more, and wherever an output or a loss tensor is kept (a list of predictions, a running
+    `total += loss`), every batch's graph stays alive, until `CUDA out of memory` at the end
+    of the first epoch, during validation, although training fit.
+
+    ## Example
+    ```python
+    model.eval()
+    for x, y in val_loader:
+        preds.append(model(x))
+    ```
+
+    ## Use instead
+    ```python
+    model.eval()
+    with torch.no_grad():
+        for x, y in val_loader:
+            preds.append(model(x))
+    ```
+
+    ## References
+    - https://pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation
+    - https://pytorch.org/docs/stable/notes/faq.html#my-model-reports-cuda-runtime-error-2-out-of-memory
+    """
+
+    code = "NN206"
+    triggers = ("torch",)
+    name = "eval-without-no-grad"
+    severity = Severity.WARNING
+    summary = "an evaluation loop that runs the model without `torch.no_grad()` / `inference_mode()`"
+    suggestion = "wrap the evaluation in `with torch.no_grad():` (or decorate it with @torch.no_grad())"
+
+    VALID = [
+        Valid(dedent("""
+            import torch
+
+            @torch.no_grad()
+            def evaluate(model, loader):
+                model.eval()
+                return [model(x) for x in loader]
+
+            def saliency(model, loader):
+                model.eval()
+                maps = []
+                for x in loader:
+                    x.requires_grad_(True)
+                    model(x).sum().backward()
+                    maps.append(x.grad)
+                return maps
+        """)),
+        Valid(dedent("""
+            import torch
+
+            def validate(model, loader):
+                model.eval()
+                return [model(x) for x in loader]
+
+            def main(model, loader):
+                with torch.no_grad():
+                    validate(model, loader)
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch
+
+            def validate(model, loader):
+                model.eval()
+                outputs = []
+                for x in loader:
+                    outputs.append(model(x))
+                return torch.cat(outputs)
+        """), line=7),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._check(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._check(node)
+
+    def _check(self, scope) -> None:
+        function = scope if isinstance(scope, cst.FunctionDef) else None
+        analysis = ModeAnalysis.of(self.context)
+        modes = analysis.scope(scope)
+        named = eval_named(function) and not modes.backward
+        if function is not None and analysis.calls_under_no_grad(function):
+            return
+        for forward in modes.forwards:
+            if forward.training or forward.grad != "on" or named_like_loss(forward.key):
+                continue
+            if not (forward.modes == EVAL or named) or not (forward.loop is not None or named):
+                continue
+            if needs_grad(forward.loop if forward.loop is not None else scope):
+                continue
+            if not is_model(self.context, scope, forward.key, forward.call.func):
+                continue
+            self.report(forward.call, f"`{first_line_code(self.context, forward.call)}` runs with autograd "
+                                      "recording during evaluation: every batch keeps its graph and "
+                                      "activations; wrap the loop in torch.no_grad()")
+            return

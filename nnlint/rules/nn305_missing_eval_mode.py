@@ -1,0 +1,214 @@
+from typing import Set, Tuple
+
+import libcst as cst
+
+from nnlint.finding import Severity
+from nnlint.rules._grad import first_line_code
+from nnlint.rules._modes import EVAL, ModeAnalysis, eval_named, is_model, mode_sensitive, named_like_loss
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+LOADS = frozenset({"load_state_dict", "from_pretrained"})
+
+
+class MissingEvalMode(Rule):
+    """
+    ## What it does
+    Flags a model used to predict or to measure while it may still be in training mode: its
+    call runs under `torch.no_grad()` / `inference_mode()`, in a function named like
+    `evaluate` / `validate` / `test` / `predict` / `infer`, or after a training loop of the
+    same function, and no `model.eval()` (or `model.train(False)`) reaches it on every path.
+    The model must have been trained or loaded here (a training loop, `load_state_dict`,
+    pretrained weights), or come from the function's callers, and hold dropout or batch-norm
+    layers, or be a model whose layers nnlint cannot see. A function whose callers in the file
+    all call `model.eval()` first is fine.
+
+    ## Why is this bad?
+    `no_grad()` does not change how layers behave; `eval()` does. In training mode dropout
+    keeps zeroing a random part of the activations, and batch norm normalises each batch with
+    its own statistics (and updates the running ones with the validation data). Validation
+    scores come out noisy and too low, depend on the batch size, and a model that would pass
+    looks broken (or the reverse): "my accuracy is much worse at test time" threads almost
+    always end here.
+
+    ## Example
+    ```python
+    def evaluate(model, loader):
+        with torch.no_grad():
+            for x, y in loader:
+                correct += (model(x).argmax(1) == y).sum()
+    ```
+
+    ## Use instead
+    ```python
+    def evaluate(model, loader):
+        model.eval()
+        with torch.no_grad():
+            for x, y in loader:
+                correct += (model(x).argmax(1) == y).sum()
+    ```
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval
+    - https://pytorch.org/tutorials/beginner/saving_loading_models.html
+    """
+
+    code = "NN305"
+    triggers = ("torch",)
+    name = "missing-eval-mode"
+    severity = Severity.WARNING
+    summary = "a trained or loaded model used to predict or validate without `model.eval()`"
+    suggestion = "call model.eval() before evaluating (and model.train() before training again)"
+
+    VALID = [
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+            model.load_state_dict(torch.load("m.pt", weights_only=True))
+            model.eval()
+            with torch.no_grad():
+                print(model(torch.randn(1, 8)))
+        """)),
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            def evaluate(model, loader):
+                with torch.no_grad():
+                    return [model(x) for x in loader]
+
+            def main(loader):
+                model = nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8))
+                model.eval()
+                evaluate(model, loader)
+        """)),
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2))  # no dropout, no norm
+            model.load_state_dict(torch.load("m.pt", weights_only=True))
+            with torch.no_grad():
+                print(model(torch.randn(1, 8)))
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+            model.load_state_dict(torch.load("m.pt", weights_only=True))
+            with torch.no_grad():
+                print(model(torch.randn(1, 8)))
+        """), line=7),
+        Invalid(dedent("""
+            import torch
+            from torch import nn
+
+            def test(model, loader):
+                with torch.no_grad():
+                    return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+            def main(train_loader, test_loader):
+                model = nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+                opt = torch.optim.SGD(model.parameters(), lr=0.1)
+                for x, y in train_loader:
+                    opt.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    opt.step()
+                print(test(model, test_loader))
+        """), line=6),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._check(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._check(node)
+
+    def _check(self, scope) -> None:
+        function = scope if isinstance(scope, cst.FunctionDef) else None
+        analysis = ModeAnalysis.of(self.context)
+        modes = analysis.scope(scope)
+        named = eval_named(function) and not modes.backward
+        done: Set[str] = set()
+        for forward in modes.forwards:
+            if forward.key in done or forward.training or forward.modes == EVAL or named_like_loss(forward.key):
+                continue
+            if not (forward.grad == "off" or named or forward.after_training and forward.loop is not None):
+                continue
+            if modes.backward and not forward.after_training:
+                continue  # a metric on a training batch, in the middle of a training step
+            if not self._trained_or_given(scope, forward, modes):
+                continue
+            func = forward.call.func.value if _is_forward_method(forward.call) else forward.call.func
+            if not is_model(self.context, scope, forward.key, func) or mode_sensitive(self.context, scope, func) is False:
+                continue
+            done.add(forward.key)
+            why = "under no_grad()" if forward.grad == "off" else \
+                f"in {function.name.value}()" if named else "after the training loop"
+            self.report(forward.call, f"`{first_line_code(self.context, forward.call)}` predicts {why} while "
+                                      f"`{forward.key}` may still be in training mode (no `{forward.key}.eval()` "
+                                      "before it): dropout stays on and batch norm uses batch statistics")
+
+    def _trained_or_given(self, scope, forward, modes) -> bool:
+        """Trained here (a training loop ran before), loaded, pretrained, or given by a caller."""
+        if forward.after_training:
+            return True
+        root = forward.key.split(".")[0]
+        if "?" in forward.modes or "train" in forward.modes and _is_param(scope, root):
+            return isinstance(scope, cst.FunctionDef) and (_is_param(scope, root) or root == "self")
+        return _loaded(self.context, scope, forward.key)
+
+
+def _is_forward_method(call: cst.Call) -> bool:
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value == "forward"
+
+
+def _is_param(scope, name: str) -> bool:
+    if not isinstance(scope, cst.FunctionDef):
+        return False
+    params = scope.params
+    return any(p.name.value == name for p in (*params.posonly_params, *params.params, *params.kwonly_params))
+
+
+def _loaded(context, scope, key: str) -> bool:
+    """`key.load_state_dict(...)`, or `key = <...>(pretrained=True / weights=...)` /
+    `X.from_pretrained(...)` / `torch.load(...)` in the scope."""
+    stack = [scope]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value == "load_state_dict" and context.module.code_for_node(node.func.value) == key:
+            return True
+        if isinstance(node, cst.Assign) and any(context.module.code_for_node(t.target) == key for t in node.targets) \
+                and isinstance(node.value, cst.Call) and _pretrained(context, node.value):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not scope:
+            continue
+        stack.extend(_children(node))
+    return False
+
+
+def _pretrained(context, call: cst.Call) -> bool:
+    while isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Call) \
+            and call.func.attr.value in ("to", "cuda", "cpu", "float", "half"):
+        call = call.func.value
+    qualified = context.qualified_name(call.func) or ""
+    if qualified in ("torch.load", "torch.hub.load") or qualified.endswith(".from_pretrained"):
+        return True
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in ("weights", "pretrained"):
+            value = arg.value
+            return not (isinstance(value, cst.Name) and value.value in ("None", "False"))
+    return False
+
+
+def _children(node):
+    from nnlint.context import children
+    return children(node)
+
+
+Key = Tuple[str, int]

@@ -1,0 +1,127 @@
+from typing import Set
+
+import libcst as cst
+
+from nnlint.finding import Severity
+from nnlint.rules._grad import first_line_code
+from nnlint.rules._modes import ModeAnalysis, is_model, mode_sensitive, named_like_loss
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+
+class MissingTrainMode(Rule):
+    """
+    ## What it does
+    Flags a training loop (a loop that calls `.backward()`) whose model may be in eval mode
+    when it runs: a `model.eval()` (or a call of a function or method of the file that leaves
+    the model in eval mode, such as a `validate(model)`) reaches the forward pass, on some
+    path, with no `model.train()` after it. The usual shape: `model.train()` once before the
+    epochs, `model.eval()` for validation at the end of each epoch, so every epoch after the
+    first trains in eval mode. Models without dropout or batch norm are not flagged.
+
+    ## Why is this bad?
+    In eval mode dropout is off and batch norm uses (and no longer updates) its running
+    statistics: from the second epoch on, the model trains without its regularisation and
+    with frozen normalisation. Training loss drops faster than it should, validation gets
+    worse, and nothing raises. The first epoch looks fine, which makes it hard to spot.
+
+    ## Example
+    ```python
+    model.train()
+    for epoch in range(epochs):
+        for x, y in train_loader:
+            loss = criterion(model(x), y)
+            ...
+        model.eval()
+        validate(model)
+    ```
+
+    ## Use instead
+    ```python
+    for epoch in range(epochs):
+        model.train()
+        for x, y in train_loader:
+            loss = criterion(model(x), y)
+            ...
+        model.eval()
+        validate(model)
+    ```
+
+    ## References
+    - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train
+    """
+
+    code = "NN306"
+    triggers = ("backward",)
+    name = "missing-train-mode"
+    severity = Severity.WARNING
+    summary = "a training loop that may run after `model.eval()` without `model.train()`"
+    suggestion = "call model.train() at the start of each training epoch"
+
+    VALID = [
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 1))
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(3):
+                model.train()
+                for x, y in loader:
+                    opt.zero_grad()
+                    nn.functional.mse_loss(model(x), y).backward()
+                    opt.step()
+                model.eval()
+        """)),
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))  # nothing mode-dependent
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(3):
+                for x, y in loader:
+                    opt.zero_grad()
+                    nn.functional.mse_loss(model(x), y).backward()
+                    opt.step()
+                model.eval()
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 1))
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            model.train()
+            for epoch in range(3):
+                for x, y in loader:
+                    opt.zero_grad()
+                    nn.functional.mse_loss(model(x), y).backward()
+                    opt.step()
+                model.eval()
+        """), line=10),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._check(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._check(node)
+
+    def _check(self, scope) -> None:
+        if "eval" not in self.context.source and "train" not in self.context.source:
+            return
+        done: Set[str] = set()
+        for forward in ModeAnalysis.of(self.context).scope(scope).forwards:
+            if not forward.training or "eval" not in forward.modes or forward.key in done \
+                    or named_like_loss(forward.key):
+                continue
+            func = forward.call.func
+            if not is_model(self.context, scope, forward.key, func) or mode_sensitive(self.context, scope, func) is False:
+                continue
+            done.add(forward.key)
+            how = "is in eval mode" if forward.modes == frozenset({"eval"}) else "may be in eval mode"
+            self.report(forward.call, f"`{first_line_code(self.context, forward.call)}` trains while "
+                                      f"`{forward.key}` {how} (an eval() reaches this loop with no train() "
+                                      "after it): dropout is off and batch norm statistics are frozen")

@@ -1,0 +1,301 @@
+from typing import Iterator, List, Optional, Set
+
+import libcst as cst
+
+from nnlint.context import children, dotted_name
+from nnlint.finding import Severity
+from nnlint.rules._grad import first_line_code
+from nnlint.rules.base import Invalid, Rule, Valid, dedent
+
+TIMERS = frozenset({"time.time", "time.perf_counter", "time.monotonic", "time.time_ns",
+                    "time.perf_counter_ns", "time.monotonic_ns", "timeit.default_timer"})
+# Calls that wait for the GPU: an explicit synchronize, or a copy of a result to the host.
+SYNC_METHODS = frozenset({"synchronize", "item", "cpu", "tolist", "numpy", "elapsed_time"})
+DEVICE_NAMES = frozenset({"device", "dev", "cuda_device", "gpu"})
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class CudaTimingWithoutSync(Rule):
+    """
+    ## What it does
+    Flags a clock read (`time.time()`, `time.perf_counter()`, `timeit.default_timer()`...)
+    that ends a timed stretch of CUDA work with no synchronization after the work: no
+    `torch.cuda.synchronize()`, no `.item()` / `.cpu()` / `.tolist()` / `.numpy()` that
+    would wait for a result. CUDA work is a call on a tensor or model that the code put on a
+    CUDA device (`.cuda()`, `.to(device)`, `device=...` in a file that uses CUDA).
+
+    ## Why is this bad?
+    CUDA calls are asynchronous: they queue kernels and return at once. A host clock read
+    right after them measures how long it took to *launch* the work, not to do it: the
+    numbers are implausibly small, do not scale with the input, and comparisons between two
+    implementations come out in whatever order the launch overheads fall. The cost shows up
+    later, at whatever call happens to wait (often the next `.item()`), and gets blamed on
+    the wrong code.
+
+    ## Example
+    ```python
+    start = time.perf_counter()
+    out = model(x_gpu)
+    elapsed = time.perf_counter() - start
+    ```
+
+    ## Use instead
+    ```python
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    out = model(x_gpu)
+    torch.cuda.synchronize()
+    elapsed = time.perf_counter() - start
+    # or torch.cuda.Event(enable_timing=True) / torch.utils.benchmark.Timer
+    ```
+
+    ## References
+    - https://pytorch.org/docs/stable/notes/cuda.html#asynchronous-execution
+    - https://pytorch.org/tutorials/recipes/recipes/benchmark.html
+    """
+
+    code = "NN506"
+    triggers = ("cuda",)
+    name = "cuda-timing-without-sync"
+    severity = Severity.WARNING
+    summary = "a host clock read after CUDA work without `torch.cuda.synchronize()`: times the launch"
+    suggestion = "call torch.cuda.synchronize() before reading the clock, or use torch.cuda.Event"
+
+    VALID = [
+        Valid(dedent("""
+            import time
+            import torch
+
+            def bench(model, shape):
+                x = torch.randn(*shape, device="cuda")
+                torch.cuda.synchronize()
+                start = time.perf_counter()
+                model(x)
+                torch.cuda.synchronize()
+                return time.perf_counter() - start
+        """)),
+        Valid(dedent("""
+            import time
+            import torch
+
+            def train(model, loader, device="cuda"):
+                end = time.time()
+                for x, y in loader:
+                    data_time = time.time() - end  # data loading: CPU work only
+                    x = x.to(device)
+                    loss = model(x, y)
+                    print(loss.item())
+                    end = time.time()
+        """)),
+        Valid(dedent("""
+            import time
+            import torch
+
+            def cpu_latency(model):
+                x = torch.randn(8, 3, 224, 224)
+                start = time.perf_counter()
+                model.cpu()(x)
+                return time.perf_counter() - start  # cuda is mentioned, but nothing here is on it
+        """)),
+    ]
+    INVALID = [
+        Invalid(dedent("""
+            import time
+            import torch
+
+            def bench(model, shape):
+                x = torch.randn(*shape, device="cuda")
+                start = time.perf_counter()
+                model(x)
+                return time.perf_counter() - start
+        """), line=8),
+        Invalid(dedent("""
+            import time
+            import torch
+
+            device = torch.device("cuda")
+            a = torch.randn(1024, 1024, device=device)
+            t0 = time.time()
+            for _ in range(10):
+                a @ a
+            t1 = time.time()
+            print(t1 - t0)
+        """), line=9),
+    ]
+
+    def __init__(self, context):
+        super().__init__(context)
+        self._active = "cuda" in context.source and ("time" in context.source)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if self._active:
+            self._scope(node.body, set())
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if not self._active or not isinstance(node.body, cst.IndentedBlock):
+            return
+        cuda: Set[str] = set()
+        for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
+            default = param.default
+            if default is not None and isinstance(default, cst.SimpleString) and "cuda" in default.value:
+                cuda.add(param.name.value)
+        self._scope(node.body.body, cuda)
+
+    def _scope(self, body, cuda: Set[str]) -> None:
+        started, pending = False, False
+        for unit in _units(body):
+            reads = [c for c in _calls(unit) if self.context.qualified_name(c.func) in TIMERS]
+            if reads:
+                if started and pending:
+                    self.report(reads[0], f"`{first_line_code(self.context, reads[0])}` ends a timing of CUDA "
+                                          "work with no synchronization: CUDA calls return before the GPU has "
+                                          "finished, so this measures the launch, not the work")
+                started, pending = True, False
+            if started and self._works(unit, cuda):
+                pending = True
+            if any(self._syncs(c) for c in _calls(unit)):
+                pending = False
+            self._track(unit, cuda)
+
+    def _works(self, unit, cuda: Set[str]) -> bool:
+        """Does the statement call something on a CUDA value (or a CUDA model)?"""
+        for call in _calls(unit):
+            if self.context.qualified_name(call.func) in TIMERS:
+                continue
+            roots = {_root(call.func)} | {_root(a.value) for a in call.args}
+            if roots & cuda:
+                return True
+            for arg in call.args:
+                for node in _walk(arg.value):
+                    if isinstance(node, cst.Name) and node.value in cuda:
+                        return True
+        if isinstance(unit, cst.BinaryOperation) or isinstance(unit, cst.Expr) and isinstance(unit.value, cst.BinaryOperation):
+            return any(isinstance(n, cst.Name) and n.value in cuda for n in _walk(unit))
+        return False
+
+    def _syncs(self, call: cst.Call) -> bool:
+        qualified = self.context.qualified_name(call.func) or ""
+        if qualified.startswith("torch.cuda.") and qualified.endswith("synchronize"):
+            return True
+        return isinstance(call.func, cst.Attribute) and call.func.attr.value in SYNC_METHODS
+
+    def _track(self, unit, cuda: Set[str]) -> None:
+        """Names that now hold CUDA values: assigned from CUDA work, `.cuda()`, `.to(device)`, a
+        factory with a CUDA `device=`; a model moved in place with `model.cuda()`."""
+        if isinstance(unit, cst.Expr) and isinstance(unit.value, cst.Call) and self._moves(unit.value):
+            root = _root(unit.value.func)
+            if root:
+                cuda.add(root)
+            return
+        if not isinstance(unit, (cst.Assign, cst.AnnAssign, cst.AugAssign)) or unit.value is None:
+            return
+        targets = [t.target for t in unit.targets] if isinstance(unit, cst.Assign) else [unit.target]
+        value_is_cuda = self._is_cuda_value(unit.value, cuda)
+        for target in targets:
+            for name in _target_names(target):
+                if value_is_cuda:
+                    cuda.add(name)
+                else:
+                    cuda.discard(name)
+
+    def _is_cuda_value(self, expr, cuda: Set[str]) -> bool:
+        for node in _walk(expr):
+            if isinstance(node, cst.Name) and node.value in cuda:
+                return True
+            if isinstance(node, cst.SimpleString) and "cuda" in node.value:
+                return True
+            if isinstance(node, cst.Call) and self._moves(node):
+                return True
+        return False
+
+    def _moves(self, call: cst.Call) -> bool:
+        """`.cuda()`, or `.to(x)` / `device=x` with `x` naming a device in a file that uses CUDA."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "cuda":
+            return True
+        for arg in call.args:
+            is_device = arg.keyword is not None and arg.keyword.value == "device" or \
+                arg.keyword is None and isinstance(func, cst.Attribute) and func.attr.value == "to"
+            if is_device and _names_device(arg.value):
+                return True
+        return False
+
+
+def _names_device(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.SimpleString):
+        return "cuda" in expr.value
+    name = dotted_name(expr)
+    if name is not None:
+        last = name.rsplit(".", 1)[-1]
+        return last in DEVICE_NAMES or last.endswith("_device") or last == "device"
+    return isinstance(expr, cst.Call) and any(_names_device(a.value) for a in expr.args)
+
+
+def _units(body) -> Iterator[cst.CSTNode]:
+    """Small statements and the headers of compound ones (a loop's iterable, an if's test), in
+    source order; nested functions and classes are other scopes."""
+    for statement in body:
+        if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            yield from statement.body
+        elif isinstance(statement, _SCOPES):
+            continue
+        else:
+            for field in ("iter", "test"):
+                header = getattr(statement, field, None)
+                if header is not None:
+                    yield header
+            if isinstance(statement, cst.With):
+                yield from (item.item for item in statement.items)
+            for block in _blocks(statement):
+                yield from _units(block)
+
+
+def _blocks(statement) -> List:
+    found = []
+    for name in ("body", "orelse", "finalbody"):
+        part = getattr(statement, name, None)
+        if part is None:
+            continue
+        if isinstance(part, cst.If):
+            found.append([part])
+            continue
+        suite = part.body if isinstance(part, (cst.Else, cst.Finally)) else part
+        if isinstance(suite, cst.IndentedBlock):
+            found.append(suite.body)
+        elif isinstance(suite, cst.SimpleStatementSuite):
+            found.append([suite])
+    for handler in getattr(statement, "handlers", ()):
+        if isinstance(handler.body, cst.IndentedBlock):
+            found.append(handler.body.body)
+    return found
+
+
+def _walk(root) -> Iterator[cst.CSTNode]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SCOPES):
+            continue
+        yield node
+        stack.extend(children(node))
+
+
+def _calls(root) -> List[cst.Call]:
+    return [node for node in _walk(root) if isinstance(node, cst.Call)]
+
+
+def _root(expr) -> Optional[str]:
+    while isinstance(expr, (cst.Attribute, cst.Subscript, cst.Call)):
+        expr = expr.func if isinstance(expr, cst.Call) else expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _target_names(target) -> Set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        found: Set[str] = set()
+        for element in target.elements:
+            found |= _target_names(element.value)
+        return found
+    return set()
