@@ -125,6 +125,8 @@ class ClassFacts:
         name = module.name
         if name is None:
             return None
+        if module.last is not None and not name.startswith("torch."):
+            return self.module_output(module.last, None)  # a model whose head was replaced
         if name.startswith("torch."):
             last = name.rsplit(".", 1)[1]
             if last == "Sequential":

@@ -10,8 +10,9 @@ import libcst as cst
 
 from nnlint import torch_api
 from nnlint.context import ClassInfo
-from nnlint.dataflow.lattice import (BOTTOM, MODULE, NOT_LOCAL, OPTIMIZER, TENSOR, TENSOR_KIND, Kind, Scope,
-                                     Value, is_tensor, join, known)
+from nnlint.dataflow.annotations import annotated
+from nnlint.dataflow.lattice import (BOTTOM, MODULE, NOT_LOCAL, OPTIMIZER, TENSOR, TENSOR_KIND, TUPLE, Kind,
+                                     Scope, Value, is_tensor, join, known, tuple_of)
 from nnlint.dataflow.walker import Walker, assigned_names, yields
 from nnlint.torch_tables import (ACTIVATION_ORIGINS, F_LOSSES, F_NOT_A_TENSOR, FACTORIES, FUNCTIONAL,
                                  KEEPS_ACTIVATION, KEEPS_DEVICE, KEEPS_LOSS, METHOD_ORIGINS,
@@ -26,8 +27,9 @@ class Flow:
     """The kinds of one scope's names, at each of their uses."""
 
     def __init__(self, dataflow: "Dataflow", scope: Scope, class_info: Optional[ClassInfo],
-                 attr_kinds: Callable[[str], Optional[Kind]]):
+                 attr_kinds: Callable[[str], Optional[Kind]], typed: bool = True):
         self.dataflow = dataflow
+        self.typed = typed  # parameters typed from the callers' arguments (see Dataflow.argument_kinds)
         self.context = dataflow.context
         self.scope = scope
         self.class_info = class_info
@@ -40,9 +42,9 @@ class Flow:
         self.self_name: Optional[str] = None
         self.params: Dict[str, Optional[Kind]] = {}
         if isinstance(scope, cst.FunctionDef):
-            self._read_params(scope)
             if class_info is not None:
                 self.self_name = first_param_name(scope)
+            self._read_params(scope)
         self.uses: Dict[int, Value] = {}  # id(Name node) -> what reaches that use
         self.bound: Dict[str, Value] = {name: BOTTOM for name in self.locals}  # every binding, joined
         for name, value in self.params.items():
@@ -57,29 +59,23 @@ class Flow:
             self.returns = None
 
     def _read_params(self, function: cst.FunctionDef) -> None:
+        """A parameter's kind: its annotation, else what every call of the function in the file
+        passes (see Dataflow.argument_kinds)."""
         params = function.params
+        from_callers = None
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            self.params[param.name.value] = self._annotated(param.annotation)
-            self.locals.discard(param.name.value)
+            name = param.name.value
+            kind = annotated(self.context, param.annotation.annotation) if param.annotation else None
+            if kind is None and name != self.self_name and self.typed:
+                if from_callers is None:
+                    from_callers = self.dataflow.argument_kinds(function)
+                kind = from_callers.get(name)
+            self.params[name] = kind
+            self.locals.discard(name)
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 self.params[star.name.value] = None
                 self.locals.discard(star.name.value)
-
-    def _annotated(self, annotation: Optional[cst.Annotation]) -> Optional[Kind]:
-        if annotation is None:
-            return None
-        qualified = self.context.qualified_name(annotation.annotation)
-        if qualified is None:
-            return None
-        last = qualified.rsplit(".", 1)[-1]
-        if qualified.startswith("torch.") and last in ("Tensor", "FloatTensor", "LongTensor"):
-            return Kind(TENSOR, origin="argument")
-        if qualified.startswith("torch.optim") and last in torch_api.optimizer_classes():
-            return Kind(OPTIMIZER, name=qualified)
-        if torch_api.is_module_class(qualified) or qualified == "torch.nn.Module":
-            return Kind(MODULE, name=qualified)
-        return None
 
     # ----- queries ---------------------------------------------------------------------------------
     def kind(self, expr: cst.BaseExpression) -> Optional[Kind]:
@@ -156,9 +152,20 @@ class Flow:
                 if base.origin == "factory":
                     return base
                 return TENSOR_KIND
+            if base is not None and base.category == TUPLE:
+                index = _literal_index(expr)
+                if index is not None and -len(base.elements) <= index < len(base.elements):
+                    return base.elements[index]
             return None
+        if isinstance(expr, cst.Tuple):
+            if any(isinstance(e, cst.StarredElement) for e in expr.elements):
+                return None
+            values = [self._kind(e.value) for e in expr.elements]
+            return BOTTOM if any(v is BOTTOM for v in values) else tuple_of(values)
         if isinstance(expr, cst.IfExp):
             return known(join(self._kind(expr.body), self._kind(expr.orelse)))
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+            return known(join(self._kind(expr.left), self._kind(expr.right)))  # `optimizer or SGD(...)`
         if isinstance(expr, cst.NamedExpr):
             return self._kind(expr.value)
         return None
@@ -193,6 +200,9 @@ class Flow:
 
     def _call(self, call: cst.Call) -> Value:
         func = call.func
+        function = self._file_function(func)
+        if function is not None:  # a factory of the file: `build_model()`
+            return self.dataflow.function_returns(function)
         qualified = self._qualified(func)
         if qualified is not None:
             return qualified_call(self.dataflow, qualified, call)
@@ -201,6 +211,9 @@ class Flow:
         if isinstance(func, cst.Attribute) and self.is_self(func.value):
             if func.attr.value == "forward":
                 return self._own_output()
+            method = self.class_info.methods.get(func.attr.value) if self.class_info is not None else None
+            if method is not None:
+                return self.dataflow.function_returns(method)
             callee = self.attr_kind(func.attr.value)
             if callee is BOTTOM:
                 return BOTTOM
@@ -213,7 +226,8 @@ class Flow:
             if receiver is BOTTOM:
                 return BOTTOM
             if receiver is None:
-                return None
+                # methods only tensors have: `logits.softmax(dim=1)`, `out.sigmoid()`
+                return Kind(TENSOR, origin=METHOD_ORIGINS[method]) if method in METHOD_ORIGINS else None
             if receiver.is_tensor:
                 return _tensor_method(receiver, method, call)
             if receiver.is_module:
@@ -237,6 +251,12 @@ class Flow:
             return None
         return self.dataflow.class_output(self.class_info.name)
 
+    def _file_function(self, func: cst.BaseExpression) -> Optional[cst.FunctionDef]:
+        """The module-level function of the file that `func` names, unless a local shadows it."""
+        if not isinstance(func, cst.Name) or self.is_local(func.value):
+            return None
+        return self.dataflow.functions.get(func.value)
+
     def _qualified(self, func: cst.BaseExpression) -> Optional[str]:
         """The qualified name of a called function, unless its root is a value of this scope."""
         root = func
@@ -248,6 +268,17 @@ class Flow:
             return None
         return self.context.qualified_name(func)
 
+
+
+def _literal_index(expr: cst.Subscript) -> Optional[int]:
+    """`3` in `out[3]`, `-1` in `out[-1]`."""
+    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        return None
+    value = expr.slice[0].slice.value
+    sign = 1
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        sign, value = -1, value.expression
+    return sign * int(value.value) if isinstance(value, cst.Integer) else None
 
 
 def _tensor_method(receiver: Kind, method: str, call: cst.Call) -> Value:
@@ -294,6 +325,8 @@ def qualified_call(dataflow: "Dataflow", qualified: str, call: cst.Call) -> Valu
         if dataflow.is_optimizer_class(info.name):
             return Kind(OPTIMIZER, name=info.name)
         return None
+    if _builds_external_model(parts):
+        return Kind(MODULE, name=qualified)
     if parts[0] != "torch":
         return None
     if torch_api.is_parameter_class(qualified):
@@ -318,6 +351,18 @@ def qualified_call(dataflow: "Dataflow", qualified: str, call: cst.Call) -> Valu
         if last in (torch_api.names_in(FUNCTIONAL) or ()):
             return TENSOR_KIND
     return None
+
+def _builds_external_model(parts) -> bool:
+    """`torchvision.models.resnet50(...)`, `timm.create_model(...)`, `AutoModel.from_pretrained(...)`."""
+    if parts[0] == "torchvision" and "models" in parts[1:-1] and parts[-1][:1].islower() \
+            and not parts[-1].startswith(("get_", "list_")):
+        return True
+    if parts[0] == "timm" and parts[-1] == "create_model":
+        return True
+    return parts[0] in ("transformers", "diffusers") and parts[-1] == "from_pretrained" and len(parts) > 2 \
+        and ("Model" in parts[-2] or "For" in parts[-2]) \
+        and not any(word in parts[-2] for word in ("Tokenizer", "Config", "Processor", "Extractor", "Pipeline"))
+
 
 def _fresh(factory: str, call: cst.Call) -> bool:
     """Does this factory call make a tensor on the default device, whatever its argument?

@@ -4,23 +4,25 @@ reaches here yet), and how two of them join where paths meet."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Tuple, Union
 
 import libcst as cst
 
-TENSOR, MODULE, OPTIMIZER = "tensor", "module", "optimizer"
+TENSOR, MODULE, OPTIMIZER, TUPLE = "tensor", "module", "optimizer", "tuple"
 
 Scope = Union[cst.FunctionDef, cst.Module]
 
 
 @dataclass(frozen=True)
 class Kind:
-    category: str  # TENSOR, MODULE or OPTIMIZER
+    category: str  # TENSOR, MODULE, OPTIMIZER or TUPLE
     origin: Optional[str] = None  # tensors: loss, softmax, log_softmax, sigmoid, parameter, buffer,
     # factory, detached, argument (a parameter annotated `torch.Tensor`)
     name: Optional[str] = None  # modules/optimizers: the class (qualified torch name or a class of the file)
-    last: Optional["Kind"] = None  # nn.Sequential: the kind of its last layer
+    last: Optional["Kind"] = None  # a module's last layer: nn.Sequential's, or a head put in place
+    # of the model's own (`model.fc = nn.Sequential(..., nn.Sigmoid())`); its output is the model's
     site: Optional[cst.CSTNode] = field(default=None, repr=False)  # origin "factory": the call
+    elements: Optional[Tuple[Optional["Kind"], ...]] = None  # tuples: the kind of each element
 
     @property
     def is_tensor(self) -> bool:
@@ -69,6 +71,10 @@ def join(a: Value, b: Value) -> Value:
         return a
     if a is None or b is None or a.category != b.category:
         return None
+    if a.category == TUPLE:
+        if len(a.elements) != len(b.elements):
+            return None
+        return Kind(TUPLE, elements=tuple(known(join(x, y)) for x, y in zip(a.elements, b.elements)))
     return Kind(
         a.category,
         origin=a.origin if a.origin == b.origin and a.site is b.site else None,
@@ -80,6 +86,12 @@ def join(a: Value, b: Value) -> Value:
 
 def known(value: Value) -> Optional[Kind]:
     return None if value is BOTTOM else value
+
+
+def tuple_of(values) -> Optional[Kind]:
+    """The kind of a tuple of these values; None when nothing is known of any element."""
+    elements = tuple(known(v) for v in values)
+    return Kind(TUPLE, elements=elements) if any(e is not None for e in elements) else None
 
 
 def join_env(a: Dict[str, Value], b: Dict[str, Value]) -> Dict[str, Value]:

@@ -7,8 +7,13 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Set
 
 import libcst as cst
 
-from nnlint.dataflow.lattice import BOTTOM, MODULE, TENSOR, Kind, Value, join, join_env
+from nnlint.dataflow.annotations import annotated
+from nnlint.dataflow.lattice import BOTTOM, MODULE, TENSOR, TUPLE, Kind, Value, join, join_env, known
 from nnlint.tree import children, concrete_types, positional
+
+# Attributes that hold the last layer of torchvision's and timm's models: assigning one replaces
+# the model's head, and so what the model returns.
+HEADS = frozenset({"fc", "classifier", "head", "heads", "last_linear"})
 
 if TYPE_CHECKING:
     from nnlint.dataflow.flow import Flow
@@ -142,14 +147,19 @@ class Walker:
             env[name] = value
             flow.bound[name] = join(flow.bound.get(name, BOTTOM), value)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self.bind(element.value, None, env)
+            elements = target.elements
+            unpacked = isinstance(value, Kind) and value.category == TUPLE and len(value.elements) == len(elements) \
+                and not any(isinstance(e, cst.StarredElement) for e in elements)
+            for at, element in enumerate(elements):  # `validity, label = D(x)`
+                self.bind(element.value, value.elements[at] if unpacked else None, env)
         elif isinstance(target, cst.StarredElement):
             self.bind(target.value, None, env)
         elif isinstance(target, cst.Attribute):
             self.record(target.value, env)
             if flow.is_self(target.value):
                 flow.attr_writes.append((target.attr.value, value, source or target))
+            elif isinstance(target.value, cst.Name) and target.attr.value in HEADS:
+                self._new_head(target.value, value, env)
         elif isinstance(target, cst.Subscript):
             self.record(target, env)
 
@@ -259,7 +269,10 @@ class Walker:
         elif isinstance(node, cst.AnnAssign):
             if node.value is not None:
                 self.record(node.value, env)
-                self.bind(node.target, flow._safe_kind(node.value), env, source=node)
+                value = flow._safe_kind(node.value)
+                if value is None:  # `self.opt: torch.optim.Optimizer = make_optimizer()`
+                    value = annotated(flow.context, node.annotation.annotation)
+                self.bind(node.target, value, env, source=node)
         elif isinstance(node, cst.AugAssign):
             self.record(node.value, env)
             if isinstance(node.target, cst.Name):
@@ -293,14 +306,33 @@ class Walker:
                 self.bind(named.target, flow._safe_kind(named.value), env)
 
     def _grow(self, expr, env) -> None:
-        """`model.append(layer)` / `model.add_module(...)`: a Sequential's last layer changes."""
+        """`model.append(layer)` / `model.add_module(name, layer)`: a Sequential's last layer is
+        the new one (`extend`/`insert`: not known any more)."""
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
                 and isinstance(expr.func.value, cst.Name) \
                 and expr.func.attr.value in ("append", "extend", "insert", "add_module", "register_module"):
             name = expr.func.value.value
             value = env.get(name)
-            if isinstance(value, Kind) and value.is_module and value.last is not None:
-                self.bind(expr.func.value, Kind(MODULE, name=value.name), env)
+            if not (isinstance(value, Kind) and value.is_module and value.name
+                    and value.name.rsplit(".", 1)[-1] == "Sequential"):
+                return
+            args = positional(expr)
+            added = None
+            if expr.func.attr.value == "append" and len(args) == 1:
+                added = known(self.flow._safe_kind(args[0]))
+            elif expr.func.attr.value in ("add_module", "register_module") and len(args) == 2:
+                added = known(self.flow._safe_kind(args[1]))
+            last = added if isinstance(added, Kind) and added.is_module else None
+            self.bind(expr.func.value, Kind(MODULE, name=value.name, last=last), env)
+
+    def _new_head(self, model: cst.Name, head: Value, env) -> None:
+        """`model.fc = nn.Sequential(..., nn.Softmax(dim=1))`: the model now ends in that head
+        (`fc`, `classifier`, `head` are the last layer of torchvision's and timm's models)."""
+        value = env.get(model.value)
+        if isinstance(value, Kind) and value.is_module and value.name \
+                and value.name.rsplit(".", 1)[-1] not in ("Sequential", "ModuleList", "ModuleDict"):
+            last = head if isinstance(head, Kind) and head.is_module else None
+            self.bind(model, Kind(MODULE, name=value.name, last=last), env)
 
     def _register(self, expr, env) -> None:
         """`self.register_buffer("name", t)` / `self.register_parameter("name", p)` write attributes."""

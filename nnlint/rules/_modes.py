@@ -24,7 +24,8 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
-from nnlint.context import children, dotted_name, first_param_name
+from nnlint.dataflow import local_kinds
+from nnlint.tree import children, dotted_name, first_param_name
 from nnlint.rules._grad import NO_GRAD, SET_GRAD_ENABLED
 
 Modes = FrozenSet[str]
@@ -79,14 +80,6 @@ class ModeAnalysis:
         self._entries: Dict[int, Dict[str, Modes]] = {}
         self._in_progress: Set[int] = set()
         self._functions = {s.name.value: s for s in context.module.body if isinstance(s, cst.FunctionDef)}
-
-    @classmethod
-    def of(cls, context) -> "ModeAnalysis":
-        found = getattr(context, "_mode_analysis", None)
-        if found is None:
-            found = cls(context)
-            context._mode_analysis = found
-        return found
 
     # ----- what rules ask --------------------------------------------------------------------
     def scope(self, scope: Scope) -> ScopeModes:
@@ -330,7 +323,7 @@ class _Walker:
         if key is not None and key in env:
             return env[key]
         if isinstance(chain, cst.Call):
-            kind = self.context.local_kinds(self.scope if isinstance(self.scope, cst.FunctionDef) else None)
+            kind = local_kinds(self.context, self.scope)
             found = kind.kind(chain)
             if found is not None and found.is_module:
                 return TRAIN
@@ -559,7 +552,7 @@ CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict"})
 def is_model(context, scope: Scope, key: str, func: cst.BaseExpression) -> bool:
     """A Module per the dataflow, or a receiver the file treats as one (`key.eval()`,
     `key.parameters()`, `key.load_state_dict(...)` somewhere in the scope or its class)."""
-    kind = context.local_kinds(scope if isinstance(scope, cst.FunctionDef) else None).kind(func)
+    kind = local_kinds(context, scope).kind(func)
     if kind is not None:
         return kind.is_module
     roots = [scope]
@@ -586,7 +579,7 @@ def named_like_loss(key: str) -> bool:
 
 def mode_sensitive(context, scope: Scope, func: cst.BaseExpression) -> Optional[bool]:
     """Does the model hold dropout / batch norm (or similar)? None when it cannot be seen."""
-    kind = context.local_kinds(scope if isinstance(scope, cst.FunctionDef) else None).kind(func)
+    kind = local_kinds(context, scope).kind(func)
     if kind is None or not kind.is_module or not kind.name:
         return None
     if kind.name.rsplit(".", 1)[-1] in CONTAINERS:

@@ -15,7 +15,8 @@ from typing import List, Optional
 
 import libcst as cst
 
-from nnlint.context import children, dotted_name
+from nnlint.dataflow import local_kinds
+from nnlint.tree import children, dotted_name
 
 _OPTIMIZER_NAME = re.compile(r"^(optim|opt$|opt_|.*_opt$|.*_optim$|.*_optimizer$|.*optimizer)", re.IGNORECASE)
 LOOPS = (cst.For, cst.While)
@@ -34,7 +35,7 @@ def named_like_optimizer(expr: cst.BaseExpression) -> bool:
 def optimizer_evidence(context, scope, expr: cst.BaseExpression) -> Optional[str]:
     """"known" when the dataflow knows `expr` is an optimizer, "name" when only its name says
     so, None otherwise."""
-    kind = context.local_kinds(scope).kind(expr)
+    kind = local_kinds(context, scope).kind(expr)
     if kind is not None:
         return "known" if kind.is_optimizer else None
     return "name" if named_like_optimizer(expr) else None

@@ -102,7 +102,7 @@ class EvalWithoutNoGrad(Rule):
 
     def _check(self, scope) -> None:
         function = scope if isinstance(scope, cst.FunctionDef) else None
-        analysis = ModeAnalysis.of(self.context)
+        analysis = self.context.derived(ModeAnalysis)
         modes = analysis.scope(scope)
         named = eval_named(function) and not modes.backward
         if function is not None and analysis.calls_under_no_grad(function):

@@ -2,7 +2,7 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
-from nnlint.context import children
+from nnlint.tree import children
 from nnlint.finding import Severity
 from nnlint.rules._grad import NO_GRAD, SET_GRAD_ENABLED, first_line_code
 from nnlint.rules.base import Invalid, Rule, Valid, dedent

@@ -1,10 +1,11 @@
-from typing import Set, Tuple
+from typing import Set
 
 import libcst as cst
 
 from nnlint.finding import Severity
+from nnlint.tree import children, dotted_name, iter_nodes
 from nnlint.rules._grad import first_line_code
-from nnlint.rules._modes import EVAL, ModeAnalysis, eval_named, is_model, mode_sensitive, named_like_loss
+from nnlint.rules._modes import ModeAnalysis, eval_named, is_model, mode_sensitive, named_like_loss
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
 LOADS = frozenset({"load_state_dict", "from_pretrained"})
@@ -130,13 +131,13 @@ class MissingEvalMode(Rule):
 
     def _check(self, scope) -> None:
         function = scope if isinstance(scope, cst.FunctionDef) else None
-        analysis = ModeAnalysis.of(self.context)
+        analysis = self.context.derived(ModeAnalysis)
         modes = analysis.scope(scope)
         named = eval_named(function) and not modes.backward
         done: Set[str] = set()
         for forward in modes.forwards:
-            if forward.key in done or forward.training or forward.modes == EVAL or named_like_loss(forward.key):
-                continue
+            if forward.key in done or forward.training or "eval" in forward.modes or named_like_loss(forward.key):
+                continue  # (eval() on some path: the mode was thought about, `if training: ...`)
             if not (forward.grad == "off" or named or forward.after_training and forward.loop is not None):
                 continue
             if modes.backward and not forward.after_training:
@@ -159,8 +160,23 @@ class MissingEvalMode(Rule):
             return True
         root = forward.key.split(".")[0]
         if "?" in forward.modes or "train" in forward.modes and _is_param(scope, root):
-            return isinstance(scope, cst.FunctionDef) and (_is_param(scope, root) or root == "self")
+            if root == "self" and isinstance(scope, cst.FunctionDef):
+                return not _class_calls_eval(self.context, scope, forward.key)
+            return _is_param(scope, root)
         return _loaded(self.context, scope, forward.key)
+
+
+def _class_calls_eval(context, method: cst.FunctionDef, key: str) -> bool:
+    """Does a method of the class put `self.x` in eval mode (say an overridden `train()`)? Then
+    the class manages that mode and its other methods are not judged."""
+    for info in context.classes.values():
+        if method in info.methods.values():
+            for call in iter_nodes(info.node, cst.Call):
+                if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("eval", "train") \
+                        and (dotted_name(call.func.value) or "").split(".", 1)[-1] == key.split(".", 1)[-1] \
+                        and (call.func.attr.value == "eval" or call.args):
+                    return True
+    return False
 
 
 def _is_forward_method(call: cst.Call) -> bool:
@@ -188,7 +204,7 @@ def _loaded(context, scope, key: str) -> bool:
             return True
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not scope:
             continue
-        stack.extend(_children(node))
+        stack.extend(children(node))
     return False
 
 
@@ -206,9 +222,4 @@ def _pretrained(context, call: cst.Call) -> bool:
     return False
 
 
-def _children(node):
-    from nnlint.context import children
-    return children(node)
 
-
-Key = Tuple[str, int]

@@ -113,7 +113,7 @@ class MissingTrainMode(Rule):
         if "eval" not in self.context.source and "train" not in self.context.source:
             return
         done: Set[str] = set()
-        for forward in ModeAnalysis.of(self.context).scope(scope).forwards:
+        for forward in self.context.derived(ModeAnalysis).scope(scope).forwards:
             if not forward.training or "eval" not in forward.modes or forward.key in done \
                     or named_like_loss(forward.key):
                 continue

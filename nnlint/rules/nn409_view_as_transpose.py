@@ -102,6 +102,12 @@ class ViewAsTranspose(Rule):
                 b, c, h, w = x.shape
                 return x.reshape(b, -1, c)
         """), line=5),
+        Invalid(dedent("""
+            import torch
+
+            def to_image(im):  # (1, 3, H, W) -> (H, W, 3)
+                return im[0].view(im.shape[2], im.shape[3], 3).cpu().numpy()
+        """), line=4),
     ]
 
     def __init__(self, context):
@@ -165,13 +171,24 @@ class ViewAsTranspose(Rule):
                           f"it does not transpose, so values from different positions are mixed{advice}")
 
     def _by_size_calls(self, receiver: cst.BaseExpression, args: List[cst.BaseExpression]) -> Optional[List[int]]:
-        """`x.view(x.size(1), x.size(0))`: the dimension each argument names, when at least two do."""
-        code = self.context.module.code_for_node(receiver)
+        """`x.view(x.size(1), x.size(0))`: the dimension of the receiver each argument names.
+        `im[0].view(im.shape[2], im.shape[3], 3)` names `im`'s dimensions, one further than the
+        receiver's; starting the new shape at a dimension other than the receiver's first (an
+        indexed tensor's first dimension, the channels here, is not 1) moves it too."""
+        code = self.context.module.code_for_node
+        bases = {code(receiver): 0}
+        inner, offset = receiver, 0
+        while isinstance(inner, cst.Subscript) and len(inner.slice) == 1 \
+                and isinstance(inner.slice[0].slice, cst.Index) and isinstance(inner.slice[0].slice.value, cst.Integer):
+            inner, offset = inner.value, offset + 1
+            bases[code(inner)] = offset
         order = []
         for arg in args:
             index = _size_index(arg)
-            if index is not None and self.context.module.code_for_node(index[0]) == code:
-                order.append(index[1])
+            if index is not None and code(index[0]) in bases:
+                order.append(index[1] - bases[code(index[0])])
+        if offset and order and _size_index(args[0]) is not None and order[0] > 0:
+            return [order[0], 0]  # the receiver's first dimension ends up after another one
         return order if len(order) >= 2 else None
 
 

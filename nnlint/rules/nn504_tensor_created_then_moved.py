@@ -2,8 +2,8 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.context import dotted_name
-from nnlint.dataflow import FACTORIES, keyword
+from nnlint.torch_tables import FACTORIES
+from nnlint.tree import dotted_name, keyword
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules.base import Invalid, Rule, Valid, dedent

@@ -2,7 +2,8 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.context import dotted_name, iter_nodes
+from nnlint.dataflow import local_kinds
+from nnlint.tree import dotted_name, iter_nodes
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
@@ -101,7 +102,7 @@ class ModuleSavedWhole(Rule):
                           f"save `{code}.state_dict()`")
 
     def _module_name(self, expr: cst.BaseExpression) -> Optional[str]:
-        kind = self.context.local_kinds().kind(expr)
+        kind = local_kinds(self.context).kind(expr)
         if kind is not None:
             if kind.is_module:
                 return f"`{kind.short_name}` module" if kind.name and kind.name != "torch.nn.Module" else "module"

@@ -2,7 +2,7 @@ from typing import Iterator, List, Optional, Set
 
 import libcst as cst
 
-from nnlint.context import children, dotted_name
+from nnlint.tree import children, dotted_name
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules.base import Invalid, Rule, Valid, dedent

@@ -1,10 +1,10 @@
-from typing import List, Optional, Set
+from typing import List, Optional, Tuple
 
 import libcst as cst
 
-from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
+from nnlint.rules._training import has_grad, optimizer_evidence
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import children, first_param_name
 
@@ -12,12 +12,13 @@ LOOPS = (cst.For, cst.While)
 
 
 class _LoopFacts:
-    """The backward calls, optimizer steps and gradient resets of one loop's body."""
+    """The backward calls, optimizer steps and gradient resets of one loop's body, in source order."""
 
     def __init__(self):
-        self.backwards: List[cst.Call] = []
-        self.steps: List[cst.Call] = []
-        self.resets = False
+        self.events: List[Tuple[str, cst.CSTNode, Optional[str], Optional[str]]] = []  # (kind, node, target, evidence)
+
+    def of(self, kind: str) -> list:
+        return [e for e in self.events if e[0] == kind]
 
 
 class MissingZeroGrad(Rule):
@@ -26,9 +27,16 @@ class MissingZeroGrad(Rule):
     Flags a loop that calls `.backward()` and `optimizer.step()` but never resets the
     gradients: no `optimizer.zero_grad()` / `model.zero_grad()`, no `p.grad = None`, no
     `p.grad.zero_()` anywhere in the loop (a step every few iterations, for gradient
-    accumulation, is fine as long as the reset is in the loop too). `optimizer` must be known
-    to be a `torch.optim` optimizer (built in the function, on `self`, or at module level).
-    The finding is reported at the `.backward()` call.
+    accumulation, is fine as long as the reset is in the loop too). With several optimizers
+    (a GAN), each one stepped needs its own `zero_grad()`.
+
+    `optimizer` is known to be a `torch.optim` optimizer from its constructor (in the
+    function, on `self`, at module level, in a factory of the file), an annotation
+    (`opt: torch.optim.Optimizer`, `Optional[...]`), or what every call of the function in
+    the file passes for it; failing all that, from its name (`optimizer`, `optim`, `opt`,
+    `optimizer_G`...), which the message then says: a loop that calls `.backward()` and the
+    `.step()` of something named like an optimizer hardly holds anything else. The finding
+    is reported at the `.backward()` call.
 
     ## Why is this bad?
     `backward()` *adds* to `.grad`; it never overwrites it. Without a reset, each step uses
@@ -122,13 +130,32 @@ class MissingZeroGrad(Rule):
                         scheduler.step()
         """)),
         Valid(dedent("""
-            def train(model, optimizer, loader):
-                for x in loader:
-                    model(x).mean().backward()
-                    optimizer.step()  # optimizer: a parameter of unknown type
+            def reinforce(policy, env, optimizer, episodes):
+                for _ in range(episodes):
+                    optimizer.zero_grad()
+                    obs, reward = env.step(policy.act())  # not an optimizer
+                    (-reward * policy.log_prob(obs)).backward()
+                    optimizer.step()
         """)),
     ]
     INVALID = [
+        Invalid(dedent("""
+            def train(model, optimizer, loader):
+                for x in loader:
+                    model(x).mean().backward()
+                    optimizer.step()  # an optimizer by its name only
+        """), line=3),
+        Invalid(dedent("""
+            import torch
+
+            def gan(G, D, loader, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer):
+                for real in loader:
+                    opt_d.zero_grad()
+                    D(real).mean().backward()
+                    opt_d.step()
+                    (-D(G(real)).mean()).backward()
+                    opt_g.step()
+        """), line=8),
         Invalid(dedent("""
             import torch
             from torch import nn, optim
@@ -170,65 +197,81 @@ class MissingZeroGrad(Rule):
 
     def _check(self, loop) -> None:
         facts = self._facts(loop, self.context.current_function or self.context.module)
-        if facts is None or facts.resets or not facts.backwards or not facts.steps:
+        if facts is None or not facts.of("backward") or not facts.of("step"):
             return
-        backward = facts.backwards[0]
-        step = facts.steps[0]
+        resets = {target for _, _, target, _ in facts.of("reset")}
+        if None in resets:
+            return  # model.zero_grad(), p.grad = None, a helper that resets: every gradient
+        steps = facts.of("step")
+        if not resets:
+            self._report(facts.events, facts.of("backward")[0][1], steps[0])
+            return
+        if len({target for _, _, target, _ in steps}) < 2:
+            return  # one optimizer, reset somewhere in the iteration: fine
+        for step in steps:  # several optimizers (a GAN): each needs its own reset
+            if step[2] not in resets:
+                before = [e[1] for e in facts.events[:facts.events.index(step)] if e[0] == "backward"]
+                self._report(facts.events, (before or [facts.of("backward")[0][1]])[-1], step)
+                resets.add(step[2])
+
+    def _report(self, events, backward, step) -> None:
+        note = f" (`{step[2]}` is taken for an optimizer from its name)" if step[3] == "name" else ""
         self.report(backward, f"`{first_line_code(self.context, backward)}` runs in a loop that calls "
-                              f"`{first_line_code(self.context, step)}` but never `zero_grad()`: "
-                              "gradients add up across iterations")
+                              f"`{first_line_code(self.context, step[1])}` but never "
+                              f"`{step[2]}.zero_grad()`: gradients add up across iterations{note}")
 
     def _facts(self, loop, scope) -> Optional[_LoopFacts]:
         """What the loop does; None when a loop inside it does both backward and step (that
         loop is the one to report)."""
         facts = _LoopFacts()
-        stack = [(child, scope) for child in children(loop.body)]
+        stack = [(child, scope) for child in reversed(children(loop.body))]
         while stack:
             node, where = stack.pop()
             if isinstance(node, LOOPS):
                 inner = self._facts(node, where)
-                if inner is None or (inner.backwards and inner.steps):
+                if inner is None or (inner.of("backward") and inner.of("step")):
                     return None
             if isinstance(node, cst.FunctionDef):
-                stack.extend((child, node) for child in children(node.body))
+                stack.extend((child, node) for child in reversed(children(node.body)))
                 continue
             if isinstance(node, cst.Call):
                 self._call(node, where, facts)
             elif isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
                 targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
                 if any(_is_grad(t) for t in targets):
-                    facts.resets = True
-            elif isinstance(node, cst.Del) and _has_grad(node.target):
-                facts.resets = True
-            if facts.resets:
-                return facts
-            stack.extend((child, where) for child in children(node))
+                    facts.events.append(("reset", node, None, None))
+            elif isinstance(node, cst.Del) and has_grad(node.target):
+                facts.events.append(("reset", node, None, None))
+            stack.extend((child, where) for child in reversed(children(node)))
         return facts
 
     def _call(self, call: cst.Call, scope, facts: _LoopFacts) -> None:
         func = call.func
         qualified = self.context.qualified_name(func) or ""
         if qualified.startswith("torch._foreach_zero_"):
-            facts.resets = True
+            facts.events.append(("reset", call, None, None))
             return
         if not isinstance(func, cst.Attribute):
             if isinstance(func, cst.Name) and self._resets_in_function(func.value):
-                facts.resets = True
+                facts.events.append(("reset", call, None, None))
             return
         method = func.attr.value
+        code = self.context.module.code_for_node
         if method == "zero_grad":
-            facts.resets = True
-        elif method.endswith("_") and _has_grad(func.value):
-            facts.resets = True  # p.grad.zero_(), p.grad.data.fill_(0), p.grad.detach_()
+            known = optimizer_evidence(self.context, scope, func.value)
+            facts.events.append(("reset", call, code(func.value) if known else None, known))
+        elif method.endswith("_") and has_grad(func.value):
+            facts.events.append(("reset", call, None, None))  # p.grad.zero_(), p.grad.detach_()
         elif method == "backward":
-            facts.backwards.append(call)
+            facts.events.append(("backward", call, None, None))
         elif method == "step":
-            flow = local_kinds(self.context, scope)
-            receivers = [func.value, *(arg.value for arg in call.args)]
-            if any((k := flow.kind(r)) is not None and k.is_optimizer for r in receivers):
-                facts.steps.append(call)
+            for receiver in [func.value, *(arg.value for arg in call.args if arg.keyword is None)][:2]:
+                evidence = optimizer_evidence(self.context, scope, receiver)
+                if evidence is not None:
+                    facts.events.append(("step", call, code(receiver), evidence))
+                    break
         elif isinstance(func.value, cst.Name) and self._resets_in_method(func.value.value, method, scope):
-            facts.resets = True
+            facts.events.append(("reset", call, None, None))
 
     def _resets_in_method(self, receiver: str, method: str, scope) -> bool:
         """`self.reset()` where the class's `reset` zeroes gradients."""
@@ -251,7 +294,7 @@ def _resets(function: cst.FunctionDef) -> bool:
         node = stack.pop()
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
             method = node.func.attr.value
-            if method == "zero_grad" or (method.endswith("_") and _has_grad(node.func.value)):
+            if method == "zero_grad" or (method.endswith("_") and has_grad(node.func.value)):
                 return True
         if isinstance(node, (cst.Assign, cst.AugAssign)):
             targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
@@ -265,10 +308,3 @@ def _is_grad(target) -> bool:
     return isinstance(target, cst.Attribute) and target.attr.value == "grad"
 
 
-def _has_grad(expr) -> bool:
-    """`p.grad`, `p.grad.data`: an expression reaching into a `.grad`."""
-    while isinstance(expr, (cst.Attribute, cst.Subscript)):
-        if isinstance(expr, cst.Attribute) and expr.attr.value == "grad":
-            return True
-        expr = expr.value
-    return False
