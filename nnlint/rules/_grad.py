@@ -1,7 +1,8 @@
 """Where autograd records a graph, and which values of a `forward` come from its inputs.
 
-Shared by the rules about gradients and devices (NN202-NN205, NN503, NN601):
+Shared by the rules about gradients and devices (NN202-NN207, NN305, NN306, NN503, NN601):
 - `disables_grad(context, expr)`: whether a `with` item or a decorator turns recording off;
+  `grad_mode(context, expr)`: what it (or a `set_grad_enabled(...)` call) sets: off, on, unknown;
 - `statements(...)`: a function's statements with the loops around each and whether a
   `with torch.no_grad():` (or `inference_mode`, `set_grad_enabled(False)`) block encloses it;
 - `grad_disabled(function)`: a function decorated with `@torch.no_grad()` and the like;
@@ -23,6 +24,7 @@ NO_GRAD = frozenset({
 })
 SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
                               "torch.autograd.grad_mode.set_grad_enabled"})
+ENABLE_GRAD = frozenset({"torch.enable_grad", "torch.autograd.enable_grad", "torch.autograd.grad_mode.enable_grad"})
 # What a flag that is not a literal (`set_grad_enabled(training)`, `inference_mode(mode=flag)`)
 # counts as: it may turn recording off, so nothing under it is reported as recorded. The rules
 # that ask (NN202-NN205, NN503) flag code only where autograd surely records.
@@ -37,19 +39,29 @@ def disables_grad(context, expr: cst.BaseExpression) -> bool:
     not (the flag read positionally or as `mode=`); an unknown flag: UNKNOWN_FLAG_DISABLES.
     The decorator forms `@torch.no_grad` / `@torch.no_grad()` count too.
     """
+    mode = grad_mode(context, expr)
+    return mode == "off" or mode == "unknown" and UNKNOWN_FLAG_DISABLES
+
+
+def grad_mode(context, expr: cst.BaseExpression) -> Optional[str]:
+    """What a context manager, decorator or call sets gradient recording to: "off", "on"
+    (`torch.enable_grad()`, `set_grad_enabled(True)`, `inference_mode(False)`), "unknown" (a
+    flag that is not a literal), or None (not a grad-mode switch, or one that changes nothing)."""
     call = expr if isinstance(expr, cst.Call) else None
     qualified = context.qualified_name(call.func if call is not None else expr)
     if qualified in SET_GRAD_ENABLED:
         flag = _mode_flag(call) if call is not None else _MISSING
         if flag is _MISSING:
-            return False  # `set_grad_enabled()` raises: it changes nothing
-        return UNKNOWN_FLAG_DISABLES if flag is None else not flag
+            return None  # `set_grad_enabled()` raises: it changes nothing
+        return "unknown" if flag is None else "on" if flag else "off"
     if qualified in NO_GRAD:
         flag = _mode_flag(call) if call is not None and qualified.endswith("inference_mode") else _MISSING
         if flag is _MISSING:
-            return True  # no_grad() takes no flag; inference_mode's defaults to True
-        return UNKNOWN_FLAG_DISABLES if flag is None else flag
-    return False
+            return "off"  # no_grad() takes no flag; inference_mode's defaults to True
+        return "unknown" if flag is None else "off" if flag else "on"
+    if qualified in ENABLE_GRAD:
+        return "on"
+    return None
 
 
 _MISSING = object()

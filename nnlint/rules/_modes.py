@@ -26,13 +26,12 @@ import libcst as cst
 
 from nnlint.dataflow import local_kinds
 from nnlint.tree import children, dotted_name, first_param_name
-from nnlint.rules._grad import NO_GRAD, SET_GRAD_ENABLED
+from nnlint.rules._grad import SET_GRAD_ENABLED, grad_mode
 
 Modes = FrozenSet[str]
 TRAIN: Modes = frozenset({"train"})
 EVAL: Modes = frozenset({"eval"})
 UNKNOWN: Modes = frozenset({"?"})
-ENABLE_GRAD = frozenset({"torch.enable_grad", "torch.autograd.enable_grad", "torch.autograd.grad_mode.enable_grad"})
 EVAL_NAME = re.compile(r"(^|_)(eval|evaluate|evaluation|valid|validate|validation|val|test|predict|prediction|"
                        r"infer|inference)(_|$)|^(evaluate|validate|predict|infer|test)", re.IGNORECASE)
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -194,7 +193,7 @@ class ModeAnalysis:
             body, grad = scope.body, "on"
         else:
             body = scope.body.body if isinstance(scope.body, cst.IndentedBlock) else [scope.body]
-            grad = "off" if any(_grad_mode(self.context, d.decorator) == "off" for d in scope.decorators) else "on"
+            grad = "off" if any(grad_mode(self.context, d.decorator) == "off" for d in scope.decorators) else "on"
         end = walker.block(body, (dict(entry), grad))
         if end is not DEAD:
             walker.exit(end[0])
@@ -242,7 +241,7 @@ class _Walker:
             inner = grad
             for item in node.items:
                 self.expression(item.item, env, grad)
-                inner = _grad_mode(self.context, item.item) or inner
+                inner = grad_mode(self.context, item.item) or inner
             after = self.suite(node.body, (env, inner))
             return DEAD if after is DEAD else (after[0], grad)
         if isinstance(node, cst.If):
@@ -292,7 +291,7 @@ class _Walker:
         if isinstance(node, (cst.Break, cst.Continue)):
             return DEAD
         if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
-            mode = _grad_mode(self.context, node.value) \
+            mode = grad_mode(self.context, node.value) \
                 if self.context.qualified_name(node.value.func) in SET_GRAD_ENABLED else None
             if mode is not None:
                 return (env, mode)
@@ -444,24 +443,6 @@ def _mode_call(call: cst.Call) -> Optional[Modes]:
             if isinstance(value, cst.Name) and value.value in ("True", "False"):
                 return TRAIN if value.value == "True" else EVAL
             return UNKNOWN
-    return None
-
-
-def _grad_mode(context, expr) -> Optional[str]:
-    call = expr if isinstance(expr, cst.Call) else None
-    qualified = context.qualified_name(call.func if call is not None else expr)
-    if qualified in NO_GRAD:
-        if call is not None and call.args and qualified.endswith("inference_mode"):
-            first = call.args[0].value
-            return "off" if isinstance(first, cst.Name) and first.value == "True" else None
-        return "off"
-    if qualified in ENABLE_GRAD:
-        return "on"
-    if qualified in SET_GRAD_ENABLED and call is not None and call.args:
-        first = call.args[0].value
-        if isinstance(first, cst.Name) and first.value in ("True", "False"):
-            return "on" if first.value == "True" else "off"
-        return "unknown"
     return None
 
 

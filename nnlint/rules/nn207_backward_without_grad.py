@@ -4,11 +4,10 @@ import libcst as cst
 
 from nnlint.tree import children
 from nnlint.finding import Severity
-from nnlint.rules._grad import NO_GRAD, SET_GRAD_ENABLED, first_line_code
+from nnlint.rules._grad import SET_GRAD_ENABLED, first_line_code, grad_mode
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
 
 ON, OFF, MAYBE = "on", "off", "maybe-off"
-ENABLE_GRAD = frozenset({"torch.enable_grad", "torch.autograd.enable_grad", "torch.autograd.grad_mode.enable_grad"})
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
@@ -243,22 +242,9 @@ class BackwardWithoutGrad(Rule):
                               "does not require grad)")
 
     def _mode(self, expr: cst.BaseExpression) -> Optional[str]:
-        """OFF for no_grad()/inference_mode()/set_grad_enabled(False), ON for enable_grad() /
-        set_grad_enabled(True), None when it says nothing sure."""
-        call = expr if isinstance(expr, cst.Call) else None
-        qualified = self.context.qualified_name(call.func if call is not None else expr)
-        if qualified in NO_GRAD:
-            if call is not None and call.args and qualified.endswith("inference_mode"):
-                first = call.args[0].value
-                return None if not (isinstance(first, cst.Name) and first.value == "True") else OFF
-            return OFF
-        if qualified in ENABLE_GRAD:
-            return ON
-        if qualified in SET_GRAD_ENABLED and call is not None and call.args:
-            first = call.args[0].value
-            if isinstance(first, cst.Name) and first.value in ("True", "False"):
-                return ON if first.value == "True" else OFF
-        return None
+        """OFF or ON when `expr` surely sets that; None when it says nothing sure."""
+        mode = grad_mode(self.context, expr)
+        return {"off": OFF, "on": ON}.get(mode)
 
 
 def _merge(env: Dict[str, str], a: Dict[str, str], b: Dict[str, str]) -> None:
