@@ -3,7 +3,7 @@ import libcst as cst
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules._modes import EVAL, ModeAnalysis, eval_named, is_model, named_like_loss, needs_grad
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 
 class EvalWithoutNoGrad(Rule):
@@ -50,6 +50,7 @@ class EvalWithoutNoGrad(Rule):
     severity = Severity.WARNING
     summary = "an evaluation loop that runs the model without `torch.no_grad()` / `inference_mode()`"
     suggestion = "wrap the evaluation in `with torch.no_grad():` (or decorate it with @torch.no_grad())"
+    runtime = Runtime(unobservable="evaluation-loop code, outside the model")
 
     VALID = [
         Valid(dedent("""

@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint.tree import children
 from nnlint.finding import Severity
 from nnlint.rules._grad import SET_GRAD_ENABLED, first_line_code, grad_mode
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 ON, OFF, MAYBE = "on", "off", "maybe-off"
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -57,6 +57,7 @@ class BackwardWithoutGrad(Rule):
     severity = Severity.ERROR
     summary = "`.backward()` under `torch.no_grad()` / `inference_mode()`, or on a value computed there"
     suggestion = "compute the loss and call backward() with gradients on; keep no_grad for evaluation"
+    runtime = Runtime(unobservable="training-loop code, outside the model")
 
     VALID = [
         Valid(dedent("""

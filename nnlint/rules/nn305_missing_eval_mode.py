@@ -6,7 +6,7 @@ from nnlint.finding import Severity
 from nnlint.tree import children, dotted_name, iter_nodes
 from nnlint.rules._grad import first_line_code
 from nnlint.rules._modes import ModeAnalysis, eval_named, is_model, mode_sensitive, named_like_loss
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 LOADS = frozenset({"load_state_dict", "from_pretrained"})
 
@@ -59,6 +59,7 @@ class MissingEvalMode(Rule):
     severity = Severity.WARNING
     summary = "a trained or loaded model used to predict or validate without `model.eval()`"
     suggestion = "call model.eval() before evaluating (and model.train() before training again)"
+    runtime = Runtime(unobservable="evaluation code, outside the model")
 
     VALID = [
         Valid(dedent("""

@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules._modes import ModeAnalysis, is_model, mode_sensitive, named_like_loss
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 
 class MissingTrainMode(Rule):
@@ -56,6 +56,7 @@ class MissingTrainMode(Rule):
     severity = Severity.WARNING
     summary = "a training loop that may run after `model.eval()` without `model.train()`"
     suggestion = "call model.train() at the start of each training epoch"
+    runtime = Runtime(unobservable="training-loop code, outside the model")
 
     VALID = [
         Valid(dedent("""

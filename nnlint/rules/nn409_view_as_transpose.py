@@ -4,7 +4,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 RESHAPES = ("view", "reshape")
 
@@ -47,6 +47,7 @@ class ViewAsTranspose(Rule):
     severity = Severity.ERROR
     summary = "`view()` / `reshape()` that reorders a tensor's dimensions (it does not transpose)"
     suggestion = "reorder dimensions with permute() / transpose(), then view/reshape if needed"
+    runtime = Runtime(unobservable="a reordered view has the right shape: no run tells it from a transpose")
 
     VALID = [
         Valid(dedent("""

@@ -6,7 +6,7 @@ from nnlint.torch_tables import FACTORIES
 from nnlint.tree import dotted_name, keyword
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 # Factories that take `device=` (from_numpy and the legacy typed constructors do not).
 DEVICE_FACTORIES = frozenset(f for f in FACTORIES if f != "from_numpy" and not f[0].isupper())
@@ -51,6 +51,7 @@ class TensorCreatedThenMoved(Rule):
     severity = Severity.STYLE
     summary = "a tensor made on the CPU and moved at once (`torch.zeros(n).cuda()`): pass `device=`"
     suggestion = "create it on the device: torch.zeros(n, device=device)"
+    runtime = Runtime(unobservable="a style rule (the code behaves the same)")
 
     VALID = [
         Valid(dedent("""
@@ -110,8 +111,8 @@ def _factory_under(context, expr: cst.BaseExpression) -> Optional[str]:
     while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
             and expr.func.attr.value in CONVERSIONS:
         expr = expr.func.value
-    if not isinstance(expr, cst.Call) or keyword(expr, "device") is not None or any(a.star for a in expr.args):
-        return None
+    if not isinstance(expr, cst.Call) or keyword(expr, "device") is not None or any(a.star == "**" for a in expr.args):
+        return None  # (`*shape` cannot hold a device; `**kwargs` can)
     qualified = context.qualified_name(expr.func) or ""
     parts = qualified.split(".")
     if len(parts) == 2 and parts[0] == "torch" and (

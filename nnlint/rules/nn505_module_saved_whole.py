@@ -6,7 +6,7 @@ from nnlint.dataflow import local_kinds
 from nnlint.tree import dotted_name, iter_nodes
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 SAVES = frozenset({"torch.save", "torch.serialization.save"})
 # Methods only a Module has: calling one on a name says the name holds a Module.
@@ -54,6 +54,7 @@ class ModuleSavedWhole(Rule):
     severity = Severity.WARNING
     summary = "`torch.save(model, ...)` of a whole Module instead of its `state_dict()`"
     suggestion = "save model.state_dict() and rebuild the model to load it"
+    runtime = Runtime(unobservable="a way of saving files, not a behaviour of the model")
 
     VALID = [
         Valid(dedent("""

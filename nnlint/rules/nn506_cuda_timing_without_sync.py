@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint.tree import children, dotted_name
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 TIMERS = frozenset({"time.time", "time.perf_counter", "time.monotonic", "time.time_ns",
                     "time.perf_counter_ns", "time.monotonic_ns", "timeit.default_timer"})
@@ -60,6 +60,7 @@ class CudaTimingWithoutSync(Rule):
     severity = Severity.WARNING
     summary = "a host clock read after CUDA work without `torch.cuda.synchronize()`: times the launch"
     suggestion = "call torch.cuda.synchronize() before reading the clock, or use torch.cuda.Event"
+    runtime = Runtime(unobservable="a measurement of time, outside the model")
 
     VALID = [
         Valid(dedent("""

@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._losses import activation_of, describe, loss_call
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 FUNCTIONS = {"nll_loss": "F.nll_loss"}
 CLASSES = {"NLLLoss": "nn.NLLLoss", "NLLLoss2d": "nn.NLLLoss2d"}
@@ -44,6 +44,7 @@ class SoftmaxBeforeNllLoss(Rule):
     severity = Severity.ERROR
     summary = "a softmax output fed to `nn.NLLLoss` / `F.nll_loss`, which expect log-probabilities"
     suggestion = "use log_softmax before NLLLoss (or CrossEntropyLoss on the logits)"
+    runtime = Runtime(unobservable="training-loop code, outside the model")
 
     VALID = [
         Valid(dedent("""

@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._losses import activation_of, describe, loss_call
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 FUNCTIONS = {"binary_cross_entropy_with_logits": "F.binary_cross_entropy_with_logits"}
 CLASSES = {"BCEWithLogitsLoss": "nn.BCEWithLogitsLoss"}
@@ -48,6 +48,7 @@ class SigmoidBeforeBceWithLogits(Rule):
     severity = Severity.ERROR
     summary = "a sigmoid output fed to `nn.BCEWithLogitsLoss`, which applies the sigmoid itself"
     suggestion = "feed the raw logits: BCEWithLogitsLoss applies the sigmoid itself"
+    runtime = Runtime(unobservable="training-loop code, outside the model")
 
     VALID = [
         Valid(dedent("""

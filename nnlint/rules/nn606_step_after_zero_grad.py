@@ -3,7 +3,7 @@ import libcst as cst
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules._training import loop_events, name_note
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 
 class StepAfterZeroGrad(Rule):
@@ -52,6 +52,7 @@ class StepAfterZeroGrad(Rule):
     severity = Severity.ERROR
     summary = "`optimizer.step()` on gradients just reset by `zero_grad()`, before any `backward()`"
     suggestion = "order each iteration as zero_grad(), backward(), step()"
+    runtime = Runtime(unobservable="training-loop code, outside the model")
 
     VALID = [
         Valid(dedent("""
