@@ -1,0 +1,19 @@
+# source: https://github.com/mmcdermott/MEDS_EIC_AR/issues/132
+# The proposed fix: synchronise when on CUDA before reading the timer.
+import time
+
+import torch
+
+
+@torch.no_grad()
+def generate_all(model, batches, device="cuda"):
+    model = model.to(device)
+    model.eval()
+    times = []
+    for batch in batches:
+        batch = batch.to(device)
+        start = time.perf_counter()
+        out = model.generate(batch, max_new_tokens=64)
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return times

@@ -1,0 +1,11 @@
+# source: https://github.com/thunlp/OpenPrompt/issues/107
+# Each fold's weights as a state_dict.
+import torch
+
+
+def run_folds(make_model, folds, train_fn, out_dir):
+    for fold_i, (train_set, dev_set) in enumerate(folds):
+        prompt_model = make_model()
+        train_fn(prompt_model, train_set)
+        prompt_model.eval()
+        torch.save(prompt_model.state_dict(), f"{out_dir}/fold{fold_i}.pth")
