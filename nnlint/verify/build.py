@@ -173,7 +173,7 @@ class Builder:
                 self.notes.append(f"built as {candidate.describe(cls.__name__)}{fed}: guessed, not configured")
             self.notes.extend(candidate.notes)
             return model
-        if own_error is not None:
+        if own_error is not None and built_one is None:  # nothing builds: its defaults' error is its own
             raise own_error
         if own_defaults is not None:  # nothing guessed did better: judged on its defaults, as before
             candidate, model, inputs = own_defaults

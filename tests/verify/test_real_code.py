@@ -312,6 +312,8 @@ def test_a_skip_hint_works_in_one_round(tmp_path, capsys):
 
 SHARED = """
     # source: https://github.com/eriklindernoren/PyTorch-GAN/blob/master/implementations/unit/models.py
+    # source: https://github.com/lucidrains/vit-pytorch/blob/main/vit_pytorch/cct.py
+    import torch
     import torch.nn as nn
 
 
@@ -334,6 +336,16 @@ SHARED = """
             return self.fc(x)
 
 
+    class NeedsLength(nn.Module):  # its defaults fail, a guess builds it, no input fits: ours, skipped
+        def __init__(self, dim=8, sequence_length=None):
+            super().__init__()
+            assert sequence_length is not None, "the sequence length was not specified"
+            self.pos = nn.Parameter(torch.zeros(sequence_length, 3))
+
+        def forward(self, x):
+            return x + self.pos
+
+
     class Unfinished(nn.Module):  # its own defaults build; its forward is the model's problem
         def __init__(self, width=4, scale=None):
             super().__init__()
@@ -351,6 +363,7 @@ def test_none_defaults_get_a_guess_and_real_bugs_stay_the_models(tmp_path, capsy
     models = {m["name"]: m for m in json.loads(out)["models"]}
     assert {n: (m["status"], [f["code"] for f in m["findings"]]) for n, m in models.items()} == {
         "shared:Encoder": ("checked", []), "shared:Broken": ("failed", ["NN901"]),
-        "shared:Unfinished": ("failed", ["NN902"])}
+        "shared:Unfinished": ("failed", ["NN902"]), "shared:NeedsLength": ("skipped", [])}
+    assert models["shared:NeedsLength"]["reason"].startswith("built as NeedsLength(sequence_length=16), forward on")
     assert models["shared:Encoder"]["notes"][0].startswith("built as Encoder(shared_block=Identity()), fed (2, 8)")
     assert models["shared:Broken"]["reason"] == "construction raised NameError: name 'in_channels' is not defined"
