@@ -25,6 +25,7 @@ from typing import List, Optional, Sequence, Tuple
 from nnlint.cache import CACHE_DIR
 from nnlint.config import Settings
 from nnlint.exit_codes import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
+from nnlint.files import display_path
 from nnlint.finding import Finding
 from nnlint.report import RunSummary, emit, render
 from nnlint.report.summary import plural
@@ -126,7 +127,9 @@ def describe_run(settings: Settings, files, shard) -> None:
         print(f"nnlint: shard {shard[0]}/{shard[1]}", file=sys.stderr)
     describe_torch(settings, files)
     for path in files:
-        print(f"nnlint: checking {path}", file=sys.stderr)
+        own = settings.for_path(path).config_path
+        shown = "" if own == settings.config_path else f" (config: {display_path(str(own)) if own else 'none'})"
+        print(f"nnlint: checking {path}{shown}", file=sys.stderr)
 
 
 def describe_torch(settings: Settings, files) -> None:

@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 
 from nnlint import __version__
 from nnlint.cache import CACHE_DIR
-from nnlint.config import ConfigError, Settings, load_settings, parse_selectors
+from nnlint.config import ConfigError, Overrides, Settings, load_settings, parse_selectors
 from nnlint.exit_codes import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
 from nnlint.report import FORMATS
 
@@ -128,15 +128,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _settings(args) -> Settings:
-    settings = load_settings(args.config, args.isolated)
-    select = parse_selectors(args.select)
-    if select is not None:
-        settings.select = select
-    settings.extend_select += parse_selectors(args.extend_select) or []
-    settings.ignore += parse_selectors(args.ignore) or []
-    if getattr(args, "unsafe_fixes", None) is not None:
-        settings.unsafe_fixes = args.unsafe_fixes
-    settings.validate()
+    """The run's settings: each file's configuration, with the command line's on top."""
+    overrides = Overrides(select=parse_selectors(args.select),
+                          extend_select=parse_selectors(args.extend_select) or [],
+                          ignore=parse_selectors(args.ignore) or [],
+                          unsafe_fixes=getattr(args, "unsafe_fixes", None))
+    settings = load_settings(args.config, args.isolated, overrides=overrides)
+    settings.validate()  # the command line's codes (the configuration's were checked as read)
     return settings
 
 

@@ -1,11 +1,19 @@
-"""`[tool.nnlint]` in the nearest pyproject.toml, merged with the command line, -> Settings."""
+"""`[tool.nnlint]` in the nearest pyproject.toml, merged with the command line, -> Settings.
+
+Settings are per file, as in ruff and Fixit: each file gets those of the nearest
+pyproject.toml with a `[tool.nnlint]` table above it (read once per file and once per
+folder), with the command line's selection on top; the paths in a configuration are relative
+to its own folder. `--config FILE` names one for every file, `--isolated` reads none. The
+Settings a run starts from are those of the current folder; `for_path`, `rules_for` and
+`is_excluded` answer for any other path.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Dict, Iterable, List, Optional, Sequence, Type
 
@@ -45,8 +53,17 @@ class Settings:
     verify: dict = field(default_factory=dict)  # [tool.nnlint.verify], read by nnlint.verify
     torch_version: Optional[str] = None  # the torch versions supported (else inferred: nnlint.requirements)
     isolated: bool = False  # --isolated: no configuration, and no torch version read from metadata
-    unsafe_fixes: bool = False  # --fix applies unsafe fixes too
+    unsafe_fixes: bool = False  # --fix applies unsafe fixes too (the run's, see README)
     max_file_size: int = DEFAULT_MAX_FILE_BYTES  # bytes; 0: no limit
+    # Where the settings of other paths come from (None: these apply to every path).
+    resolver: Optional["SettingsResolver"] = field(default=None, repr=False, compare=False)
+
+    def for_path(self, path: str) -> "Settings":
+        """The settings for `path`: those of the nearest `[tool.nnlint]` above its folder, with
+        the command line's overrides (these very settings under --config and --isolated)."""
+        if self.resolver is None:
+            return self
+        return self.resolver.settings_for(os.path.dirname(os.path.abspath(path)))
 
     def validate(self) -> None:
         rules = all_rules()
@@ -83,10 +100,12 @@ class Settings:
         return chosen >= 0 and chosen > specificity(list(self.ignore) + list(extra_ignore))
 
     def rules_for(self, path: str) -> List[Type[Rule]]:
-        extra = [c for pattern, codes in self.per_file_ignores.items()
-                 if self.matches(path, pattern) for c in codes]
+        """The rules to run on `path`, by the settings that apply to it."""
+        settings = self.for_path(path)
+        extra = [c for pattern, codes in settings.per_file_ignores.items()
+                 if settings.matches(path, pattern) for c in codes]
         return [rule for code, rule in all_rules().items()
-                if not rule.always_reported and self.enabled(code, rule, extra)]
+                if not rule.always_reported and settings.enabled(code, rule, extra)]
 
     def relative(self, path: str) -> str:
         try:
@@ -103,20 +122,70 @@ class Settings:
         return "/" not in pattern and any(fnmatch.fnmatch(part, pattern) for part in relative.split("/"))
 
     def is_excluded(self, path: str) -> bool:
-        return any(self.matches(path, pattern) for pattern in self.exclude)
+        """Is `path` (a file or a folder) excluded by the settings of the folder holding it?"""
+        settings = self.for_path(path)
+        return any(settings.matches(path, pattern) for pattern in settings.exclude)
 
 
-def find_config(start: Path) -> Optional[Path]:
-    """The nearest pyproject.toml with a [tool.nnlint] table, from `start` upwards."""
-    for folder in [start, *start.parents]:
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                if "nnlint" in _read_toml(candidate).get("tool", {}):
-                    return candidate
-            except ConfigError:
-                return candidate  # a broken nearest config is reported, not skipped
-    return None
+@dataclass
+class Overrides:
+    """What the command line sets on top of every configuration."""
+
+    select: Optional[List[str]] = None
+    extend_select: List[str] = field(default_factory=list)
+    ignore: List[str] = field(default_factory=list)
+    unsafe_fixes: Optional[bool] = None
+
+    def apply(self, settings: Settings) -> Settings:
+        if self.select is not None:
+            settings.select = list(self.select)
+        settings.extend_select = settings.extend_select + self.extend_select
+        settings.ignore = settings.ignore + self.ignore
+        if self.unsafe_fixes is not None:
+            settings.unsafe_fixes = self.unsafe_fixes
+        return settings
+
+
+class SettingsResolver:
+    """The settings of each folder: the nearest pyproject.toml with `[tool.nnlint]` at or above
+    it (defaults rooted at `default_root` when there is none), with the overrides applied.
+    Every folder is looked up once, every configuration read once."""
+
+    def __init__(self, default_root: Path, overrides: Overrides):
+        self.default_root = default_root
+        self.overrides = overrides
+        self._folders: Dict[str, Settings] = {}
+        self._defaults: Optional[Settings] = None
+
+    def settings_for(self, folder: str) -> Settings:
+        visited = []
+        while folder not in self._folders:
+            visited.append(folder)
+            candidate = Path(folder) / "pyproject.toml"
+            table = _nnlint_table(candidate)
+            if table is not None:
+                self._folders[folder] = self.overrides.apply(settings_from_table(table, candidate))
+                break
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                if self._defaults is None:
+                    self._defaults = self.overrides.apply(Settings(root=self.default_root))
+                self._folders[folder] = self._defaults
+                break
+            folder = parent
+        found = self._folders[folder]
+        for seen in visited:
+            self._folders[seen] = found
+        return found
+
+
+def _nnlint_table(path: Path) -> Optional[dict]:
+    """The `[tool.nnlint]` table of the pyproject.toml at `path`; None without one (a broken
+    file is a ConfigError: the nearest configuration must not be skipped silently)."""
+    if not path.is_file():
+        return None
+    tool = _read_toml(path).get("tool", {})
+    return tool.get("nnlint") if isinstance(tool, dict) and "nnlint" in tool else None
 
 
 def _read_toml(path: Path) -> dict:
@@ -136,18 +205,21 @@ def _read_toml(path: Path) -> dict:
 
 
 def load_settings(config: Optional[str] = None, isolated: bool = False,
-                  start: Optional[Path] = None) -> Settings:
-    """Settings from `config` (a path), or the nearest pyproject.toml, or defaults."""
+                  start: Optional[Path] = None, overrides: Optional[Overrides] = None) -> Settings:
+    """The settings of the folder `start` (default: the current one), resolving those of any
+    other path per file (see Settings.for_path); or those of `config` (a path) for every
+    file; or, `isolated`, the defaults for every file. `overrides` go on top of each."""
     start = (start or Path.cwd()).resolve()
+    overrides = overrides or Overrides()
     if isolated:
-        return Settings(root=start, isolated=True)
-    path = Path(config).resolve() if config else find_config(start)
-    if path is None:
-        return Settings(root=start)
-    if not path.is_file():
-        raise ConfigError(f"{config}: config file not found")
-    table = _read_toml(path).get("tool", {}).get("nnlint", {})
-    return settings_from_table(table, path)
+        return overrides.apply(Settings(root=start, isolated=True))
+    if config:
+        path = Path(config).resolve()
+        if not path.is_file():
+            raise ConfigError(f"{config}: config file not found")
+        return overrides.apply(settings_from_table(_nnlint_table(path) or {}, path))
+    resolver = SettingsResolver(start, overrides)
+    return replace(resolver.settings_for(str(start)), resolver=resolver)
 
 
 def settings_from_table(table: dict, path: Path) -> Settings:

@@ -528,7 +528,7 @@ def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0
                     except _FileProblem:
                         pass
     todo = [index for index, result in enumerate(results) if result is None]
-    work = [(files[i], settings, fix, unsafe_fixes) for i in todo]
+    work = [(files[i], settings.for_path(files[i]), fix, unsafe_fixes) for i in todo]
     for index, result in zip(todo, _run_pool(work, jobs, project)):
         results[index] = result
         if index in keys and result.cacheable:

@@ -164,10 +164,11 @@ class ProjectIndex:
     def torch_range(self, path: str) -> Optional[TorchRange]:
         """The torch versions the file's project supports: `[tool.nnlint] torch-version`, else
         what its metadata declares (see nnlint.requirements; not with --isolated), else None."""
-        override = getattr(self.settings, "torch_version", None)
+        settings = self.settings.for_path(path) if self.settings is not None else None
+        override = getattr(settings, "torch_version", None)
         if override:
             return parse_torch_range(override, "[tool.nnlint] torch-version")
-        if getattr(self.settings, "isolated", False):
+        if getattr(settings, "isolated", False):
             return None
         folder = os.path.dirname(os.path.abspath(path))
         found = self._torch.get(folder)
