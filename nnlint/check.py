@@ -43,7 +43,7 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
     results = []
     if STDIN in paths:
         paths = [p for p in paths if p != STDIN]
-        limit = settings.max_file_size  # read no further than needed to refuse: stdin may not end
+        limit = settings.for_path(stdin_name).max_file_size  # read no further than needed to refuse
         data = sys.stdin.buffer.read(limit + 1) if limit else sys.stdin.buffer.read()
         result = check_stdin(data, stdin_name, settings, fix=fixing)
         if source_out:
@@ -81,7 +81,7 @@ def check_stdin(data: bytes, name: str, settings: Settings, fix: bool):
     from nnlint.engine import check_bytes
 
     return check_bytes(data, name, settings.rules_for(name), fix=fix, unsafe_fixes=settings.unsafe_fixes,
-                       max_bytes=settings.max_file_size)
+                       max_bytes=settings.for_path(name).max_file_size)
 
 
 def echo_source(result, data: bytes) -> None:

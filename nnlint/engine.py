@@ -513,12 +513,12 @@ def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0
         from nnlint.cache import content_hash
 
         for index, path in enumerate(files):
+            own = settings.for_path(path)
             try:
-                data = read_file(path, settings.max_file_size)
+                data = read_file(path, own.max_file_size)
             except _FileProblem:
                 continue  # the check says why
-            keys[index] = cache.key(content_hash(data), [r.code for r in settings.rules_for(path)],
-                                    settings.torch_version)
+            keys[index] = cache.key(content_hash(data), [r.code for r in own.rules_for(path)], own.torch_version)
             findings = cache.lookup(path, keys[index])
             if findings is not None:
                 results[index] = FileResult(path, findings)

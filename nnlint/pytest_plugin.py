@@ -101,7 +101,7 @@ class NnlintItem(pytest.Item):
         shown = os.path.relpath(self.path)
         shown = str(self.path) if shown.startswith("..") else shown
         result = check_file(shown, self.settings.rules_for(shown), project=self.project,
-                            max_bytes=self.settings.max_file_size)
+                            max_bytes=self.settings.for_path(shown).max_file_size)
         if result.findings:
             sources = {shown: result.source.text} if result.source is not None else None
             findings = sorted(result.findings, key=lambda f: f.sort_key)

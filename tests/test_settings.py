@@ -87,3 +87,13 @@ def test_the_cache_answers_per_config_and_sees_a_nested_config_change(project, c
     found = sorted((d["path"], d["code"]) for d in json.loads(out))
     assert [c for p, c in found if p.startswith("a")] == ["NN101", "NN301"] * 3
     assert (tmp_path / ".nnlint_cache").is_dir() and not (tmp_path / "a" / ".nnlint_cache").exists()
+
+
+def test_a_nested_torch_version_is_part_of_the_cache_key(project, capsys):
+    project("pyproject.toml", "[tool.nnlint]\n")
+    project("a/pyproject.toml", '[tool.nnlint]\ntorch-version = ">=2.6"\n')
+    project("a/load.py", "import torch\nstate = torch.load('w.pt')\n")
+    assert run(capsys, "a")[0] == 0  # torch.load is weights-only from 2.6
+    project("a/pyproject.toml", '[tool.nnlint]\ntorch-version = ">=2.0"\n')
+    code, out, _ = run(capsys, "a")
+    assert code == 1 and "NN502" in out
