@@ -171,7 +171,8 @@ def render_output(args, results, findings: List[Finding], summary: RunSummary, s
         from nnlint.report import diff
 
         changes = [(r.path, r.source.text, r.fixed_text) for r in results if r.fixed_text is not None]
-        return diff.render(changes, quiet=args.quiet)
+        hidden = 0 if summary.unsafe_fixes else sum(f.fixable(True) for f in findings)
+        return diff.render(changes, quiet=args.quiet, hidden=hidden)
     if args.statistics:
         from nnlint.report import statistics
 

@@ -72,12 +72,14 @@ def to_fix(tree_fix: TreeFix, module: cst.Module, positions: Positions, source: 
         spans.append(found[0])
         guarded.append(found[1])
     spans.sort(key=lambda span: (span[0], span[1]))
-    if any(_overlap(a, b) for a, b in zip(spans, spans[1:])):
+    if not spans or any(_overlap(a, b) for a, b in zip(spans, spans[1:])):
         return None
-    text = _Text(source)
-    generated = positions.code
-    if not (generated.startswith(source) and len(generated) - len(source) <= 2):
-        # The parse saw blanked tables: keep the fix only where the text is as generated.
+    generated = positions.code  # `source`, plus a final line break where it has none
+    if generated.startswith(source) and len(generated) - len(source) <= 2:
+        if spans[-1][1] > len(source):
+            return None
+    else:  # the parse saw blanked tables: keep the fix only where the text is as generated
+        text = _Text(source)
         for start, end in guarded:
             if text.slice(positions.position_at(start), positions.position_at(end)) != generated[start:end]:
                 return None
@@ -85,8 +87,6 @@ def to_fix(tree_fix: TreeFix, module: cst.Module, positions: Positions, source: 
     for start, end, content in spans:
         first, last = positions.position_at(start), positions.position_at(end)
         edits.append(Edit(first.line, first.column + 1, last.line, last.column + 1, content))
-    if any(text.offset(edit.end_line, edit.end_column) is None for edit in edits):
-        return None
     return Fix(tree_fix.description, tree_fix.applicability, tuple(edits))
 
 

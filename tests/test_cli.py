@@ -247,7 +247,7 @@ def test_fix_reports_what_remains(project, capsys):
 
 def test_diff_prints_and_writes_nothing(project, capsys):
     path = project("net.py", BUGGY)
-    assert run(capsys, "--diff", "net.py") == (0, "", "")  # both fixes are unsafe
+    assert run(capsys, "--diff", "net.py") == (0, "No safe fixes. 2 unsafe fixes not shown (--unsafe-fixes).\n", "")
     code, out, _ = run(capsys, "--diff", "--unsafe-fixes", "net.py")
     assert code == 1
     assert path.read_text() == BUGGY
@@ -255,6 +255,10 @@ def test_diff_prints_and_writes_nothing(project, capsys):
     assert "-        self.layers = [nn.Linear(4, 4) for _ in range(2)]\n" in out
     assert "+        self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)])\n" in out
     assert out.rstrip().endswith("Would fix 1 file.")
+    path.write_text(BUGGY.replace("        super().__init__()\n", ""))  # NN103's fix is safe
+    code, out, _ = run(capsys, "--diff", "net.py")
+    assert code == 1 and "+        super().__init__()\n" in out
+    assert out.endswith("\nWould fix 1 file. 2 unsafe fixes not shown (--unsafe-fixes).\n")
 
 
 def test_files_that_cannot_be_checked_are_nn000_nn001_and_the_rest_is_checked(project, capsys, tmp_path):
