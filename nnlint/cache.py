@@ -142,12 +142,14 @@ def _read_entries(path: Path) -> Dict[str, dict]:
 
 _POSITIONS = ("line", "column", "end_line", "end_column")
 _TEXTS = ("code", "name", "message")
-_FIELDS = {*_POSITIONS, *_TEXTS, "path", "severity", "fixable", "suggestion", "fix"}
+_CELL = ("cell", "file_line", "file_column")  # a notebook's finding: ints >= 1, or null
+_FIELDS = {*_POSITIONS, *_TEXTS, *_CELL, "path", "severity", "fixable", "suggestion", "fix"}
 
 
 def _valid_finding(data) -> bool:
     return (isinstance(data, dict) and data.keys() <= _FIELDS
             and all(type(data.get(k)) is int and data[k] >= 1 for k in _POSITIONS)
+            and all(data.get(k) is None or (type(data[k]) is int and data[k] >= 1) for k in _CELL)
             and all(isinstance(data.get(k), str) for k in _TEXTS)
             and isinstance(data.get("suggestion", ""), str) and type(data.get("fixable")) is bool
             and data.get("severity") in ("error", "warning", "style")

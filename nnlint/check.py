@@ -71,6 +71,7 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
     else:
         emit(report, args.output_file)
     if args.verbose:
+        describe_assumptions(results)
         print(f"nnlint: checked {plural(len(results), 'file')} in {time.perf_counter() - started:.2f}s",
               file=sys.stderr)
     return exit_status(args, results, findings, usage_error)
@@ -142,6 +143,18 @@ def describe_torch(settings: Settings, files) -> None:
               file=sys.stderr)
 
 
+def describe_assumptions(results) -> None:
+    """--verbose: the files checked as if the conventional imports were there (sources.fragments)."""
+    from nnlint.sources.fragments import ASSUMED_IMPORTS
+
+    for result in results:
+        if result.assumed:
+            imports = "; ".join(ASSUMED_IMPORTS[name] for name in result.assumed)
+            print(f"nnlint: {result.path}: uses {', '.join(result.assumed)} without binding "
+                  f"{'it' if len(result.assumed) == 1 else 'them'}: checked as if it had `{imports}`",
+                  file=sys.stderr)
+
+
 # ----- fixes ---------------------------------------------------------------------------------------
 def write_fixes(results, settings: Settings) -> Tuple[list, bool]:
     """Write every fixed file back in place. A file that cannot be written is said on stderr
@@ -169,8 +182,9 @@ def render_output(args, results, findings: List[Finding], summary: RunSummary, s
     """The report, for `stream` (stdout unless said) when it decides format and colour."""
     if args.diff:
         from nnlint.report import diff
+        from nnlint.sources import diff_pieces
 
-        changes = [(r.path, r.source.text, r.fixed_text) for r in results if r.fixed_text is not None]
+        changes = [diff_pieces(r.path, r.source.text, r.fixed_text) for r in results if r.fixed_text is not None]
         hidden = 0 if summary.unsafe_fixes else sum(f.fixable(True) for f in findings)
         return diff.render(changes, quiet=args.quiet, hidden=hidden)
     if args.statistics:
@@ -178,8 +192,15 @@ def render_output(args, results, findings: List[Finding], summary: RunSummary, s
 
         return statistics.render(findings, as_json=args.format == "json", unsafe_fixes=summary.unsafe_fixes)
     fmt, color = choose_format(args.format, args.output_file, stream or sys.stdout)
-    sources = {r.path: r.fixed_text if args.fix and r.fixed_text is not None else r.source.text
-               for r in results if r.source is not None} if fmt == "full" else None
+    sources = None
+    if fmt == "full":
+        from nnlint.sources import cell_sources
+
+        sources = {}
+        for r in results:
+            if r.source is not None:
+                text = r.fixed_text if args.fix and r.fixed_text is not None else r.source.text
+                sources.update(((r.path, cell), shown) for cell, shown in cell_sources(r.path, text).items())
     return render(fmt, findings, summary, sources=sources, color=color, quiet=args.quiet)
 
 

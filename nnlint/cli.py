@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="lint Python files (the default command)")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders ('-' reads stdin)")
     _add_selection(check)
+    check.add_argument("--extend-include", action="append", metavar="GLOBS",
+                       help="more files to search folders for, on top of include (\"*.md\": Markdown tutorials)")
     check.add_argument("--fix", action="store_true", help="apply safe autofixes in place")
     check.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
                        help="--fix and --diff apply unsafe fixes too (the config's unsafe-fixes)")
@@ -132,7 +134,9 @@ def _settings(args) -> Settings:
     overrides = Overrides(select=parse_selectors(args.select),
                           extend_select=parse_selectors(args.extend_select) or [],
                           ignore=parse_selectors(args.ignore) or [],
-                          unsafe_fixes=getattr(args, "unsafe_fixes", None))
+                          unsafe_fixes=getattr(args, "unsafe_fixes", None),
+                          extend_include=[glob.strip() for value in getattr(args, "extend_include", None) or ()
+                                          for glob in value.split(",") if glob.strip()])
     settings = load_settings(args.config, args.isolated, overrides=overrides)
     settings.validate()  # the command line's codes (the configuration's were checked as read)
     return settings

@@ -32,7 +32,11 @@ from nnlint.verify_config import parse_config as parse_verify_table
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__",
                    "node_modules", "build", "dist", ".eggs", ".mypy_cache", ".nnlint_cache")
 
-_LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
+# The files a folder is searched for (ruff's default, less its stubs and pyproject.toml); a file
+# named on the command line is checked whatever its name.
+DEFAULT_INCLUDE = ("*.py", "*.ipynb")
+
+_LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude", "include", "extend-include")
 _KNOWN_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "unsafe-fixes", "verify", "torch-version",
                                   "max-file-size"}
 # LibCST needs ~0.6-0.9 GB of memory per MB of code: past this size a file is refused with an
@@ -49,6 +53,7 @@ class Settings:
     extend_select: List[str] = field(default_factory=list)
     ignore: List[str] = field(default_factory=list)
     exclude: List[str] = field(default_factory=list)  # user globs, on top of DEFAULT_EXCLUDE
+    include: List[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))  # what folders are searched for
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
     verify: dict = field(default_factory=dict)  # [tool.nnlint.verify], read by nnlint.verify
     torch_version: Optional[str] = None  # the torch versions supported (else inferred: nnlint.requirements)
@@ -126,6 +131,13 @@ class Settings:
         settings = self.for_path(path)
         return any(settings.matches(path, pattern) for pattern in settings.exclude)
 
+    def is_included(self, path: str) -> bool:
+        """Whether a file found in a folder is checked: its name matches an `include` glob (a
+        glob with a slash: its path relative to the config's folder)."""
+        name = os.path.basename(path)
+        return any(self.matches(path, pattern) if "/" in pattern else fnmatch.fnmatch(name, pattern)
+                   for pattern in self.include)
+
 
 @dataclass
 class Overrides:
@@ -135,6 +147,7 @@ class Overrides:
     extend_select: List[str] = field(default_factory=list)
     ignore: List[str] = field(default_factory=list)
     unsafe_fixes: Optional[bool] = None
+    extend_include: List[str] = field(default_factory=list)
 
     def apply(self, settings: Settings) -> Settings:
         if self.select is not None:
@@ -143,6 +156,7 @@ class Overrides:
         settings.ignore = settings.ignore + self.ignore
         if self.unsafe_fixes is not None:
             settings.unsafe_fixes = self.unsafe_fixes
+        settings.include = settings.include + self.extend_include
         return settings
 
 
@@ -259,6 +273,7 @@ def settings_from_table(table: dict, path: Path) -> Settings:
         extend_select=[s.strip().upper() for s in table.get("extend-select", [])],
         ignore=[s.strip().upper() for s in table.get("ignore", [])],
         exclude=list(table.get("exclude", [])) + list(table.get("extend-exclude", [])),
+        include=list(table.get("include", DEFAULT_INCLUDE)) + list(table.get("extend-include", [])),
         per_file_ignores={k: [c.strip().upper() for c in v] for k, v in per_file.items()},
         verify=verify,
         torch_version=torch_version,

@@ -12,7 +12,7 @@ import stat
 import sys
 import tokenize
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
@@ -27,6 +27,8 @@ from nnlint.positions import NEWLINE
 from nnlint.project import ProjectIndex
 from nnlint.rules import all_rules
 from nnlint.rules.base import Rule
+from nnlint.sources import Document, DocumentError, kind_of, read
+from nnlint.sources.fragments import assumed_names, assumed_text, may_assume
 from nnlint.tree import children
 
 MAX_FIX_ROUNDS = 10  # nested fixes apply one layer a round, like ruff's fix loop
@@ -56,6 +58,7 @@ class FileResult:
     found_before_fix: int = 0  # findings in the text as read, before any fix
     dependencies: List[str] = field(default_factory=list)  # other files read to check this one
     cacheable: bool = True  # False when the outcome depends on the machine (memory, a crash)
+    assumed: List[str] = field(default_factory=list)  # names the program uses unbound (sources.fragments)
 
 
 def read_source(data: bytes) -> SourceFile:
@@ -84,13 +87,15 @@ def file_problem(path: str, code: str, message: str, line: int = 1, column: int 
     return Finding(path, line, column, line, column, code, rule.name, rule.severity, message)
 
 
-def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str]:
+def parse(text: str, path: str, keep_data: bool = True,
+          assume: bool = False) -> Tuple[cst.Module, str, List[str]]:
     """Parse with LibCST, behind CPython's own parser: it words syntax errors best, and it
     refuses too-deep trees with a RecursionError where LibCST's native parser would crash the
     process (a chain of ~8,000 `a + b + ...` terms).
 
-    Without `keep_data`, long literal tables are blanked first (see _blank_data_tables); the
-    text parsed is returned with the tree."""
+    Without `keep_data`, long literal tables are blanked first (see _blank_data_tables). With
+    `assume`, the imports of the conventional names the text uses unbound come first, one line
+    each (sources.fragments). Returns the tree, the text parsed and the names assumed."""
     try:
         tree = _cpython_parse(text, path)
     except SyntaxError as error:
@@ -102,19 +107,21 @@ def parse(text: str, path: str, keep_data: bool = True) -> Tuple[cst.Module, str
         raise _FileProblem(SYNTAX_ERROR, f"syntax error: {error}") from None
     if _has_long_chain(text, tree):
         raise _FileProblem(TOO_DEEP, "too deeply nested to analyse")
+    assumed = assumed_names(text, tree) if assume else []
+    prefix = assumed_text(assumed)
     if not keep_data and len(text) >= DATA_TABLE_CHARS:
         blanked = _blank_data_tables(text, tree)
         if blanked != text:
             try:
-                return cst.parse_module(blanked), blanked
+                return cst.parse_module(prefix + blanked), prefix + blanked, assumed
             except (cst.ParserSyntaxError, RecursionError, MemoryError):
                 pass  # an odd place for a table: parse the text as it is
     try:
-        return cst.parse_module(text), text
+        return cst.parse_module(prefix + text), prefix + text, assumed
     except cst.ParserSyntaxError as exc:  # valid for CPython, not for LibCST (new syntax)
         first = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else "invalid syntax"
-        raise _FileProblem(SYNTAX_ERROR, f"cannot parse with LibCST: {first}", exc.raw_line,
-                           exc.raw_column + 1) from None
+        raise _FileProblem(SYNTAX_ERROR, f"cannot parse with LibCST: {first}",
+                           max(1, exc.raw_line - len(assumed)), exc.raw_column + 1) from None
     except RecursionError:
         raise _FileProblem(TOO_DEEP, "too deeply nested to analyse") from None
 
@@ -225,42 +232,125 @@ def _allow_deep_trees() -> None:
 
 def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
                  project: Optional[ProjectIndex] = None, collect_classes: bool = False,
-                 unsafe_fixes: bool = False) -> FileResult:
-    """Lint one file's text. With `fix`, apply the rules' safe fixes (and unsafe ones too with
-    `unsafe_fixes`) until none is left.
+                 unsafe_fixes: bool = False, max_bytes: int = 0) -> FileResult:
+    """Lint one file's text, read by the reader its suffix picks (a notebook's code cells, a
+    Markdown file's code blocks: nnlint.sources). With `fix`, apply the rules' safe fixes (and
+    unsafe ones too with `unsafe_fixes`) until none is left.
 
     `project` answers questions about the other files (None: this text alone);
-    `collect_classes` also lists the file's Module classes with their lines (for `verify`).
+    `collect_classes` also lists the file's Module classes with their lines (for `verify`);
+    a notebook's or Markdown file's program larger than `max_bytes` (0: no limit) is not
+    checked (NN001), as a Python file that large is not read.
     """
+    try:
+        document = read(path, text)
+    except DocumentError as problem:
+        return FileResult(path, [file_problem(path, SYNTAX_ERROR, problem.message, problem.line, problem.column)])
+    size = len(document.python.encode("utf-8")) if max_bytes and document.kind != "python" else 0
+    if size > max_bytes:
+        return FileResult(path, [file_problem(path, UNREADABLE, too_large(size, max_bytes))])
+    result = _check_program(document, path, rules, fix, project, collect_classes, unsafe_fixes)
+    return _placed(document, result)
+
+
+def _check_program(document: Document, path: str, rules: Sequence[Type[Rule]], fix: bool,
+                   project: Optional[ProjectIndex], collect_classes: bool, unsafe_fixes: bool) -> FileResult:
+    """The findings of the document's program (positions in the program), and its fixed text.
+
+    The imports assumed for a fragment (sources.fragments) come first in the text parsed; the
+    findings and fixes are moved up past their lines, and fixes applied to that text must
+    leave them as they were."""
     _allow_deep_trees()
     result = FileResult(path)
-    current = text
+    text = current = document.python
     for _ in range(MAX_FIX_ROUNDS):
         try:
-            module, parsed = parse(current, path, keep_data=fix)
+            module, parsed, assumed = parse(current, path, keep_data=fix, assume=True)
         except _FileProblem as problem:
             result.findings = [problem.finding(path)]
             return result
+        prefix = assumed_text(assumed)
         context = FileContext(path, parsed, module, project)
-        findings = _run_rules(context, rules, current)
-        result.findings = findings
+        findings = _run_rules(context, rules, prefix + current)
+        result.findings = _after_prefix(findings, len(assumed))
         if current is text:
-            result.found_before_fix = len(findings)
+            result.found_before_fix = len(result.findings)
+            result.assumed = assumed
         if collect_classes and current is text:
             result.module_classes = [
-                (info.name, context.position(info.node).start.line, context.position(info.node).end.line)
+                (info.name, context.position(info.node).start.line - len(assumed),
+                 context.position(info.node).end.line - len(assumed))
                 for info in context.module_classes
             ]
         fixes = [f.fix for f in findings if f.fixable(unsafe_fixes)]
         if not fix or not fixes:
             break
-        fixed = apply_fixes(current, fixes)
-        if fixed is None or fixed == current:
+        fixed = apply_fixes(prefix + current, fixes)
+        if fixed is None or not fixed.startswith(prefix):
             break
+        fixed = fixed[len(prefix):]
+        if fixed == current or document.rewrite(fixed) is None:
+            break  # nothing changed, or a change that cannot be put back into the file
         current = fixed
     if current != text:
         result.fixed_text = current
     return result
+
+
+def _after_prefix(findings: List[Finding], lines: int) -> List[Finding]:
+    """The findings below the first `lines` lines, moved up by as many; a fix that edits those
+    lines is dropped."""
+    if not lines:
+        return findings
+    moved = []
+    for finding in findings:
+        if finding.line <= lines:
+            continue
+        fix = finding.fix
+        if fix is not None:
+            edits = tuple(replace(e, line=e.line - lines, end_line=e.end_line - lines) for e in fix.edits)
+            fix = replace(fix, edits=edits) if all(e.line >= 1 for e in edits) else None
+        moved.append(replace(finding, line=finding.line - lines, end_line=finding.end_line - lines, fix=fix))
+    return moved
+
+
+def _placed(document: Document, result: FileResult) -> FileResult:
+    """The result in the file's own terms: findings (and their fixes' edits) at their cell and
+    line in the file, the units that were left out as findings, the fixed program put back
+    into the file."""
+    if document.kind == "python":
+        return result
+    findings = [placed for placed in map(lambda f: _place(document, f), result.findings) if placed]
+    for problem in document.problems:
+        finding = file_problem(result.path, problem.code, problem.message)
+        findings.append(_at(document, finding, problem.location, problem.location))
+    result.findings = sorted(findings, key=lambda f: f.sort_key)
+    if result.fixed_text is not None:
+        fixed = document.rewrite(result.fixed_text)
+        result.fixed_text = fixed if fixed != document.text else None
+    if result.module_classes:
+        result.module_classes = []  # a notebook's classes are not built by verify (yet)
+    return result
+
+
+def _place(document: Document, finding: Finding) -> Optional[Finding]:
+    start = document.locate(finding.line, finding.column)
+    if start is None:
+        return None  # on a line of our own (a separator between cells)
+    end = document.locate(finding.end_line, finding.end_column)
+    placed = _at(document, finding, start, end if end is not None and end.cell == start.cell else start)
+    if finding.fix is not None:
+        edits = [document.place_edit(edit) for edit in finding.fix.edits]
+        placed = replace(placed, fix=replace(finding.fix, edits=tuple(edits)) if all(edits) else None)
+    return placed
+
+
+def _at(document: Document, finding: Finding, start, end) -> Finding:
+    file_line = file_column = None
+    if start.cell is not None:
+        file_line, file_column = document.file_position(start) or (None, None)
+    return replace(finding, cell=start.cell, line=start.line, column=start.column, end_line=end.line,
+                   end_column=end.column, file_line=file_line, file_column=file_column)
 
 
 def _run_rules(context: FileContext, rule_classes: Sequence[Type[Rule]], text: str) -> List[Finding]:
@@ -396,7 +486,7 @@ def check_file(path: str, rules: Sequence[Type[Rule]], fix: bool = False,
     if project is None:
         project = ProjectIndex()
     try:
-        data = read_file(path, max_bytes)
+        data = read_file(path, file_limit(path, max_bytes))
     except _FileProblem as problem:
         return FileResult(path, [problem.finding(path)])
     with project.record_dependencies() as consulted:
@@ -427,6 +517,12 @@ def read_file(path: str, max_bytes: int = 0) -> bytes:
             raise _FileProblem(UNREADABLE, f"cannot read file: {exc.strerror}") from None
 
 
+def file_limit(path: str, max_bytes: int) -> int:
+    """The size limit of a file as read: a notebook's or Markdown file's limit applies to its
+    program (check_source), not to the outputs, images and prose around it."""
+    return max_bytes if kind_of(path) == "python" else 0
+
+
 def too_large(size: int, max_bytes: int) -> str:
     shown = _megabytes(size)
     if float(shown) <= max_bytes / 1e6:  # rounded down to the limit: show the bytes that pass it
@@ -443,18 +539,18 @@ def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool =
                 unsafe_fixes: bool = False, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> FileResult:
     """Decode and lint one file's bytes (a file's, or stdin's). Whatever goes wrong becomes a
     finding of an always-reported code, never an exception: one file never stops the others."""
-    if max_bytes and len(data) > max_bytes:
+    if file_limit(path, max_bytes) and len(data) > max_bytes:
         return FileResult(path, [file_problem(path, UNREADABLE, too_large(len(data), max_bytes))])
     try:
         source = read_source(data)
     except _FileProblem as problem:
         return FileResult(path, [problem.finding(path)])
     try:
-        if not collect_classes and not may_have_findings(source.text, rules):
+        if not collect_classes and kind_of(path) == "python" and not may_have_findings(source.text, rules):
             result = FileResult(path, _syntax_check(source.text, path))
         else:
             result = check_source(source.text, path, rules, fix=fix, collect_classes=collect_classes,
-                                  project=project, unsafe_fixes=unsafe_fixes)
+                                  project=project, unsafe_fixes=unsafe_fixes, max_bytes=max_bytes)
     except RecursionError:
         return FileResult(path, [file_problem(path, TOO_DEEP, "too deeply nested to analyse")])
     except MemoryError:  # the parse gate has ruled out nesting too deep for CPython's parser
@@ -469,8 +565,9 @@ def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool =
 
 def may_have_findings(text: str, rules: Sequence[Type[Rule]]) -> bool:
     """The cheap test before the parse: does the text contain a trigger of a selected rule?
-    A relative import counts too: a base class from a sibling file may be a Module."""
-    return "from ." in text or any(t in text for rule in rules for t in rule.triggers)
+    A relative import counts too: a base class from a sibling file may be a Module, and so
+    does a conventional name used unbound (`nn.Linear` in a snippet: sources.fragments)."""
+    return "from ." in text or any(t in text for rule in rules for t in rule.triggers) or may_assume(text)
 
 
 def _syntax_check(text: str, path: str) -> List[Finding]:
@@ -515,7 +612,7 @@ def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0
         for index, path in enumerate(files):
             own = settings.for_path(path)
             try:
-                data = read_file(path, own.max_file_size)
+                data = read_file(path, file_limit(path, own.max_file_size))
             except _FileProblem:
                 continue  # the check says why
             keys[index] = cache.key(content_hash(data), [r.code for r in own.rules_for(path)], own.torch_version)

@@ -24,7 +24,8 @@ class Discovery:
 
 
 def discover(paths: List[str], settings: Settings, shard: Optional[Tuple[int, int]] = None) -> Discovery:
-    """Every `*.py` under `paths` (a file named explicitly is checked whatever its suffix).
+    """Every file under `paths` that the `include` setting names (`*.py` and `*.ipynb` unless
+    configured; a file named explicitly is checked whatever its suffix).
 
     Only regular files are read: a FIFO, a socket or a device (named, or met in a folder) is
     skipped with a warning, as is a folder that cannot be listed. Folders in DEFAULT_EXCLUDE are
@@ -83,8 +84,9 @@ def not_regular(mode: int) -> str:
 
 
 def _walk(root: str, settings: Settings, skipped: List[str]) -> List[str]:
-    """Depth first, in name order, like `os.walk(root, followlinks=True)`, but a `.py` entry is
-    kept only if it is (or links to) a regular file, and what cannot be read is reported."""
+    """Depth first, in name order, like `os.walk(root, followlinks=True)`, but an entry that
+    `include` names (`*.py`, `*.ipynb`) is kept only if it is (or links to) a regular file, and
+    what cannot be read is reported."""
     files: List[str] = []
     visited: Set[Tuple[int, int]] = set()
     stack = [root]
@@ -102,18 +104,18 @@ def _walk(root: str, settings: Settings, skipped: List[str]) -> List[str]:
             continue
         below = []
         for entry in entries:
-            python = entry.name.endswith(".py")
+            wanted = settings.is_included(entry.path)
             try:  # the kind comes from the listing itself; only links and odd files cost a stat
                 if entry.is_dir():
                     if (entry.name not in DEFAULT_EXCLUDE and not entry.name.endswith(".egg-info")
                             and not settings.is_excluded(entry.path)):
                         below.append(entry.path)
-                elif python and entry.is_file():
+                elif wanted and entry.is_file():
                     files.append(entry.path)
-                elif python:
+                elif wanted:
                     skipped.append(f"{entry.path}: {not_regular(entry.stat().st_mode)}, skipped")
             except OSError as exc:  # a broken link, a link loop
-                if python:
+                if wanted:
                     skipped.append(f"{entry.path}: cannot read: {exc.strerror}, skipped")
         stack.extend(reversed(below))
     return files

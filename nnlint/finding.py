@@ -56,6 +56,7 @@ class Edit:
     end_line: int
     end_column: int
     content: str
+    cell: Optional[int] = None  # in a notebook, the cell the lines are counted in
 
     @property
     def start(self) -> Tuple[int, int]:
@@ -66,12 +67,14 @@ class Edit:
         return (self.end_line, self.end_column)
 
     def to_dict(self) -> dict:
+        cell = {"cell": self.cell} if self.cell is not None else {}
         return {"line": self.line, "column": self.column, "end_line": self.end_line,
-                "end_column": self.end_column, "content": self.content}
+                "end_column": self.end_column, "content": self.content, **cell}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Edit":
-        return cls(data["line"], data["column"], data["end_line"], data["end_column"], data["content"])
+        return cls(data["line"], data["column"], data["end_line"], data["end_column"], data["content"],
+                   data.get("cell"))
 
 
 @dataclass(frozen=True)
@@ -112,10 +115,15 @@ class Finding:
     message: str
     suggestion: str = ""  # the rule's one-line fix advice shown under the finding
     fix: Optional[Fix] = None
+    # In a notebook: the cell (1-based, every cell counted), which line and column are relative
+    # to, and where that position is in the file's own text (its JSON), for annotations.
+    cell: Optional[int] = None
+    file_line: Optional[int] = None
+    file_column: Optional[int] = None
 
     @property
     def sort_key(self):
-        return (self.path, self.line, self.column, self.code)
+        return (self.path, self.cell or 0, self.line, self.column, self.code)
 
     def fixable(self, unsafe_fixes: bool = False) -> bool:
         """Would `--fix` fix it (with `--unsafe-fixes` when `unsafe_fixes`)?"""
@@ -137,6 +145,8 @@ class Finding:
             "fixable": self.fixable(unsafe_fixes),
             "suggestion": self.suggestion,
             "fix": self.fix.to_dict() if self.fix is not None else None,
+            "cell": self.cell,
+            **({"file_line": self.file_line, "file_column": self.file_column} if self.cell is not None else {}),
         }
 
     @classmethod
@@ -148,4 +158,5 @@ class Finding:
             end_line=data["end_line"], end_column=data["end_column"], code=data["code"],
             name=data["name"], severity=severity[data["severity"]], message=data["message"],
             suggestion=data.get("suggestion", ""), fix=Fix.from_dict(fix) if fix else None,
+            cell=data.get("cell"), file_line=data.get("file_line"), file_column=data.get("file_column"),
         )

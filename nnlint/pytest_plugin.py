@@ -103,7 +103,7 @@ class NnlintItem(pytest.Item):
         result = check_file(shown, self.settings.rules_for(shown), project=self.project,
                             max_bytes=self.settings.for_path(shown).max_file_size)
         if result.findings:
-            sources = {shown: result.source.text} if result.source is not None else None
+            sources = {(shown, None): result.source.text} if result.source is not None else None
             findings = sorted(result.findings, key=lambda f: f.sort_key)
             raise NnlintFindings(render("full", findings, RunSummary(files=1), sources=sources).rstrip())
 

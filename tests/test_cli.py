@@ -69,7 +69,7 @@ def test_json_format(project, capsys):
     assert [(d["code"], d["line"], d["column"]) for d in data] == [("NN101", 8, 9), ("NN301", 11, 16)]
     first = data[0]
     assert {"path", "line", "column", "end_line", "end_column", "code", "name", "severity",
-            "message", "fixable", "suggestion", "fix"} == set(first)
+            "message", "fixable", "suggestion", "fix", "cell"} == set(first)
     assert (first["path"], first["name"], first["severity"], first["fixable"]) == (
         "net.py", "submodule-in-plain-container", "error", False)  # its fix is unsafe
     assert (first["end_line"], first["end_column"]) == (8, 58)  # exclusive, like ruff

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from samples import notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
@@ -126,6 +127,12 @@ def test_commit_with_a_bug_is_refused_and_a_clean_one_goes_through(user_repo):
     assert "NN1" not in accepted.stdout and "All checks passed" not in accepted.stdout  # quiet
 
 
+def test_a_notebook_with_a_bug_is_refused_at_its_cell(user_repo):
+    refused = user_repo({"train.ipynb": notebook(["import torch\n", BUGGY])})
+    assert refused.returncode == 1, refused.stdout
+    assert "train.ipynb:cell 2:7:9: NN101 `self.layers` holds nn.Linear" in refused.stdout
+
+
 def test_commits_without_python_or_without_torch_pass_quietly(user_repo):
     docs = user_repo({"README.md": "# notes\n"})
     assert docs.returncode == 0, docs.stdout
@@ -173,7 +180,7 @@ def test_manifest_is_valid_and_its_entries_parse():
     assert set(hooks) == {"nnlint", "nnlint-fix", "nnlint-verify"}
     for hook_id in ("nnlint", "nnlint-fix"):
         hook = hooks[hook_id]
-        assert (hook["language"], hook["types"], hook["require_serial"]) == ("python", ["python"], False)
+        assert (hook["language"], hook["types_or"], hook["require_serial"]) == ("python", ["python", "jupyter"], False)
     assert "--fix" in hooks["nnlint-fix"]["entry"].split()
     verify = hooks["nnlint-verify"]
     assert (verify["language"], verify["pass_filenames"], verify["entry"]) == ("system", False, "nnlint verify")

@@ -159,7 +159,7 @@ def _finding(line, column, end_line, end_column, severity=Severity.WARNING, fix=
 def test_caret_follows_tabs_and_wide_characters():
     source = "x = 1\n\ty = '中文' + z\n"
     # `z` is the 13th character of line 2: a tab (4 columns) and two wide characters (2 each)
-    out = render("full", [_finding(2, 13, 2, 14)], RunSummary(), sources={"f.py": source}, quiet=True)
+    out = render("full", [_finding(2, 13, 2, 14)], RunSummary(), sources={("f.py", None): source}, quiet=True)
     assert out.splitlines() == [
         "f.py:2:13: NN999 msg",
         "  |",
@@ -174,7 +174,7 @@ def test_caret_follows_tabs_and_wide_characters():
 
 def test_a_span_over_several_lines_is_marked_to_the_end_of_its_first_line():
     source = "def f(\n    a,\n):\n    pass\n"
-    out = render("full", [_finding(1, 1, 4, 9)], RunSummary(), sources={"f.py": source}, quiet=True)
+    out = render("full", [_finding(1, 1, 4, 9)], RunSummary(), sources={("f.py", None): source}, quiet=True)
     assert out.splitlines()[1:5] == ["  |", "1 | def f(", "  | ^^^^^^ NN999", "2 |     a,"]
 
 

@@ -46,6 +46,31 @@ def _fix(path: str, fix: Fix) -> dict:
     }
 
 
+def _result(f: Finding, rule_index: int) -> dict:
+    """A finding as a SARIF result. A notebook's finding is located where its code is in the
+    notebook's JSON text, names its cell, line and column in the cell in the message and in
+    `properties` (cell, cellLine, cellColumn), and carries no fix (its edits are on the cell's
+    text, not on the JSON's)."""
+    if f.cell is None:
+        region = _region(f.line, f.column, f.end_line, f.end_column)
+        message = f.message
+    else:
+        region = {"startLine": f.file_line or 1, "startColumn": f.file_column or 1}
+        message = f"cell {f.cell}:{f.line}:{f.column}: {f.message}"
+    result = {
+        "ruleId": f.code,
+        "ruleIndex": rule_index,
+        "level": LEVELS[f.severity],
+        "message": {"text": message},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f.path)}, "region": region}}],
+    }
+    if f.cell is not None:
+        result["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.column}
+    elif f.fix is not None:
+        result["fixes"] = [_fix(f.path, f.fix)]
+    return result
+
+
 def render(findings: Sequence[Finding], summary: RunSummary) -> str:
     rules = all_rules()
     used = sorted({f.code for f in findings})
@@ -61,23 +86,7 @@ def render(findings: Sequence[Finding], summary: RunSummary) -> str:
             "help": {"text": rule.suggestion if rule else ""},
             "defaultConfiguration": {"level": LEVELS[rule.severity] if rule else "error"},
         })
-    results = []
-    for f in findings:
-        result = {
-            "ruleId": f.code,
-            "ruleIndex": index[f.code],
-            "level": LEVELS[f.severity],
-            "message": {"text": f.message},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.path)},
-                    "region": _region(f.line, f.column, f.end_line, f.end_column),
-                }
-            }],
-        }
-        if f.fix is not None:
-            result["fixes"] = [_fix(f.path, f.fix)]
-        results.append(result)
+    results = [_result(f, index[f.code]) for f in findings]
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -10,7 +10,7 @@ is exactly what editors' problem matchers parse.
 from __future__ import annotations
 
 import unicodedata
-from typing import List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from nnlint.finding import Applicability, Finding, Severity
 from nnlint.positions import NEWLINE
@@ -23,10 +23,15 @@ TAB_WIDTH = 4
 
 
 def format_line(finding: Finding, paint: Optional[Painter] = None) -> str:
+    """`path:line:col: CODE message`; in a notebook `path:cell N:line:col: CODE message`, the
+    line and column counted in the cell (as ruff writes them)."""
+    cell = f"cell {finding.cell}:" if finding.cell is not None else ""
     if paint is None or not paint.enabled:
-        return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}"
-    return (f"{paint(finding.path, 'bold')}{paint(':', 'cyan')}{finding.line}{paint(':', 'cyan')}"
-            f"{finding.column}{paint(':', 'cyan')} {paint(finding.code, *_SEVERITY_STYLE[finding.severity])}"
+        return f"{finding.path}:{cell}{finding.line}:{finding.column}: {finding.code} {finding.message}"
+    colon = paint(":", "cyan")
+    cell = f"cell {finding.cell}{colon}" if finding.cell is not None else ""
+    return (f"{paint(finding.path, 'bold')}{colon}{cell}{finding.line}{colon}"
+            f"{finding.column}{colon} {paint(finding.code, *_SEVERITY_STYLE[finding.severity])}"
             f" {finding.message}")
 
 
@@ -48,19 +53,21 @@ def summary_line(findings: Sequence[Finding], summary: RunSummary, marker: str =
 
 
 def render(findings: Sequence[Finding], summary: RunSummary, *, full: bool = False,
-           sources: Optional[Mapping[str, str]] = None, color: bool = False,
+           sources: Optional[Mapping[Tuple[str, Optional[int]], str]] = None, color: bool = False,
            quiet: bool = False) -> str:
-    """`sources` maps a finding's path to the text it was found in (needed for full output;
-    a finding whose source is missing is shown by its header alone)."""
+    """`sources` maps a finding's (path, cell) to the text it was found in: the file's, or in
+    a notebook the cell's (needed for full output; a finding whose source is missing is shown
+    by its header alone)."""
     paint = Painter(color)
     lines: List[str] = []
     split = {}
     for finding in findings:
         lines.append(format_line(finding, paint))
         if full:
-            if finding.path not in split and sources and finding.path in sources:
-                split[finding.path] = NEWLINE.split(sources[finding.path])
-            lines += _snippet(finding, split.get(finding.path), paint, summary.unsafe_fixes)
+            where = (finding.path, finding.cell)
+            if where not in split and sources and where in sources:
+                split[where] = NEWLINE.split(sources[where])
+            lines += _snippet(finding, split.get(where), paint, summary.unsafe_fixes)
     if not quiet:
         text = summary_line(findings, summary, "[*] " if full else "")
         if not findings:

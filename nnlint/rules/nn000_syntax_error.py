@@ -6,7 +6,11 @@ class SyntaxErrorInFile(Rule):
     """
     ## What it does
     Reports a file that does not parse: a syntax error (with its line and column), or syntax
-    that LibCST, the parser the rules read, does not know yet.
+    that LibCST, the parser the rules read, does not know yet. In a notebook, a code cell that
+    does not parse (after IPython's magics and shell escapes are set aside) is reported at its
+    cell and left out, and the other cells are still checked; so is a Markdown file's code
+    block. A notebook that is not valid JSON, or not an nbformat 4 notebook, is reported here
+    too.
 
     Always reported, whatever the selection: `--select`, `--ignore` and `per-file-ignores`
     refuse this code (a usage error), as ruff does for syntax errors. To skip a file, exclude

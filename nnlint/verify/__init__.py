@@ -87,6 +87,9 @@ def run_verify(args, settings: Settings, shard: Optional[Tuple[int, int]] = None
     result = VerifyResult(models=results, seconds=time.perf_counter() - started)
     result.notes.extend(_unmatched_specs(the_plan, runs))
     result.problems = [_problem(f) for f in the_plan.problems]
+    if the_plan.unverified:
+        result.notes.append(f"not verified: {', '.join(the_plan.unverified)} (notebooks and Markdown files are "
+                            "not verified yet; `nnlint check` lints them)")
     if not the_plan.targets and not the_plan.problems:
         result.notes.append("no nn.Module class found in the given paths")
     result.fail_under = fail_under

@@ -21,6 +21,7 @@ from nnlint.engine import FileResult, check_file
 from nnlint.files import display_path
 from nnlint.finding import Finding
 from nnlint.project import ProjectIndex
+from nnlint.sources import kind_of
 from nnlint.verify.build import VerifyConfig
 from nnlint.verify.correlate import StaticFile
 from nnlint.verify.supervisor import Target
@@ -66,6 +67,7 @@ class Plan:
     unused_specs: List[str] = field(default_factory=list)  # config names no file matched
     problems: List[Finding] = field(default_factory=list)  # files that cannot be read or parsed (NN00x)
     factory_failures: bool = True  # report factories that fail (in one shard only)
+    unverified: List[str] = field(default_factory=list)  # notebooks and Markdown files: not built (yet)
 
 
 def static_file(path: str, result: FileResult) -> StaticFile:
@@ -88,6 +90,9 @@ def plan(files: List[str], settings: Settings, config: VerifyConfig, shard_index
     project = ProjectIndex(settings)
     found = []
     for path in files:
+        if kind_of(path) != "python":
+            out.unverified.append(display_path(path))
+            continue
         result = check_file(path, settings.rules_for(path), collect_classes=True, project=project,
                             max_bytes=settings.max_file_size)
         out.static[os.path.abspath(path)] = static_file(path, result)
