@@ -27,9 +27,14 @@ ASSUMED_IMPORTS = {
     "Dataset": "from torch.utils.data import Dataset",
     "DataLoader": "from torch.utils.data import DataLoader",
 }
-# A use of a name as PyTorch code uses it: modules before an attribute, classes called or subclassed.
-_USED = re.compile(r"\b(torch|nn|F|optim|init)[ \t]*\.[ \t]*[A-Za-z_]|\b(Variable|Dataset|DataLoader)\b")
-_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+)?import[ \t]+([^#\n;]+)", re.MULTILINE)
+# One pass over the text: docstrings and comments are passed over (group 1), an import line is
+# read (groups 2 and 3: the `from` module, the names), and the conventional names are found as
+# words (group 4; _used_not_imported keeps the uses: a module before an attribute, a class).
+_SCAN = re.compile(r'("""[\s\S]*?"""|' r"'''[\s\S]*?'''|#[^\n]*)"
+                   r"|^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+)?import[ \t]+([^#\n;]+)"
+                   r"|\b(torch|nn|F|optim|init|Variable|Dataset|DataLoader)\b", re.MULTILINE)
+_MODULES = frozenset({"torch", "nn", "F", "optim", "init"})
+_ATTRIBUTE = re.compile(r"[ \t]*\.[ \t]*[A-Za-z_]")
 
 
 def assumed_names(text: str, tree: Optional[ast.Module]) -> List[str]:
@@ -52,15 +57,20 @@ def may_assume(text: str) -> bool:
 
 
 def _used_not_imported(text: str) -> Set[str]:
-    """The conventional names the text seems to use that no import line of it binds (a
-    parenthesised or star import is left to the walk of the tree)."""
-    used = {match.group(1) or match.group(2) for match in _USED.finditer(text)}
-    if used:
-        for match in _IMPORT.finditer(text):
-            bound = _imported_names(match.group(1), match.group(2))
-            if bound is not None:
-                used -= bound
-    return used
+    """The conventional names the text seems to use (outside import lines) that no import line
+    of it binds; a parenthesised or star import is left to the walk of the tree."""
+    used: Set[str] = set()
+    bound: Set[str] = set()
+    for match in _SCAN.finditer(text):
+        name = match.group(4)
+        if name is not None:
+            start = match.start()
+            if name not in used and (start == 0 or text[start - 1] != ".") and (
+                    name not in _MODULES or _ATTRIBUTE.match(text, match.end())):
+                used.add(name)
+        elif match.group(3) is not None:
+            bound |= _imported_names(match.group(2), match.group(3)) or set()
+    return used - bound
 
 
 def assumed_text(names: Iterable[str]) -> str:
