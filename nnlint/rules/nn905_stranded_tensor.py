@@ -9,7 +9,10 @@ class StrandedTensor(Rule):
     plain attribute, or in a plain list or dict, that is neither a parameter nor a buffer. The
     verifier shows it: after `.to(device)` (on a GPU) the tensor is still on the old device,
     after `.double()` it is still float32, and `state_dict()` does not hold it. Where a static
-    NN105 finding predicted it, that finding is marked confirmed instead.
+    NN105 finding predicted it, that finding is marked confirmed instead. A tensor that
+    `forward` moves itself at each use (`self.pos.to(x.device, dtype=x.dtype)`, `.type_as(x)`)
+    or never combines with the model's tensors is not reported (a note names it): it cannot be
+    stranded.
 
     ## Why is this bad?
     On a GPU the first forward fails with `Expected all tensors to be on the same device`; in

@@ -470,6 +470,10 @@ def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
         if sizes and len(shapes[0][0]) == 4:  # the model says its image size: that first
             shapes = [((2, shapes[0][0][1], size, size), "float", None) for size in sizes] + shapes
         out += [(shape, kind, high, None, how) for shape, kind, high in shapes]
+    if out:  # (batch, 8, dim) guesses: first at the length the model says it takes
+        lengths = _sequence_lengths(model, built)
+        out = [(a[0][:1] + (n,) + a[0][2:],) + a[1:] for a in out for n in lengths
+               if len(a[0]) == 3 and a[0][1] == 8 and a[1] == "float"] + out
     if _IMAGE_NAMES.match(arg_name.lower()) and not any(len(a[0]) >= 4 for a in out):
         channels = _guessed(built, r"channels|chans|^c$|in_ch") or 3
         for size in sizes or [32, 64]:
@@ -539,15 +543,41 @@ def _image_sizes(model, built: dict) -> List[int]:
     return sizes
 
 
-def _sequence_length(model, built: dict) -> int:
-    limit = None
-    for source in (built, vars(model), vars(getattr(model, "config", None) or object())
-                   if hasattr(getattr(model, "config", None), "__dict__") else {}):
+_LENGTH_NAMES = re.compile(r"block_size|max_seq_len|seq_len|max_len|n_ctx|context_length|n_positions|"
+                           r"sequence_length|seq_length|max_seq_length|num_patches|max_position_embeddings")
+_POSITION_NAMES = re.compile(r"pos|position")
+
+
+def _declared_lengths(model, built: dict) -> List[int]:
+    """Sequence lengths the model's arguments, attributes or config name (`block_size`,
+    `sequence_length`...), in that order."""
+    config = getattr(model, "config", None)
+    lengths = []
+    for source in (built, vars(model), vars(config) if hasattr(config, "__dict__") else {}):
         for key, value in source.items():
-            if re.search(r"block_size|max_seq_len|seq_len|max_len|n_ctx|context_length|n_positions", key.lower()) \
-                    and isinstance(value, int) and not isinstance(value, bool):
-                limit = value if limit is None else min(limit, value)
-    return max(1, min(8, limit)) if limit else 8
+            if _LENGTH_NAMES.search(key.lower()) and isinstance(value, int) and not isinstance(value, bool) \
+                    and value > 0 and value not in lengths:
+                lengths.append(value)
+    return lengths
+
+
+def _sequence_length(model, built: dict) -> int:
+    """A token sequence length for token ids: 8, or less when the model allows less."""
+    lengths = _declared_lengths(model, built)
+    return max(1, min(8, min(lengths))) if lengths else 8
+
+
+def _sequence_lengths(model, built: dict) -> List[int]:
+    """Exact lengths a (batch, length, dim) input may need: the declared ones, then those of a
+    positional embedding that forward may add whole ((1, n, dim) or (n, dim); n - 1 when it
+    holds a class token too). Up to 1024: a longer table is one that forward slices."""
+    lengths = _declared_lengths(model, built)
+    for name, tensor in list(model.named_parameters()) + list(model.named_buffers()):
+        if _POSITION_NAMES.search(name.rsplit(".", 1)[-1].lower()) and tensor.dim() in (2, 3) \
+                and (tensor.dim() == 2 or tensor.shape[0] == 1):
+            n = int(tensor.shape[-2])
+            lengths += [m for m in (n, n - 1) if m > 0 and m not in lengths]
+    return [n for n in lengths if n != 8 and n <= 1024][:3]
 
 
 def _model_dims(model, built: dict) -> List[int]:
@@ -879,20 +909,24 @@ class Rejected(Exception):
 
 
 def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict]:
-    """For inferred inputs, the first attempt a forward (eval mode, no grad) accepts; Rejected
-    when every attempt fails in a way a wrong guess explains. Configured inputs are used as given."""
+    """For inferred inputs, the first attempt that a forward in train mode and one in eval mode
+    (no grad) both accept: the checks run both, and a model may take a wrong input in one mode
+    only (a patch dropout that returns its input untouched in eval, a batch norm that needs
+    more than one value per channel in training). Rejected when every attempt fails in a way a
+    wrong guess explains. Configured inputs are used as given."""
     if not inputs.inferred and not strict:
         return inputs.attempts[0]
     import torch
     was_training = model.training
     first_error: Optional[BaseException] = None
     try:
-        model.eval()
         for index, (args, kwargs) in enumerate(inputs.attempts):
             inputs.chosen = index
             try:
-                with torch.no_grad():
-                    model(*args, **kwargs)
+                for training in (True, False):
+                    model.train(training)
+                    with torch.no_grad():
+                        model(*args, **kwargs)
                 return args, kwargs
             except Exception as exc:
                 if not looks_like_input_error(exc, strict) or not inputs.inferred and not strict:

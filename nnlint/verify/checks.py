@@ -742,6 +742,18 @@ class _Run:
             self.report.checks.append("move")
             return
         self.on_phase("move")
+        use = plain_tensor_use(self.model, self.args, self.kwargs, plain, self.grad_mode)
+        if use is not None:
+            fine = [path for path, _ in plain if use.get(path) != MET]
+            plain = [(path, value) for path, value in plain if use.get(path) == MET]
+            if fine:
+                shown = ", ".join(f"`{p}`" for p in fine[:5]) + (" ..." if len(fine) > 5 else "")
+                self.report.notes.append(f"plain tensor attributes {shown}: forward does not use them with "
+                                         f"the model's tensors unmoved (it moves them to the input's device "
+                                         f"itself, or leaves them alone): not reported")
+            if not plain:
+                self.report.checks.append("move")
+                return
         followed: Dict[str, str] = {}
         try:
             probe = copy.deepcopy(self.model).double()
@@ -769,5 +781,85 @@ class _Run:
                 facts.append(f".double() left {'it' if len(items) == 1 else 'them'} {followed[stayed[0]]}")
             elif not any(v.is_floating_point() for _, v in items) and self.device == "cpu":
                 facts.append(".to(device) would not move it")
+            if use is not None:
+                facts.append("forward combines it with the model's tensors without moving it")
             self.report.add("plain_tensor", f"`{path}` is {what}: {', and '.join(facts)}", path=path)
         self.report.checks.append("move")
+
+
+# ----- how forward uses plain tensor attributes ---------------------------------------------
+MET, MOVED, UNUSED = "met", "moved", "unused"
+_MOVES = frozenset({"to", "cuda", "type_as", "new_tensor"})
+
+
+def plain_tensor_use(model, args, kwargs, plain: Sequence[Tuple[str, Any]], grad_mode=None) -> Optional[Dict[str, str]]:
+    """How one forward uses each plain tensor attribute (path -> MET, MOVED or UNUSED), or None
+    when that forward fails under the probe. MET: an operation combines it (or what was
+    computed from it alone) with the model's tensors, so after `.to(device)` that operation
+    sees two devices. MOVED: forward moves it first (`.to(x.device)`, `.to(x)`, `.type_as(x)`,
+    `device=`), as code that re-homes a cached tensor at each use does. A 0-dim tensor mixes
+    with any device and is never MET. Follows tensor identity through every torch operation
+    (a TorchFunctionMode), so a tensor kept in a list or sliced first is followed too."""
+    torch = _torch()
+    from torch.overrides import TorchFunctionMode
+
+    origin: Dict[int, Tuple[Any, frozenset]] = {}  # id -> (tensor kept alive, attribute paths)
+    for path, value in plain:
+        origin[id(value)] = (value, frozenset([path]))
+    use = {path: UNUSED for path, _ in plain}
+
+    def flat(value, out, depth=0):
+        if isinstance(value, torch.Tensor):
+            out.append(value)
+        elif depth < 4 and isinstance(value, (list, tuple)):
+            for item in value:
+                flat(item, out, depth + 1)
+        elif depth < 4 and isinstance(value, dict):
+            for item in value.values():
+                flat(item, out, depth + 1)
+        return out
+
+    def mark(tensors, paths) -> None:
+        for tensor in tensors:
+            origin[id(tensor)] = (tensor, paths)
+
+    class Probe(TorchFunctionMode):
+        def __torch_function__(self, func, types, f_args=(), f_kwargs=None):
+            f_kwargs = f_kwargs or {}
+            result = func(*f_args, **f_kwargs)
+            inputs = flat(list(f_args) + list(f_kwargs.values()), [])
+            tracked = [t for t in inputs if id(t) in origin and origin[id(t)][0] is t]
+            outputs = [t for t in flat(result, []) if not any(t is i for i in inputs)]
+            name = getattr(func, "__name__", "")
+            moved = f_kwargs.get("device") is not None or (name in _MOVES and any(
+                isinstance(a, (torch.Tensor, torch.device, str)) or (isinstance(a, int) and name == "cuda")
+                for a in list(f_args[1:]) + [f_kwargs.get("other")]) or name == "cuda")
+            paths = frozenset().union(*(origin[id(t)][1] for t in tracked)) if tracked else frozenset()
+            if tracked and moved:
+                for path in paths:
+                    use[path] = MOVED if use[path] == UNUSED else use[path]
+                if isinstance(result, torch.Tensor) and any(result is t for t in tracked):
+                    result = result.view_as(result)  # already there (on the CPU): a new object, not followed
+            elif tracked:
+                others = [t for t in inputs if not any(t is k for k in tracked) and t.dim() > 0]
+                strays = [t for t in tracked if t.dim() > 0 and origin[id(t)][1]]
+                if others:  # the two meet (a 0-dim one mixes with any device)
+                    for path in frozenset().union(frozenset(), *(origin[id(t)][1] for t in strays)):
+                        use[path] = MET
+                else:
+                    mark(outputs, paths)  # computed from it alone: still where it was
+            elif not inputs and not moved and name not in ("__get__",):
+                mark(outputs, frozenset())  # a factory without device=: made where plain ones are
+            return result
+
+    was_training = model.training
+    try:
+        model.eval()
+        with (grad_mode or torch.no_grad)(), Probe():
+            seed_everything(0)
+            model(*args, **kwargs)
+    except Exception:
+        return None
+    finally:
+        model.train(was_training)
+    return use

@@ -102,7 +102,8 @@ def correlate(runs: Sequence[ModelRun], static: Dict[str, StaticFile],
     for index, run in enumerate(runs):
         result = ModelResult(
             name=run.name, path=run.path, line=run.line, status=run.status, device=run.device,
-            reason=run.reason, hint=run.hint, seconds=run.seconds, factory=run.factory,
+            reason=run.reason, hint=run.hint, seconds=run.seconds, cpu_seconds=run.cpu_seconds,
+            factory=run.factory,
             warnings=list(run.report.warnings), notes=list(run.report.notes), checks=list(run.report.checks),
             members=list(run.report.members), grads=list(run.report.grads), timings=dict(run.report.timings),
         )

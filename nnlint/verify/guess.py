@@ -82,11 +82,18 @@ _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
     (r"(depth|layers?|n_layers?|num_layers?|num_blocks?|n_blocks?|blocks|n_layer|num_hidden_layers|stages?)$",
      (1, 2, 1)),
     (r"(mult|ratio|expansion|expand|factor|scale_factor|multiplier)$", (2, 2, 4)),
+    (r"growth", (12, 8, 4)),  # DenseNet's growth_rate: channels, not a probability
     (r"dropout|drop|_p$|^p$|prob|rate", (0.1, 0.0, 0.1)),
-    (r"(out|output)_?(channels|chans|ch|planes|c|nc)$|^c_out$", (8, 16, 4)),
-    (r"(^|_)(in_)?(channels?|chans|ch|planes|c|nc|in_c|channels_in|input_channels|img_channels)$|^c_in$",
-     (3, 3, 1)),
+    (r"planes$", (16, 32, 64)),  # a residual block's width (`planes // 16` must stay above 0)
+    (r"(out|output)_?(channels|chans|ch|c|nc)$|^c_out$", (8, 16, 4)),
+    (r"(^|_)(in_)?(channels?|chans|ch|c|nc|in_c|channels_in|input_channels|img_channels)$|^c_in$",
+     (3, 16, 1)),
     (r"(latent|z|noise|code|style|nz)_?(dim|size|dims)?$", (16, 32, 8)),
+    (r"kernel(_size)?$|^k$|^ks$", (3, 3, 3)),
+    (r"stride", (1, 2, 1)),
+    (r"padding|^pad$", (1, 1, 1)),
+    (r"groups?$", (1, 1, 1)),
+    (r"dilation", (1, 1, 1)),
     (r"(mlp|ffn|ff|feedforward|feed_forward|intermediate|hidden|inner|fc)_?(dim|size|features|units)?$"
      r"|dim_feedforward|mlp_hidden|d_ff|d_inner", (64, 128, 32)),
     (r"(^|_)(dim|dims|d|d_model|n_embd|n_embed|embed_dim|emb_dim|embedding_dim|hidden_size|width|"
@@ -94,11 +101,6 @@ _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
      r"input_size|in_size|out_features|out_dim|output_dim|output_size|out_size|size|d_input|"
      r"d_output|dim_in|dim_out|channels_out|embed|emb|ndim|n_features)$|_dim$|^dim_|_size$|_features$",
      (32, 64, 16)),
-    (r"kernel(_size)?$|^k$|^ks$", (3, 3, 3)),
-    (r"stride", (1, 2, 1)),
-    (r"padding|^pad$", (1, 1, 1)),
-    (r"groups?$", (1, 1, 1)),
-    (r"dilation", (1, 1, 1)),
     (r"eps|epsilon", (1e-5, 1e-5, 1e-5)),
     (r"momentum", (0.1, 0.1, 0.1)),
     (r"temp|temperature|tau|scale|gamma|beta|alpha|lambda|lam|weight|coef|margin|std|sigma", (1.0, 1.0, 0.5)),
@@ -136,46 +138,76 @@ class Usage:
     strings: List[str] = field(default_factory=list)  # literals it is compared with (`pool in {"cls", ...}`)
     attrs: List[str] = field(default_factory=list)  # `config.n_embd` -> n_embd
     keys: List[str] = field(default_factory=list)  # `config["width"]` -> width
+    length: int = 0  # `num_blocks[3]` read: at least 4 items
+    arity: int = -1  # `block(in_planes, planes, stride)`: called with 3 positional arguments
+    items: Dict[str, "Usage"] = field(default_factory=dict)  # `out_planes = cfg["out_planes"]`: its use
+
+
+def _function_tree(func) -> Optional[ast.FunctionDef]:
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return None
+    return next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
 
 
 def init_usage(cls) -> Dict[str, Usage]:
-    """How each constructor parameter is used in the class's own `__init__` (by the AST)."""
+    """How each constructor parameter is used in the class's own `__init__` (by the AST), and in
+    the methods `__init__` passes it to (`self._make_layer(block, 64, num_blocks[0])`)."""
     init = cls.__dict__.get("__init__") if isinstance(cls, type) else None
     if init is None:
         for base in getattr(cls, "__mro__", ())[1:]:
             if "__init__" in base.__dict__ and not base.__module__.startswith("torch"):
                 init = base.__dict__["__init__"]
                 break
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
-        return {}
-    func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    func = _function_tree(init)
     if func is None:
         return {}
     params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
     out: Dict[str, Usage] = {name: Usage() for name in params}
     stored: Dict[str, str] = {}  # self.<attr> = <param>
+    _walk_usage(cls, func, {name: name for name in params}, out, stored, followed=set())
+    for key in [k for k in out if "[" in k]:  # `cfg["out_planes"]`: the item's use, on cfg
+        parent, item = key.split("[", 1)
+        out[parent].items[item[1:-2]] = out.pop(key)
+    if stored:  # a parameter stored on self and called in forward is a module (or a function)
+        called = _called_self_attributes(cls)
+        for attr, name in stored.items():
+            if attr in called:
+                out[name].kinds.add("module")
+    return out
+
+
+_INT_CALLS = {"range", "Linear", "Conv1d", "Conv2d", "Conv3d", "LayerNorm", "Embedding", "BatchNorm1d", "BatchNorm2d",
+              "GroupNorm", "ConvTranspose2d", "zeros", "ones", "randn", "rand", "empty", "Parameter"}
+
+
+def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored: Dict[str, str],
+                followed: set) -> None:
+    """Record in `out` how the function `func` uses the names in `local` (local name -> the
+    constructor parameter it holds); a method of self it passes one to is walked too, once."""
 
     def name_of(node) -> Optional[str]:
-        return node.id if isinstance(node, ast.Name) and node.id in out else None
+        return local.get(node.id) if isinstance(node, ast.Name) else None
 
     for node in ast.walk(func):
         if isinstance(node, ast.Call):
             callee = name_of(node.func)
             if callee:
                 out[callee].kinds.add("call")
+                out[callee].arity = max(out[callee].arity, len(node.args))
             func_name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             for arg in node.args:
                 name = name_of(arg)
                 if name is None:
                     continue
-                if func_name in ("range", "Linear", "Conv1d", "Conv2d", "Conv3d", "LayerNorm", "Embedding",
-                                 "BatchNorm1d", "BatchNorm2d", "GroupNorm", "ConvTranspose2d", "zeros", "ones",
-                                 "randn", "rand", "empty", "Parameter"):
+                if func_name in _INT_CALLS:
                     out[name].kinds.add("int")
                 elif func_name in ("zip", "enumerate", "len", "list", "tuple", "reversed", "sorted"):
                     out[name].kinds.add("iter")
+            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                    and node.func.value.id == "self" and node.func.attr not in followed:
+                _follow_method(cls, node, local, out, stored, followed)
         elif isinstance(node, ast.Attribute):
             name = name_of(node.value)
             if name:
@@ -188,6 +220,9 @@ def init_usage(cls) -> Dict[str, Usage]:
                 out[name].keys.append(node.slice.value)
             elif name:
                 out[name].kinds.add("iter")
+                index = node.slice
+                if isinstance(index, ast.Constant) and isinstance(index.value, int) and index.value >= 0:
+                    out[name].length = max(out[name].length, index.value + 1)
         elif isinstance(node, (ast.For, ast.comprehension)):
             name = name_of(node.iter)
             if name:
@@ -204,18 +239,37 @@ def init_usage(cls) -> Dict[str, Usage]:
                 if literals:
                     out[name].kinds.add("str")
                     out[name].strings.extend(lit.value for lit in literals if lit.value not in out[name].strings)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Subscript) and name_of(node.value.value) \
+                and "[" not in name_of(node.value.value) and isinstance(node.value.slice, ast.Constant) \
+                and isinstance(node.value.slice.value, str):
+            item = f"{name_of(node.value.value)}[{node.value.slice.value!r}]"  # x = cfg["key"]: x is followed
+            out.setdefault(item, Usage())
+            local[node.targets[0].id] = item
         elif isinstance(node, ast.Assign) and len(node.targets) == 1:
             target, name = node.targets[0], name_of(node.value)
             if name and isinstance(target, ast.Attribute):
                 stored[target.attr] = name
             elif name and isinstance(target, (ast.Tuple, ast.List)):
                 out[name].kinds.add("iter")  # `height, width = image_size`
-    if stored:  # a parameter stored on self and called in forward is a module (or a function)
-        called = _called_self_attributes(cls)
-        for attr, name in stored.items():
-            if attr in called:
-                out[name].kinds.add("module")
-    return out
+
+
+def _follow_method(cls, call: ast.Call, local: Dict[str, str], out, stored, followed: set) -> None:
+    """`self._make_layer(block, planes, num_blocks[0])`: walk the method with its parameters
+    holding what was passed."""
+    passed = {i: local[a.id] for i, a in enumerate(call.args) if isinstance(a, ast.Name) and a.id in local}
+    by_keyword = {k.arg: local[k.value.id] for k in call.keywords
+                  if k.arg and isinstance(k.value, ast.Name) and k.value.id in local}
+    if not passed and not by_keyword:
+        return
+    followed.add(call.func.attr)
+    method = _function_tree(getattr(cls, call.func.attr, None))
+    if method is None:
+        return
+    names = [a.arg for a in method.args.posonlyargs + method.args.args][1:]
+    mapping = {names[i]: param for i, param in passed.items() if i < len(names)}
+    mapping.update(by_keyword)
+    _walk_usage(cls, method, mapping, out, stored, followed)
 
 
 def _called_self_attributes(cls) -> set:
@@ -251,6 +305,9 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
         config = config_instance(annotation)
         if config is not None:
             return config
+    kind = _module_class_for(cls, name, usage)
+    if kind is not None:
+        return kind  # ResNet(block, ...): `block(in_planes, planes)`, `block.expansion`
     if usage.attrs and not _CONFIG_NAME.search(name.lower()) and depth < 2:
         part = _class_with_attributes(cls, usage.attrs)
         if part is not None:
@@ -264,7 +321,9 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
         if usage.attrs:
             return attribute_bag(usage.attrs, profile)
     if "mapping" in usage.kinds:
-        values = {key: by_name(key, profile) for key in usage.keys}
+        longest = max([item.length for item in usage.items.values()] + [0])  # zip(widths, repeats): as long
+        values = {key: _item_value(key, profile, dataclasses.replace(usage.items.get(key, Usage()), length=longest))
+                  for key in usage.keys}
         if all(value is not _EMPTY for value in values.values()):
             return values
     if "str" in usage.kinds and usage.strings:
@@ -281,16 +340,71 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
         return nn.Identity()
     value = by_name(name, profile)
     if value is not _EMPTY:
-        if "iter" in usage.kinds and isinstance(value, int) and not isinstance(value, bool):
-            return (value, value * 2)
-        return value
+        return _sized(name, value, usage)
     if "iter" in usage.kinds:
-        return (16, 32)
+        return _sized(name, 16, usage)
     if usage.kinds & {"int", "number"}:
         return (8, 16, 4)[profile % 3]
     if "call" in usage.kinds:
         return nn.Identity
     return _EMPTY
+
+
+_COUNT_NAME = re.compile(r"depth|layers?$|blocks?$|repeats?$|num_|^n_")
+
+
+def _item_value(key: str, profile: int, usage: Usage) -> Any:
+    """A value for `cfg["key"]`: by its name, else by its use (a sequence of counts or of
+    sizes, a number)."""
+    value = by_name(key, profile)
+    if value is _EMPTY and "iter" in usage.kinds:
+        value = 1 if _COUNT_NAME.search(key.lower()) else 16
+    elif value is _EMPTY and usage.kinds & {"int", "number"}:
+        value = (8, 16, 4)[profile % 3]
+    return _sized(key, value, usage)
+
+
+def _sized(name: str, value: Any, usage: Usage) -> Any:
+    """A number for a parameter read as a sequence becomes one, as long as its reads need:
+    counts repeat (`num_blocks[3]`: (1, 1, 1, 1)), sizes double (`out_planes`: (16, 32, 64))."""
+    if "iter" not in usage.kinds or not isinstance(value, int) or isinstance(value, bool):
+        return value
+    count = max(2, usage.length)
+    if _COUNT_NAME.search(name.lower()):
+        return (value,) * count
+    return tuple(value * 2 ** i for i in range(count))
+
+
+_BLOCK_NAME = re.compile(r"block|bottleneck|cell|unit")
+
+
+def _module_class_for(cls, name: str, usage: Usage):
+    """A Module class of `cls`'s module for a parameter that is constructed (`block(in_planes,
+    planes, stride)`) or whose class attributes are read (`block.expansion`): the first class
+    there that has those attributes and takes that many arguments, one whose name speaks of
+    blocks first when the parameter's does. None when the use does not say it is a class."""
+    from torch import nn
+
+    constructed = "call" in usage.kinds and usage.arity > 0
+    if not (constructed and _BLOCK_NAME.search(name.lower())) and not (usage.attrs and constructed):
+        return None
+    module_globals = getattr(getattr(cls, "__init__", None), "__globals__", {})
+    found = []
+    for value in list(module_globals.values()):
+        if not (isinstance(value, type) and issubclass(value, nn.Module) and value is not cls
+                and value.__module__ == cls.__module__ and not getattr(value, "__abstractmethods__", None)):
+            continue
+        if not all(hasattr(value, attr) for attr in usage.attrs):
+            continue
+        try:
+            inspect.signature(value).bind_partial(*range(usage.arity))
+        except TypeError:
+            continue
+        except ValueError:
+            pass
+        found.append(value)
+    named = [kind for kind in found if _BLOCK_NAME.search(kind.__name__.lower())]
+    return (named or found or [None])[0]
 
 
 def _annotation(cls, param: inspect.Parameter) -> Any:

@@ -22,7 +22,7 @@ CHECKED, SKIPPED, FAILED = "checked", "skipped", "failed"
 KINDS = {
     "init_order_error": "build", "container_error": "build", "build_error": "build",
     "unregistered_module": "registration", "unregistered_parameter": "registration",
-    "plain_tensor": "registration", "missing_forward": "forward", "device_mismatch": "forward",
+    "plain_tensor": "move", "missing_forward": "forward", "device_mismatch": "forward",
     "forward_error": "forward", "softmax_dim_warning": "forward", "nonfinite": "gradients",
     "inplace_leaf": "gradients", "no_grad": "gradients", "backward_hook_warning": "gradients",
     "buffer_grad": "buffers", "eval_nondeterministic": "eval", "eval_buffer_update": "eval",
@@ -175,6 +175,7 @@ class ModelRun:
     reason: str = ""  # why skipped or failed, one line
     hint: str = ""  # for a skipped model: the TOML to add
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of the process that built and checked it (threads included)
     factory: str = ""  # "path.py:function" when a factory built it
     report: CheckReport = field(default_factory=CheckReport)
     classes: Dict[str, ClassSource] = field(default_factory=dict)  # model path ("", "encoder") -> class
@@ -182,7 +183,8 @@ class ModelRun:
     def to_dict(self) -> dict:
         return {"name": self.name, "path": self.path, "line": self.line, "status": self.status,
                 "device": self.device, "reason": self.reason, "hint": self.hint,
-                "seconds": self.seconds, "factory": self.factory, "report": self.report.to_dict(),
+                "seconds": self.seconds, "cpu_seconds": self.cpu_seconds, "factory": self.factory,
+                "report": self.report.to_dict(),
                 "classes": {k: v.to_dict() for k, v in self.classes.items()}}
 
     @classmethod
@@ -190,7 +192,8 @@ class ModelRun:
         return cls(name=data["name"], path=data["path"], line=data.get("line", 0),
                    status=data.get("status", CHECKED), device=data.get("device"),
                    reason=data.get("reason", ""), hint=data.get("hint", ""),
-                   seconds=float(data.get("seconds", 0.0)), factory=data.get("factory", ""),
+                   seconds=float(data.get("seconds", 0.0)), cpu_seconds=float(data.get("cpu_seconds", 0.0)),
+                   factory=data.get("factory", ""),
                    report=CheckReport.from_dict(data.get("report", {})),
                    classes={k: ClassSource.from_dict(v) for k, v in data.get("classes", {}).items()})
 
@@ -239,6 +242,7 @@ class ModelResult:
     reason: str = ""
     hint: str = ""
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     factory: str = ""
     findings: List[VerifiedFinding] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)

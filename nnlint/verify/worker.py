@@ -302,7 +302,7 @@ def check_model(model_run: ModelRun, build: Callable[[], Any], inputs: Callable[
     from nnlint.verify import checks
     from nnlint.verify.build import Skip
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     seed = int(request.get("seed", 0))
     phase = ["build"]
 
@@ -312,6 +312,7 @@ def check_model(model_run: ModelRun, build: Callable[[], Any], inputs: Callable[
 
     def finish(run: ModelRun) -> ModelRun:
         run.seconds = round(time.perf_counter() - started, 3)
+        run.cpu_seconds = round(time.process_time() - cpu_started, 3)
         return run
 
     on_phase("build")

@@ -55,13 +55,68 @@ class Hidden(nn.Module):
 def test_registration_finds_hidden_modules_parameters_and_tensors():
     report = run_checks(Hidden(), (torch.randn(2, 4),))
     by_kind = {o.kind: o for o in report.observations}
-    assert kinds(report) == ["plain_tensor", "plain_tensor", "state_dict", "unregistered_module",
-                             "unregistered_parameter"]
+    assert kinds(report) == ["plain_tensor", "state_dict", "unregistered_module", "unregistered_parameter"]
     assert by_kind["unregistered_module"].path == "extra"
     assert by_kind["unregistered_parameter"].path == "gains"
     tensors = {o.path: o.message for o in report.of_kind("plain_tensor")}
-    assert ".double() left it float32" in tensors["table"]
-    assert "not in state_dict()" in tensors["steps"] and ".double()" not in tensors["steps"]
+    assert tensors["table"] == ("`table` is a plain tensor attribute ((4,) float32): not in state_dict(), and "
+                                ".double() left it float32, and forward combines it with the model's tensors "
+                                "without moving it")
+    assert "`steps`: forward does not use them" in report.notes[-1]  # a counter forward never reads
+
+
+def posemb(n, dim):
+    """Fixed sin-cos positions, computed once (vit-pytorch's SimpleViT keeps them so)."""
+    omega = 1.0 / (10000 ** (torch.arange(dim // 2) / (dim // 2)))
+    angles = torch.arange(n)[:, None] * omega[None, :]
+    return torch.cat((angles.sin(), angles.cos()), dim=1)
+
+
+class Rehomed(nn.Module):
+    """A plain tensor that forward moves to the input's device and dtype at each use: nothing
+    is stranded. Modelled on https://github.com/lucidrains/vit-pytorch/blob/main/vit_pytorch/simple_vit.py
+    (`x += self.pos_embedding.to(device, dtype=x.dtype)`), and on the cached tensors issue 14
+    lists (`self.bins.to(x.device)`, `.type_as(x)`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.pos_embedding = posemb(3, 4)
+        self.bins = [torch.linspace(-1, 1, 5)]
+        self.scale = torch.ones(4)
+        self.unused_cache = torch.zeros(3, 4)
+
+    def forward(self, x):
+        x = self.fc(x) + self.pos_embedding.to(x.device, dtype=x.dtype)
+        x = x * self.scale.type_as(x)
+        return x + torch.bucketize(x, self.bins[0].to(x)).float()
+
+
+class Stranded(nn.Module):
+    """The same tensors used where they are: sliced first, or from a list, they still meet the
+    model's tensors on the old device."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.pos_embedding = posemb(8, 4)
+        self.bins = [torch.linspace(-1, 1, 5)]
+        self.count = torch.tensor(2.0)  # 0-dim: mixes with any device
+
+    def forward(self, x):
+        x = self.fc(x) + self.pos_embedding[: x.shape[1]]
+        return x * self.count + torch.bucketize(x, self.bins[0]).float()
+
+
+def test_plain_tensors_forward_moves_itself_are_not_stranded():
+    report = run_checks(Rehomed(), (torch.randn(2, 3, 4),), rebuild=Rehomed)
+    assert kinds(report) == []
+    assert report.notes == ["plain tensor attributes `pos_embedding`, `bins[0]`, `scale`, `unused_cache`: forward "
+                            "does not use them with the model's tensors unmoved (it moves them to the input's device "
+                            "itself, or leaves them alone): not reported"]
+    report = run_checks(Stranded(), (torch.randn(2, 3, 4),), rebuild=Stranded)
+    assert [(o.kind, o.path) for o in report.observations] == [("plain_tensor", "pos_embedding"),
+                                                                ("plain_tensor", "bins")]
 
 
 def test_state_dict_round_trip_without_rebuild_scrambles_a_copy():
