@@ -51,8 +51,6 @@ def public_names(module):
 # A pure rename means the new callable takes the same arguments with the same meaning, so the
 # autofix may swap the name. main() checks that both names exist in the installed torch.
 CURATED_DEPRECATED = {
-    "torch.nn.functional.sigmoid": ("torch.sigmoid", True),
-    "torch.nn.functional.tanh": ("torch.tanh", True),
     "torch.nn.functional.upsample": ("torch.nn.functional.interpolate", True),
     "torch.nn.functional.upsample_nearest": ("torch.nn.functional.interpolate", False),
     "torch.nn.functional.upsample_bilinear": ("torch.nn.functional.interpolate", False),
@@ -67,12 +65,13 @@ CURATED_DEPRECATED = {
     "torch.nn.utils.weight_norm": ("torch.nn.utils.parametrizations.weight_norm", False),
     "torch.testing.assert_allclose": ("torch.testing.assert_close", False),
 }
-# How the message names the kind of deprecation, where "deprecated" alone would overstate it.
-DEPRECATED_LABELS = {
-    # Deprecated with a warning from 0.4.1; torch later kept them as plain aliases
-    # (pytorch/pytorch#65909) but RULES.md lists them: torch.sigmoid/torch.tanh are the names.
-    "torch.nn.functional.sigmoid": "a legacy alias (deprecated in PyTorch 0.4.1)",
-    "torch.nn.functional.tanh": "a legacy alias (deprecated in PyTorch 0.4.1)",
+# Aliases that once warned and no longer do (NN411, a style rule): old -> the name torch documents.
+# F.sigmoid/F.tanh warned from 0.4.1; removing them was proposed (pytorch/pytorch#65910) but
+# torch kept them, and torch 2.13 neither warns nor marks them in their docstrings: using them is
+# not deprecated (NN408), only a second spelling.
+LEGACY_ALIASES = {
+    "torch.nn.functional.sigmoid": "torch.sigmoid",
+    "torch.nn.functional.tanh": "torch.tanh",
 }
 DEPRECATED_NOTES = {
     "torch.autograd.Variable": "a no-op wrapper since PyTorch 0.4; use the tensor itself "
@@ -166,8 +165,6 @@ def deprecated_names():
             continue  # gone from this torch (NN405's business) or the replacement is missing
         note = DEPRECATED_NOTES.get(old, f"use {new}" if new else "")
         found[old] = {"new": new, "rename": rename, "note": note}
-        if old in DEPRECATED_LABELS:
-            found[old]["label"] = DEPRECATED_LABELS[old]
     if "torch.nn.NLLLoss2d" in found:  # "a drop-in replacement" per its own message
         found["torch.nn.NLLLoss2d"].update(new="torch.nn.NLLLoss", rename=True)
     for info in found.values():
@@ -256,6 +253,8 @@ def main():
         "deprecated": deprecated_names(),
         "legacy_reduction": legacy_reduction_callables(module_classes),
         "device_modules": device_modules(),
+        "legacy_aliases": {old: new for old, new in LEGACY_ALIASES.items()
+                           if resolves(old) is not None and resolves(new) is not None},
     }
     OUTPUT.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {OUTPUT} (torch {data['torch_version']}, {len(module_classes)} module classes)")

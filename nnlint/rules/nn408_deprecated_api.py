@@ -26,7 +26,7 @@ class DeprecatedApi(Rule):
 
     - `torch.autograd.Variable(...)` (and its `volatile=` flag);
     - `loss.data[0]` (the pre-0.4 way to read a scalar loss);
-    - `F.sigmoid`, `F.tanh`, `F.upsample`, `F.upsample_nearest`, `F.upsample_bilinear`;
+    - `F.upsample`, `F.upsample_nearest`, `F.upsample_bilinear`;
     - `nn.utils.clip_grad_norm` and the `nn.init` functions without a trailing underscore
       (`nn.init.normal`, `xavier_uniform`, ...);
     - `torch.range`, `torch.set_default_tensor_type`, `torch.chain_matmul`, `torch.lu`,
@@ -36,16 +36,21 @@ class DeprecatedApi(Rule):
       wrapper forwarding its own `size_average` parameter is not flagged).
 
     Calls, decorators and base classes are flagged; bare references (a table of functions,
-    `if fn in (F.tanh, ...)`) identify the API rather than use it. Uses under a version or
+    `if fn in (F.upsample, ...)`) identify the API rather than use it. Uses under a version or
     `hasattr` check, in a `try`/`except` fallback, or in a file that probes for the
     replacement (`hasattr(nn.utils.parametrizations, "weight_norm")`) are compatibility code
     for old torch versions and are not flagged, and so are uses in a project whose oldest
     supported torch (its `torch>=` requirement, or `[tool.nnlint] torch-version`) predates the
     replacement (`torch.amp.GradScaler` appeared in 2.3: a `torch>=2.0` project keeps
     `torch.cuda.amp.GradScaler`). The autofix swaps pure renames
-    (`F.sigmoid` -> `torch.sigmoid`, `nn.init.normal` -> `nn.init.normal_`,
+    (`nn.init.normal` -> `nn.init.normal_`,
     `clip_grad_norm` -> `clip_grad_norm_`, `F.upsample` -> `F.interpolate`), spelled with the
     file's own imports, or imported when the file has no name for the new one.
+
+    `F.sigmoid` and `F.tanh` are not flagged here: they warned from PyTorch 0.4.1, but torch
+    kept them (their removal, pytorch/pytorch#65910, did not happen) and torch 2.13 neither
+    warns nor marks them deprecated. Using them is a second spelling of `torch.sigmoid`/
+    `torch.tanh`, not a deprecation: the style rule NN411 (off by default) offers the rename.
 
     ## Why is this bad?
     Deprecated APIs warn on every run (`UserWarning: torch.range is deprecated`,
@@ -105,8 +110,8 @@ class DeprecatedApi(Rule):
             crit = nn.CrossEntropyLoss(reduction="sum")
             first = batch.data[0]
             value = loss.item()
-            LEGACY = {F.sigmoid: "sigmoid", torch.range: "range"}
-            is_legacy = fn in (F.tanh, nn.init.normal)
+            LEGACY = {F.upsample: "upsample", torch.range: "range"}
+            is_legacy = fn in (F.upsample, nn.init.normal)
         """)),
         Valid(dedent("""
             from torch import nn
@@ -137,17 +142,17 @@ class DeprecatedApi(Rule):
             from torch import nn
 
             def step(model, x):
-                y = F.sigmoid(model(x)) * F.tanh(x)
+                y = F.upsample(model(x), scale_factor=2) * F.tanh(x)
                 nn.init.normal(model.weight, 0, 0.02)
                 nn.utils.clip_grad_norm(model.parameters(), 1.0)
                 return y
-        """), line=(6, 6, 7, 8), fixed=dedent("""
+        """), line=(6, 7, 8), fixed=dedent("""
             import torch
             import torch.nn.functional as F
             from torch import nn
 
             def step(model, x):
-                y = torch.sigmoid(model(x)) * torch.tanh(x)
+                y = F.interpolate(model(x), scale_factor=2) * F.tanh(x)
                 nn.init.normal_(model.weight, 0, 0.02)
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 return y
@@ -157,7 +162,7 @@ class DeprecatedApi(Rule):
             from torch.autograd import Variable
 
             x = Variable(inputs, volatile=True)
-            y = F.sigmoid(x)
+            y = F.upsample_nearest(x, scale_factor=2)
         """), line=(4, 5)),
         Invalid(dedent("""
             import torch
@@ -220,7 +225,7 @@ class DeprecatedApi(Rule):
 
     def _check_reference(self, node) -> None:
         """A deprecated callable used without a call: as a decorator or a base class. Bare
-        references elsewhere (tables of functions, `fn in (F.tanh, ...)` checks, docstring
+        references elsewhere (tables of functions, `fn in (F.upsample, ...)` checks, docstring
         registration) identify the API rather than use it and are left alone."""
         if not isinstance(node, (cst.Name, cst.Attribute)):
             return
@@ -270,8 +275,7 @@ class DeprecatedApi(Rule):
                 fix = TreeFix.replace(func, cst.parse_expression(target), description, Applicability.SAFE, imports)
             else:
                 target = _short(new)
-            label = info.get("label") or "deprecated"
-            message = f"`{shown}` is {label}: use `{target}` (same arguments)"
+            message = f"`{shown}` is deprecated: use `{target}` (same arguments)"
         else:
             note = info.get("note") or (f"use {_short(new)}" if new else "")
             message = f"`{shown}` is deprecated" + (f": {note}" if note else "")
