@@ -3,6 +3,7 @@ import libcst as cst
 from nnlint.finding import Applicability, Severity
 from nnlint.fix import TreeFix
 from nnlint.rules._fixes import with_keyword
+from nnlint.rules._mode import inside_mode_branch, kept_on_purpose
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 # functional dropouts whose `training` argument defaults to True, and its position
@@ -34,6 +35,12 @@ class FunctionalDropoutIgnoresMode(Rule):
     ## What it does
     Flags `F.dropout` (and `dropout1d/2d/3d`, `alpha_dropout`, `feature_alpha_dropout`) called
     in a method of an `nn.Module` without a `training` argument.
+
+    Not flagged: a call that only runs under a test of the mode (`if self.training or
+    self.mc_dropout:`, `... if training else x`), and dropout meant to stay on in eval() mode:
+    said by a comment on the call or the line above it (`# always applies dropout`,
+    `# MC dropout at inference`), or in a Tacotron-style pre-net (a class named `*Prenet`),
+    which keeps its dropout at inference by design.
 
     ## Why is this bad?
     The functional dropouts default to `training=True`: they do not know about the module's
@@ -96,6 +103,28 @@ class FunctionalDropoutIgnoresMode(Rule):
             def augment(x):
                 return F.dropout(x, 0.2)  # not in a Module: the caller decides
         """)),
+        Valid(dedent("""
+            import torch.nn.functional as F
+            from torch import nn
+
+            class Head(nn.Module):
+                def forward(self, x):
+                    if self.training or self.mc_samples > 1:
+                        x = F.dropout(x, 0.3)
+                    # always applies dropout, also at inference (uncertainty estimate)
+                    x = F.dropout(x, 0.1)
+                    return F.dropout2d(x, 0.1)  # MC dropout: on in eval() too
+        """)),
+        Valid(dedent("""
+            import torch.nn.functional as F
+            from torch import nn
+
+            class DecoderPrenet(nn.Module):  # Tacotron 2 keeps pre-net dropout at inference
+                def forward(self, x):
+                    for layer in self.layers:
+                        x = F.dropout(F.relu(layer(x)), p=0.5)
+                    return x
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
@@ -141,7 +170,10 @@ class FunctionalDropoutIgnoresMode(Rule):
         position = DROPOUTS.get(self.context.qualified_name(node.func) or "")
         if position is None or self.context.enclosing_module_class is None:
             return
-        if self.context.current_method is None or training_argument(node, position) is not None:
+        method = self.context.current_method
+        if method is None or training_argument(node, position) is not None:
+            return
+        if inside_mode_branch(self.context, node, method) or kept_on_purpose(self.context, node):
             return
         name = self.context.qualified_name(node.func).rsplit(".", 1)[1]
         self_name = self.context.self_name

@@ -1,6 +1,7 @@
 import libcst as cst
 
 from nnlint.finding import Severity
+from nnlint.rules._mode import inside_mode_branch, kept_on_purpose
 from nnlint.rules._torch_refs import UNKNOWN, argument, is_literal
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
@@ -23,7 +24,11 @@ class HardcodedTrainingFlag(Rule):
     Flags `F.batch_norm(..., training=True)` and `F.dropout(..., training=True)` (and the other
     functional dropouts) with the literal `True` inside a method of an `nn.Module`.
     `F.batch_norm` without running statistics (`running_mean` and `running_var` both `None`)
-    must use batch statistics and is not flagged.
+    must use batch statistics and is not flagged. Nor is a call that only runs under a test of
+    the mode (`if self.training or not self.track_running_stats:`), or a dropout meant to stay
+    on in eval() mode: said by a comment on the call or the line above it (`# always applies
+    dropout`), or in a Tacotron-style pre-net (a class named `*Prenet`), whose dropout stays
+    on at inference by design (Shen et al. 2018, section 2.4).
 
     ## Why is this bad?
     The literal ignores the module's mode. After `model.eval()` the dropout keeps zeroing
@@ -73,6 +78,31 @@ class HardcodedTrainingFlag(Rule):
             def mc_dropout(x):
                 return F.dropout(x, 0.5, training=True)  # not in a Module: the caller decides
         """)),
+        Valid(dedent("""
+            import torch.nn.functional as F
+            from torch import nn
+
+            class SplitNorm(nn.Module):
+                def forward(self, x):
+                    if self.training or not self.track_running_stats:
+                        return F.batch_norm(x, self.running_mean, self.running_var, training=True)
+                    return F.batch_norm(x, self.running_mean, self.running_var, training=False)
+        """)),
+        Valid(dedent("""
+            import torch.nn.functional as F
+            from torch import nn
+
+            class Prenet(nn.Module):
+                def forward(self, x):
+                    for linear in self.layers:
+                        # always applies dropout, at inference too
+                        x = F.dropout(F.relu(linear(x)), p=0.5, training=True)
+                    return x
+
+            class Decoder(nn.Module):
+                def forward(self, x):
+                    return F.dropout(x, 0.5, training=True)  # MC dropout: sampled at test time
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
@@ -95,7 +125,12 @@ class HardcodedTrainingFlag(Rule):
         arg = argument(node, "training", position)
         if arg is None or arg is UNKNOWN or not is_literal(arg.value, True):
             return
+        method = self.context.current_method
+        if inside_mode_branch(self.context, node, method):
+            return
         name = qualified.rsplit(".", 1)[1]
+        if name != "batch_norm" and kept_on_purpose(self.context, node):
+            return
         if name == "batch_norm":
             stats = [argument(node, keyword, index) for index, keyword in ((1, "running_mean"), (2, "running_var"))]
             if all(a is not None and a is not UNKNOWN and is_literal(a.value, None) for a in stats):

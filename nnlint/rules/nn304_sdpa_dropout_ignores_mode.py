@@ -3,21 +3,13 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.finding import Severity
-from nnlint.rules._torch_refs import UNKNOWN, ancestors, argument
+from nnlint.rules._mode import inside_mode_branch, mentions_training
+from nnlint.rules._torch_refs import UNKNOWN, argument
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import dotted_name, iter_nodes
 
 SDPA = frozenset({"torch.nn.functional.scaled_dot_product_attention"})
 DROPOUT_POSITION = 4  # (query, key, value, attn_mask, dropout_p, ...)
-
-
-def mentions_training(expr: cst.CSTNode) -> bool:
-    """The expression reads a mode flag: `self.training`, `training`, `is_training`, `train`."""
-    for node in iter_nodes(expr, (cst.Name, cst.Attribute)):
-        text = node.value if isinstance(node, cst.Name) else node.attr.value
-        if "training" in text.lower() or text in ("train", "is_train", "eval", "inference"):
-            return True
-    return False
 
 
 def _is_zero(expr: cst.BaseExpression) -> bool:
@@ -138,7 +130,7 @@ class SdpaDropoutIgnoresMode(Rule):
         if arg is None or arg is UNKNOWN:
             return
         shown = self._ungated(arg.value, method)
-        if shown is None or self._inside_training_branch(node, method):
+        if shown is None or inside_mode_branch(self.context, node, method):
             return
         self_name = self.context.self_name or "self"
         self.report(node, f"`dropout_p={shown}` is applied in eval() mode too: "
@@ -159,7 +151,7 @@ class SdpaDropoutIgnoresMode(Rule):
                 return None  # a parameter or a global: the caller or the config decides
             for assignment in assignments:
                 if assignment.value is None or mentions_training(assignment.value) \
-                        or self._inside_training_branch(assignment, method):
+                        or inside_mode_branch(self.context, assignment, method):
                     return None
             sources = [a.value for a in assignments]
             if all((isinstance(s, cst.Attribute) and self._rooted_in_self(s))
@@ -177,10 +169,3 @@ class SdpaDropoutIgnoresMode(Rule):
         targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
         return any(isinstance(t, cst.Name) and t.value == name for t in targets)
 
-    def _inside_training_branch(self, node: cst.CSTNode, method: cst.FunctionDef) -> bool:
-        for above, child in ancestors(self.context, node):
-            if above is method:
-                return False
-            if isinstance(above, (cst.If, cst.IfExp)) and mentions_training(above.test):
-                return True
-        return False
