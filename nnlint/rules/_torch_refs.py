@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Pattern, Set
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, Optional, Set
 
 import libcst as cst
 
@@ -202,19 +202,46 @@ def ancestors(context: FileContext, node: cst.CSTNode) -> Iterator[tuple]:
 
 
 # An identifier in a test that asks about the environment rather than the data.
-VERSION_WORDS = re.compile(
+CAPABILITY_WORDS = re.compile(
     r"version|torch_?(?:\d|ge\b|gt\b|lt\b|le\b|greater|less|older|newer|before|after)|"
-    r"^_?(?:pt|pytorch|torch|th)_?\d|^hasattr$|^getattr$",
+    r"^_?(?:pt|pytorch|torch|th)_?\d|^hasattr$|^getattr$|available|support|(?:^|_)has_|^callable$",
     re.IGNORECASE,
 )
-CAPABILITY_WORDS = re.compile(VERSION_WORDS.pattern + r"|available|support|(?:^|_)has_|^callable$",
-                              re.IGNORECASE)
+# An identifier that names torch's version (TORCH_VERSION, is_torch_greater_or_equal, _TORCH_GE_2_4,
+# pt_version): `force_conversion` or a config's `version` field are not.
+TORCH_VERSION_NAME = re.compile(
+    r"torch_?(?:version|ver(?![a-z])|\d|(?:ge|gt|lt|le|eq)(?![a-z])|greater|less|older|newer|"
+    r"before|after|at_?least)|(?:old|new|legacy)_?torch|^_?(?:pt|th)_?(?:\d|version|ver(?![a-z]))",
+    re.IGNORECASE,
+)
 
 
-def is_environment_test(expr: cst.CSTNode, words: Pattern = CAPABILITY_WORDS) -> bool:
+def is_torch_version_test(context: FileContext, expr: cst.CSTNode) -> bool:
+    """A test of the installed torch: `torch.__version__ >= "2.0"`, `TORCH_VERSION < (1, 13)`,
+    `is_torch_greater_or_equal("2.4")`, `hasattr(torch.serialization, "add_safe_globals")`,
+    `"weights_only" in inspect.signature(torch.load).parameters`. `hasattr(cfg, ...)` is not."""
+    for node in iter_nodes(expr, (cst.Name, cst.Attribute, cst.Call, cst.SimpleString)):
+        if isinstance(node, cst.SimpleString):
+            if "weights_only" in node.value:
+                return True
+        elif isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Name) and node.func.value in ("hasattr", "getattr") \
+                    and node.args and torch_name(context, node.args[0].value) is not None:
+                return True
+        elif isinstance(node, cst.Attribute):
+            qualified = torch_name(context, node) or ""
+            if qualified == "torch.__version__" or qualified.startswith("torch.version.") \
+                    or TORCH_VERSION_NAME.search(node.attr.value):
+                return True
+        elif TORCH_VERSION_NAME.search(node.value):
+            return True
+    return False
+
+
+def is_environment_test(expr: cst.CSTNode) -> bool:
     for node in iter_nodes(expr, (cst.Name, cst.Attribute)):
         text = node.value if isinstance(node, cst.Name) else node.attr.value
-        if words.search(text):
+        if CAPABILITY_WORDS.search(text):
             return True
     return False
 
@@ -237,13 +264,14 @@ def _catches(handler: cst.ExceptHandler, names: FrozenSet[str]) -> bool:
 
 
 def guarded(context: FileContext, node: cst.CSTNode, catches: FrozenSet[str] = IMPORT_ERRORS,
-            words: Pattern = CAPABILITY_WORDS) -> bool:
-    """`node` runs only where an environment check or an exception handler expects it might not."""
+            test: Optional[Callable[[cst.CSTNode], bool]] = None) -> bool:
+    """`node` runs only where an environment check (`test`, by default is_environment_test) or
+    an exception handler expects it might not."""
+    test = test or is_environment_test
     for above, child in ancestors(context, node):
-        if isinstance(above, (cst.If, cst.IfExp, cst.While)) and is_environment_test(above.test, words):
+        if isinstance(above, (cst.If, cst.IfExp, cst.While)) and test(above.test):
             return True
-        if isinstance(above, cst.BooleanOperation) and child is above.right \
-                and is_environment_test(above.left, words):
+        if isinstance(above, cst.BooleanOperation) and child is above.right and test(above.left):
             return True
         if isinstance(above, (cst.Try, cst.TryStar)):
             if child is above.body and any(_catches(h, catches) for h in above.handlers):

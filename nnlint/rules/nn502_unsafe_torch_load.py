@@ -1,10 +1,12 @@
 import libcst as cst
 
 from nnlint.finding import Severity
-from nnlint.rules._torch_refs import UNKNOWN, VERSION_WORDS, argument, guarded, is_literal, torch_name
+from nnlint.rules._torch_refs import UNKNOWN, argument, guarded, is_literal, is_torch_version_test, torch_name
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
+from nnlint.tree import iter_nodes
 
 LOADS = frozenset({"torch.load", "torch.serialization.load"})
+SAVES = frozenset({"torch.save", "torch.serialization.save"})
 WEIGHTS_ONLY_POSITION = None  # keyword-only in every torch that has it
 WEIGHTS_ONLY_DEFAULT = (2, 6)  # the first torch whose torch.load defaults to weights_only=True
 # An `except TypeError:` around torch.load is the fallback for torch < 1.13, which rejects the
@@ -17,10 +19,14 @@ class UnsafeTorchLoad(Rule):
     ## What it does
     Flags `torch.load(...)` without `weights_only=True`: the argument missing, or the literal
     `weights_only=False`. A `weights_only` given by a variable, or possibly through `**kwargs`,
-    is left alone, as is a call in an `except TypeError:` fallback or under a torch version
-    test (code for torch < 1.13, which has no `weights_only`). In a project that requires
-    torch 2.6 or later (`torch>=2.6` in its metadata, or `[tool.nnlint] torch-version`), where
-    `weights_only=True` is the default, only an explicit `weights_only=False` is flagged.
+    is left alone, as is a call in an `except TypeError:` fallback or under a test of the torch
+    version (code for torch < 1.13, which has no `weights_only`): `torch.__version__`, a name
+    like `TORCH_VERSION` or `is_torch_greater_or_equal`, `hasattr(torch.serialization, ...)`.
+    A test of anything else (`if hasattr(cfg, "resume")`, `if force_conversion:`) is not one.
+    A file the same function saved just before with `torch.save(obj, path)` (a round trip)
+    is trusted. In a project that requires torch 2.6 or later (`torch>=2.6` in its metadata,
+    or `[tool.nnlint] torch-version`), where `weights_only=True` is the default, only an
+    explicit `weights_only=False` is flagged.
 
     ## Why is this bad?
     `torch.load` unpickles the file: with `weights_only=False` (the default before PyTorch 2.6)
@@ -71,6 +77,15 @@ class UnsafeTorchLoad(Rule):
                 state = torch.load(path, map_location="cpu")
             if torch.__version__ < "1.13":
                 state = torch.load(path)
+            if TORCH_VERSION >= (1, 13) and hasattr(torch.serialization, "add_safe_globals"):
+                state = torch.load(path, weights_only=False)
+        """)),
+        Valid(dedent("""
+            import torch
+
+            def test_round_trip(tmp_path, model):
+                torch.save(model, tmp_path / "model.pt")
+                assert torch.load(tmp_path / "model.pt", weights_only=False) is not None
         """)),
         Valid(dedent("""
             import pickle
@@ -89,6 +104,15 @@ class UnsafeTorchLoad(Rule):
             model.load_state_dict(load("model.pt", map_location="cpu"))
             everything = torch.load(path, weights_only=False)
         """), line=(4, 5, 6)),
+        Invalid(dedent("""
+            import torch
+
+            def resume(cfg, model, force_conversion=False):
+                if getattr(cfg, "resume_from", None):
+                    model.load_state_dict(torch.load(cfg.resume_from))
+                if force_conversion or hasattr(cfg, "legacy_checkpoint"):
+                    return torch.load(cfg.legacy_checkpoint, map_location="cpu")
+        """), line=(5, 7)),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -97,7 +121,8 @@ class UnsafeTorchLoad(Rule):
         arg = argument(node, "weights_only", WEIGHTS_ONLY_POSITION)
         if arg is UNKNOWN or (arg is not None and not is_literal(arg.value, False)):
             return
-        if guarded(self.context, node, catches=OLD_TORCH_FALLBACK, words=VERSION_WORDS):
+        if guarded(self.context, node, catches=OLD_TORCH_FALLBACK,
+                   test=lambda expr: is_torch_version_test(self.context, expr)) or self._saved_here(node):
             return
         if arg is None and _loads_weights_only_by_default(self.context):
             return
@@ -109,6 +134,22 @@ class UnsafeTorchLoad(Rule):
             self.report(node, "`torch.load(..., weights_only=False)` unpickles arbitrary objects: "
                               "loading an untrusted file runs its code; use `weights_only=True` "
                               "(with `torch.serialization.add_safe_globals` for extra classes)")
+
+    def _saved_here(self, load: cst.Call) -> bool:
+        """`torch.save(obj, path)` earlier in the same function, `torch.load(path)` now."""
+        function = self.context.current_function
+        if function is None or not load.args or load.args[0].keyword is not None:
+            return False
+        code = self.context.module.code_for_node
+        path = code(load.args[0].value)
+        for call in iter_nodes(function.body, cst.Call):
+            if call is load:
+                return False
+            if torch_name(self.context, call.func) in SAVES:
+                target = argument(call, "f", 1)
+                if target is not None and target is not UNKNOWN and code(target.value) == path:
+                    return True
+        return False
 
 
 def _loads_weights_only_by_default(context) -> bool:
