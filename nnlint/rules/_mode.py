@@ -17,8 +17,9 @@ from typing import Dict
 
 import libcst as cst
 
-from nnlint.context import FileContext, iter_nodes
-from nnlint.rules._torch_refs import _cache, ancestors
+from nnlint.context import FileContext
+from nnlint.rules._torch_refs import ancestors
+from nnlint.tree import iter_nodes
 
 # A comment that says the dropout stays on outside training.
 _ON_PURPOSE = re.compile(
@@ -58,15 +59,16 @@ def kept_on_purpose(context: FileContext, node: cst.CSTNode) -> bool:
 
 
 def _comments(context: FileContext) -> Dict[int, str]:
-    """Line -> the text of its comment, read once per file (and only where a rule asks)."""
-    cache = _cache(context)
-    if "comments" not in cache:
-        found: Dict[int, str] = {}
-        try:
-            for token in tokenize.generate_tokens(io.StringIO(context.source).readline):
-                if token.type == tokenize.COMMENT:
-                    found[token.start[0]] = token.string
-        except (tokenize.TokenError, SyntaxError):
-            pass
-        cache["comments"] = found
-    return cache["comments"]
+    """Line -> the text of its comment (read once per file, and only where a rule asks)."""
+    return context.derived(_read_comments)
+
+
+def _read_comments(context: FileContext) -> Dict[int, str]:
+    found: Dict[int, str] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(context.source).readline):
+            if token.type == tokenize.COMMENT:
+                found[token.start[0]] = token.string
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return found

@@ -4,11 +4,11 @@ from typing import Dict
 import libcst as cst
 
 from nnlint import torch_api
-from nnlint.context import dotted_name
 from nnlint.finding import Applicability, Severity
 from nnlint.fix import TreeFix
 from nnlint.rules._torch_refs import torch_name
 from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.tree import dotted_name
 
 
 @lru_cache(maxsize=None)
