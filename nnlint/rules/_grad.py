@@ -15,6 +15,7 @@ from typing import Callable, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from nnlint.torch_tables import FACTORIES
 from nnlint.tree import children, has_star_args, keyword
 
 NO_GRAD = frozenset({
@@ -213,9 +214,12 @@ class Derivation:
         while stack:
             node = stack.pop()
             if isinstance(node, cst.Assign):
-                assignments.append(([t.target for t in node.targets], node.value))
+                assignments.append(([_written(t.target) for t in node.targets], node.value))
             elif isinstance(node, (cst.AugAssign, cst.NamedExpr)):
-                assignments.append(([node.target], node.value))
+                assignments.append(([_written(node.target)], node.value))
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and isinstance(node.func.value, cst.Name) and _in_place(node.func.attr.value):
+                assignments.append(([node.func.value], node))  # `h.copy_(out)`: out's values in h
             elif isinstance(node, cst.AnnAssign) and node.value is not None:
                 assignments.append(([node.target], node.value))
             elif isinstance(node, cst.For):
@@ -277,7 +281,7 @@ class Derivation:
         qualified = self.context.qualified_name(func)
         if qualified in METADATA_FUNCTIONS:
             return False
-        if self.detach_cleans and qualified in NO_GRAD_FUNCTIONS:
+        if self.detach_cleans and (qualified in NO_GRAD_FUNCTIONS or _fresh_tensor(call, qualified)):
             return False
         if isinstance(func, cst.Attribute):
             method = func.attr.value
@@ -290,6 +294,24 @@ class Derivation:
             if qualified is None and self._carries(func.value):
                 return True
         return any(self._carries(arg.value) for arg in call.args)
+
+
+def _written(target: cst.BaseExpression) -> cst.BaseExpression:
+    """`h[:n] = out` writes into `h`."""
+    while isinstance(target, cst.Subscript):
+        target = target.value
+    return target
+
+
+def _in_place(method: str) -> bool:
+    return method.endswith("_") and not method.startswith("_") and method not in NO_GRAD_METHODS
+
+
+def _fresh_tensor(call: cst.Call, qualified: Optional[str]) -> bool:
+    """`torch.ones(n, self.hidden)`: a new tensor, whatever its sizes are computed from."""
+    return qualified is not None and qualified.startswith("torch.") and qualified[6:] in FACTORIES \
+        and qualified != "torch.as_tensor" and not any(
+            a.keyword is not None and a.keyword.value == "requires_grad" for a in call.args)
 
 
 def _names_bound(target) -> List[str]:

@@ -1,11 +1,17 @@
+import re
 from typing import Optional
 
 import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._grad_mode import GradModeTracker, inplace_method, where
+from nnlint.rules._torch_refs import ancestors
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
-from nnlint.tree import dotted_name
+from nnlint.tree import dotted_name, iter_nodes
+
+# A test that a one-time initialisation has (not) run yet: `if init:`, `if not self.initialized:`.
+_INITIALISATION = re.compile(r"(?:^|_)(?:init|initiali[sz]ed?|initiali[sz]ing|data_init)(?:$|_)",
+                             re.IGNORECASE)
 
 
 def rooted_at_self(expr: cst.BaseExpression, context) -> bool:
@@ -29,7 +35,10 @@ class DataMutation(Rule, GradModeTracker):
     decorator) or `torch.set_grad_enabled(False)` (or a flag that is not a literal: it may be
     False), and `.data` in other functions and methods (`__init__`, `reset_parameters`,
     `_init_weights`, weight loading and fusing, an optimizer step): no graph holds the tensor
-    there, so `.data` is an old idiom but not a hazard.
+    there, so `.data` is an old idiom but not a hazard. Nor, inside forward, a change made
+    after the method's own `loss.backward()` or `optimizer.step()` (clamping a value between
+    steps of an inner optimisation loop), or in a branch of a one-time data-dependent
+    initialisation (`if init:`, `if not self.initialized:`): no graph holds the tensor then.
 
     ## Why is this bad?
     A change made through `.data` is invisible to autograd: it does not bump the tensor's
@@ -104,6 +113,28 @@ class DataMutation(Rule, GradModeTracker):
                 linear = torch.nn.Linear(4, 2)
                 linear.weight.data.normal_(0, 0.02)
         """)),
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            class WeightNormLinear(nn.Linear):
+                def forward(self, x, init=False):
+                    if init is True:
+                        self.weight.data.normal_(0, 0.05)
+                        out = x @ self.weight.data.t()
+                        self.bias.data.copy_(-out.mean(0))
+                    return super().forward(x)
+
+            class Explainer(nn.Module):
+                def forward(self, x, steps=100):
+                    optimizer = torch.optim.Adam([self.mask, self.lam])
+                    for _ in range(steps):
+                        loss = self.loss(x * self.mask)
+                        loss.backward()
+                        optimizer.step()
+                        self.lam.data = self.lam.data.clamp(-2.0, 30.0)
+                    return self.mask
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
@@ -168,6 +199,8 @@ class DataMutation(Rule, GradModeTracker):
 
     def _report(self, node: cst.CSTNode, data: cst.Attribute, how: str) -> None:
         shown = dotted_name(data) or "`.data`"
+        if self._no_graph_pending(node):
+            return
         if self._at_top_level():
             self.report(node, f"`{shown}` {how} in script code: autograd cannot see the change, "
                               "so a graph built before computes wrong gradients")
@@ -192,3 +225,24 @@ class DataMutation(Rule, GradModeTracker):
             data = self._mutated(func.value, anywhere=not self.context.scope)
             if data is not None:
                 self._report(node, data, f"is changed by `.{func.attr.value}()`")
+
+    def _no_graph_pending(self, node: cst.CSTNode) -> bool:
+        """In forward: after the method's own `backward()`/`step()`, or in a one-time
+        initialisation branch (`if init:`)."""
+        method = self.context.current_method
+        if method is None:
+            return False
+        for above, child in ancestors(self.context, node):
+            if above is method:
+                break
+            if isinstance(above, cst.If) and child is above.body and any(
+                    _INITIALISATION.search(n.value if isinstance(n, cst.Name) else n.attr.value)
+                    for n in iter_nodes(above.test, (cst.Name, cst.Attribute))):
+                return True
+        for earlier in iter_nodes(method.body, (cst.Call, cst.Assign, cst.AugAssign)):
+            if earlier is node:
+                return False
+            if isinstance(earlier, cst.Call) and isinstance(earlier.func, cst.Attribute) \
+                    and earlier.func.attr.value in ("backward", "step"):
+                return True
+        return False
