@@ -5,25 +5,11 @@ import libcst as cst
 from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import Derivation, first_line_code, function_body, tensor_inputs
+from nnlint.rules._meets import MEETING_FUNCTIONS, MEETING_METHODS
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.torch_tables import FACTORIES
 from nnlint.tree import children, first_param_name, keyword, positional
 
-# torch functions whose tensor arguments must all be on one device.
-MEETING_FUNCTIONS = frozenset({
-    "torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "torch.hstack", "torch.vstack",
-    "torch.dstack", "torch.where", "torch.matmul", "torch.mm", "torch.bmm", "torch.einsum",
-    "torch.maximum", "torch.minimum", "torch.add", "torch.sub", "torch.mul", "torch.div",
-    "torch.lerp", "torch.gather", "torch.index_select", "torch.masked_fill", "torch.max",
-    "torch.min", "torch.addcmul", "torch.addcdiv", "torch.baddbmm", "torch.addmm",
-})
-# Tensor methods whose tensor arguments must be on the receiver's device.
-MEETING_METHODS = frozenset({
-    "masked_fill", "masked_fill_", "where", "add", "add_", "sub", "sub_", "mul", "mul_", "div",
-    "div_", "matmul", "mm", "bmm", "maximum", "minimum", "lerp", "lerp_", "gather",
-    "index_select", "masked_scatter", "masked_scatter_", "scatter", "scatter_", "scatter_add",
-    "scatter_add_", "index_add", "index_add_",
-})
 _NOT_MEETING_OPS = (cst.Is, cst.IsNot, cst.In, cst.NotIn)
 
 
