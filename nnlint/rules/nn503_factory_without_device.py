@@ -1,4 +1,5 @@
-from typing import Dict, List, Set
+import re
+from typing import Dict, List, Set, Tuple
 
 import libcst as cst
 
@@ -6,11 +7,14 @@ from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
 from nnlint.rules._grad import Derivation, first_line_code, function_body, tensor_inputs
 from nnlint.rules._meets import MEETING_FUNCTIONS, MEETING_METHODS
+from nnlint.rules._torch_refs import ancestors
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.torch_tables import FACTORIES
-from nnlint.tree import children, first_param_name, keyword, positional
+from nnlint.tree import children, first_param_name, iter_nodes, keyword, positional
 
 _NOT_MEETING_OPS = (cst.Is, cst.IsNot, cst.In, cst.NotIn)
+# Names of sizes and lengths.
+_SIZES = re.compile(r"(?:^|_)(?:lengths?|lens|len|sizes?|shapes?|counts?|num_\w+)$", re.IGNORECASE)
 
 
 class FactoryWithoutDevice(Rule):
@@ -22,6 +26,10 @@ class FactoryWithoutDevice(Rule):
     computed from one, or a parameter: in arithmetic, a comparison, `torch.cat`/`stack`/
     `where`/`matmul`, or `x.masked_fill(...)` and similar. `torch.zeros_like(x)` and
     `x.new_zeros(...)` follow `x` and are fine; indexing with a CPU index tensor is fine too.
+    Meeting only sizes and lengths (`torch.arange(n) < lengths[:, None]`, `lengths`,
+    `seq_lens`, `sizes`) is not a finding by itself: such tensors are often kept on the CPU
+    on purpose (`pack_padded_sequence` requires it); the result is flagged when it goes on to
+    meet the input's data (`x.masked_fill(~mask, 0)`).
 
     ## Why is this bad?
     A factory without `device=` makes its tensor on the default device, the CPU. The model
@@ -96,6 +104,19 @@ class FactoryWithoutDevice(Rule):
         """)),
         Valid(dedent("""
             import torch
+            from torch import nn
+            from torch.nn.utils.rnn import pack_padded_sequence
+
+            class Encoder(nn.Module):
+                def forward(self, x, lengths):  # lengths on the CPU, as packing wants
+                    batch = torch.arange(lengths.size(0))
+                    valid = torch.arange(x.size(1))[None, :] < lengths[:, None]
+                    longest = torch.zeros((), dtype=torch.long) + lengths.max()
+                    packed = pack_padded_sequence(x, lengths, batch_first=True)
+                    return self.rnn(packed), valid.sum(1) == lengths, batch, longest
+        """)),
+        Valid(dedent("""
+            import torch
 
             def make_inputs(x):
                 return x + torch.ones(3)  # not the forward of a Module
@@ -167,17 +188,34 @@ class FactoryWithoutDevice(Rule):
                              detach_cleans=False, source=source)
         in_forward = {id(n) for n in _nodes(forward)}
         reported: Set[int] = set()
-        for operands in meetings:
+        held: Dict[str, cst.CSTNode] = {}  # `valid = positions < lengths`: valid holds positions' site
+        found = []
+        for node, operands in meetings:
             sites = []
             others = []
+            sizes = False
             for operand in operands:
                 kind = flow.kind(operand)
                 if kind is not None and kind.is_tensor and kind.origin == "factory" and kind.site is not None:
                     sites.append((kind.site, operand))
                 elif derived.carries(operand):
-                    others.append(operand)
-            if not sites or not others:
-                continue
+                    if _sizes_only(operand):
+                        sizes = True
+                    else:
+                        others.append(operand)
+            if sites and others:
+                found.append((sites, others))
+            elif sites and sizes:
+                for name in _assigned_from(self.context, node):
+                    held[name] = sites[0][0]
+        for node, operands in meetings:
+            names = [n.value for o in operands for n in iter_nodes(o, cst.Name)]
+            site = next((held[n] for n in names if n in held), None)
+            others = [o for o in operands if derived.carries(o) and not _sizes_only(o)
+                      and not any(n.value in held for n in iter_nodes(o, cst.Name))]
+            if site is not None and others:
+                found.append(([(site, None)], others))
+        for sites, others in found:
             for site, operand in sites:
                 if id(site) in reported or id(site) not in in_forward:
                     continue
@@ -187,6 +225,28 @@ class FactoryWithoutDevice(Rule):
                 self.report(site, f"`{first_line_code(self.context, site, 50)}` is made on the default device "
                                   f"(no `device=`) and meets `{first_line_code(self.context, meets, 30)}` "
                                   f"(line {line}): on a GPU this raises a device mismatch")
+
+
+def _assigned_from(context, node: cst.CSTNode) -> List[str]:
+    """The names of the statement `node` sits in assigns to (`valid = positions < lengths`)."""
+    for above, _child in ancestors(context, node):
+        if isinstance(above, cst.Assign):
+            return [t.target.value for t in above.targets if isinstance(t.target, cst.Name)]
+        if isinstance(above, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            return []
+    return []
+
+
+def _sizes_only(expr: cst.BaseExpression) -> bool:
+    """`lengths[:, None]`, `seq_lens.max()`: built only from names of sizes and lengths, which
+    are often kept on the CPU on purpose (`pack_padded_sequence` wants them there)."""
+    names = [n.value for n in iter_nodes(expr, cst.Name)
+             if n.value not in ("None", "True", "False") and not _is_attribute_name(expr, n)]
+    return bool(names) and all(_SIZES.search(name) for name in names)
+
+
+def _is_attribute_name(root: cst.CSTNode, name: cst.Name) -> bool:
+    return any(isinstance(a, cst.Attribute) and a.attr is name for a in iter_nodes(root, cst.Attribute))
 
 
 def _has_factory(context, function) -> bool:
@@ -213,17 +273,17 @@ def _nodes(function) -> List[cst.CSTNode]:
     return found
 
 
-def _meetings(context, function) -> List[List[cst.BaseExpression]]:
-    """The groups of expressions in `function` that an operation puts together on one device."""
+def _meetings(context, function) -> List[Tuple[cst.CSTNode, List[cst.BaseExpression]]]:
+    """The operations in `function` that put expressions together on one device, with them."""
     found = []
     for node in _nodes(function):
         if isinstance(node, cst.BinaryOperation):
-            found.append([node.left, node.right])
+            found.append((node, [node.left, node.right]))
         elif isinstance(node, cst.Comparison):
             if not any(isinstance(c.operator, _NOT_MEETING_OPS) for c in node.comparisons):
-                found.append([node.left, *(c.comparator for c in node.comparisons)])
+                found.append((node, [node.left, *(c.comparator for c in node.comparisons)]))
         elif isinstance(node, cst.AugAssign):
-            found.append([node.target, node.value])
+            found.append((node, [node.target, node.value]))
         elif isinstance(node, cst.Call):
             if any(arg.star for arg in node.args):
                 continue
@@ -233,10 +293,10 @@ def _meetings(context, function) -> List[List[cst.BaseExpression]]:
                 if qualified in ("torch.cat", "torch.concat", "torch.concatenate", "torch.stack",
                                  "torch.hstack", "torch.vstack", "torch.dstack"):
                     if args and isinstance(args[0], (cst.List, cst.Tuple)):
-                        found.append([e.value for e in args[0].elements])
+                        found.append((node, [e.value for e in args[0].elements]))
                 else:
-                    found.append([a for a in args if not isinstance(a, cst.SimpleString)])
+                    found.append((node, [a for a in args if not isinstance(a, cst.SimpleString)]))
             elif qualified is None and isinstance(node.func, cst.Attribute) \
                     and node.func.attr.value in MEETING_METHODS:
-                found.append([node.func.value, *positional(node)])
+                found.append((node, [node.func.value, *positional(node)]))
     return found
