@@ -164,6 +164,8 @@ NO_GRAD_METHODS = frozenset({
     "eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "isfinite", "sign", "floor", "ceil",
     "round", "trunc", "any", "all", "count_nonzero", "bincount", "zero_",
 })
+# Methods that take only the dtype, device or shape of their tensor argument.
+LIKE_METHODS = frozenset({"to", "type_as", "view_as", "expand_as", "reshape_as", "new_tensor"})
 NO_GRAD_FUNCTIONS = frozenset({
     "torch.zeros_like", "torch.ones_like", "torch.empty_like", "torch.full_like", "torch.rand_like",
     "torch.randn_like", "torch.randint_like", "torch.argmax", "torch.argmin", "torch.argsort",
@@ -289,6 +291,8 @@ class Derivation:
                 return False
             if self.detach_cleans and method in NO_GRAD_METHODS:
                 return False
+            if self.detach_cleans and method in LIKE_METHODS:
+                return self._carries(func.value)  # `t.to(x)`, `t.type_as(x)`: only x's dtype and device
             if not self.detach_cleans and method == "cpu":
                 return False  # moved to the CPU on purpose: meets CPU tensors fine
             if qualified is None and self._carries(func.value):

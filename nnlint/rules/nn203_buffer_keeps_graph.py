@@ -100,6 +100,29 @@ class BufferKeepsGraph(Rule):
                     self.avg = self.avg * 0.99 + x.mean(0) * 0.01
                     return self.avg
         """)),
+        Valid(dedent("""
+            import math
+            import torch
+            from torch import nn
+
+            class SinusoidalPositions(nn.Module):
+                def __init__(self, dim, max_len=512):
+                    super().__init__()
+                    self.dim = dim
+                    self.register_buffer("pe", self.table(max_len), persistent=False)
+
+                def table(self, length):
+                    position = torch.arange(length).unsqueeze(1)
+                    div = torch.exp(torch.arange(0, self.dim, 2) * (-math.log(10000.0) / self.dim))
+                    return torch.cat([torch.sin(position * div), torch.cos(position * div)], dim=1)
+
+                def forward(self, x):
+                    if x.size(1) > self.pe.size(0):  # recomputed for a longer input: no gradient source
+                        self.pe = self.table(x.size(1)).to(x)
+                    if self.pe.dtype != x.dtype:
+                        self.pe = self.pe.type_as(x)
+                    return x + self.pe[: x.size(1)]
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
