@@ -24,9 +24,11 @@ class UnsafeTorchLoad(Rule):
     like `TORCH_VERSION` or `is_torch_greater_or_equal`, `hasattr(torch.serialization, ...)`.
     A test of anything else (`if hasattr(cfg, "resume")`, `if force_conversion:`) is not one.
     A file the same function saved just before with `torch.save(obj, path)` (a round trip)
-    is trusted. In a project that requires torch 2.6 or later (`torch>=2.6` in its metadata,
-    or `[tool.nnlint] torch-version`), where `weights_only=True` is the default, only an
-    explicit `weights_only=False` is flagged.
+    is trusted, as is what a test function (`def test_*` in a `test_*.py`/`*_test.py` file or
+    a `tests/` folder) loads: a test reads the files its own fixtures and code wrote. In a
+    project that requires torch 2.6 or later (`torch>=2.6` in its metadata, or `[tool.nnlint]
+    torch-version`), where `weights_only=True` is the default, only an explicit
+    `weights_only=False` is flagged.
 
     ## Why is this bad?
     `torch.load` unpickles the file: with `weights_only=False` (the default before PyTorch 2.6)
@@ -122,7 +124,8 @@ class UnsafeTorchLoad(Rule):
         if arg is UNKNOWN or (arg is not None and not is_literal(arg.value, False)):
             return
         if guarded(self.context, node, catches=OLD_TORCH_FALLBACK,
-                   test=lambda expr: is_torch_version_test(self.context, expr)) or self._saved_here(node):
+                   test=lambda expr: is_torch_version_test(self.context, expr)) \
+                or self._saved_here(node) or self._in_a_test():
             return
         if arg is None and _loads_weights_only_by_default(self.context):
             return
@@ -134,6 +137,15 @@ class UnsafeTorchLoad(Rule):
             self.report(node, "`torch.load(..., weights_only=False)` unpickles arbitrary objects: "
                               "loading an untrusted file runs its code; use `weights_only=True` "
                               "(with `torch.serialization.add_safe_globals` for extra classes)")
+
+    def _in_a_test(self) -> bool:
+        path = self.context.path.replace("\\", "/")
+        name = path.rsplit("/", 1)[-1]
+        if not (name.startswith("test_") or name.endswith("_test.py") or "/tests/" in f"/{path}"
+                or "/test/" in f"/{path}"):
+            return False
+        return any(isinstance(s, cst.FunctionDef) and s.name.value.startswith("test")
+                   for s in self.context.scope)
 
     def _saved_here(self, load: cst.Call) -> bool:
         """`torch.save(obj, path)` earlier in the same function, `torch.load(path)` now."""
