@@ -6,7 +6,7 @@ from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules._training import has_grad, optimizer_evidence
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
-from nnlint.tree import children, first_param_name
+from nnlint.tree import children, first_param_name, iter_nodes
 
 LOOPS = (cst.For, cst.While)
 
@@ -37,6 +37,9 @@ class MissingZeroGrad(Rule):
     `optimizer_G`...), which the message then says: a loop that calls `.backward()` and the
     `.step()` of something named like an optimizer hardly holds anything else. The finding
     is reported at the `.backward()` call.
+
+    A loop that builds a fresh model and optimizer in every iteration (a test trying each
+    configuration once) is not flagged: no gradient carries over.
 
     ## Why is this bad?
     `backward()` *adds* to `.grad`; it never overwrites it. Without a reset, each step uses
@@ -137,6 +140,18 @@ class MissingZeroGrad(Rule):
                     (-reward * policy.log_prob(obs)).backward()
                     optimizer.step()
         """)),
+        Valid(dedent("""
+            import itertools
+            import torch
+
+            def test_every_config_trains(configs, inputs):
+                for config, x in itertools.product(configs, inputs):
+                    model = Generator(**config)  # a fresh model and optimizer each time
+                    params = {n: p for n, p in model.named_parameters() if p.requires_grad}
+                    model(x).sum().backward()
+                    optim = torch.optim.SGD(params.values(), 1.0)
+                    optim.step()
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
@@ -172,6 +187,16 @@ class MissingZeroGrad(Rule):
         Invalid(dedent("""
             import torch
 
+            def train(model, loader):
+                for x in loader:
+                    params = model.parameters()  # the same model every time: gradients add up
+                    optim = torch.optim.SGD(params, 0.1)
+                    model(x).sum().backward()
+                    optim.step()
+        """), line=7),
+        Invalid(dedent("""
+            import torch
+
             class Trainer:
                 def __init__(self, model):
                     self.model = model
@@ -203,6 +228,8 @@ class MissingZeroGrad(Rule):
         if None in resets:
             return  # model.zero_grad(), p.grad = None, a helper that resets: every gradient
         steps = facts.of("step")
+        if all(_fresh_each_iteration(loop, step[1]) for step in steps):
+            return
         if not resets:
             self._report(facts.events, facts.of("backward")[0][1], steps[0])
             return
@@ -286,6 +313,35 @@ class MissingZeroGrad(Rule):
             if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
                 return _resets(statement)
         return False
+
+
+def _fresh_each_iteration(loop, step: cst.Call) -> bool:
+    """`opt = torch.optim.SGD(params, ...)` inside the loop, for the parameters of a model
+    the loop builds anew: nothing carries over from one iteration to the next."""
+    receiver = step.func.value if isinstance(step.func, cst.Attribute) else None
+    if not isinstance(receiver, cst.Name):
+        return False
+    assigned = {}
+    for node in iter_nodes(loop.body, cst.Assign):
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                assigned.setdefault(target.target.value, node.value)
+    built = assigned.get(receiver.value)
+    if not isinstance(built, cst.Call) or not built.args:
+        return False
+    return _built_in_loop(built.args[0].value, assigned, depth=2)
+
+
+def _built_in_loop(expr, assigned, depth: int) -> bool:
+    """`expr` comes from a model the loop builds (`cgen = CopyGenerator(...)`), maybe through a
+    local (`params = {n: p for n, p in cgen.named_parameters()}`)."""
+    for name in iter_nodes(expr, cst.Name):
+        value = assigned.get(name.value)
+        if isinstance(value, cst.Call) and not isinstance(value.func, cst.Attribute):
+            return True  # `Model(...)`: a fresh model, fresh gradients
+        if value is not None and depth > 0 and _built_in_loop(value, assigned, depth - 1):
+            return True
+    return False
 
 
 def _resets(function: cst.FunctionDef) -> bool:
