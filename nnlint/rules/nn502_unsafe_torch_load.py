@@ -3,7 +3,7 @@ import libcst as cst
 from nnlint.finding import Severity
 from nnlint.rules._torch_refs import UNKNOWN, argument, guarded, is_literal, is_torch_version_test, torch_name
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
-from nnlint.tree import iter_nodes
+from nnlint.tree import children
 
 LOADS = frozenset({"torch.load", "torch.serialization.load"})
 SAVES = frozenset({"torch.save", "torch.serialization.save"})
@@ -85,7 +85,7 @@ class UnsafeTorchLoad(Rule):
         Valid(dedent("""
             import torch
 
-            def test_round_trip(tmp_path, model):
+            def check_round_trip(tmp_path, model):
                 torch.save(model, tmp_path / "model.pt")
                 assert torch.load(tmp_path / "model.pt", weights_only=False) is not None
         """)),
@@ -115,6 +115,16 @@ class UnsafeTorchLoad(Rule):
                 if force_conversion or hasattr(cfg, "legacy_checkpoint"):
                     return torch.load(cfg.legacy_checkpoint, map_location="cpu")
         """), line=(5, 7)),
+        Invalid(dedent("""
+            import torch
+
+            def register_ema(checkpointer, ema):
+                checkpointer.add_recoverable(  # hooks: the load reads a checkpoint of another run
+                    "ema", ema,
+                    save_hook=lambda obj, path: torch.save(obj.state_dict(), path),
+                    load_hook=lambda obj, path: obj.load_state_dict(torch.load(path)),
+                )
+        """), line=7),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -154,13 +164,17 @@ class UnsafeTorchLoad(Rule):
             return False
         code = self.context.module.code_for_node
         path = code(load.args[0].value)
-        for call in iter_nodes(function.body, cst.Call):
-            if call is load:
+        stack = [function.body]
+        while stack:  # the function's own calls in source order, not those of lambdas or nested defs
+            node = stack.pop()
+            if node is load:
                 return False
-            if torch_name(self.context, call.func) in SAVES:
-                target = argument(call, "f", 1)
+            if isinstance(node, cst.Call) and torch_name(self.context, node.func) in SAVES:
+                target = argument(node, "f", 1)
                 if target is not None and target is not UNKNOWN and code(target.value) == path:
                     return True
+            if not isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+                stack.extend(reversed(children(node)))
         return False
 
 
