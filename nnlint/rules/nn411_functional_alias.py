@@ -7,7 +7,7 @@ from nnlint import torch_api
 from nnlint.finding import Applicability, Severity
 from nnlint.fix import TreeFix
 from nnlint.rules._torch_refs import torch_name
-from nnlint.rules.base import Invalid, Rule, Valid, dedent
+from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 from nnlint.tree import dotted_name
 
 
@@ -56,6 +56,7 @@ class FunctionalAlias(Rule):
     summary = "`F.sigmoid` / `F.tanh`, aliases of `torch.sigmoid` / `torch.tanh`"
     suggestion = "call torch.sigmoid / torch.tanh"
     fix_safety = (Applicability.SAFE,)
+    runtime = Runtime(unobservable="a style rule (both names call the same function)")
 
     VALID = [
         Valid(dedent("""
