@@ -23,7 +23,8 @@ class UnsafeTorchLoad(Rule):
     version (code for torch < 1.13, which has no `weights_only`): `torch.__version__`, a name
     like `TORCH_VERSION` or `is_torch_greater_or_equal`, `hasattr(torch.serialization, ...)`.
     A test of anything else (`if hasattr(cfg, "resume")`, `if force_conversion:`) is not one.
-    A file the same function saved just before with `torch.save(obj, path)` (a round trip)
+    A file the same function saved just before with `torch.save(obj, path)` (a round trip,
+    with `path` not bound anew in between: `buffer = io.BytesIO(received)` is another file)
     is trusted, as is what a test function (`def test_*` in a `test_*.py`/`*_test.py` file or
     a `tests/` folder) loads: a test reads the files its own fixtures and code wrote. In a
     project that requires torch 2.6 or later (`torch>=2.6` in its metadata, or `[tool.nnlint]
@@ -125,6 +126,20 @@ class UnsafeTorchLoad(Rule):
                     load_hook=lambda obj, path: obj.load_state_dict(torch.load(path)),
                 )
         """), line=7),
+        Invalid(dedent("""
+            import io
+            import torch
+
+            def broadcast_object(obj, src, rank):
+                if rank == src:
+                    buffer = io.BytesIO()
+                    torch.save(obj, buffer)
+                    send(buffer.getbuffer())
+                else:
+                    buffer = io.BytesIO(receive())  # what another process pickled
+                    obj = torch.load(buffer)
+                return obj
+        """), line=11),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -165,17 +180,27 @@ class UnsafeTorchLoad(Rule):
         code = self.context.module.code_for_node
         path = code(load.args[0].value)
         stack = [function.body]
+        saved = False
         while stack:  # the function's own calls in source order, not those of lambdas or nested defs
             node = stack.pop()
             if node is load:
-                return False
+                return saved
             if isinstance(node, cst.Call) and torch_name(self.context, node.func) in SAVES:
                 target = argument(node, "f", 1)
                 if target is not None and target is not UNKNOWN and code(target.value) == path:
-                    return True
+                    saved = True
+            elif saved and _rebinds(node, path, code):
+                saved = False  # `buffer = io.BytesIO(received)`: another file under the same name
             if not isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
                 stack.extend(reversed(children(node)))
         return False
+
+
+def _rebinds(node: cst.CSTNode, path: str, code) -> bool:
+    """`path = ...` (the name or expression the load reads, bound anew)."""
+    if isinstance(node, cst.Assign):
+        return any(code(t.target) == path for t in node.targets)
+    return isinstance(node, cst.AnnAssign) and code(node.target) == path
 
 
 def _loads_weights_only_by_default(context) -> bool:

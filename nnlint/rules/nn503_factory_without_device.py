@@ -25,7 +25,8 @@ class FactoryWithoutDevice(Rule):
     `.cuda()` or `.type_as(...)`), whose result then meets a forward input, or a value
     computed from one, or a parameter: in arithmetic, a comparison, `torch.cat`/`stack`/
     `where`/`matmul`, or `x.masked_fill(...)` and similar. `torch.zeros_like(x)` and
-    `x.new_zeros(...)` follow `x` and are fine; indexing with a CPU index tensor is fine too.
+    `x.new_zeros(...)` follow `x` and are fine; indexing with a CPU index tensor is fine too,
+    and so is a tensor made beside the factory's own result (`device=perm.device`).
     Meeting only sizes and lengths (`torch.arange(n) < lengths[:, None]`, `lengths`,
     `seq_lens`, `sizes`) is not a finding by itself: such tensors are often kept on the CPU
     on purpose (`pack_padded_sequence` requires it); the result is flagged when it goes on to
@@ -117,6 +118,16 @@ class FactoryWithoutDevice(Rule):
         """)),
         Valid(dedent("""
             import torch
+            from torch import nn
+
+            class PatchDrop(nn.Module):  # CPU indices, and a tensor made beside them
+                def forward(self, x):
+                    perm = 1 + torch.randperm(x.shape[1] - 1)[: x.shape[1] // 2]
+                    idx = torch.cat([torch.zeros(1, dtype=perm.dtype, device=perm.device), perm])
+                    return x[:, idx, :]
+        """)),
+        Valid(dedent("""
+            import torch
 
             def make_inputs(x):
                 return x + torch.ones(3)  # not the forward of a Module
@@ -171,6 +182,11 @@ class FactoryWithoutDevice(Rule):
             nonlocal attrs
             if isinstance(expr, cst.Call):
                 device = keyword(expr, "device")
+                if device is not None and isinstance(device.value, cst.Attribute) \
+                        and device.value.attr.value == "device":
+                    owner = flow.kind(device.value.value)
+                    if owner is not None and owner.is_tensor and owner.origin == "factory":
+                        return None  # `device=perm.device`: beside a default-device tensor, not the input
                 if device is not None and not isinstance(device.value, (cst.SimpleString, cst.Name)) \
                         or device is not None and isinstance(device.value, cst.Name) \
                         and device.value.value != "None" and flow.is_local(device.value.value):
