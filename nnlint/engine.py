@@ -11,6 +11,7 @@ import re
 import stat
 import sys
 import tokenize
+import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple, Type
@@ -57,6 +58,7 @@ class FileResult:
     module_classes: List[Tuple[str, int, int]] = field(default_factory=list)  # name, first, last line
     found_before_fix: int = 0  # findings in the text as read, before any fix
     dependencies: List[str] = field(default_factory=list)  # other files read to check this one
+    errors: List[str] = field(default_factory=list)  # tracebacks of nnlint's failures (NN009s)
     cacheable: bool = True  # False when the outcome depends on the machine (memory, a crash)
     assumed: List[str] = field(default_factory=list)  # names the program uses unbound (sources.fragments)
 
@@ -241,6 +243,8 @@ def check_source(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = 
     `collect_classes` also lists the file's Module classes with their lines (for `verify`);
     a notebook's or Markdown file's program larger than `max_bytes` (0: no limit) is not
     checked (NN001), as a Python file that large is not read.
+    A rule that raises costs only its own findings: an NN009 says where it failed, the
+    traceback goes to `errors`, and the other rules' findings stay.
     """
     try:
         document = read(path, text)
@@ -271,7 +275,7 @@ def _check_program(document: Document, path: str, rules: Sequence[Type[Rule]], f
             return result
         prefix = assumed_text(assumed)
         context = FileContext(path, parsed, module, project)
-        findings = _run_rules(context, rules, prefix + current)
+        findings, result.errors = _run_rules(context, rules, prefix + current)
         result.findings = _after_prefix(findings, len(assumed))
         if current is text:
             result.found_before_fix = len(result.findings)
@@ -305,6 +309,8 @@ def _after_prefix(findings: List[Finding], lines: int) -> List[Finding]:
     moved = []
     for finding in findings:
         if finding.line <= lines:
+            if finding.code == INTERNAL_ERROR:  # a rule that failed before it reached a node
+                moved.append(replace(finding, line=1, column=1, end_line=1, end_column=1, fix=None))
             continue
         fix = finding.fix
         if fix is not None:
@@ -353,46 +359,96 @@ def _at(document: Document, finding: Finding, start, end) -> Finding:
                    end_column=end.column, file_line=file_line, file_column=file_column)
 
 
-def _run_rules(context: FileContext, rule_classes: Sequence[Type[Rule]], text: str) -> List[Finding]:
-    """The findings of `rule_classes` in the file, each fix turned into edits on `text`."""
-    rules = [cls(context) for cls in rule_classes]
-    visitors: Dict[str, list] = defaultdict(list)
-    leavers: Dict[str, list] = defaultdict(list)
-    for rule in rules:
-        for attr in dir(type(rule)):
-            if attr.startswith("visit_"):
-                visitors[attr[6:]].append(getattr(rule, attr))
-            elif attr.startswith("leave_"):
-                leavers[attr[6:]].append(getattr(rule, attr))
-    if visitors or leavers:
-        _walk(context, context.module, visitors, leavers)
+def _run_rules(context: FileContext, rule_classes: Sequence[Type[Rule]],
+               text: str) -> Tuple[List[Finding], List[str]]:
+    """The findings of `rule_classes` in the file, each fix turned into edits on `text`, and
+    the tracebacks of the rules that raised (each of those has an NN009 among the findings
+    instead of its own)."""
+    calls = _Calls()
+    rules = []
+    for cls in rule_classes:
+        try:
+            rules.append(calls.add(cls(context)))
+        except (RecursionError, MemoryError):
+            raise  # the file's problem, not the rule's
+        except Exception as exc:
+            calls.failed(cls, None, exc)
+    if calls.visitors or calls.leavers:
+        _walk(context, context.module, calls)
 
     suppressions = None
     findings = []
     for rule in rules:
-        for report in rule.reports:
-            span = context.position(report.node)
-            if suppressions is None:
-                suppressions = Suppressions(context.source)
-            if suppressions.hides(rule.code, span.start.line):
-                continue
-            findings.append(Finding(
-                path=context.path, line=span.start.line, column=span.start.column + 1,
-                end_line=span.end.line, end_column=span.end.column + 1, code=rule.code,
-                name=rule.name, severity=rule.severity, message=report.message,
-                suggestion=rule.suggestion,
-                fix=to_fix(report.fix, context.module, context.positions, text) if report.fix else None,
-            ))
+        if type(rule) in calls.failures:
+            continue
+        found = []
+        try:
+            for report in rule.reports:
+                span = context.position(report.node)
+                if suppressions is None:
+                    suppressions = Suppressions(context.source)
+                if suppressions.hides(rule.code, span.start.line):
+                    continue
+                found.append(Finding(
+                    path=context.path, line=span.start.line, column=span.start.column + 1,
+                    end_line=span.end.line, end_column=span.end.column + 1, code=rule.code,
+                    name=rule.name, severity=rule.severity, message=report.message,
+                    suggestion=rule.suggestion,
+                    fix=to_fix(report.fix, context.module, context.positions, text) if report.fix else None,
+                ))
+        except (RecursionError, MemoryError):
+            raise
+        except Exception as exc:
+            calls.failed(type(rule), report.node, exc)
+            continue
+        findings += found
+    errors = []
+    for cls, (node, exc, trace) in calls.failures.items():
+        line = column = 1
+        if node is not None:
+            try:
+                start = context.position(node).start
+                line, column = start.line, start.column + 1
+            except Exception:  # noqa: BLE001  (a node the positions do not know: say line 1)
+                pass
+        message = f"nnlint's {cls.code} check failed here (please report it): {type(exc).__name__}: {exc}"
+        findings.append(file_problem(context.path, INTERNAL_ERROR, message, line, column))
+        errors.append(f"{context.path}:{line}:{column}: {cls.code} raised\n{trace}")
     findings.sort(key=lambda f: f.sort_key)
-    return findings
+    return findings, errors
+
+
+class _Calls:
+    """The rules' visit_X and leave_X methods by node class name X. A rule that raises is taken
+    out of the walk (`failed`), and the others go on."""
+
+    def __init__(self):
+        self.visitors: Dict[str, list] = defaultdict(list)
+        self.leavers: Dict[str, list] = defaultdict(list)
+        self.failures: Dict[Type[Rule], Tuple[Optional[cst.CSTNode], Exception, str]] = {}
+
+    def add(self, rule: Rule) -> Rule:
+        for attr in dir(type(rule)):
+            if attr.startswith("visit_"):
+                self.visitors[attr[6:]].append(getattr(rule, attr))
+            elif attr.startswith("leave_"):
+                self.leavers[attr[6:]].append(getattr(rule, attr))
+        return rule
+
+    def failed(self, rule_class: Type[Rule], node: Optional[cst.CSTNode], exc: Exception) -> None:
+        self.failures.setdefault(rule_class, (node, exc, traceback.format_exc()))
+        for table in (self.visitors, self.leavers):
+            for name, methods in table.items():
+                table[name] = [m for m in methods if type(m.__self__) is not rule_class]
 
 
 _LEAVE = object()  # on the walk's stack: "the node below me is done"
 
 
-def _walk(context: FileContext, root: cst.CSTNode, visitors, leavers) -> None:
+def _walk(context: FileContext, root: cst.CSTNode, calls: _Calls) -> None:
     """Depth-first over the tree, calling each rule's visit_X before and leave_X after X's
     children, and recording each function's nodes for FileContext.nodes_in."""
+    visitors, leavers = calls.visitors, calls.leavers
     scope = context.scope
     open_functions: list = []
     stack: list = [root]
@@ -405,7 +461,12 @@ def _walk(context: FileContext, root: cst.CSTNode, visitors, leavers) -> None:
                 open_functions.pop()
                 context.walked_functions.add(node)
             for leave in leavers.get(kind.__name__, ()):
-                leave(node)
+                try:
+                    leave(node)
+                except (RecursionError, MemoryError):
+                    raise
+                except Exception as exc:
+                    calls.failed(type(leave.__self__), node, exc)
             if kind is cst.ClassDef or kind is cst.FunctionDef:
                 scope.pop()
             continue
@@ -421,7 +482,12 @@ def _walk(context: FileContext, root: cst.CSTNode, visitors, leavers) -> None:
         elif name in leavers:
             stack += (node, _LEAVE)
         for visit in visitors.get(name, ()):
-            visit(node)
+            try:
+                visit(node)
+            except (RecursionError, MemoryError):
+                raise
+            except Exception as exc:
+                calls.failed(type(visit.__self__), node, exc)
         below = children(node)
         below.reverse()
         stack += below
@@ -545,22 +611,33 @@ def check_bytes(data: bytes, path: str, rules: Sequence[Type[Rule]], fix: bool =
         source = read_source(data)
     except _FileProblem as problem:
         return FileResult(path, [problem.finding(path)])
+    result = check_text(source.text, path, rules, fix=fix, collect_classes=collect_classes,
+                        project=project, unsafe_fixes=unsafe_fixes, max_bytes=max_bytes, size=len(data))
+    result.source = source
+    return result
+
+
+def check_text(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = False,
+               collect_classes: bool = False, project: Optional[ProjectIndex] = None,
+               unsafe_fixes: bool = False, max_bytes: int = 0,
+               size: Optional[int] = None) -> FileResult:
+    """check_source, where whatever goes wrong becomes a finding of an always-reported code,
+    never an exception (`size`: the file's bytes, for the out-of-memory message)."""
     try:
-        if not collect_classes and kind_of(path) == "python" and not may_have_findings(source.text, rules):
-            result = FileResult(path, _syntax_check(source.text, path))
-        else:
-            result = check_source(source.text, path, rules, fix=fix, collect_classes=collect_classes,
-                                  project=project, unsafe_fixes=unsafe_fixes, max_bytes=max_bytes)
+        if not collect_classes and kind_of(path) == "python" and not may_have_findings(text, rules):
+            return FileResult(path, _syntax_check(text, path))
+        return check_source(text, path, rules, fix=fix, collect_classes=collect_classes,
+                            project=project, unsafe_fixes=unsafe_fixes, max_bytes=max_bytes)
     except RecursionError:
         return FileResult(path, [file_problem(path, TOO_DEEP, "too deeply nested to analyse")])
     except MemoryError:  # the parse gate has ruled out nesting too deep for CPython's parser
-        message = f"ran out of memory analysing this file ({_megabytes(len(data))} MB)"
+        size = len(text.encode("utf-8", "surrogatepass")) if size is None else size
+        message = f"ran out of memory analysing this file ({_megabytes(size)} MB)"
         return FileResult(path, [file_problem(path, INTERNAL_ERROR, message)], cacheable=False)
     except Exception as exc:  # a bug of ours
         message = f"nnlint failed on this file (please report it): {type(exc).__name__}: {exc}"
-        return FileResult(path, [file_problem(path, INTERNAL_ERROR, message)])
-    result.source = source
-    return result
+        return FileResult(path, [file_problem(path, INTERNAL_ERROR, message)],
+                          errors=[f"{path}: nnlint failed\n{traceback.format_exc()}"])
 
 
 def may_have_findings(text: str, rules: Sequence[Type[Rule]]) -> bool:

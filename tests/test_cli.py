@@ -430,8 +430,11 @@ def test_too_deep_files_and_rule_crashes_do_not_stop_the_others(project, capsys,
 
     monkeypatch.setattr(all_rules()["NN401"], "visit_Call", broken)
     _, out, _ = run(capsys, "--format", "json", "--no-cache", "-j", "1", "b_net.py")
-    assert [(d["code"], d["message"]) for d in json.loads(out)] == [
-        ("NN009", "nnlint failed on this file (please report it): KeyError: 'boom'")]
+    # the broken rule costs its own findings only, and says where it failed (the first call)
+    assert [(d["line"], d["column"], d["code"], d["message"]) for d in json.loads(out)] == [
+        (7, 9, "NN009", "nnlint's NN401 check failed here (please report it): KeyError: 'boom'"),
+        (8, 9, "NN101", json.loads(out)[1]["message"]),
+        (11, 16, "NN301", "`dropout` without `training=`: it keeps dropping in eval() mode")]
 
 
 
@@ -467,12 +470,10 @@ def test_a_file_not_checked_is_reported_whatever_the_selection(project, capsys, 
 def test_a_crash_on_stdin_is_nn009_not_a_traceback(capsys, monkeypatch):
     import io
 
-    from nnlint.rules import all_rules
-
-    def broken(self, node):
+    def broken(*args):
         raise KeyError("boom")
 
-    monkeypatch.setattr(all_rules()["NN401"], "visit_Call", broken)
+    monkeypatch.setattr("nnlint.engine.FileContext", broken)  # before any rule: the whole file
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BUGGY.encode())))
     code, out, _ = run(capsys, "--format", "json", "-", "--stdin-filename", "net.py")
     assert code == 1

@@ -75,3 +75,27 @@ def test_code_in_a_long_literal_is_still_linted():
     calls = ", ".join("F.dropout(x, 0.5)" for _ in range(DATA_TABLE_CHARS // 16))
     text = BUGGY + f"\n\nCALLS = [{calls}]\n"
     assert _blank_data_tables(text, ast.parse(text)) == text
+
+
+def _broken_rule(where: str):
+    from nnlint.rules import all_rules
+
+    base = all_rules()["NN401"]
+
+    def boom(self, node=None):
+        raise KeyError("boom")
+
+    return type("Broken", (base,), {where: boom})
+
+
+def test_a_rule_that_raises_costs_its_own_findings_only():
+    rules = Settings(root=Path("."), select=["NN101", "NN301"]).rules_for("model.py")
+    for where, line, column in [("leave_ClassDef", 5, 1), ("visit_Call", 7, 9), ("__init__", 1, 1)]:
+        result = check_source(BUGGY, "model.py", [*rules, _broken_rule(where)])
+        assert [(f.line, f.column, f.code, f.message) for f in result.findings] == [
+            (line, column, "NN009", "nnlint's NN401 check failed here (please report it): KeyError: 'boom'"),
+            (8, 9, "NN101", result.findings[1].message),
+            (11, 16, "NN301", "`dropout` without `training=`: it keeps dropping in eval() mode"),
+        ], where
+        assert len(result.errors) == 1 and result.errors[0].startswith(f"model.py:{line}:{column}: NN401 raised")
+        assert "Traceback" in result.errors[0] and "KeyError: 'boom'" in result.errors[0]

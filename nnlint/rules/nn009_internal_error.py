@@ -7,10 +7,12 @@ class InternalError(Rule):
     ## What it does
     Reports that nnlint itself failed on this file: a bug in nnlint, not in your code. The
     message names the exception; please report it with the file (or a small part of it that
-    still fails). Every other file is still checked. The same code says that the check ran
-    out of memory, or that the worker process checking the file died (the signal is named:
-    SIGKILL is usually the system's out-of-memory killer, SIGABRT or SIGSEGV a failure in
-    native code); such an outcome is not cached, and the next run tries the file again.
+    still fails). Every other file is still checked. When one rule's check fails, the finding
+    names the rule and stands where it failed, and the other rules' findings in the file are
+    still reported (the language server logs the traceback). The same code says that the
+    check ran out of memory, or that the worker process checking the file died (the signal is
+    named: SIGKILL is usually the system's out-of-memory killer, SIGABRT or SIGSEGV a failure
+    in native code); such an outcome is not cached, and the next run tries the file again.
 
     Always reported, whatever the selection: `--select`, `--ignore` and `per-file-ignores`
     refuse this code (a usage error), so a failure never passes as a clean file. To go on
@@ -22,6 +24,7 @@ class InternalError(Rule):
     ## Example
     ```text
     model.py:1:1: NN009 nnlint failed on this file (please report it): KeyError: 'boom'
+    model.py:7:9: NN009 nnlint's NN401 check failed here (please report it): KeyError: 'boom'
     ```
 
     ## Use instead
