@@ -154,7 +154,8 @@ class Builder:
             defaults_first = not guessed and not configured and not from_usage and candidate is not tries[-1]
             try:
                 inputs = example_inputs(model, name, spec, built=candidate.kwargs)
-                self.inputs = try_inputs(model, inputs, strict=guessed or defaults_first)
+                # the code's own arguments, our inputs: an error they explain is ours, not the model's
+                self.inputs = try_inputs(model, inputs, strict=guessed or defaults_first or from_usage)
             except Skip as skip:
                 input_skip = skip
                 failures.append((candidate, skip.reason))

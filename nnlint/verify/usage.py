@@ -7,18 +7,20 @@ no torch) finds each place that constructs a model class, and the first call of 
 and keeps the arguments it can describe safely, as *recipes* (plain JSON):
 
     {"v": 64}                                   a literal (numbers, strings, True/False/None)
-    {"tuple": [...]} {"list": [...]} {"dict": [[k, v], ...]}
+    {"tuple": [...]} {"list": [...]} {"dict": [[k, v], ...]}   also dict(...), OrderedDict(...)
     {"dtype": "float32"}                        torch.float32, torch.long, ...
     {"tensor": "rand", "args": [...], "kwargs": {...}}   a torch factory: rand, randn, zeros, ...
     {"method": "float", "of": {...}, "args": [...]}      a shape or dtype method of such a tensor
     {"layer": "Linear", "args": [...], "kwargs": {...}}  an nn layer with such arguments
     {"class": ["models", "Encoder"], "args": [...], ...} a model or config class of the project
-    {"namespace": {...}}                         SimpleNamespace(...) / Namespace(...) / dict(...)
+    {"namespace": {...}}                         SimpleNamespace(...) / Namespace(...)
 
 Anything else (a variable read from a file, a function's result, a loop variable) makes the
 site unusable: nothing else is ever evaluated, and the surrounding script never runs. Names
 bound in the same scope to something describable count (`in_units = 64`, `X = torch.rand(2,
-20)`), as do simple arithmetic on numbers and `cfg.hidden` of a config built there.
+20)`), as do simple arithmetic on numbers, `cfg.hidden` of a config built there, `sizes["small"]`
+of a dict, `a if FLAG else b` on a describable flag, and the first case of a test's
+`@pytest.mark.parametrize`.
 
 `materialize` (the worker, with torch) turns a recipe back into objects; a class of the
 project is only called if its module is already imported (the model's file or what it
@@ -56,7 +58,7 @@ TENSOR_METHODS = {"float", "double", "half", "long", "int", "bool", "unsqueeze",
 _PLACEMENT = {"to", "cuda", "cpu", "eval", "train", "requires_grad_", "share_memory"}
 _CONFIG_NAME = re.compile(r"(Config|Cfg|Conf|Args|Arguments|Params|Parameters|Options|Opts|Settings|HParams|"
                           r"Hparams|Hyperparameters)$")
-_NAMESPACES = {"types.SimpleNamespace", "argparse.Namespace", "dict", "collections.OrderedDict"}
+_NAMESPACES = {"types.SimpleNamespace", "argparse.Namespace"}
 _RAISES = {"raises", "assertRaises", "assertRaisesRegex"}
 _DEVICE_KWARGS = {"device", "pin_memory", "layout", "generator", "out", "memory_format"}
 
@@ -180,6 +182,10 @@ class _FileReader:
             self._bind_import(node)
             if isinstance(node, ast.ClassDef):
                 self.names[node.name] = f"{self.module}.{node.name}"
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute) \
+                    and self._qualified(node.value) == "pytest.mark.parametrize":
+                for name in _names(node.targets[0]):  # `param = pytest.mark.parametrize`
+                    self.names[name] = "pytest.mark.parametrize"
         module_env: Dict[str, Optional[dict]] = {}
         self._scope(tree.body, module_env, {})
         for node in ast.walk(tree):
@@ -188,7 +194,33 @@ class _FileReader:
                 for arg in ast.walk(node.args):
                     if isinstance(arg, ast.arg):
                         env[arg.arg] = None
+                env.update(self._parametrized(node, module_env))
                 self._scope(node.body, env, {})
+
+    def _parametrized(self, func: ast.FunctionDef, env) -> Dict[str, Optional[dict]]:
+        """The first case of each `@pytest.mark.parametrize(names, values)` of a test."""
+        bound: Dict[str, Optional[dict]] = {}
+        for decorator in func.decorator_list:
+            if not (isinstance(decorator, ast.Call) and len(decorator.args) >= 2
+                    and self._qualified(decorator.func) == "pytest.mark.parametrize"):
+                continue
+            names_node, values = decorator.args[0], decorator.args[1]
+            if isinstance(names_node, ast.Constant) and isinstance(names_node.value, str):
+                names = [n.strip() for n in names_node.value.split(",") if n.strip()]
+            elif isinstance(names_node, (ast.Tuple, ast.List)):
+                names = [e.value for e in names_node.elts if isinstance(e, ast.Constant)]
+            else:
+                continue
+            if not isinstance(values, (ast.Tuple, ast.List)) or not values.elts:
+                continue
+            first = values.elts[0]
+            if isinstance(first, ast.Call) and self._qualified(first.func) == "pytest.param":
+                first = ast.Tuple(elts=list(first.args), ctx=ast.Load()) if len(first.args) != 1 else first.args[0]
+            if len(names) == 1:
+                bound[names[0]] = self.recipe(first, env)
+            elif isinstance(first, (ast.Tuple, ast.List)) and len(first.elts) == len(names):
+                bound.update({n: self.recipe(e, env) for n, e in zip(names, first.elts)})
+        return bound
 
     def _bind_import(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Import):
@@ -288,9 +320,8 @@ class _FileReader:
             instances.pop(name, None)
             if built is not None:
                 instances[name] = built
-                env[name] = None
-            else:
-                env[name] = self.recipe(value, env)
+            # a built model passed on is its recipe (where it goes and its mode do not matter)
+            env[name] = self.recipe(_unplaced(value) if built is not None else value, env)
             return
         if (len(targets) == 1 and isinstance(targets[0], (ast.Tuple, ast.List))
                 and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(targets[0].elts)):
@@ -374,9 +405,10 @@ class _FileReader:
         for keyword in call.keywords:
             if keyword.arg is None:
                 spread = self.recipe(keyword.value, env)
-                if spread is None or "namespace" not in spread:
+                if spread is None or "dict" not in spread or not all(isinstance(k.get("v"), str)
+                                                                     for k, _ in spread["dict"]):
                     return None, {}
-                kwargs.update(spread["namespace"])
+                kwargs.update({k["v"]: v for k, v in spread["dict"]})
                 continue
             value = self.recipe(keyword.value, env)
             if value is None:
@@ -412,6 +444,16 @@ class _FileReader:
             return None
         if isinstance(node, ast.BinOp):
             return _arithmetic(node.op, self.recipe(node.left, env), self.recipe(node.right, env))
+        if isinstance(node, ast.IfExp):
+            test = self.recipe(node.test, env)
+            if test is None or "v" not in test:
+                return None
+            return self.recipe(node.body if test["v"] else node.orelse, env)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            owner, key = env.get(node.value.id), self.recipe(node.slice, env)
+            if owner is not None and "dict" in owner and key is not None and "v" in key:
+                return next((v for k, v in owner["dict"] if k.get("v") == key["v"]), None)
+            return None
         if isinstance(node, ast.Attribute):
             return self._attribute(node, env)
         if isinstance(node, ast.Call):
@@ -456,9 +498,11 @@ class _FileReader:
                     "kwargs": {k: v for k, v in kwargs.items() if k not in _DEVICE_KWARGS}}
         if torch_api.is_module_class(qualified):
             return {"layer": qualified.rsplit(".", 1)[1], "args": args, "kwargs": kwargs}
+        if qualified in ("dict", "collections.OrderedDict"):
+            if len(args) > 1 or args and "dict" not in args[0]:
+                return None
+            return {"dict": (args[0]["dict"] if args else []) + [[{"v": k}, v] for k, v in kwargs.items()]}
         if qualified in _NAMESPACES:
-            if args and qualified in ("dict", "collections.OrderedDict") and len(args) == 1 and "dict" in args[0]:
-                return {"namespace": {k["v"]: v for k, v in args[0]["dict"] if isinstance(k["v"], str)}}
             return None if args else {"namespace": kwargs}
         target = self._target(qualified)
         module, _, name = qualified.rpartition(".")

@@ -152,6 +152,49 @@ def test_nothing_is_evaluated_but_the_safe_shapes(tmp_path):
     assert sites["models:Net"] == []
 
 
+def test_pytest_parametrize_dicts_subscripts_and_conditionals(tmp_path):
+    sites = collect(tmp_path, {
+        "models.py": MODELS,
+        "tests/test_net.py": """
+            import pytest
+            import torch
+            from models import Net, Stack
+
+            param = pytest.mark.parametrize
+            SIZES = {"small": 4, "large": 64}
+            FAST = True
+
+
+            @pytest.mark.parametrize("width, depth", [(6, 1), (128, 4)])
+            def test_net(width, depth):
+                Net(width, depth=depth)(torch.rand(2, width))
+
+
+            @param("width", [pytest.param(5, id="five"), 7])
+            def test_one(width):
+                Net(width)
+
+
+            def test_kwargs():
+                options = dict(depth=2, **{"width": 3})
+                Net(**options)
+                Net(SIZES["small"] if FAST else SIZES["large"])
+                x = torch.rand(2, 4).to(torch.float64)
+                encoder = Net(4).eval()
+                Stack(encoder)(x)
+        """}, [("models", "Net"), ("models", "Stack")], checked=())
+    assert [(s["where"], s["args"], s["kwargs"], s["fed_where"]) for s in sites["models:Net"]] == [
+        ("test_net.py:12", [v(6)], {"depth": v(1)}, "test_net.py:12"),  # the first case
+        ("test_net.py:17", [v(5)], {}, ""),
+        ("test_net.py:22", [], {"depth": v(2), "width": v(3)}, ""),
+        ("test_net.py:23", [v(4)], {}, ""),
+        ("test_net.py:25", [v(4)], {}, "")]
+    (stack,) = sites["models:Stack"]
+    assert stack["args"] == [{"class": ["models", "Net"], "args": [v(4)], "kwargs": {}}]  # built, then passed on
+    assert stack["inputs"] == [{"method": "to", "of": {"tensor": "rand", "args": [v(2), v(4)], "kwargs": {}},
+                                "args": [{"dtype": "float64"}], "kwargs": {}}]  # a tensor keeps its .to(dtype)
+
+
 torch = pytest.importorskip("torch")
 
 
@@ -179,3 +222,31 @@ def test_recipes_become_objects_in_the_worker():
 def test_what_cannot_be_made_here(recipe):
     with pytest.raises(usage.Unusable):
         usage.materialize(recipe)
+
+
+def test_a_model_built_from_usage_but_fed_our_guess_is_not_blamed_for_the_guess(tmp_path, monkeypatch, capsys):
+    from nnlint.cli import main
+
+    (tmp_path / "m.py").write_text(textwrap.dedent("""
+        import torch
+        from torch import nn
+
+
+        class Net(nn.Module):
+            def __init__(self, width):
+                super().__init__()
+                self.fc = nn.Linear(width, 2)
+
+            def forward(self, batch):
+                return self.fc(batch.features)
+
+
+        if __name__ == "__main__":
+            net = Net(8)
+    """).lstrip(), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["verify", "--isolated", "--format", "json", "m.py"]) == 0
+    (model,) = json.loads(capsys.readouterr().out)["models"]
+    assert (model["status"], model["findings"]) == ("skipped", [])  # not an NN902 for our tensor
+    assert model["reason"].endswith("raised AttributeError: 'Tensor' object has no attribute 'features' "
+                                    "(4 combinations tried)")
