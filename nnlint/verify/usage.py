@@ -13,6 +13,7 @@ and keeps the arguments it can describe safely, as *recipes* (plain JSON):
     {"method": "float", "of": {...}, "args": [...]}      a shape or dtype method of such a tensor
     {"layer": "Linear", "args": [...], "kwargs": {...}}  an nn layer with such arguments
     {"class": ["models", "Encoder"], "args": [...], ...} a model or config class of the project
+    {"ref": ["models", "BasicBlock"]}            such a class itself, passed uncalled
     {"namespace": {...}}                         SimpleNamespace(...) / Namespace(...)
 
 Anything else (a variable read from a file, a function's result, a loop variable) makes the
@@ -93,32 +94,38 @@ def usage_files(checked: Sequence[str], root: str) -> List[Tuple[str, int]]:
     """(absolute path, rank): the checked files, then the tests and example scripts under root."""
     out: List[Tuple[str, int]] = []
     seen: Set[str] = set()
-    for path in checked:
+    for path in checked:  # a checked test or script still ranks as one
         path = os.path.abspath(path)
         if path not in seen:
             seen.add(path)
-            out.append((path, SAME_FILE))
+            out.append((path, _rank(path, root, SAME_FILE)))
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")
                          and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg")))
-        parts = set(os.path.relpath(folder, root).split(os.sep))
         for name in sorted(files):
-            if not name.endswith(".py"):
-                continue
             path = os.path.join(folder, name)
-            if path in seen:
-                continue
-            if _TEST_FILE.match(name) or parts & _TEST_DIRS:
-                rank = TESTS
-            elif parts & _SCRIPT_DIRS or name.startswith(("example", "demo", "train", "run_", "main")):
-                rank = SCRIPTS
+            if name.endswith(".ipynb") and path not in seen:  # a notebook is an example
+                rank = _rank(path, root, SCRIPTS)
             else:
+                rank = _rank(path, root, None) if name.endswith(".py") and path not in seen else None
+            if rank is None:
                 continue
             seen.add(path)
             out.append((path, rank))
             if len(out) >= _MAX_FILES:
                 return out
     return out
+
+
+def _rank(path: str, root: str, otherwise: Optional[int]) -> Optional[int]:
+    """TESTS for a test file (or one under tests/), SCRIPTS for an example or script, else `otherwise`."""
+    name = os.path.basename(path)
+    parts = set(os.path.relpath(os.path.dirname(path), root).split(os.sep))
+    if _TEST_FILE.match(name) or parts & _TEST_DIRS:
+        return TESTS
+    if parts & _SCRIPT_DIRS or name.startswith(("example", "demo", "train", "run_", "main")):
+        return SCRIPTS
+    return otherwise
 
 
 # ----- reading one file ------------------------------------------------------------------------
@@ -133,15 +140,20 @@ def collect(targets: Iterable[Target], checked: Sequence[str], root: str,
     found: Dict[Target, List[Site]] = {t: [] for t in targets}
     if not targets:
         return found
+    exports = _Exports(root)
     for path, rank in usage_files(checked, root):
+        cells: Optional[List[Tuple[int, int]]] = None
         try:
             if os.path.getsize(path) > _MAX_FILE:
                 continue
             with open(path, "rb") as handle:
-                tree = ast.parse(handle.read(), filename=path)
+                data = handle.read()
+            if path.endswith(".ipynb"):
+                data, cells = notebook_source(data)
+            tree = ast.parse(data, filename=path)
         except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        reader = _FileReader(path, rank, module_of(path), targets)
+        reader = _FileReader(path, rank, module_of(path), targets, exports, cells)
         try:
             reader.read(tree)
         except RecursionError:
@@ -151,6 +163,74 @@ def collect(targets: Iterable[Target], checked: Sequence[str], root: str,
     for sites in found.values():
         sites.sort(key=lambda s: s.key)
     return found
+
+
+def notebook_source(data: bytes) -> Tuple[str, List[Tuple[int, int]]]:
+    """A notebook's code cells as one program (run top to bottom, as the notebook is meant to be),
+    and for each of its lines (cell number among the code cells, line in the cell). IPython's
+    `%magic` and `!shell` lines become blank lines. ValueError if it is not a notebook."""
+    import json
+
+    try:
+        notebook = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(str(exc)) from exc
+    raw_cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(raw_cells, list):
+        raise ValueError("not a notebook")
+    lines: List[str] = []
+    places: List[Tuple[int, int]] = []
+    number = 0
+    for cell in raw_cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        number += 1
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) and all(isinstance(p, str) for p in source) else source
+        if not isinstance(source, str):
+            continue
+        for index, line in enumerate(source.splitlines(), start=1):
+            lines.append("" if line.lstrip().startswith(("%", "!")) else line)
+            places.append((number, index))
+    return "\n".join(lines) + "\n", places
+
+
+class _Exports:
+    """What a package's `__init__.py` re-exports from its modules (`from .vit import ViT`), read
+    once per package: `from vit_pytorch import ViT` then names `vit_pytorch.vit.ViT`."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.read: Dict[str, Dict[str, str]] = {}
+
+    def of(self, package: str) -> Dict[str, str]:
+        if package not in self.read:
+            self.read[package] = self._parse(package)
+        return self.read[package]
+
+    def _parse(self, package: str) -> Dict[str, str]:
+        parts = package.split(".")
+        for base in (self.root, os.path.join(self.root, "src")):
+            path = os.path.join(base, *parts, "__init__.py")
+            try:
+                if os.path.getsize(path) > _MAX_FILE:
+                    return {}
+                with open(path, "rb") as handle:
+                    tree = ast.parse(handle.read(), filename=path)
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            out: Dict[str, str] = {}
+            for node in tree.body:
+                if isinstance(node, ast.ImportFrom) and (node.module or node.level):
+                    module = node.module or ""
+                    if node.level:
+                        above = parts[:len(parts) - node.level + 1]
+                        module = ".".join(above + ([module] if module else []))
+                    for alias in node.names:
+                        if alias.name != "*":
+                            out[alias.asname or alias.name] = f"{module}.{alias.name}"
+            return out
+        return {}
 
 
 def _display(path: str) -> str:
@@ -165,9 +245,11 @@ def _same_module(a: str, b: str) -> bool:
 class _FileReader:
     """Walks a file's scopes in order, statement by statement, keeping what each name holds."""
 
-    def __init__(self, path: str, rank: int, module: str, targets: List[Target]):
+    def __init__(self, path: str, rank: int, module: str, targets: List[Target],
+                 exports: Optional[_Exports] = None, cells: Optional[List[Tuple[int, int]]] = None):
         self.path, self.rank, self.module = path, rank, module
         self.shown = _display(path)
+        self.exports, self.cells = exports, cells
         self.targets = targets
         self.by_class: Dict[str, List[Target]] = {}
         for target in targets:
@@ -175,6 +257,12 @@ class _FileReader:
         self.names: Dict[str, str] = {}  # local name -> the dotted name it stands for
         self.sites: Dict[Target, List[Site]] = {}
         self.recorded: Dict[int, Site] = {}  # id(call node) -> its site
+        self.classes: Set[str] = set()  # the classes this file defines at its top level
+        # functions of this file without parameters that return a construction: `def ResNet18():
+        # return ResNet(BasicBlock, [2, 2, 2, 2])`; calling one builds what it returns
+        self.factories: Dict[str, ast.FunctionDef] = {}
+        self.module_env: Dict[str, Optional[dict]] = {}
+        self.read_functions: Set[int] = set()
 
     # -- names ----------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> None:
@@ -182,20 +270,29 @@ class _FileReader:
             self._bind_import(node)
             if isinstance(node, ast.ClassDef):
                 self.names[node.name] = f"{self.module}.{node.name}"
+                self.classes.add(node.name)
+            elif isinstance(node, ast.FunctionDef) and _no_parameters(node.args) and node.body \
+                    and isinstance(node.body[-1], ast.Return) and isinstance(node.body[-1].value, ast.Call):
+                self.factories[node.name] = node
             elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute) \
                     and self._qualified(node.value) == "pytest.mark.parametrize":
                 for name in _names(node.targets[0]):  # `param = pytest.mark.parametrize`
                     self.names[name] = "pytest.mark.parametrize"
-        module_env: Dict[str, Optional[dict]] = {}
-        self._scope(tree.body, module_env, {})
+        self._scope(tree.body, self.module_env, {})
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                env = dict(module_env)  # module constants are visible; the parameters are unknown
-                for arg in ast.walk(node.args):
-                    if isinstance(arg, ast.arg):
-                        env[arg.arg] = None
-                env.update(self._parametrized(node, module_env))
-                self._scope(node.body, env, {})
+                self._function(node)
+
+    def _function(self, node) -> None:
+        if id(node) in self.read_functions:
+            return
+        self.read_functions.add(id(node))
+        env = dict(self.module_env)  # module constants are visible; the parameters are unknown
+        for arg in ast.walk(node.args):
+            if isinstance(arg, ast.arg):
+                env[arg.arg] = None
+        env.update(self._parametrized(node, self.module_env))
+        self._scope(node.body, env, {})
 
     def _parametrized(self, func: ast.FunctionDef, env) -> Dict[str, Optional[dict]]:
         """The first case of each `@pytest.mark.parametrize(names, values)` of a test."""
@@ -262,7 +359,20 @@ class _FileReader:
         if exact:
             return exact[0]
         packaged = [t for t in candidates if t[0].startswith(module + ".")]  # re-exported by a package
-        return packaged[0] if len(candidates) == 1 and packaged else None
+        if len(candidates) == 1 and packaged:
+            return packaged[0]
+        exported = self.exports.of(module).get(name) if packaged and self.exports is not None else None
+        if exported is not None:
+            module, name = exported.rsplit(".", 1)
+            return next((t for t in self.by_class.get(name, []) if _same_module(t[0], module)), None)
+        return None
+
+    def _place(self, line: int) -> str:
+        """`models.py:42`, or `demo.ipynb:cell 3:2` in a notebook (its code cells counted)."""
+        if self.cells is not None and 0 < line <= len(self.cells):
+            cell, line = self.cells[line - 1]
+            return f"{self.shown}:cell {cell}:{line}"
+        return f"{self.shown}:{line}"
 
     # -- scopes ---------------------------------------------------------------------------------
     def _scope(self, body: Sequence[ast.stmt], env: Dict[str, Optional[dict]],
@@ -344,6 +454,12 @@ class _FileReader:
         target = self._target(self._qualified(node.func))
         if target is not None:
             return self._record(target, node, env), True
+        if isinstance(node.func, ast.Name) and node.func.id in self.factories and node.func.id not in env \
+                and not node.args and not node.keywords:
+            factory = self.factories[node.func.id]  # `net = ResNet18()`
+            self._function(factory)  # (once) what it returns is recorded there
+            built = self.recorded.get(id(_unplaced(factory.body[-1].value)))
+            return (built, True) if built is not None else None
         if self._qualified(node.func) in ("torch.nn.Sequential",) and node.args:
             for arg in node.args[1:]:
                 self._construction(arg, env, instances)
@@ -357,7 +473,7 @@ class _FileReader:
         if id(call) in self.recorded:
             return self.recorded[id(call)]
         args, kwargs = self.arguments(call, env)
-        site = Site(where=f"{self.shown}:{call.lineno}", rank=self.rank, args=args or [], kwargs=kwargs)
+        site = Site(where=self._place(call.lineno), rank=self.rank, args=args or [], kwargs=kwargs)
         self.recorded[id(call)] = site
         if args is not None:
             self.sites.setdefault(target, []).append(site)
@@ -385,7 +501,7 @@ class _FileReader:
         args, kwargs = self.arguments(call, env)
         if args is None:
             return
-        site.fed_where, site.inputs, site.input_kwargs = f"{self.shown}:{call.lineno}", args, kwargs
+        site.fed_where, site.inputs, site.input_kwargs = self._place(call.lineno), args, kwargs
 
     # -- recipes --------------------------------------------------------------------------------
     def arguments(self, call: ast.Call, env) -> Tuple[Optional[List[dict]], Dict[str, dict]]:
@@ -423,7 +539,12 @@ class _FileReader:
         if isinstance(node, ast.Constant):
             return _literal(node.value)
         if isinstance(node, ast.Name):
-            return env.get(node.id)
+            if node.id in env:
+                return env[node.id]
+            target = self._target(self._qualified(node))  # a class passed, not called (`BasicBlock`)
+            if target is not None:
+                return {"ref": list(target)}
+            return {"ref": [self.module, node.id]} if node.id in self.classes else None
         if isinstance(node, (ast.Tuple, ast.List)):
             items = [self.recipe(e, env) for e in node.elts]
             if any(i is None for i in items) or any(isinstance(e, ast.Starred) for e in node.elts):
@@ -558,6 +679,10 @@ def _arithmetic(op: ast.operator, left: Optional[dict], right: Optional[dict]) -
     return {"v": value} if abs(value) < 1e15 else None
 
 
+def _no_parameters(args: ast.arguments) -> bool:
+    return not (args.posonlyargs or args.args or args.vararg or args.kwonlyargs or args.kwarg)
+
+
 def _names(target: ast.expr) -> List[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
 
@@ -638,14 +763,15 @@ def materialize(recipe: dict):
         if not (isinstance(layer, type) and issubclass(layer, torch.nn.Module)):
             raise Unusable(f"nn.{recipe['layer']}")
         return layer(*args, **kwargs)
-    if "class" in recipe:
-        module_name, name = recipe["class"]
+    if "class" in recipe or "ref" in recipe:
+        module_name, name = recipe.get("class") or recipe["ref"]
         module = next((m for key, m in list(sys.modules.items())
                        if m is not None and _same_module(key, module_name) and isinstance(getattr(m, name, None), type)),
                       None)
         if module is None:
             raise Unusable(f"{module_name}.{name} is not imported by the model's file")
-        return getattr(module, name)(*args, **kwargs)
+        cls = getattr(module, name)
+        return cls if "ref" in recipe else cls(*args, **kwargs)
     raise Unusable(f"unknown recipe {sorted(recipe)}")
 
 

@@ -182,7 +182,8 @@ def test_pytest_parametrize_dicts_subscripts_and_conditionals(tmp_path):
                 x = torch.rand(2, 4).to(torch.float64)
                 encoder = Net(4).eval()
                 Stack(encoder)(x)
-        """}, [("models", "Net"), ("models", "Stack")], checked=())
+        """}, [("models", "Net"), ("models", "Stack")], checked=("models.py", "tests/test_net.py"))
+    assert {s["rank"] for s in sites["models:Net"]} == {usage.TESTS}  # checked too, still a test
     assert [(s["where"], s["args"], s["kwargs"], s["fed_where"]) for s in sites["models:Net"]] == [
         ("test_net.py:12", [v(6)], {"depth": v(1)}, "test_net.py:12"),  # the first case
         ("test_net.py:17", [v(5)], {}, ""),
@@ -193,6 +194,49 @@ def test_pytest_parametrize_dicts_subscripts_and_conditionals(tmp_path):
     assert stack["args"] == [{"class": ["models", "Net"], "args": [v(4)], "kwargs": {}}]  # built, then passed on
     assert stack["inputs"] == [{"method": "to", "of": {"tensor": "rand", "args": [v(2), v(4)], "kwargs": {}},
                                 "args": [{"dtype": "float64"}], "kwargs": {}}]  # a tensor keeps its .to(dtype)
+
+
+def test_notebook_cells_and_classes_a_package_re_exports(tmp_path):
+    net_file = MODELS.replace("class Stack", "class Unused")
+    cells = [{"cell_type": "markdown", "source": ["# Demo\n"]},
+             {"cell_type": "code", "source": ["%matplotlib inline\n", "import torch\n", "from zoo import Net\n"]},
+             {"cell_type": "code", "source": "!pip install zoo\nnet = Net(12)\n"},
+             {"cell_type": "code", "source": ["x = torch.rand(3, 12)\n", "net(x)"]}]
+    sites = collect(tmp_path, {
+        "zoo/__init__.py": "from .vit import Net\nfrom zoo.other import Net as OtherNet\n",
+        "zoo/vit.py": net_file, "zoo/other.py": net_file,
+        "examples/demo.ipynb": json.dumps({"cells": cells, "nbformat": 4}),
+        "notebooks/broken.ipynb": "{not json",
+    }, [("zoo.vit", "Net"), ("zoo.other", "Net")], checked=())
+    assert [(s["where"], s["args"], s["fed_where"]) for s in sites["zoo.vit:Net"]] == [
+        ("demo.ipynb:cell 2:2", [v(12)], "demo.ipynb:cell 3:2")]  # not zoo.other's Net
+    assert sites["zoo.other:Net"] == []
+
+
+def test_functions_without_parameters_that_return_a_model_and_classes_passed_uncalled(tmp_path):
+    sites = collect(tmp_path, {"models.py": MODELS + """
+
+
+    def main():
+        net = Small()  # defined below: read when first called
+        net(torch.randn(1, 4))
+
+
+    def Small():
+        return Stack(Net, [2, 2]).eval()
+
+
+    def Tiny(width=2):
+        return Net(2)
+
+
+    Tiny()(torch.randn(1, 2))  # a factory with parameters is not followed
+    """}, [("models", "Net"), ("models", "Stack")])
+    assert sites["models:Stack"] == [{
+        "where": "models.py:30", "rank": usage.SAME_FILE, "kwargs": {}, "input_kwargs": {},
+        "args": [{"ref": ["models", "Net"]}, {"list": [v(2), v(2)]}],
+        "fed_where": "models.py:26", "inputs": [{"tensor": "randn", "args": [v(1), v(4)], "kwargs": {}}]}]
+    assert [(s["where"], s["fed_where"]) for s in sites["models:Net"]] == [("models.py:34", "")]
 
 
 torch = pytest.importorskip("torch")
@@ -208,6 +252,7 @@ def test_recipes_become_objects_in_the_worker():
     site = usage.Site.from_dict(json.loads(json.dumps(site.to_dict())))  # as the request carries it
     args, kwargs = usage.make(site)
     assert isinstance(args[0][0], torch.nn.Linear) and args[1] == (1, float("inf")) and kwargs["ns"].a == 1
+    assert usage.materialize({"ref": ["nnlint.verify.usage", "Site"]}) is usage.Site  # a class, uncalled
     assert usage.make(site)[0][0] is not args[0]  # fresh layers for each build
     (x,), _ = usage.feed(site)
     assert (x.dtype, tuple(x.shape)) == (torch.int64, (2, 3))
