@@ -16,8 +16,10 @@ import os
 import sys
 from collections import Counter
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+try:  # the nnlint installed (or on PYTHONPATH, to count with another build), else this checkout's
+    import nnlint  # noqa: F401
+except ImportError:
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 RANKS = {0: "same file", 1: "tests", 2: "scripts"}
 
