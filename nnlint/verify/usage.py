@@ -140,20 +140,23 @@ def collect(targets: Iterable[Target], checked: Sequence[str], root: str,
     found: Dict[Target, List[Site]] = {t: [] for t in targets}
     if not targets:
         return found
+    from nnlint.sources import DocumentError, Document, kind_of, read
+
     exports = _Exports(root)
     for path, rank in usage_files(checked, root):
-        cells: Optional[List[Tuple[int, int]]] = None
+        document: Optional[Document] = None
         try:
             if os.path.getsize(path) > _MAX_FILE:
                 continue
             with open(path, "rb") as handle:
                 data = handle.read()
-            if path.endswith(".ipynb"):
-                data, cells = notebook_source(data)
+            if kind_of(path) == "notebook":  # its code cells, one program, as `check` reads it
+                document = read(path, data.decode("utf-8"))
+                data = document.python
             tree = ast.parse(data, filename=path)
-        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError, DocumentError):
             continue
-        reader = _FileReader(path, rank, module_of(path), targets, exports, cells)
+        reader = _FileReader(path, rank, module_of(path), targets, exports, document)
         try:
             reader.read(tree)
         except RecursionError:
@@ -163,36 +166,6 @@ def collect(targets: Iterable[Target], checked: Sequence[str], root: str,
     for sites in found.values():
         sites.sort(key=lambda s: s.key)
     return found
-
-
-def notebook_source(data: bytes) -> Tuple[str, List[Tuple[int, int]]]:
-    """A notebook's code cells as one program (run top to bottom, as the notebook is meant to be),
-    and for each of its lines (cell number among the code cells, line in the cell). IPython's
-    `%magic` and `!shell` lines become blank lines. ValueError if it is not a notebook."""
-    import json
-
-    try:
-        notebook = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(str(exc)) from exc
-    raw_cells = notebook.get("cells") if isinstance(notebook, dict) else None
-    if not isinstance(raw_cells, list):
-        raise ValueError("not a notebook")
-    lines: List[str] = []
-    places: List[Tuple[int, int]] = []
-    number = 0
-    for cell in raw_cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        number += 1
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) and all(isinstance(p, str) for p in source) else source
-        if not isinstance(source, str):
-            continue
-        for index, line in enumerate(source.splitlines(), start=1):
-            lines.append("" if line.lstrip().startswith(("%", "!")) else line)
-            places.append((number, index))
-    return "\n".join(lines) + "\n", places
 
 
 class _Exports:
@@ -246,10 +219,10 @@ class _FileReader:
     """Walks a file's scopes in order, statement by statement, keeping what each name holds."""
 
     def __init__(self, path: str, rank: int, module: str, targets: List[Target],
-                 exports: Optional[_Exports] = None, cells: Optional[List[Tuple[int, int]]] = None):
+                 exports: Optional[_Exports] = None, document=None):
         self.path, self.rank, self.module = path, rank, module
         self.shown = _display(path)
-        self.exports, self.cells = exports, cells
+        self.exports, self.document = exports, document
         self.targets = targets
         self.by_class: Dict[str, List[Target]] = {}
         for target in targets:
@@ -368,10 +341,10 @@ class _FileReader:
         return None
 
     def _place(self, line: int) -> str:
-        """`models.py:42`, or `demo.ipynb:cell 3:2` in a notebook (its code cells counted)."""
-        if self.cells is not None and 0 < line <= len(self.cells):
-            cell, line = self.cells[line - 1]
-            return f"{self.shown}:cell {cell}:{line}"
+        """`models.py:42`, or `demo.ipynb:cell 3:2` in a notebook (as `check` names its cells)."""
+        location = self.document.locate(line, 1) if self.document is not None else None
+        if location is not None and location.cell is not None:
+            return f"{self.shown}:cell {location.cell}:{location.line}"
         return f"{self.shown}:{line}"
 
     # -- scopes ---------------------------------------------------------------------------------

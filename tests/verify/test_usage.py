@@ -209,7 +209,7 @@ def test_notebook_cells_and_classes_a_package_re_exports(tmp_path):
         "notebooks/broken.ipynb": "{not json",
     }, [("zoo.vit", "Net"), ("zoo.other", "Net")], checked=())
     assert [(s["where"], s["args"], s["fed_where"]) for s in sites["zoo.vit:Net"]] == [
-        ("demo.ipynb:cell 2:2", [v(12)], "demo.ipynb:cell 3:2")]  # not zoo.other's Net
+        ("demo.ipynb:cell 3:2", [v(12)], "demo.ipynb:cell 4:2")]  # as `check` numbers cells; not zoo.other's
     assert sites["zoo.other:Net"] == []
 
 
