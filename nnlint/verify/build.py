@@ -130,6 +130,9 @@ class Builder:
             try:
                 model = candidate.call(cls)
             except Exception as exc:
+                if from_usage and isinstance(exc, ImportError):  # an option of that site needs a package
+                    failures.append((candidate, f"raised {describe_error(exc)}"))
+                    continue  # not installed here: the next site, or a guess
                 if configured or from_usage or isinstance(exc, NameError) or error_kind(exc, "build") in (
                         "init_order_error", "container_error"):
                     if from_usage:

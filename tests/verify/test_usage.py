@@ -286,12 +286,27 @@ def test_a_model_built_from_usage_but_fed_our_guess_is_not_blamed_for_the_guess(
                 return self.fc(batch.features)
 
 
+        class Gated(nn.Module):
+            def __init__(self, width, fast=False):
+                super().__init__()
+                if fast:
+                    raise ImportError("fast=True needs the flash-kernels package")
+                self.fc = nn.Linear(width, 2)
+
+            def forward(self, x):
+                return self.fc(x)
+
+
         if __name__ == "__main__":
             net = Net(8)
+            Gated(8, fast=True)
     """).lstrip(), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert main(["verify", "--isolated", "--format", "json", "m.py"]) == 0
-    (model,) = json.loads(capsys.readouterr().out)["models"]
+    model, gated = json.loads(capsys.readouterr().out)["models"]
     assert (model["status"], model["findings"]) == ("skipped", [])  # not an NN902 for our tensor
     assert model["reason"].endswith("raised AttributeError: 'Tensor' object has no attribute 'features' "
                                     "(4 combinations tried)")
+    # the site's option needs a package not installed here: not the model's NN901, a guess instead
+    assert (gated["status"], gated["findings"]) == ("checked", [])
+    assert not any(note.startswith("built as in") for note in gated["notes"])
