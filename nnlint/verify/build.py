@@ -430,7 +430,17 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
     firsts = _first_input(model, positional[0] if positional else keywords[0], built or {})
     dtype = _float_dtype(model)
     rest = (positional + keywords)[1:]
-    attempts = [([first[:4]] + [_other_input(model, other, first) for other in rest], first[4]) for first in firsts]
+    attempts = []
+    for first in firsts:
+        others = [_other_input(model, other, first) for other in rest]
+        attempts.append(([first[:4]] + others, first[4]))
+        alike = [i for i, other in enumerate(others) if other == first[:4]]
+        shape, parts = first[0], 1 + len(alike)
+        if alike and first[1] == "float" and len(shape) >= 2 and shape[1] % parts == 0 and shape[1] >= parts:
+            # `cat((img_A, img_B), 1)` into the first layer: each holds its share of the channels
+            split = (tuple(shape[:1]) + (shape[1] // parts,) + tuple(shape[2:]),) + tuple(first[1:4])
+            attempts.append(([split] + [split if i in alike else other for i, other in enumerate(others)],
+                             first[4] + f" split over {parts} inputs"))
     if rest:  # then every argument like the first (`forward(x, y)` adding them)
         attempts += [([first[:4]] * (1 + len(rest)), first[4]) for first in firsts]
     made, hows = [], []

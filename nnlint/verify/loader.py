@@ -7,8 +7,9 @@
 - **Missing packages**: an `import` of a package that is not installed, outside a
   `try: ... except ImportError`, gets a stand-in module, so that the file's other models still
   load. Touching the stand-in (calling, converting, subclassing it) is recorded: a model that
-  does it is skipped as "needs `numpy`", never failed. `importlib.util.find_spec` still says
-  the package is missing.
+  does it is skipped as "needs `numpy`", never failed. A bare top-level call whose value is
+  unused (`matplotlib.use("Agg")` in a helper module) is set-up: it gets another stand-in.
+  `importlib.util.find_spec` still says the package is missing.
 - **Package context**: the file is imported as `pkg.sub.mod`; a parent package whose
   `__init__` raises (it imports a sibling that cannot load) is replaced by a bare package, so
   the file under test still loads, without running its unrelated siblings.
@@ -74,7 +75,12 @@ class _Missing:
         _touch(self._nnlint_package, self._nnlint_path)
         raise MissingPackage(self._nnlint_package, f"`{self._nnlint_path}`")
 
-    __call__ = __getitem__ = __iter__ = __len__ = __bool__ = __int__ = __float__ = __index__ = _use
+    def __call__(self, *args, **kwargs):
+        if _set_up_call(sys._getframe(1)):  # `matplotlib.use("Agg")` while a module is imported
+            return _Missing(self._nnlint_package, f"{self._nnlint_path}()")
+        return self._use()
+
+    __getitem__ = __iter__ = __len__ = __bool__ = __int__ = __float__ = __index__ = _use
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _use
     __floordiv__ = __rfloordiv__ = __pow__ = __rpow__ = __lt__ = __le__ = __gt__ = __ge__ = _use
     __neg__ = __contains__ = __enter__ = __array__ = _use
@@ -84,6 +90,30 @@ class _Missing:
 
     def __hash__(self):
         return id(self)
+
+
+_statements: Dict[str, List[Tuple[int, int, bool]]] = {}  # file -> top-level (first, last line, a bare call?)
+
+
+def _set_up_call(frame) -> bool:
+    """Whether `frame` runs a module's top level at a statement that is a bare call, its value
+    unused (`matplotlib.use("Agg")`, `np.random.seed(0)`): set-up that no model can depend on,
+    so a stand-in may answer it with another one. A value kept (`SCALE = np.pi * 2`) still
+    fails at once."""
+    code = frame.f_code
+    if code.co_name != "<module>":
+        return False
+    if code.co_filename not in _statements:
+        try:
+            with open(code.co_filename, "rb") as handle:
+                body = ast.parse(handle.read()).body
+        except (OSError, SyntaxError, ValueError):
+            body = []
+        _statements[code.co_filename] = [
+            (node.lineno, node.end_lineno or node.lineno,
+             isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)) for node in body]
+    line = frame.f_lineno
+    return any(first <= line <= last and bare for first, last, bare in _statements[code.co_filename])
 
 
 def _missing_base(package: str, path: str) -> type:

@@ -59,3 +59,8 @@ def test_a_config_dict_s_sequences_are_as_long_as_the_longest_read():
 
     [only] = list(candidates(fixture("cifar_zoo").ConfiguredNet))
     assert only.kwargs == {"cfg": {"widths": (16, 32, 64), "repeats": (1, 1, 1)}}  # zipped: as long as widths[2] needs
+
+
+def test_inputs_concatenated_along_the_channels_share_the_first_layer_s_channels():
+    builder, model, inputs = fed(fixture("paired_images").PairDiscriminator)
+    assert inputs == "(2, 3, 16, 16), (2, 3, 16, 16)"  # not two (2, 6, 16, 16): cat would make 12
