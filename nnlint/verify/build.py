@@ -498,7 +498,32 @@ def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
                 ((2, dim, 16, 16), "float", None, None, how)]
     out += [((2, 3, 32, 32), "float", None, None, how), ((2, 8, 16), "float", None, None, how),
             ((2, 16), "float", None, None, how)]
+    rank = unpacked_rank(forward_function(type(model)), arg_name)
+    if rank:  # `b, c, t = x.shape`: that rank first, the others cut or padded to it
+        fitted = [(tuple(a[0][:rank]) + (16,) * (rank - len(a[0])),) + a[1:4] + (a[4] + f", as {rank}-D",)
+                  for a in out if len(a[0]) != rank and a[1] == "float"]
+        out = [a for a in out if len(a[0]) == rank] + fitted + [a for a in out if len(a[0]) != rank]
     return _distinct(out, key=lambda a: a[:4])
+
+
+def unpacked_rank(forward, arg_name: str) -> int:
+    """N when forward unpacks its argument's shape into N names (`b, c, t = x.shape`, or
+    `x.size()`), which fixes the input's rank; else 0."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return 0
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple)):
+            continue
+        names = node.targets[0].elts
+        value = node.value.func if isinstance(node.value, ast.Call) and not node.value.args else node.value
+        if isinstance(value, ast.Attribute) and value.attr in ("shape", "size") \
+                and (value.attr == "size") == isinstance(node.value, ast.Call) \
+                and isinstance(value.value, ast.Name) and value.value.id == arg_name \
+                and all(isinstance(n, ast.Name) for n in names):
+            return len(names)
+    return 0
 
 
 def _distinct(items: list, key=lambda item: item) -> list:

@@ -140,6 +140,7 @@ class Usage:
     keys: List[str] = field(default_factory=list)  # `config["width"]` -> width
     length: int = 0  # `num_blocks[3]` read: at least 4 items
     arity: int = -1  # `block(in_planes, planes, stride)`: called with 3 positional arguments
+    keywords: set = field(default_factory=set)  # `cell_type(a, b, stride=1)`: called with stride=
     items: Dict[str, "Usage"] = field(default_factory=dict)  # `out_planes = cfg["out_planes"]`: its use
 
 
@@ -166,7 +167,13 @@ def init_usage(cls) -> Dict[str, Usage]:
     params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
     out: Dict[str, Usage] = {name: Usage() for name in params}
     stored: Dict[str, str] = {}  # self.<attr> = <param>
-    _walk_usage(cls, func, {name: name for name in params}, out, stored, followed=set())
+    followed: set = set()
+    _walk_usage(cls, func, {name: name for name in params}, out, stored, followed)
+    if stored:  # `self.period = period`, then `t % self.period` in forward: its use there too
+        kept = {f"self.{attr}": name for attr, name in stored.items()}
+        for method_name, method in _own_methods(cls):
+            if method_name != "__init__":
+                _walk_usage(cls, method, dict(kept), out, {}, followed, calls=method_name != "forward")
     for key in [k for k in out if "[" in k]:  # `cfg["out_planes"]`: the item's use, on cfg
         parent, item = key.split("[", 1)
         out[parent].items[item[1:-2]] = out.pop(key)
@@ -182,20 +189,35 @@ _INT_CALLS = {"range", "Linear", "Conv1d", "Conv2d", "Conv3d", "LayerNorm", "Emb
               "GroupNorm", "ConvTranspose2d", "zeros", "ones", "randn", "rand", "empty", "Parameter"}
 
 
+def _own_methods(cls) -> Iterator[Tuple[str, ast.FunctionDef]]:
+    """The class's own methods (not its bases'), as ASTs."""
+    for name, value in list(vars(cls).items()) if isinstance(cls, type) else []:
+        if inspect.isfunction(value):
+            tree = _function_tree(value)
+            if tree is not None:
+                yield name, tree
+
+
 def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored: Dict[str, str],
-                followed: set) -> None:
-    """Record in `out` how the function `func` uses the names in `local` (local name -> the
-    constructor parameter it holds); a method of self it passes one to is walked too, once."""
+                followed: set, calls: bool = True) -> None:
+    """Record in `out` how the function `func` uses the names in `local` (local name, or
+    `self.attr` -> the constructor parameter it holds); a method of self it passes one to is
+    walked too, once. `calls=False` (forward): calling one says it is a module, not a class."""
 
     def name_of(node) -> Optional[str]:
-        return local.get(node.id) if isinstance(node, ast.Name) else None
+        if isinstance(node, ast.Name):
+            return local.get(node.id)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+            return local.get(f"self.{node.attr}")
+        return None
 
     for node in ast.walk(func):
         if isinstance(node, ast.Call):
-            callee = name_of(node.func)
+            callee = name_of(node.func) if calls else None
             if callee:
                 out[callee].kinds.add("call")
                 out[callee].arity = max(out[callee].arity, len(node.args))
+                out[callee].keywords |= {k.arg for k in node.keywords if k.arg}
             func_name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             for arg in node.args:
                 name = name_of(arg)
@@ -205,6 +227,8 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                     out[name].kinds.add("int")
                 elif func_name in ("zip", "enumerate", "len", "list", "tuple", "reversed", "sorted"):
                     out[name].kinds.add("iter")
+                else:
+                    out[name].kinds.add("arg")  # passed on: `Inner(h)` needs something
             if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
                     and node.func.value.id == "self" and node.func.attr not in followed:
                 _follow_method(cls, node, local, out, stored, followed)
@@ -347,6 +371,8 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
         return (8, 16, 4)[profile % 3]
     if "call" in usage.kinds:
         return nn.Identity
+    if not usage.kinds and not usage.attrs:
+        return None  # only kept (`self.h = h`), never read: nothing to go wrong
     return _EMPTY
 
 
@@ -397,14 +423,16 @@ def _module_class_for(cls, name: str, usage: Usage):
         if not all(hasattr(value, attr) for attr in usage.attrs):
             continue
         try:
-            inspect.signature(value).bind_partial(*range(usage.arity))
+            inspect.signature(value).bind_partial(*range(usage.arity), **dict.fromkeys(usage.keywords, 0))
         except TypeError:
             continue
         except ValueError:
             pass
         found.append(value)
+    word = _BLOCK_NAME.search(name.lower())
+    same = [kind for kind in found if word and word.group(0) in kind.__name__.lower()]  # cell_type: a Cell
     named = [kind for kind in found if _BLOCK_NAME.search(kind.__name__.lower())]
-    return (named or found or [None])[0]
+    return (same or named or found or [None])[0]
 
 
 def _annotation(cls, param: inspect.Parameter) -> Any:

@@ -236,6 +236,7 @@ class _FileReader:
         self.factories: Dict[str, ast.FunctionDef] = {}
         self.module_env: Dict[str, Optional[dict]] = {}
         self.read_functions: Set[int] = set()
+        self.rebound: Set[str] = set()  # module globals some function sets (`global h`)
 
     # -- names ----------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> None:
@@ -251,6 +252,8 @@ class _FileReader:
                     and self._qualified(node.value) == "pytest.mark.parametrize":
                 for name in _names(node.targets[0]):  # `param = pytest.mark.parametrize`
                     self.names[name] = "pytest.mark.parametrize"
+        # `h = None` at the top, set by main() through `global h`: a placeholder, unknown in functions
+        self.rebound = {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
         self._scope(tree.body, self.module_env, {})
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -261,6 +264,7 @@ class _FileReader:
             return
         self.read_functions.add(id(node))
         env = dict(self.module_env)  # module constants are visible; the parameters are unknown
+        env.update(dict.fromkeys(self.rebound & set(env)))
         for arg in ast.walk(node.args):
             if isinstance(arg, ast.arg):
                 env[arg.arg] = None

@@ -64,3 +64,16 @@ def test_a_config_dict_s_sequences_are_as_long_as_the_longest_read():
 def test_inputs_concatenated_along_the_channels_share_the_first_layer_s_channels():
     builder, model, inputs = fed(fixture("paired_images").PairDiscriminator)
     assert inputs == "(2, 3, 16, 16), (2, 3, 16, 16)"  # not two (2, 6, 16, 16): cat would make 12
+
+
+@pytest.mark.parametrize("name, built, inputs", [
+    # `t % self.period` in forward: a number; `b, c, t = x.shape`: a 3-D input, not the Conv2d's 4-D
+    ("PeriodDiscriminator", "PeriodDiscriminator(period=8)", "(2, 1, 16)"),
+    ("KeptBlock", "KeptBlock(h=None, channels=3)", "(2, 3, 16)"),  # kept, never read: None
+    # `self.cell_type(a, b, stride=1)` in a helper: a class of the file named like it, taking stride=
+    ("CellNet", "CellNet(cell_type=CellA, num_cells=2, num_planes=16)", "(2, 3, 16, 16)"),
+])
+def test_parameters_used_outside_init_are_guessed_by_that_use(name, built, inputs):
+    builder, model, fed_inputs = fed(getattr(fixture("vocoder_parts"), name))
+    assert builder.notes[0].startswith(f"built as {built}, fed {inputs}")
+    assert fed_inputs == inputs

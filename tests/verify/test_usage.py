@@ -239,6 +239,27 @@ def test_functions_without_parameters_that_return_a_model_and_classes_passed_unc
     assert [(s["where"], s["fed_where"]) for s in sites["models:Net"]] == [("models.py:34", "")]
 
 
+def test_a_module_global_that_a_function_rebinds_is_unknown(tmp_path):
+    # https://github.com/jik876/hifi-gan/blob/master/inference.py: `h = None` at the top, set by
+    # main() through `global h`, read by inference() to build the Generator
+    sites = collect(tmp_path, {"models.py": MODELS + """
+    h = None
+    WIDTH = 4
+
+
+    def inference():
+        Net(h)
+        Net(WIDTH)
+
+
+    def main():
+        global h
+        h = load_config()
+        inference()
+    """}, [("models", "Net")])
+    assert [s["args"] for s in sites["models:Net"]] == [[v(4)]]
+
+
 torch = pytest.importorskip("torch")
 
 
