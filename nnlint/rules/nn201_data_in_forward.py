@@ -46,7 +46,8 @@ class DataInForward(Rule):
       `x.data.new_zeros(...)`, `torch.zeros_like(x.data)`, `x.data.cpu().numpy()`, also
       through a local (`w = self.weight.data` used only as `w.new(...)`);
     - a value that carries no gradient: integer or boolean tensors by name (`lengths`,
-      `mask`, `token_ids`), and values built from constants (`self.drop(torch.ones(n)).data`);
+      `mask`, `token_ids`), `.data` used as an index (`self.freqs[xs.data[0][i]]`: integers
+      or a mask), and values built from constants (`self.drop(torch.ones(n)).data`);
     - state updates: `.data` read to write a tensor in place (`self.avg.copy_(self.w.data)`,
       `self.w.data = torch.renorm(self.w.data, ...)`), and the whole block of a branch that
       rewrites parameters through `.data` (data-dependent initialisation);
@@ -122,6 +123,17 @@ class DataInForward(Rule):
                 def dropout_mask(self, size):
                     w = self.weight.data
                     return w.new(*size).bernoulli_(0.9)
+        """)),
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            class TfIdfEncoder(nn.Module):
+                def forward(self, xs):
+                    w = torch.zeros(xs.size(1), device=xs.device)
+                    for i in range(xs.size(1)):
+                        w[i] = self.freqs[xs.data[0][i]]  # token ids, used as an index
+                    return self.lt(xs).squeeze(0).t() @ w
         """)),
         Valid(dedent("""
             import torch
@@ -278,6 +290,11 @@ def _value_free(context, expr: cst.BaseExpression) -> bool:
                 expr = call
                 continue
             return False
+        if isinstance(above, cst.Subscript) and above.value is expr:
+            expr = above  # `xs.data[0][i]`: still its values
+            continue
+        if isinstance(above, cst.Index):
+            return True  # `table[xs.data[0][i]]`: an index (integers or a mask) has no gradient to lose
         if isinstance(above, cst.Arg):
             call = parent(context, above)
             return isinstance(call, cst.Call) and context.qualified_name(call.func) in LIKE
