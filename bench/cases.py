@@ -2,8 +2,9 @@
 
     python bench/cases.py                         # every set, per set and per rule
     python bench/cases.py training -v             # one set, and list each miss and false alarm
-    python bench/cases.py --nnlint "env PYTHONPATH=/tmp/base python3 -m nnlint"   # another build
+    python bench/cases.py --nnlint "env PYTHONPATH=/tmp/base python3 -P -m nnlint"   # another build
     python bench/cases.py --format markdown       # the tables for bench/RESULTS.md
+    python bench/cases.py snippets --with-imports # the cases with their imports written out
 
 A case is code we wrote, modelled on a public source cited in its first line
 (`# source: <URL>`). Labels sit on the line a finding is reported at:
@@ -29,6 +30,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,8 +74,75 @@ def python_labels(path: Path, text: str) -> List[Label]:
     return labels
 
 
-# suffix -> labels of one file (the notebooks set adds .ipynb and .md here)
-READERS: Dict[str, Callable[[Path, str], List[Label]]] = {".py": python_labels}
+def _code_cells(text: str) -> List[Tuple[int, str]]:
+    """A notebook's code cells: (cell number, counting every cell from 1, as nnlint does; source)."""
+    try:
+        cells = json.loads(text).get("cells", [])
+    except (ValueError, AttributeError):
+        return []
+    return [(number, "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", ""))
+            for number, cell in enumerate(cells, start=1) if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+
+
+def notebook_labels(path: Path, text: str) -> List[Label]:
+    """A notebook's labels, by cell and line in the cell (as nnlint reports them)."""
+    return [Label((str(path), number, label.key[2]), label.code, label.kind)
+            for number, source in _code_cells(text) for label in python_labels(path, source)]
+
+
+# suffix -> labels of one file; a Markdown file's labels are at its own lines, like a .py file's
+READERS: Dict[str, Callable[[Path, str], List[Label]]] = {
+    ".py": python_labels, ".ipynb": notebook_labels, ".md": python_labels}
+
+
+def first_line(path: Path, text: str) -> str:
+    """The line that cites the case's source: the file's first (a notebook's: its first code
+    cell's first; a Markdown file's may be `<!-- # source: URL -->`)."""
+    if path.suffix == ".ipynb":
+        cells = _code_cells(text)
+        text = cells[0][1] if cells else ""
+    return text.splitlines()[0] if text else ""
+
+
+# --with-imports: each case with PyTorch's conventional imports written out, on the line that
+# cites the source (the first line of the file, of a notebook's first code cell, or of a
+# Markdown file's first code block), so that every label stays on its line.
+IMPORTS = ("import torch; import torch.nn as nn; import torch.nn.functional as F; import torch.optim as optim; "
+           "from torch.utils.data import DataLoader, Dataset; ")
+
+
+def with_imports(path: Path, text: str) -> str:
+    """The case's text with the conventional imports prepended to its first line of code, which
+    must be a comment (SystemExit otherwise: the case would not parse)."""
+    if path.suffix == ".ipynb":
+        data = json.loads(text)
+        cell = next(c for c in data["cells"] if c.get("cell_type") == "code")
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        _check_comment(path, source)
+        cell["source"] = IMPORTS + source
+        return json.dumps(data, indent=1)
+    lines = text.split("\n")
+    index = 0
+    if path.suffix == ".md":  # the first line inside the first python fence
+        index = next(i for i, line in enumerate(lines) if line.strip().startswith("```") and "py" in line) + 1
+    indent, line = re.match(r"(\s*(?:>>> )?)(.*)", lines[index]).groups()  # after a console prompt
+    _check_comment(path, line)
+    lines[index] = indent + IMPORTS + line
+    return "\n".join(lines)
+
+
+def _check_comment(path: Path, line: str) -> None:
+    if not line.lstrip().startswith("#"):
+        raise SystemExit(f"{path}: --with-imports needs a comment on the first line of code, not {line!r}")
+
+
+def copy_with_imports(root: Path, sets: Optional[List[str]], into: Path) -> Path:
+    """A copy of the case sets under `into`, every case with its imports written out."""
+    for case in collect(root, sets):
+        target = into / case.path.relative_to(root.resolve())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(with_imports(case.path, case.path.read_text(encoding="utf-8")), encoding="utf-8")
+    return into
 
 
 def key(finding: dict) -> Key:
@@ -89,8 +158,7 @@ def collect(root: Path, sets: Optional[List[str]] = None) -> List[CaseFile]:
         for path in sorted(p for p in set_dir.rglob("*") if p.suffix in READERS and p.is_file()):
             path = path.resolve()
             text = path.read_text(encoding="utf-8", errors="replace")
-            first = text.splitlines()[0] if text else ""
-            source = SOURCE.search(first)
+            source = SOURCE.search(first_line(path, text))
             cases.append(CaseFile(path, set_dir.name, source.group(1) if source else None,
                                   READERS[path.suffix](path, text)))
     return cases
@@ -222,10 +290,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--root", type=Path, default=CASES, help="where the sets are (default: bench/cases)")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and false alarm")
+    parser.add_argument("--with-imports", action="store_true",
+                        help="score a copy of the cases with PyTorch's conventional imports written out")
     args = parser.parse_args(argv)
-    cases = collect(args.root, args.sets)
+    if args.with_imports:
+        with tempfile.TemporaryDirectory() as folder:
+            return _main(args, copy_with_imports(args.root, args.sets, Path(folder).resolve()))
+    return _main(args, args.root)
+
+
+def _main(args, root: Path) -> int:
+    cases = collect(root, args.sets)
     if not cases:
-        raise SystemExit(f"no cases under {args.root}" + (f" in {', '.join(args.sets)}" if args.sets else ""))
+        raise SystemExit(f"no cases under {root}" + (f" in {', '.join(args.sets)}" if args.sets else ""))
     command = shlex.split(args.nnlint) if args.nnlint else NNLINT
     scores = score(cases, run_nnlint(command, [case.path for case in cases]))
     if args.format == "json":

@@ -96,3 +96,30 @@ def test_scorer_counts(tmp_path):
     assert "| demo | 3 | 2 | 67% | 1 | 1 | 1 |" in text
     assert "| all | 3 | 2 | 67% | 2 | 1 | 1 |" in text
     assert "| NN602 | 3 | 2 | 67% | 1 |" in text
+
+
+def test_notebook_and_markdown_cases_and_their_imports_written_out(tmp_path):
+    """A notebook's labels are keyed by cell and line in the cell, a Markdown file's by its own
+    lines, each cites its source on its first line of code; --with-imports writes PyTorch's
+    imports on that line, so that every label stays where it was."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from samples import notebook
+
+    snippets = tmp_path / "snippets"
+    snippets.mkdir()
+    cell = "class Net(nn.Module):\n    def forward(self, x):\n        return F.dropout(x)  # expect: NN301\n"
+    (snippets / "a_bug.ipynb").write_text(notebook(["# source: https://example.org/nb\n", cell], markdown=[1]),
+                                          encoding="utf-8")
+    (snippets / "b_bug.md").write_text("<!-- # source: https://example.org/md -->\n\n```python\n# model\n" + cell
+                                       + "```\n", encoding="utf-8")
+    found = cases.collect(tmp_path)
+    assert [(c.path.name, c.source, [(lb.key[1:], lb.code) for lb in c.labels]) for c in found] == [
+        ("a_bug.ipynb", "https://example.org/nb", [((3, 3), "NN301")]),
+        ("b_bug.md", "https://example.org/md", [((None, 7), "NN301")])]
+    assert cases.score(found, cases.run_nnlint(NNLINT, [c.path for c in found]))["all"].caught == {"NN301": 2}
+    copied = cases.copy_with_imports(tmp_path, None, tmp_path / "with")
+    again = cases.collect(copied)
+    assert [[lb.key[1:] for lb in c.labels] for c in again] == [[(3, 3)], [(None, 7)]]
+    assert (copied / "snippets" / "b_bug.md").read_text(encoding="utf-8").splitlines()[3] == (
+        cases.IMPORTS + "# model")
+    assert cases.score(again, cases.run_nnlint(NNLINT, [c.path for c in again]))["all"].caught == {"NN301": 2}

@@ -211,3 +211,64 @@ def test_the_size_limit_of_a_notebook_is_on_its_code_not_its_outputs(project, ca
     project("long.ipynb", notebook(["x = 1\n" * 400]))
     assert run(capsys, "-q", "long.ipynb")[1] == (
         "long.ipynb:1:1: NN001 file too large to analyse (0.0024 MB > 0.002 MB limit, see max-file-size)\n")
+
+
+# ----- the same program in three forms -------------------------------------------------------------
+PARTS = [
+    "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n",
+    "class Net(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.blocks = [nn.Linear(8, 8) for _ in range(3)]\n"
+    "        self.head = nn.Linear(8, 2)\n"
+    "\n"
+    "    def forward(self, x):\n"
+    "        for block in self.blocks:\n"
+    "            x = F.dropout(F.relu(block(x)), 0.2)\n"
+    "        return F.softmax(self.head(x))\n",
+    "model = Net()\n"
+    "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+    "criterion = nn.CrossEntropyLoss()\n"
+    "total = 0\n"
+    "for x, y in loader:\n"
+    "    loss = criterion(model(x), y)\n"
+    "    loss.backward()\n"
+    "    optimizer.step()\n"
+    "    total += loss\n",
+]
+
+
+def _codes(capsys, path):
+    return {(f["code"], f["cell"], f["line"], f["column"])
+            for f in json.loads(run(capsys, "--format", "json", "--select", "ALL", path)[1])}
+
+
+def _three_forms(project, first):
+    project("train.py", first + PARTS[1] + PARTS[2])
+    project("train.ipynb", notebook(["%matplotlib inline\n" + first, PARTS[1], "%%time\n" + PARTS[2]], markdown=[2]))
+    project("train.md", f"# Train\n\n```python\n{first}```\n\nThe model:\n\n```py\n{PARTS[1]}```\n\n"
+                        f"```{{code-cell}} ipython3\n{PARTS[2]}```\n")
+
+
+def test_a_program_gives_the_same_findings_as_a_py_file_a_notebook_and_a_markdown_tutorial(project, capsys):
+    """The parts of one buggy program: as a .py file; as notebook cells (a Markdown cell between
+    them, magics on top of two); as a Markdown tutorial's code blocks with prose around them.
+    Every finding of the .py file is found at the corresponding cell and line, or Markdown line;
+    and the same again with the imports left out (a fragment)."""
+    _three_forms(project, PARTS[0])
+    lines = [part.count("\n") for part in PARTS]
+    starts = [1, 1 + lines[0], 1 + lines[0] + lines[1]]
+    cells, shifts = [1, 2, 4], [1, 0, 1]  # each part's cell, and the magic line on top of it
+    md_starts = [4, 9 + lines[0], 12 + lines[0] + lines[1]]
+    from_py = _codes(capsys, "train.py")
+    assert {code for code, *_ in from_py} == {"NN101", "NN301", "NN406", "NN601", "NN602", "NN204"}
+    as_cells, as_markdown = set(), set()
+    for code, _, line, column in from_py:
+        part = max(i for i, start in enumerate(starts) if start <= line)
+        as_cells.add((code, cells[part], line - starts[part] + 1 + shifts[part], column))
+        as_markdown.add((code, None, line - starts[part] + md_starts[part], column))
+    assert _codes(capsys, "train.ipynb") == as_cells
+    assert _codes(capsys, "train.md") == as_markdown
+    _three_forms(project, "# the imports are in another notebook\n\n\n")
+    assert (_codes(capsys, "train.py"), _codes(capsys, "train.ipynb"), _codes(capsys, "train.md")) == (
+        from_py, as_cells, as_markdown)

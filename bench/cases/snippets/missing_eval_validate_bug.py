@@ -1,0 +1,24 @@
+# source: https://github.com/wolny/pytorch-3dunet/issues/53
+# Validation inside the trainer: the model keeps training mode (dropout, batch statistics).
+class Trainer:
+    def __init__(self, model, loss_fn, optimizer, train_loader, val_loader):
+        self.model = model
+        self.loss_fn = loss_fn
+        self.optimizer = optimizer
+        self.train_loader = train_loader
+        self.val_loader = val_loader
+
+    def train_epoch(self):
+        self.model.train()
+        for x, y in self.train_loader:
+            self.optimizer.zero_grad()
+            loss = self.loss_fn(self.model(x), y)
+            loss.backward()
+            self.optimizer.step()
+
+    def validate(self):
+        losses = []
+        with torch.no_grad():
+            for x, y in self.val_loader:
+                losses.append(self.loss_fn(self.model(x), y).item())  # expect: NN305
+        return sum(losses) / len(losses)
