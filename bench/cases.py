@@ -108,6 +108,7 @@ def first_line(path: Path, text: str) -> str:
 # cites the source (the first line of the file, of a notebook's first code cell, or of a
 # Markdown file's first code block), so that every label stays on its line.
 IMPORTS = ("import torch; import torch.nn as nn; import torch.nn.functional as F; import torch.optim as optim; "
+           "import torch.nn.init as init; from torch.autograd import Variable; "
            "from torch.utils.data import DataLoader, Dataset; ")
 
 

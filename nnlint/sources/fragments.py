@@ -6,8 +6,8 @@ Only a name that the program uses and binds nowhere is assumed: an import of it,
 a parameter, a `def`/`class`, a `global` or any other binding, anywhere in the program (every
 cell of a notebook, every block of a Markdown file), means the name is the program's own. A
 star import of anything but torch may bind any name, so it turns the assumption off. The engine
-adds the assumed imports after the program's last line, so that no position moves, and drops
-whatever it would report on them.
+puts the assumed imports before the program, one line each, moves every finding and fix back up
+past them, and drops whatever it would report on them (engine.parse, engine._after_prefix).
 """
 
 from __future__ import annotations
