@@ -166,8 +166,10 @@ def collect(root: Path, sets: Optional[List[str]] = None) -> List[CaseFile]:
 
 
 def run_nnlint(command: List[str], paths: List[Path]) -> List[dict]:
+    # From a neutral folder: `python -m nnlint` would import the checkout's nnlint ahead of the
+    # PYTHONPATH of a `--nnlint` command (the paths are absolute, the settings --isolated).
     run = subprocess.run([*command, "--select", "ALL", "--isolated", "--no-cache", "--format", "json",
-                          *map(str, paths)], capture_output=True, text=True)
+                          *map(str, paths)], capture_output=True, text=True, cwd=tempfile.gettempdir())
     if run.returncode not in (0, 1):
         raise SystemExit(f"{shlex.join(command)} failed (exit {run.returncode}): {run.stderr.strip()}")
     return json.loads(run.stdout)

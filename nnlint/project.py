@@ -62,6 +62,12 @@ class ClassFacts:
     # a `forward` (or `__call__`, or a torch container that needs none) is defined by the class
     # or a base: True; the whole chain is known and none is: False; unknown: None
     forward: Optional[bool]
+    # what the class's own `forward` returns when every return is that activation's output:
+    # "softmax", "log_softmax" or "sigmoid" (the loss rules read it); None otherwise
+    output: Optional[str] = None
+    # torch's own class, when the name leads to one (`torch.nn.CrossEntropyLoss`,
+    # `torch.optim.Adam`): a factory of another file that returns one (see _FileFacts.built)
+    torch_name: Optional[str] = None
 
 
 UNKNOWN = ClassFacts(None, None)
@@ -73,6 +79,7 @@ Target = Union[ClassRef, ClassFacts]  # where a name leads: a class of a file, o
 class _ClassDef:
     bases: List[Optional[str]]  # dotted name of each base (None: not a plain name)
     defines_forward: Optional[bool]  # in its own body (None: a decorator or metaclass may add one)
+    output: Optional[str] = None  # see ClassFacts.output
 
 
 @dataclass
@@ -83,6 +90,10 @@ class _FileFacts:
     names: Dict[str, str] = field(default_factory=dict)  # imported name -> qualified name
     aliases: Dict[str, str] = field(default_factory=dict)  # `Alias = a.b`: alias -> `a.b`, as spelled
     star_imports: List[str] = field(default_factory=list)
+    # a factory: module-level function -> the class every `return` builds, as spelled in the
+    # file (`def build_model(): return Net()`, `m = Net(); return m.to(device)`); looking the
+    # function up leads to that class, so calling it gives what calling the class gives
+    built: Dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,7 @@ class _Node:
     forward: List[Optional[bool]]
     deps: Set[str]
     bases: List[ClassRef]
+    output: Optional[str] = None
 
 
 class _Search:
@@ -322,6 +334,8 @@ class ProjectIndex:
             name = names[0]
             if len(names) == 1 and name in facts.classes:
                 return (facts.path, name)
+            if len(names) == 1 and name in facts.built and name not in facts.names:
+                return self._lookup(module_path, facts.built[name].split("."), search)
             if name in facts.names:
                 target = facts.names[name]
                 rest = ".".join(names[1:])
@@ -427,7 +441,8 @@ class ProjectIndex:
                     module.append(answer.facts.is_module)
                     forward.append(answer.facts.forward)
                     deps |= answer.deps
-        answer = _Answer(ClassFacts(_any(module), _any(forward)), frozenset(deps))
+        output = nodes[members[0]].output if not cyclic else None
+        answer = _Answer(ClassFacts(_any(module), _any(forward), output), frozenset(deps))
         for member in members:
             self._classes[member] = answer
 
@@ -438,7 +453,7 @@ class ProjectIndex:
         cls = facts.classes[name]  # a ClassRef is made only for a class the file defines
         if facts.absolute_name and torch_api.is_module_class(f"{facts.absolute_name}.{name}"):
             return _Node([True], [name != "Module"], deps, [])  # torch's own sources
-        node = _Node([], [cls.defines_forward], deps, [])
+        node = _Node([], [cls.defines_forward], deps, [], cls.output)
         for dotted in cls.bases:  # a Generic[T]-style base counts as Generic
             head, _, rest = (dotted or "").partition(".")
             target: Target = UNKNOWN
@@ -483,7 +498,11 @@ class ProjectIndex:
 
 def _known_name(qualified: str) -> Optional[ClassFacts]:
     if torch_api.is_module_class(qualified):
-        return ClassFacts(True, qualified.rsplit(".", 1)[1] != "Module")
+        return ClassFacts(True, qualified.rsplit(".", 1)[1] != "Module", torch_name=qualified)
+    parts = qualified.split(".")
+    if parts[0] == "torch" and "optim" in parts[1:-1] and "lr_scheduler" not in parts \
+            and parts[-1] in torch_api.optimizer_classes():
+        return ClassFacts(False, False, torch_name=qualified)
     if qualified.startswith(("tensorflow.", "jax.", "flax.", "mlx.", "keras.")):
         return ClassFacts(False, None)
     if qualified.startswith(PLAIN_BASES) or qualified == "object":
@@ -582,7 +601,11 @@ def _collect(body: List[ast.stmt], facts: _FileFacts) -> None:
         elif isinstance(stmt, ast.ClassDef):
             # names only: holding the ast nodes would keep every file's tree alive in the index
             bases = [_dotted(b.value if isinstance(b, ast.Subscript) else b) for b in stmt.bases]
-            facts.classes.setdefault(stmt.name, _ClassDef(bases, _defines_forward(stmt)))
+            facts.classes.setdefault(stmt.name, _ClassDef(bases, _defines_forward(stmt), _forward_output(stmt)))
+        elif isinstance(stmt, ast.FunctionDef):
+            built = _factory_of(stmt)
+            if built:
+                facts.built.setdefault(stmt.name, built)
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], ast.Name):
             target = _dotted(stmt.value)
@@ -615,6 +638,117 @@ def _defines_forward(node: ast.ClassDef) -> Optional[bool]:
             stack.extend(stmt.orelse)
             stack.extend(s for h in getattr(stmt, "handlers", ()) for s in h.body)
     return False
+
+
+_ACTIVATIONS = {"softmax": "softmax", "log_softmax": "log_softmax", "sigmoid": "sigmoid",
+                "Softmax": "softmax", "LogSoftmax": "log_softmax", "Sigmoid": "sigmoid"}
+
+
+def _forward_output(node: ast.ClassDef) -> Optional[str]:
+    """The activation every `return` of the class's own `forward` gives: `F.softmax(...)`,
+    `x.sigmoid()`, or `self.act(...)` where `__init__` sets `self.act = nn.Softmax(...)` (or an
+    `nn.Sequential(...)` ending in one). None when any return is something else."""
+    methods = {s.name: s for s in node.body if isinstance(s, ast.FunctionDef)}
+    forward = methods.get("forward")
+    if forward is None:
+        return None
+    layers: Dict[str, Optional[str]] = {}
+    for stmt in ast.walk(methods["__init__"]) if "__init__" in methods else ():
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute) \
+                and isinstance(stmt.targets[0].value, ast.Name) and stmt.targets[0].value.id == "self":
+            attr = stmt.targets[0].attr
+            layers[attr] = _layer_activation(stmt.value) if attr not in layers else None
+    found = set()
+    stack: List[ast.AST] = list(forward.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(stmt, (ast.Yield, ast.YieldFrom)):
+            return None
+        if isinstance(stmt, ast.Return):
+            found.add(_returned_activation(stmt.value, layers))
+        stack.extend(ast.iter_child_nodes(stmt))
+    return found.pop() if len(found) == 1 else None
+
+
+def _returned_activation(value: Optional[ast.expr], layers: Dict[str, Optional[str]]) -> Optional[str]:
+    if not isinstance(value, ast.Call):
+        return None
+    func = value.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        return layers.get(func.attr)
+    if isinstance(func, ast.Attribute) and func.attr in ("softmax", "log_softmax", "sigmoid"):
+        return func.attr  # torch.softmax(x), F.log_softmax(x), x.sigmoid()
+    return None
+
+
+def _layer_activation(value: ast.expr) -> Optional[str]:
+    """`nn.Softmax(dim=1)` -> "softmax"; `nn.Sequential(..., nn.Sigmoid())` -> "sigmoid"."""
+    if not isinstance(value, ast.Call):
+        return None
+    name = _dotted(value.func) or ""
+    last = name.rsplit(".", 1)[-1]
+    if last == "Sequential" and value.args and not any(isinstance(a, ast.Starred) for a in value.args):
+        return _layer_activation(value.args[-1])
+    return _ACTIVATIONS.get(last) if last[:1].isupper() else None
+
+
+_KEEPS_OBJECT = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "requires_grad_"})
+
+
+def _factory_of(node: ast.FunctionDef) -> Optional[str]:
+    """The dotted name of the class every `return` of a module-level function builds:
+    `return Net(...)`, `return Net(...).to(device)`, or `return model` after one
+    `model = Net(...)` in the function. None when any return is something else, or the
+    function yields or is decorated (a decorator may return anything)."""
+    if node.decorator_list:
+        return None
+    assigned: Dict[str, Optional[str]] = {}
+    returns: List[Optional[ast.expr]] = []
+    stack: List[ast.AST] = list(node.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(stmt, (ast.Yield, ast.YieldFrom)):
+            return None
+        if isinstance(stmt, ast.Return):
+            returns.append(stmt.value)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for name in ast.walk(target):
+                    if not isinstance(name, ast.Name) or _same_object(stmt.value, name.id):
+                        continue  # `model = model.to(device)` keeps the object
+                    built = _built(stmt.value) if isinstance(target, ast.Name) else None
+                    assigned[name.id] = built if name.id not in assigned else None  # bound twice: unknown
+        stack.extend(ast.iter_child_nodes(stmt))
+    found = set()
+    for value in map(_object, returns):
+        found.add(assigned.get(value.id) if isinstance(value, ast.Name) else _built(value))
+    return found.pop() if len(found) == 1 else None
+
+
+def _object(value: Optional[ast.expr]) -> Optional[ast.expr]:
+    """`Net().to(device).eval()` -> `Net()`: the methods that return their receiver."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _KEEPS_OBJECT:
+        value = value.func.value
+    return value
+
+
+def _same_object(value: Optional[ast.expr], name: str) -> bool:
+    value = _object(value)
+    return isinstance(value, ast.Name) and value.id == name
+
+
+def _built(value: Optional[ast.expr]) -> Optional[str]:
+    value = _object(value)
+    if isinstance(value, ast.Call) and not isinstance(value.func, ast.Call):
+        name = _dotted(value.func)
+        if name and name.rsplit(".", 1)[-1][:1].isupper():  # a class (PEP 8), not a function
+            return name
+    return None
 
 
 def _dotted(expr: ast.expr) -> Optional[str]:

@@ -1,5 +1,9 @@
 """nnlint.dataflow: what local names hold, at each use (the facts NN105/NN2xx/NN5xx/NN6xx use)."""
 
+import json
+import subprocess
+import sys
+
 import libcst as cst
 
 from nnlint.context import FileContext
@@ -224,3 +228,37 @@ def f(x, given, opt: "torch.optim.Optimizer | None" = None):
         "given.softmax(dim=1)": ("tensor", "softmax"),  # only tensors have .softmax()
         "optimizer": ("optimizer", None),  # `opt or Adam(...)`: an optimizer either way
     }
+
+
+def test_a_model_class_of_another_file_returns_what_its_forward_returns(project):
+    """ProjectIndex reads the other file's `forward` (ast only): every return an activation."""
+    project("pyproject.toml", "")
+    project("models.py", '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Probs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        self.out = nn.Sequential(nn.ReLU(), nn.Softmax(dim=1))
+
+    def forward(self, x):
+        return self.out(self.fc(x))
+
+class Mixed(nn.Module):
+    def forward(self, x):
+        if x.dim() > 2:
+            return F.sigmoid(x)
+        return x
+''')
+    project("train.py", '''
+import torch.nn as nn
+from models import Mixed, Probs
+
+criterion = nn.CrossEntropyLoss()
+loss = criterion(Probs()(x), y) + criterion(Mixed()(x), y)
+''')
+    run = subprocess.run([sys.executable, "-m", "nnlint", "--isolated", "--select", "NN602", "--format", "json", "."],
+                         capture_output=True, text=True)
+    assert [(f["path"], f["line"], f["code"]) for f in json.loads(run.stdout)] == [("train.py", 6, "NN602")]

@@ -326,3 +326,52 @@ def test_the_index_follows_edits_buffers_and_new_files(tmp_path):
     (tmp_path / "pkg" / "extra.py").write_text("from torch import nn\n\nclass Extra(nn.Linear):\n    pass\n")
     index.invalidate(str(tmp_path / "pkg" / "extra.py"))
     assert index.class_facts(".extra.Extra", model) == project.ClassFacts(True, True)
+
+
+def test_a_factory_of_another_file_leads_to_the_class_it_returns(project):
+    """`def build(): m = Net(); m = m.to(d); return m` is looked up as Net; torch's classes
+    (a loss, an optimizer) keep their torch name; anything else returned is unknown."""
+    project("pyproject.toml", "")
+    project("build.py", '''
+import torch
+import torch.nn as nn
+from torch import optim
+
+class Net(nn.Module):
+    def forward(self, x):
+        return x.softmax(dim=1)
+
+def build_model(device):
+    model = Net()
+    model = model.to(device)
+    return model
+
+def build_loss():
+    return nn.CrossEntropyLoss()
+
+def build_opt(model):
+    return optim.AdamW(model.parameters())
+
+def either(flag):
+    if flag:
+        return Net()
+    return nn.Linear(2, 2)
+
+def rebound():
+    model = Net()
+    model = make_other()
+    return model
+
+@register
+def decorated():
+    return Net()
+''')
+    path = str(project("train.py", ""))
+    index = ProjectIndex()
+    facts = {name: index.class_facts(f"build.{name}", path)
+             for name in ("build_model", "build_loss", "build_opt", "either", "rebound", "decorated")}
+    assert (facts["build_model"].is_module, facts["build_model"].output, facts["build_model"].torch_name) \
+        == (True, "softmax", None)
+    assert facts["build_loss"].torch_name == "torch.nn.CrossEntropyLoss" and facts["build_loss"].is_module
+    assert facts["build_opt"].torch_name == "torch.optim.AdamW" and facts["build_opt"].is_module is False
+    assert [facts[n].is_module for n in ("either", "rebound", "decorated")] == [None, None, None]

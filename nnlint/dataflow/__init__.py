@@ -16,6 +16,18 @@ never becomes a finding: rules flag only what the flow knows.
 hierarchy found in this file. A file-local Module class called like a function returns what
 its `forward` returns.
 
+A parameter's kind comes from its annotation (annotations.py), else from what every call of
+the function in the file passes (`Dataflow.argument_kinds`: module-level functions, and a
+class's `__init__` from `Cls(...)`). Those arguments are evaluated with the callers' *base*
+flows, whose own parameters are typed by annotations only, and a call of a function of the
+file returns what its base flow returns: one level of call sites, so no flow waits for its
+callers' flows and there is no cycle to cut (nor an answer that depends on the order of
+questions).
+
+Across files, only what the project index (nnlint/project.py) reads without a flow: a class of
+another file is a Module, what its `forward` returns when every return is an activation, and a
+factory there (`def build(): return Net()`) leads to the class it builds.
+
 What a Kind says:
 - `tensor` (origin: `loss` for a loss value and what is computed from it without `.item()` or
   `.detach()`; `softmax`/`log_softmax`/`sigmoid` for their direct outputs; `parameter`/`buffer`
@@ -23,12 +35,14 @@ What a Kind says:
   `device=`);
 - `module` (name: the class, `torch.nn.CrossEntropyLoss` or a class of the file; calling it
   gives a loss, a softmax, a tensor... when that is known);
-- `optimizer` (a `torch.optim` optimizer, or a class of the file deriving from one).
+- `optimizer` (a `torch.optim` optimizer, or a class of the file deriving from one);
+- `tuple` (elements: the kind of each element, through `a, b = f()` and `t[1]`).
 
-The rooms: lattice.py (Kind, BOTTOM, join), walker.py (statements in order: branches joined,
-loops to a fixed point), flow.py (one scope: the expression evaluator), classes.py (attribute
-kinds of the file's classes, what a Module's forward returns), file.py (the Dataflow of a file,
-its flows cached); what torch's calls return is in nnlint/torch_tables.py.
+The rooms: lattice.py (Kind, BOTTOM, join), annotations.py (what an annotation promises),
+walker.py (statements in order: branches joined, loops to a fixed point), flow.py (one scope:
+the expression evaluator), classes.py (attribute kinds of the file's classes, what a Module's
+forward returns), file.py (the Dataflow of a file, its flows cached, parameters typed from the
+file's calls, what its functions return); what torch's calls return is in nnlint/torch_tables.py.
 """
 
 from __future__ import annotations

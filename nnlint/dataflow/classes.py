@@ -138,6 +138,9 @@ class ClassFacts:
             if last in LAYERS_NOT_A_TENSOR or module.origin == "indices":
                 return None
             return TENSOR_KIND
+        if name not in self.context.classes_by_name and "." in name:  # a class of another file
+            output = self.context.project_class(name).output
+            return Kind(TENSOR, origin=output) if output else None
         return self.class_output(name)
 
     def class_output(self, class_name: str) -> Value:

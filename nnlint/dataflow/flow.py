@@ -327,6 +327,15 @@ def qualified_call(dataflow: "Dataflow", qualified: str, call: cst.Call) -> Valu
         return None
     if _builds_external_model(parts):
         return Kind(MODULE, name=qualified)
+    if parts[0] not in ("torch", "builtins") and len(parts) > 1:
+        # a class of another file of the project, or a factory there returning one (project.py)
+        facts = dataflow.context.project_class(qualified)
+        if facts.torch_name is not None:
+            if facts.is_module:
+                return Kind(MODULE, name=facts.torch_name)
+            return Kind(OPTIMIZER, name=facts.torch_name)
+        if facts.is_module:
+            return Kind(MODULE, name=qualified)
     if parts[0] != "torch":
         return None
     if torch_api.is_parameter_class(qualified):

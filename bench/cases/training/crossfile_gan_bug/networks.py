@@ -1,0 +1,15 @@
+# source: https://github.com/soumith/ganhacks/issues/67
+# The discriminator lives in its own module and still ends in nn.Sigmoid.
+import torch.nn as nn
+
+
+class Discriminator(nn.Module):
+    def __init__(self, ndf=64):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(3, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf, 1, 32, 1, 0, bias=False), nn.Sigmoid(),
+        )
+
+    def forward(self, x):
+        return self.main(x)

@@ -1,0 +1,15 @@
+# source: https://github.com/soumith/ganhacks/issues/67
+# The training script imports it and scores it with BCEWithLogitsLoss: the sigmoid runs twice.
+import torch
+import torch.nn as nn
+from networks import Discriminator
+
+netD = Discriminator()
+criterion = nn.BCEWithLogitsLoss()
+optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+for real, _ in dataloader:
+    optimizerD.zero_grad()
+    output = netD(real).view(-1)
+    errD = criterion(output, torch.ones_like(output))  # expect: NN605
+    errD.backward()
+    optimizerD.step()
