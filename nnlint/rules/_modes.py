@@ -352,7 +352,7 @@ class _Walker:
                     self.context.qualified_name(func) in ("torch.autograd.grad", "torch.autograd.backward"):
                 self.result.backward = True
             mode = _mode_call(call)
-            key = dotted_name(func.value)
+            key = dotted_name(_moved(func.value) if mode is not None else func.value)
             if mode is not None and key is not None:
                 env[key] = mode
                 return
@@ -374,7 +374,7 @@ class _Walker:
 
     def _forward(self, key: str, call, comprehension, env, grad) -> None:
         loop = comprehension or (self.loops[-1] if self.loops else None)
-        training = comprehension is None and bool(self.loops) and _calls_backward(self.loops[-1].body, ("step",))
+        training = comprehension is None and bool(self.loops) and self._backward_after(call, self.loops[-1])
         modes = env.get(key, UNKNOWN)
         found = self._events.get(id(call))
         if found is not None:
@@ -384,6 +384,15 @@ class _Walker:
         event = Forward(key, call, modes, grad, loop, training, self.trained)
         self._events[id(call)] = event
         self.result.forwards.append(event)
+
+    def _backward_after(self, call: cst.Call, loop) -> bool:
+        """Does the loop call backward() and a step() from the statement of `call` on? A forward
+        after the loop's training part (an evaluation after an inner loop over batches, in the
+        loop over epochs) feeds no backward of the iteration."""
+        body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else [loop.body]
+        line = self.context.position(call).start.line
+        rest = [stmt for stmt in body if self.context.position(stmt).end.line >= line]
+        return _calls_backward(rest, ("step",))
 
     def _callee(self, call: cst.Call) -> Optional[cst.FunctionDef]:
         func = call.func
@@ -426,6 +435,18 @@ def _join(a, b):
     return (env, grad)
 
 
+_RETURNS_SELF = frozenset({"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_"})
+
+
+def _moved(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`model.to(device)` -> `model`: Module methods that return the module itself, so that
+    `model.to(device).train()` switches `model`."""
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+            and expr.func.attr.value in _RETURNS_SELF:
+        expr = expr.func.value
+    return expr
+
+
 def _mode_call(call: cst.Call) -> Optional[Modes]:
     """EVAL for `.eval()` / `.train(False)`, TRAIN for `.train()` / `.train(True)`, UNKNOWN for
     `.train(flag)`; None for any other call."""
@@ -449,7 +470,7 @@ def _mode_call(call: cst.Call) -> Optional[Modes]:
 def _calls_backward(body, also=()) -> bool:
     """Does `body` call `.backward()` (and each method of `also`)?"""
     wanted = {"backward", *also}
-    stack = [body]
+    stack = list(body) if isinstance(body, list) else [body]
     while stack:
         node = stack.pop()
         if isinstance(node, _SCOPES):

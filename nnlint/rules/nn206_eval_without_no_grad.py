@@ -118,6 +118,7 @@ class EvalWithoutNoGrad(Rule):
             if not is_model(self.context, scope, forward.key, forward.call.func):
                 continue
             self.report(forward.call, f"`{first_line_code(self.context, forward.call)}` runs with autograd "
-                                      "recording during evaluation: every batch keeps its graph and "
-                                      "activations; wrap the loop in torch.no_grad()")
+                                      "recording during evaluation: every batch stores its activations "
+                                      "for a backward that never comes (and any output kept keeps its "
+                                      "graph); wrap the loop in torch.no_grad()")
             return

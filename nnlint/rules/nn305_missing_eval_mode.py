@@ -3,7 +3,7 @@ from typing import Set
 import libcst as cst
 
 from nnlint.finding import Severity
-from nnlint.tree import children, dotted_name, iter_nodes
+from nnlint.tree import children, dotted_name, first_param_name, iter_nodes
 from nnlint.rules._grad import first_line_code
 from nnlint.rules._modes import ModeAnalysis, eval_named, is_model, mode_sensitive, named_like_loss
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
@@ -62,6 +62,25 @@ class MissingEvalMode(Rule):
     runtime = Runtime(unobservable="evaluation code, outside the model")
 
     VALID = [
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            class GPT(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.drop = nn.Dropout(0.1)
+                    self.head = nn.Linear(8, 8)
+
+                def forward(self, idx):
+                    return self.head(self.drop(idx))
+
+                @torch.no_grad()
+                def generate(self, idx, steps):
+                    for _ in range(steps):
+                        idx = self(idx)  # the caller of generate() owns the mode
+                    return idx
+        """)),
         Valid(dedent("""
             import torch
             from torch import nn
@@ -145,6 +164,9 @@ class MissingEvalMode(Rule):
                 continue  # a metric on a training batch, in the middle of a training step
             if not self._trained_or_given(scope, forward, modes):
                 continue
+            if function is not None and forward.key == first_param_name(function) \
+                    and self.context.enclosing_class is not None:
+                continue  # `self(x)` in the model's own generate(): its caller owns the mode
             func = forward.call.func.value if _is_forward_method(forward.call) else forward.call.func
             if not is_model(self.context, scope, forward.key, func) or mode_sensitive(self.context, scope, func) is False:
                 continue

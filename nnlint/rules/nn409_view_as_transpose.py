@@ -69,6 +69,11 @@ class ViewAsTranspose(Rule):
         Valid(dedent("""
             import torch
 
+            def gram_matrix(y):  # the product's factors in any order: one merged size
+                b, ch, h, w = y.size()
+                features = y.view(b, ch, w * h)
+                return features.bmm(features.transpose(1, 2)) / (ch * h * w)
+
             def gram(x):
                 x = x.permute(0, 2, 3, 1)
                 return x.view(x.size(0), x.size(1) * x.size(2), x.size(3))
@@ -264,7 +269,7 @@ def _factors(expr: cst.BaseExpression, dims: List[str]) -> Optional[List[int]]:
             left, right = _factors(expr.left, dims), _factors(expr.right, dims)
             if left is None or right is None:
                 return None
-            return left + right
+            return sorted(left + right)  # `w * h` is the size of h and w merged: order is moot
         if isinstance(expr.operator, cst.FloorDivide):  # c // groups: a part of c
             return _factors(expr.left, dims)
     return None

@@ -92,6 +92,20 @@ class CudaTimingWithoutSync(Rule):
             import time
             import torch
 
+            def train(model, loader, optimizer, device="cuda"):
+                end = time.time()
+                for x, y in loader:
+                    loss = model(x.to(device), y.to(device))
+                    losses.append(loss.item())  # waits for this iteration's forward
+                    loss.backward()
+                    optimizer.step()
+                    batch_time.update(time.time() - end)  # whole iterations: each waited for the last
+                    end = time.time()
+        """)),
+        Valid(dedent("""
+            import time
+            import torch
+
             def cpu_latency(model):
                 x = torch.randn(8, 3, 224, 224)
                 start = time.perf_counter()
@@ -122,6 +136,17 @@ class CudaTimingWithoutSync(Rule):
             t1 = time.time()
             print(t1 - t0)
         """), line=9),
+        Invalid(dedent("""
+            import time
+            import torch
+
+            def bench(model, batches):
+                for x in batches:
+                    x = x.cuda()
+                    start = time.perf_counter()
+                    out = model(x)
+                    print(time.perf_counter() - start, out.sum().item())  # timed before the wait
+        """), line=9),
     ]
 
     def __init__(self, context):
@@ -144,10 +169,11 @@ class CudaTimingWithoutSync(Rule):
 
     def _scope(self, body, cuda: Set[str]) -> None:
         started, pending = False, False
+        per_iteration = self._iteration_reads(body)
         for unit in _units(body):
-            reads = [c for c in _calls(unit) if self.context.qualified_name(c.func) in TIMERS]
+            reads = [c for c in _calls(unit) if self._is_timer(c)]
             if reads:
-                if started and pending:
+                if started and pending and not any(read in per_iteration for read in reads):
                     self.report(reads[0], f"`{first_line_code(self.context, reads[0])}` ends a timing of CUDA "
                                           "work with no synchronization: CUDA calls return before the GPU has "
                                           "finished, so this measures the launch, not the work")
@@ -157,6 +183,30 @@ class CudaTimingWithoutSync(Rule):
             if any(self._syncs(c) for c in _calls(unit)):
                 pending = False
             self._track(unit, cuda)
+
+    def _is_timer(self, call: cst.Call) -> bool:
+        return self.context.qualified_name(call.func) in TIMERS
+
+    def _iteration_reads(self, body) -> Set[cst.Call]:
+        """Clock reads that time whole iterations of a loop that waits for the GPU somewhere in
+        its body (`.item()` in a log line, a synchronize): the read comes before any
+        `start = time.time()` of the same iteration, so its stretch began in the previous one
+        (`batch_time.update(time.time() - end); end = time.time()`, an ETA, the time since
+        training began). Each iteration waits for the last one's work, so the time between
+        iterations is the work's time; a stretch started and ended inside one iteration is not."""
+        found: Set[cst.Call] = set()
+        loops = [node for node in _walk_statements(body) if isinstance(node, (cst.For, cst.While))]
+        for loop in loops:
+            units = list(_units(loop.body.body)) if isinstance(loop.body, cst.IndentedBlock) else []
+            if not any(self._syncs(call) for unit in units for call in _calls(unit)):
+                continue
+            for unit in units:
+                found.update(call for call in _calls(unit) if self._is_timer(call))
+                value = getattr(unit, "value", None)
+                if isinstance(unit, (cst.Assign, cst.AnnAssign)) and isinstance(value, cst.Call) \
+                        and self._is_timer(value):
+                    break  # `start = time.time()`: what follows is timed within the iteration
+        return found
 
     def _works(self, unit, cuda: Set[str]) -> bool:
         """Does the statement call something on a CUDA value (or a CUDA model)?"""
@@ -269,6 +319,16 @@ def _blocks(statement) -> List:
         if isinstance(handler.body, cst.IndentedBlock):
             found.append(handler.body.body)
     return found
+
+
+def _walk_statements(body) -> Iterator[cst.CSTNode]:
+    """The compound statements of a body and of their blocks (not nested scopes)."""
+    for statement in body:
+        if isinstance(statement, _SCOPES) or isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            continue
+        yield statement
+        for block in _blocks(statement):
+            yield from _walk_statements(block)
 
 
 def _walk(root) -> Iterator[cst.CSTNode]:

@@ -79,6 +79,16 @@ class MissingZeroGrad(Rule):
 
     VALID = [
         Valid(dedent("""
+            import torch.distributed.autograd as dist_autograd
+
+            def train(model, opt, batches, criterion):
+                for x, y in batches:
+                    with dist_autograd.context() as context_id:
+                        loss = criterion(model(x), y)
+                        dist_autograd.backward(context_id, [loss])  # gradients live in the context
+                        opt.step(context_id)
+        """)),
+        Valid(dedent("""
             import torch
 
             model = torch.nn.Linear(4, 1)
@@ -289,7 +299,8 @@ class MissingZeroGrad(Rule):
             facts.events.append(("reset", call, code(func.value) if known else None, known))
         elif method.endswith("_") and has_grad(func.value):
             facts.events.append(("reset", call, None, None))  # p.grad.zero_(), p.grad.detach_()
-        elif method == "backward":
+        elif method == "backward" and not qualified.startswith("torch.distributed."):
+            # (distributed autograd keeps the gradients in its `context()`, fresh each step)
             facts.events.append(("backward", call, None, None))
         elif method == "step":
             for receiver in [func.value, *(arg.value for arg in call.args if arg.keyword is None)][:2]:
