@@ -574,6 +574,14 @@ def is_model(context, scope: Scope, key: str, func: cst.BaseExpression) -> bool:
 LOSS_NAME = re.compile(r"(criterion|loss|metric)", re.IGNORECASE)
 
 
+def owned_by_caller(context, function: Optional[cst.FunctionDef], key: str) -> bool:
+    """`self(x)` or `self.head(x)` in a method of a Module class (a model's own `generate()` or
+    `predict()`): whoever calls the method sets the mode and the grad mode, not the method (a
+    trainer class holding `self.model` is not one: it owns its model's mode)."""
+    return function is not None and context.enclosing_module_class is not None \
+        and key.split(".")[0] == first_param_name(function)
+
+
 def named_like_loss(key: str) -> bool:
     """`criterion`, `self.loss_fn`, `ce_loss`: not the model (names only ever rule a call out)."""
     return bool(LOSS_NAME.search(key.rsplit(".", 1)[-1]))

@@ -2,7 +2,7 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
-from nnlint.rules._modes import EVAL, ModeAnalysis, eval_named, is_model, named_like_loss, needs_grad
+from nnlint.rules._modes import EVAL, ModeAnalysis, eval_named, is_model, named_like_loss, needs_grad, owned_by_caller
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 
@@ -53,6 +53,21 @@ class EvalWithoutNoGrad(Rule):
     runtime = Runtime(unobservable="evaluation-loop code, outside the model")
 
     VALID = [
+        Valid(dedent("""
+            import torch
+            from torch import nn
+
+            class AdaptiveHead(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.head = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.1))
+
+                def forward(self, x):
+                    return self.head(x)
+
+                def predict(self, x):  # the caller chooses no_grad and eval, as for forward
+                    return self.head(x).argmax(dim=1)
+        """)),
         Valid(dedent("""
             import torch
 
@@ -115,7 +130,8 @@ class EvalWithoutNoGrad(Rule):
                 continue
             if needs_grad(forward.loop if forward.loop is not None else scope):
                 continue
-            if not is_model(self.context, scope, forward.key, forward.call.func):
+            if not is_model(self.context, scope, forward.key, forward.call.func) \
+                    or owned_by_caller(self.context, function, forward.key):
                 continue
             self.report(forward.call, f"`{first_line_code(self.context, forward.call)}` runs with autograd "
                                       "recording during evaluation: every batch stores its activations "

@@ -3,9 +3,10 @@ from typing import Set
 import libcst as cst
 
 from nnlint.finding import Severity
-from nnlint.tree import children, dotted_name, first_param_name, iter_nodes
+from nnlint.tree import children, dotted_name, iter_nodes
 from nnlint.rules._grad import first_line_code
-from nnlint.rules._modes import ModeAnalysis, eval_named, is_model, mode_sensitive, named_like_loss
+from nnlint.rules._modes import TRAIN, ModeAnalysis, eval_named, is_model, mode_sensitive, named_like_loss, \
+    owned_by_caller
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 LOADS = frozenset({"load_state_dict", "from_pretrained"})
@@ -80,6 +81,15 @@ class MissingEvalMode(Rule):
                     for _ in range(steps):
                         idx = self(idx)  # the caller of generate() owns the mode
                     return idx
+        """)),
+        Valid(dedent("""
+            import torch
+
+            @torch.no_grad()
+            def update_bn(loader, model):
+                model.train()  # on purpose: recompute batch-norm statistics
+                for x in loader:
+                    model(x)
         """)),
         Valid(dedent("""
             import torch
@@ -164,9 +174,10 @@ class MissingEvalMode(Rule):
                 continue  # a metric on a training batch, in the middle of a training step
             if not self._trained_or_given(scope, forward, modes):
                 continue
-            if function is not None and forward.key == first_param_name(function) \
-                    and self.context.enclosing_class is not None:
-                continue  # `self(x)` in the model's own generate(): its caller owns the mode
+            if owned_by_caller(self.context, function, forward.key):
+                continue
+            if forward.modes == TRAIN and not forward.after_training and _switched_here(scope, forward.key):
+                continue  # `model.train()` on purpose before a forward under no_grad: BN recalibration
             func = forward.call.func.value if _is_forward_method(forward.call) else forward.call.func
             if not is_model(self.context, scope, forward.key, func) or mode_sensitive(self.context, scope, func) is False:
                 continue
@@ -245,4 +256,7 @@ def _pretrained(context, call: cst.Call) -> bool:
     return False
 
 
-
+def _switched_here(scope, key: str) -> bool:
+    """Does the scope itself call `key.train()` (not a caller's training loop leaving it so)?"""
+    return any(isinstance(call.func, cst.Attribute) and call.func.attr.value == "train"
+               and dotted_name(call.func.value) == key for call in iter_nodes(scope, cst.Call))
