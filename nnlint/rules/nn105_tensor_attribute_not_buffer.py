@@ -1,4 +1,4 @@
-from typing import Dict, List, Set, Tuple
+from typing import Dict, Set, Tuple
 
 import libcst as cst
 
@@ -304,7 +304,6 @@ class TensorAttributeNotBuffer(Rule):
             tail = ("it is not an nn.Parameter, so the optimizer never trains it" if trains else
                     "`.to(device)` leaves it behind and `state_dict()` does not save it")
             self.report(source, f"`self.{attr}` holds a tensor (`{shown}`) as a plain attribute: {tail}")
-
 
     def _meets_in_forward(self, attr: str, methods: Dict[str, cst.FunctionDef], vector: bool) -> bool:
         for name in _reached_from_forward(methods):

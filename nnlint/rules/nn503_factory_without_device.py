@@ -5,7 +5,7 @@ import libcst as cst
 
 from nnlint.dataflow import local_kinds
 from nnlint.finding import Severity
-from nnlint.rules._grad import Derivation, first_line_code, function_body, tensor_inputs
+from nnlint.rules._grad import Derivation, first_line_code, tensor_inputs
 from nnlint.rules._meets import MEETING_FUNCTIONS, MEETING_METHODS
 from nnlint.rules._torch_refs import ancestors
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
