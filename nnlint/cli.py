@@ -4,6 +4,7 @@
     nnlint verify [PATH ...]      build and run the models, confirm the findings
     nnlint rules                  list every rule
     nnlint explain CODE           a rule's documentation page
+    nnlint server                 the language server (LSP over stdio), for editors
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from nnlint.config import ConfigError, Overrides, Settings, load_settings, parse
 from nnlint.exit_codes import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
 from nnlint.report import FORMATS
 
-COMMANDS = ("check", "verify", "rules", "explain")
+COMMANDS = ("check", "verify", "rules", "explain", "server")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("rules", help="list every rule")
     explain = commands.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", metavar="CODE")
+    server = commands.add_parser("server", help="the language server for editors (LSP over stdio; "
+                                                "pip install \"nnlint[server]\")")
+    server.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the only way; "
+                                                              "accepted because editors pass it)")
     return parser
 
 
@@ -107,6 +112,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _rules()
         if args.command == "explain":
             return _explain(args.code)
+        if args.command == "server":
+            return _server()
         settings = _settings(args)
         shard = _parse_shard(args.shard) if args.shard else None
         if args.command == "verify":
@@ -162,19 +169,23 @@ def _rules() -> int:
 
 
 def _explain(code: str) -> int:
-    from nnlint.rules import all_rules
+    from nnlint.rules import rule_page
 
-    rule = all_rules().get(code.strip().upper())
-    if rule is None:
+    page = rule_page(code)
+    if page is None:
         print(f"nnlint: error: unknown rule {code!r} (see `nnlint rules`)", file=sys.stderr)
         return EXIT_USAGE
-    fixes = f", fixable: {rule.fix_label()}" if rule.fixable else ""
-    header = f"{rule.code} {rule.name} ({rule.severity.label}{fixes})"
-    print(f"# {header}\n\n{rule.documentation()}")
-    if not rule.always_reported:
-        runtime = rule.runtime
-        seen = (f"{runtime.seen} (confirms the finding)" if runtime.kinds and not runtime.reports else
-                runtime.seen if runtime.kinds else f"cannot be observed: {runtime.reason(rule.severity)}")
-        print(f"\n## nnlint verify\n{seen[0].upper()}{seen[1:]}.")
+    print(page)
     return EXIT_CLEAN
 
+
+def _server() -> int:
+    """`nnlint server`: pygls is imported here only (the `server` extra)."""
+    try:
+        from nnlint.server import run
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        print('nnlint: error: `nnlint server` needs pygls: pip install "nnlint[server]"', file=sys.stderr)
+        return EXIT_USAGE
+    return run()

@@ -161,7 +161,9 @@ def test_ci_job_uploads_the_sarif_file_it_writes():
 
 def test_pyproject_example_is_accepted_by_the_config_loader(tmp_path):
     for body in blocks("toml"):
-        table = tomllib.loads(body)["tool"]["nnlint"]
+        table = tomllib.loads(body).get("tool", {}).get("nnlint")
+        if table is None:
+            continue  # an editor's configuration (Helix)
         for factory in table.get("verify", {}).get("factories", []):  # the loader checks they exist
             (tmp_path / factory).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / factory).write_text("")

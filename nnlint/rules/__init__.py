@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import lru_cache
-from typing import Dict, Type
+from typing import Dict, Optional, Type
 
 from nnlint.rules.base import Rule
 
@@ -24,3 +24,20 @@ def all_rules() -> Dict[str, Type[Rule]]:
                     raise RuntimeError(f"two rules claim {value.code}")
                 found[value.code] = value
     return dict(sorted(found.items()))
+
+
+def rule_page(code: str) -> Optional[str]:
+    """A rule's documentation page in Markdown (`nnlint explain`, the editor's hover); None
+    for an unknown code."""
+    rule = all_rules().get(code.strip().upper())
+    if rule is None:
+        return None
+    fixes = f", fixable: {rule.fix_label()}" if rule.fixable else ""
+    header = f"{rule.code} {rule.name} ({rule.severity.label}{fixes})"
+    page = f"# {header}\n\n{rule.documentation()}"
+    if not rule.always_reported:
+        runtime = rule.runtime
+        seen = (f"{runtime.seen} (confirms the finding)" if runtime.kinds and not runtime.reports else
+                runtime.seen if runtime.kinds else f"cannot be observed: {runtime.reason(rule.severity)}")
+        page += f"\n\n## nnlint verify\n{seen[0].upper()}{seen[1:]}."
+    return page

@@ -58,7 +58,8 @@ def test_configuration_errors_name_the_key(table, message):
 def test_the_readme_example_is_a_valid_configuration():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     tables = [tomllib.loads(body) for body in re.findall(r"```toml\n(.*?)```", readme, re.S)]
-    verify = [t["tool"]["nnlint"]["verify"] for t in tables if "verify" in t["tool"]["nnlint"]]
+    ours = [t["tool"]["nnlint"] for t in tables if "nnlint" in t.get("tool", {})]  # not an editor's
+    verify = [table["verify"] for table in ours if "verify" in table]
     assert verify
     for table in verify:
         table = dict(table, factories=[])  # the example's factories file is the user's

@@ -1,0 +1,486 @@
+"""`nnlint server`: nnlint in the editor, over the Language Server Protocol on stdio (pygls).
+
+The editor's buffers are checked as the command line checks files (same rules, the nearest
+`[tool.nnlint]` of each file, the same ProjectIndex questions about sibling files), in one
+warm process: no import and no process per change. pygls is imported only here, and only
+`nnlint server` imports this module (the `server` extra).
+
+Threads: the asyncio loop reads the editor's messages; every check runs on one worker thread
+(the engine and the project index are used by one thread at a time). A change waits
+DEBOUNCE_S for the next keystroke, then the buffer as it is then is checked; a result that a
+newer edit has overtaken is dropped, not published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import re
+import tokenize
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from nnlint import __version__
+from nnlint.config import ConfigError, Overrides, Settings, load_settings, parse_selectors
+from nnlint.engine import FileResult, check_text
+from nnlint.finding import Applicability, Finding, Severity
+from nnlint.incremental import Pieces, recheck
+from nnlint.positions import NEWLINE
+from nnlint.project import ProjectIndex
+from nnlint.rules import rule_page
+from nnlint.sources import kind_of
+
+DEBOUNCE_S = 0.05  # a change waits this long for the next one before the buffer is checked
+# The open files that use an edited one are checked again (whole) after a pause in the typing.
+DEPENDENTS_DELAY_S = 1.0
+SOURCE = "nnlint"
+FIX_ALL = "source.fixAll.nnlint"
+RULES_URL = "https://pypi.org/project/nnlint/#rules"  # the README's rules table
+_SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error,
+             Severity.WARNING: types.DiagnosticSeverity.Warning,
+             Severity.STYLE: types.DiagnosticSeverity.Information}
+_NOQA = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*", re.IGNORECASE)
+
+
+# ----- the session: settings, project, last results (no LSP types: tested on its own) ---------
+
+@dataclass
+class Checked:
+    """A buffer's text as checked, and what the check found."""
+
+    text: str
+    result: FileResult
+    whole: bool = True  # False: only the statements an edit changed were checked again
+    pieces: Optional[Pieces] = None  # its top-level statements (nnlint.incremental), once cut
+    stale: bool = False  # a file it read has changed since
+    lines: List[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.lines = _lines(self.text)
+
+
+class Session:
+    """What the server knows between messages. Called from the worker thread only."""
+
+    def __init__(self, root: Optional[str] = None, editor: Optional[dict] = None):
+        self.root = Path(root or os.getcwd())
+        self.problems: List[str] = []  # configuration errors to show the user
+        self.said: Set[str] = set()
+        self.checked: Dict[str, Checked] = {}
+        self.editor = Overrides()
+        self.set_editor_settings(editor or {})
+        self.project = ProjectIndex(self.settings)
+        self.buffers: Dict[str, str] = {}  # path -> text of the open buffers
+
+    def set_editor_settings(self, options: dict) -> None:
+        """select / extend-select / ignore / unsafe-fixes from the editor (initializationOptions
+        or workspace/didChangeConfiguration, either bare or under an `nnlint` key)."""
+        options = options.get("nnlint", options) if isinstance(options, dict) else {}
+        aliases = {"extendselect": "extend-select", "unsafefixes": "unsafe-fixes"}  # camelCase
+        options = {aliases.get(key.lower(), key.lower().replace("_", "-")): value
+                   for key, value in (options if isinstance(options, dict) else {}).items()}
+
+        def codes(key: str) -> Optional[List[str]]:
+            value = options.get(key)
+            return parse_selectors([value] if isinstance(value, str) else list(value)) if value else None
+
+        try:
+            overrides = Overrides(select=codes("select"), extend_select=codes("extend-select") or [],
+                                  ignore=codes("ignore") or [],
+                                  unsafe_fixes=options.get("unsafe-fixes"))
+            Settings(root=self.root, select=overrides.select, extend_select=overrides.extend_select,
+                     ignore=overrides.ignore).validate()
+            self.editor = overrides
+        except (ConfigError, TypeError) as exc:
+            self.say(f"nnlint: editor settings ignored: {exc}")
+        self.reload()
+
+    def say(self, message: str) -> None:
+        """Show `message` to the user, once per session (not on every keystroke)."""
+        if message not in self.said:
+            self.said.add(message)
+            self.problems.append(message)
+
+    def reload(self) -> None:
+        """Read the configurations again (a pyproject.toml changed, or the editor's settings)."""
+        try:
+            self.settings = load_settings(start=self.root, overrides=self.editor)
+        except ConfigError as exc:
+            self.say(f"nnlint: {exc} (the defaults apply until it is fixed)")
+            self.settings = load_settings(isolated=True, start=self.root, overrides=self.editor)
+        self.checked = {}  # path -> the last check of its buffer (these settings' findings)
+        if hasattr(self, "project"):
+            self.project.settings = self.settings
+            self.project.refresh()
+
+    def settings_for(self, path: str) -> Settings:
+        try:
+            return self.settings.for_path(path)
+        except ConfigError as exc:
+            self.say(f"nnlint: {exc} (the defaults apply until it is fixed)")
+            return load_settings(isolated=True, start=self.root, overrides=self.editor)
+
+    def open(self, path: str, text: str) -> None:
+        self.buffers[path] = text
+        self.project.set_source(path, text)
+        for other in self.dependents(path):
+            self.checked[other].stale = True
+
+    def close(self, path: str) -> None:
+        self.buffers.pop(path, None)
+        self.checked.pop(path, None)
+        self.project.set_source(path, None)
+
+    def check(self, path: str, text: str, whole: bool = True) -> Checked:
+        """Check `text` as the file at `path`; remember it (code actions and hover read it).
+        Not `whole`: only the statements changed since the last check (nnlint.incremental)."""
+        if self.buffers.get(path) != text:
+            self.open(path, text)
+        self.project.refresh()
+        settings = self.settings_for(path)
+        rules = settings.rules_for(path)
+
+        def check(program: str) -> FileResult:
+            with self.project.record_dependencies() as consulted:
+                result = check_text(program, path, rules, project=self.project)
+            result.dependencies = sorted(consulted - {os.path.abspath(path)})
+            return result
+
+        previous = self.checked.get(path)
+        if settings.is_excluded(path):
+            checked = Checked(text, FileResult(path))
+        elif previous is not None and previous.text == text and not previous.stale and (previous.whole or not whole):
+            checked = previous
+        else:
+            quick = None
+            if not whole and previous is not None and previous.text != text and kind_of(path) == "python":
+                quick = recheck(previous.text, previous.pieces, previous.result, text, check)
+            checked = Checked(text, quick[0], False, quick[1]) if quick else Checked(text, check(text))
+        self.checked[path] = checked
+        return checked
+
+    def dependents(self, path: str) -> List[str]:
+        """The open buffers whose last check read `path` (a base class there, say)."""
+        path = os.path.abspath(path)
+        name = re.compile(rf"\b{re.escape(Path(path).stem)}\b")
+        # A check that the cheap test answered read no other file: its text says whether it
+        # may import this one.
+        return [other for other, checked in self.checked.items() if other != path and (
+            path in checked.result.dependencies or name.search(checked.text))]
+
+    def fix_all(self, path: str, text: str) -> Optional[str]:
+        """The buffer with every fix --fix would apply (unsafe ones too when the settings say
+        so), None when there is none."""
+        settings = self.settings_for(path)
+        result = check_text(text, path, settings.rules_for(path), fix=True, project=self.project,
+                            unsafe_fixes=settings.unsafe_fixes)
+        return result.fixed_text if result.fixed_text not in (None, text) else None
+
+
+# ----- text positions ----------------------------------------------------------------------------
+
+def _lines(text: str) -> List[str]:
+    """The text's lines without their breaks, split as a Finding counts lines."""
+    return NEWLINE.split(text)
+
+
+def _position(lines: Sequence[str], line: int, column: int, codec) -> types.Position:
+    """A Finding's (1-based line, 1-based code point column) as an LSP position."""
+    if line > len(lines):
+        return types.Position(line=len(lines) - 1, character=codec.client_num_units(lines[-1]))
+    return types.Position(line=line - 1, character=codec.client_num_units(lines[line - 1][:column - 1]))
+
+
+def _range(lines, line: int, column: int, end_line: int, end_column: int, codec) -> types.Range:
+    return types.Range(start=_position(lines, line, column, codec),
+                       end=_position(lines, end_line, end_column, codec))
+
+
+def _overlaps(outer: types.Range, inner: types.Range) -> bool:
+    def key(position: types.Position) -> Tuple[int, int]:
+        return (position.line, position.character)
+    return key(outer.start) <= key(inner.end) and key(inner.start) <= key(outer.end)
+
+
+def diagnostic(finding: Finding, lines, codec) -> types.Diagnostic:
+    message = finding.message + (f"\n{finding.suggestion}" if finding.suggestion else "")
+    return types.Diagnostic(
+        range=_range(lines, finding.line, finding.column, finding.end_line, finding.end_column, codec),
+        message=message, severity=_SEVERITY[finding.severity], code=finding.code, source=SOURCE,
+        code_description=types.CodeDescription(href=RULES_URL),
+    )
+
+
+def noqa_edit(lines: Sequence[str], text: str, line: int, code: str) -> Optional[Tuple[int, int, str]]:
+    """(1-based line, code point column, text to insert) that makes `# noqa` hide `code` on
+    `line`: its codes extended, or a new comment at the end of the line. None when the line
+    ends inside a string (a comment cannot go there) or the text does not tokenize."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.STRING and token.start[0] <= line < token.end[0]:
+                return None
+            if token.type == tokenize.COMMENT and token.start[0] == line:
+                match = _NOQA.search(token.string)
+                if match:
+                    return line, token.start[1] + match.end() + 1, f", {code}"
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    own = lines[line - 1].rstrip()
+    if own.endswith("\\"):
+        return None  # a line continued by a backslash cannot take a comment
+    return line, len(own) + 1, f"  # noqa: {code}"
+
+
+# ----- the language server -------------------------------------------------------------------------
+
+class NnlintServer(LanguageServer):
+    def __init__(self):
+        super().__init__("nnlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.session: Optional[Session] = None
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlint-check")
+        self.pending: Dict[str, Tuple[asyncio.TimerHandle, bool]] = {}  # uri -> the check waiting, whole?
+
+    async def call(self, function, *args):
+        """Run `function` on the worker thread (the engine's one thread)."""
+        return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
+
+    def codec(self):
+        return self.workspace.position_codec
+
+    def path_of(self, uri: str) -> str:
+        return os.path.abspath(to_fs_path(uri) or uri.split(":", 1)[-1] or "untitled.py")
+
+    def schedule(self, uri: str, delay: float = DEBOUNCE_S, whole: bool = False) -> None:
+        """Check the buffer `delay` seconds from now, unless another change comes first (only
+        the statements it changed, unless `whole` or a whole check was already waiting)."""
+        waiting = self.pending.pop(uri, None)
+        if waiting is not None:
+            waiting[0].cancel()
+            whole = whole or waiting[1]
+        loop = asyncio.get_running_loop()
+        handle = loop.call_later(delay, lambda: loop.create_task(self.publish(uri, whole)))
+        self.pending[uri] = (handle, whole)
+
+    async def publish(self, uri: str, whole: bool = True) -> None:
+        """Check the buffer and publish its diagnostics, unless an edit overtook the check."""
+        self.pending.pop(uri, None)
+        document = self.workspace.text_documents.get(uri)
+        if document is None or self.session is None:
+            return
+        version, text, path = document.version, document.source, self.path_of(uri)
+        try:
+            checked = await self.call(self.session.check, path, text, whole)
+        except Exception:  # noqa: BLE001  (a bug of ours: said in the log, the server goes on)
+            self.window_log_message(types.LogMessageParams(
+                type=types.MessageType.Error, message=f"nnlint failed on {path}:\n{traceback.format_exc()}"))
+            return
+        self.tell_problems()
+        for error in checked.result.errors:
+            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=error))
+        now = self.workspace.text_documents.get(uri)
+        if now is None or now.version != version:
+            return  # overtaken by an edit (checked again after it) or closed
+        codec = self.codec()
+        diagnostics = [diagnostic(finding, checked.lines, codec) for finding in checked.result.findings]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+        for other in await self.call(self.session.dependents, path):
+            other_uri = from_fs_path(other)
+            if other_uri in self.workspace.text_documents:
+                self.schedule(other_uri, DEPENDENTS_DELAY_S, whole=True)
+
+    def tell_problems(self) -> None:
+        while self.session is not None and self.session.problems:
+            message = self.session.problems.pop(0)
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=message))
+
+    def recheck_all(self) -> None:
+        for uri in list(self.workspace.text_documents):
+            if _is_python(uri):
+                self.schedule(uri, whole=True)
+
+    async def current(self, uri: str) -> Optional[Checked]:
+        """The last check of the buffer, checked again if the buffer changed since."""
+        document = self.workspace.text_documents.get(uri)
+        if document is None or self.session is None:
+            return None
+        checked = self.session.checked.get(self.path_of(uri))
+        if checked is None or checked.text != document.source:
+            checked = await self.call(self.session.check, self.path_of(uri), document.source, False)
+        return checked
+
+
+def _is_python(uri: str) -> bool:
+    return uri.endswith((".py", ".pyi")) or not re.search(r"\.[A-Za-z0-9]+$", uri)
+
+
+def build_server() -> NnlintServer:
+    server = NnlintServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: NnlintServer, params: types.InitializeParams):
+        root = None
+        if params.workspace_folders:
+            root = to_fs_path(params.workspace_folders[0].uri)
+        elif params.root_uri:
+            root = to_fs_path(params.root_uri)
+        elif params.root_path:
+            root = params.root_path
+        options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
+        ls.session = Session(root, options)
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: NnlintServer, params: types.InitializedParams):
+        ls.tell_problems()
+        watched = getattr(getattr(ls.client_capabilities.workspace, "did_change_watched_files", None),
+                          "dynamic_registration", False)
+        if watched:
+            ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
+                id="nnlint-pyproject", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                    watchers=[types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]))]))
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: NnlintServer, params: types.DidOpenTextDocumentParams):
+        if _is_python(params.text_document.uri) or params.text_document.language_id == "python":
+            await ls.publish(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: NnlintServer, params: types.DidChangeTextDocumentParams):
+        if _is_python(params.text_document.uri):
+            ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    async def did_save(ls: NnlintServer, params: types.DidSaveTextDocumentParams):
+        uri = params.text_document.uri
+        if uri.endswith("/pyproject.toml"):
+            await ls.call(ls.session.reload)
+            ls.tell_problems()
+            ls.recheck_all()
+        elif _is_python(uri):
+            await ls.publish(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    async def did_close(ls: NnlintServer, params: types.DidCloseTextDocumentParams):
+        uri = params.text_document.uri
+        waiting = ls.pending.pop(uri, None)
+        if waiting is not None:
+            waiting[0].cancel()
+        if ls.session is not None:
+            await ls.call(ls.session.close, ls.path_of(uri))
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def did_change_watched(ls: NnlintServer, params: types.DidChangeWatchedFilesParams):
+        await ls.call(ls.session.reload)
+        ls.tell_problems()
+        ls.recheck_all()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: NnlintServer, params: types.DidChangeConfigurationParams):
+        if isinstance(params.settings, dict) and ls.session is not None:
+            await ls.call(ls.session.set_editor_settings, params.settings)
+            ls.tell_problems()
+            ls.recheck_all()
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL],
+        resolve_provider=True))
+    async def code_action(ls: NnlintServer, params: types.CodeActionParams):
+        uri = params.text_document.uri
+        checked = await ls.current(uri)
+        if checked is None:
+            return None
+        only = params.context.only
+        wanted = lambda kind: only is None or any(kind == k or kind.startswith(f"{k}.") for k in only)  # noqa: E731
+        actions: List[types.CodeAction] = []
+        codec = ls.codec()
+        if wanted(types.CodeActionKind.QuickFix):
+            for finding in checked.result.findings:
+                diag = diagnostic(finding, checked.lines, codec)
+                if not _overlaps(params.range, diag.range):
+                    continue
+                fix = finding.fix
+                if fix is not None and fix.applicability is not Applicability.DISPLAY_ONLY:
+                    unsafe = fix.applicability is Applicability.UNSAFE
+                    edits = [types.TextEdit(range=_range(checked.lines, e.line, e.column, e.end_line,
+                                                         e.end_column, codec), new_text=e.content)
+                             for e in fix.edits]
+                    actions.append(types.CodeAction(
+                        title=f"{finding.code}: {fix.description}" + (" (unsafe fix)" if unsafe else ""),
+                        kind=types.CodeActionKind.QuickFix, diagnostics=[diag], is_preferred=not unsafe,
+                        edit=types.WorkspaceEdit(changes={uri: edits})))
+                if finding.code.startswith("NN0"):
+                    continue  # always reported: no noqa hides them
+                noqa = noqa_edit(checked.lines, checked.text, finding.line, finding.code)
+                if noqa is not None:
+                    line, column, insert = noqa
+                    at = _position(checked.lines, line, column, codec)
+                    actions.append(types.CodeAction(
+                        title=f"Ignore {finding.code} for this line", kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[diag], edit=types.WorkspaceEdit(changes={uri: [
+                            types.TextEdit(range=types.Range(start=at, end=at), new_text=insert)]})))
+        if wanted(FIX_ALL) and any(f.fix is not None and f.fix.applicability is not Applicability.DISPLAY_ONLY
+                                   for f in checked.result.findings):
+            action = types.CodeAction(title="nnlint: fix all auto-fixable problems", kind=FIX_ALL,
+                                      data={"uri": uri})
+            resolve = getattr(getattr(getattr(ls.client_capabilities.text_document, "code_action", None),
+                                      "resolve_support", None), "properties", None) or []
+            if "edit" not in resolve or only is not None:
+                action = await resolve_fix_all(ls, action)
+            if action is not None:
+                actions.append(action)
+        return actions
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def code_action_resolve(ls: NnlintServer, action: types.CodeAction):
+        return await resolve_fix_all(ls, action) or action
+
+    async def resolve_fix_all(ls: NnlintServer, action: types.CodeAction) -> Optional[types.CodeAction]:
+        uri = (action.data or {}).get("uri")
+        document = ls.workspace.text_documents.get(uri) if uri else None
+        if document is None:
+            return None
+        text = document.source
+        fixed = await ls.call(ls.session.fix_all, ls.path_of(uri), text)
+        if fixed is None:
+            return None
+        lines = _lines(text)
+        end = _position(lines, len(lines), len(lines[-1]) + 1, ls.codec())
+        action.edit = types.WorkspaceEdit(changes={uri: [types.TextEdit(
+            range=types.Range(start=types.Position(line=0, character=0), end=end), new_text=fixed)]})
+        return action
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: NnlintServer, params: types.HoverParams):
+        checked = await ls.current(params.text_document.uri)
+        if checked is None:
+            return None
+        here = types.Range(start=params.position, end=params.position)
+        codec = ls.codec()
+        pages = []
+        for finding in checked.result.findings:
+            if _overlaps(diagnostic(finding, checked.lines, codec).range, here):
+                page = rule_page(finding.code)
+                if page and page not in pages:
+                    pages.append(page)
+        if not pages:
+            return None
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
+                                                        value="\n\n---\n\n".join(pages)))
+
+    return server
+
+
+def run() -> int:
+    build_server().start_io()
+    return 0

@@ -1,0 +1,241 @@
+"""`nnlint server`: the Session on its own, then the server driven over stdio as an editor does
+(initialize, didOpen, publishDiagnostics, codeAction, hover, didChange, didClose, shutdown/exit)
+by pygls's own client. Not pytest-lsp: its pytest plugin breaks every test item that is not a
+function (nnlint's own pytest plugin's, tests/test_pytest_plugin.py)."""
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip("pygls", reason="the server extra is not installed")
+from lsprotocol import types  # noqa: E402
+from pygls.lsp.client import LanguageClient  # noqa: E402
+from pygls.uris import from_fs_path  # noqa: E402
+
+from nnlint.server import Session, noqa_edit  # noqa: E402
+
+NET = textwrap.dedent("""\
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Linear(2, 2)]
+
+        def forward(self, x):
+            return self.layers[0](x)
+""")
+
+
+def test_session_checks_the_buffer_not_the_disk(tmp_path):
+    path = str(tmp_path / "net.py")
+    (tmp_path / "net.py").write_text("x = 1\n")
+    session = Session(str(tmp_path))
+    checked = session.check(path, NET)
+    assert [(f.code, f.line, f.column) for f in checked.result.findings] == [("NN101", 7, 9)]
+    edited = NET.replace("class Net", "\nclass Net")  # a change: only the edited statements again
+    quick = session.check(path, edited, whole=False)
+    assert not quick.whole and [(f.code, f.line, f.column) for f in quick.result.findings] == [("NN101", 8, 9)]
+    assert session.check(path, edited).whole  # a save: the whole file
+
+
+def test_session_editor_settings_and_nearest_config(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.nnlint]\nignore = ["NN101"]\n')
+    path = str(tmp_path / "net.py")
+    session = Session(str(tmp_path))
+    assert session.check(path, NET).result.findings == []
+    (tmp_path / "pyproject.toml").write_text('[tool.nnlint]\n')
+    session.reload()  # what a pyproject.toml change triggers
+    assert [f.code for f in session.check(path, NET).result.findings] == ["NN101"]
+    session.set_editor_settings({"nnlint": {"ignore": ["NN1"]}})
+    assert session.check(path, NET).result.findings == []
+    session.set_editor_settings({"ignore": ["XX9"]})  # refused: said, and the last settings kept
+    assert session.problems == ["nnlint: editor settings ignored: ignore: unknown rule code or prefix 'XX9'"]
+    assert session.check(path, NET).result.findings == []
+
+
+SUB = ("import torch.nn as nn\nfrom base import Base\n\n\nclass Sub(Base):\n"
+       "    def __init__(self):\n        self.w = nn.Linear(2, 2)\n")
+
+
+def test_session_base_class_in_an_open_buffer_refreshes_its_subclass(tmp_path):
+    base, sub = str(tmp_path / "base.py"), str(tmp_path / "sub.py")
+    (tmp_path / "base.py").write_text("class Base:\n    pass\n")
+    sub_text = SUB
+    session = Session(str(tmp_path))
+    assert session.check(sub, sub_text).result.findings == []
+    session.check(base, "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    pass\n")  # unsaved edit
+    assert session.dependents(base) == [sub]
+    assert [f.code for f in session.check(sub, sub_text).result.findings] == ["NN103"]
+
+
+def test_session_rule_that_raises_costs_only_its_findings(tmp_path, monkeypatch):
+    from nnlint.rules import all_rules
+
+    def boom(self, node):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(all_rules()["NN103"], "visit_FunctionDef", boom, raising=False)
+    checked = Session(str(tmp_path)).check(str(tmp_path / "net.py"), NET)
+    assert [f.code for f in checked.result.findings] == ["NN009", "NN101"]
+    assert "ValueError: boom" in checked.result.errors[0]
+
+
+def test_noqa_edit():
+    text = "a = 1\nb = 2  # noqa: NN105\nc = '''\nx'''\n"
+    lines = text.split("\n")
+    assert noqa_edit(lines, text, 1, "NN101") == (1, 6, "  # noqa: NN101")
+    assert noqa_edit(lines, text, 2, "NN101") == (2, 21, ", NN101")
+    assert noqa_edit(lines, text, 3, "NN101") is None  # the line ends inside a string
+    assert noqa_edit(["x = 1 + \\", "    2"], "x = 1 + \\\n    2\n", 1, "NN101") is None
+
+
+def test_server_without_pygls_says_how_to_install_it():
+    code = "import sys; sys.modules['pygls'] = None; from nnlint.cli import main; sys.exit(main(['server']))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == 'nnlint: error: `nnlint server` needs pygls: pip install "nnlint[server]"\n'
+
+
+class Client(LanguageClient):
+    """An editor: what the server published and logged, kept for the test to read."""
+
+    def __init__(self):
+        super().__init__("nnlint-test", "1")
+        self.published: asyncio.Queue = asyncio.Queue()
+        self.log_messages: list = []
+        self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(lambda *args: self.published.put_nowait(args[-1]))
+        self.feature(types.WINDOW_LOG_MESSAGE)(lambda *args: self.log_messages.append(args[-1]))
+        self.feature(types.WINDOW_SHOW_MESSAGE)(lambda *args: None)
+
+    async def diagnostics(self, uri: str):
+        while True:
+            params = await self.published.get()
+            if params.uri == uri:
+                return params.diagnostics
+
+
+CAPABILITIES = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
+    code_action=types.CodeActionClientCapabilities(
+        resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"]))))
+
+
+async def _start(tmp_path, command=None, options=None) -> Client:
+    client = Client()
+    await client.start_io(*(command or [sys.executable, "-m", "nnlint", "server"]))
+    await client.initialize_async(types.InitializeParams(
+        capabilities=CAPABILITIES, root_uri=from_fs_path(str(tmp_path)), initialization_options=options))
+    client.initialized(types.InitializedParams())
+    return client
+
+
+async def _stop(client: Client) -> None:
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+
+
+async def _diagnostics(client, uri):
+    return await client.diagnostics(uri)
+
+
+def _open(client, uri, text, version=1):
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=uri, language_id="python", version=version, text=text)))
+
+
+def test_server_end_to_end(tmp_path):
+    async def session():
+        client = await _start(tmp_path)
+        uri = from_fs_path(str(tmp_path / "net.py"))
+        _open(client, uri, NET.replace("        super().__init__()\n", ""))
+        found = await _diagnostics(client, uri)
+        assert [(d.code, d.range.start.line, d.range.start.character, d.severity, d.source)
+                for d in found] == [("NN103", 4, 8, types.DiagnosticSeverity.Error, "nnlint"),
+                                    ("NN101", 5, 8, types.DiagnosticSeverity.Error, "nnlint")]
+        assert found[0].code_description.href == "https://pypi.org/project/nnlint/#rules"
+
+        whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=20, character=0))
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=found[0].range,
+            context=types.CodeActionContext(diagnostics=[found[0]])))
+        assert [a.title for a in actions] == ["NN103: insert super().__init__()", "Ignore NN103 for this line",
+                                              "nnlint: fix all auto-fixable problems"]
+        fix = actions[0].edit.changes[uri]
+        assert [(e.range.start.line, e.range.start.character, e.new_text) for e in fix] == [
+            (5, 0, "        super().__init__()\n")]
+        assert actions[1].edit.changes[uri][0].new_text == "  # noqa: NN103"
+        fix_all = await client.code_action_resolve_async(actions[2])
+        assert fix_all.edit.changes[uri][0].new_text == NET  # the safe fix only, as --fix
+
+        only = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=whole,
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll])))
+        assert [a.kind for a in only] == ["source.fixAll.nnlint"]
+        assert only[0].edit.changes[uri][0].new_text == NET  # asked for by kind: resolved at once
+
+        hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=5, character=12)))
+        assert hover.contents.value.startswith("# NN101 submodule-in-plain-container")
+
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=NET)]))
+        assert [d.code for d in await _diagnostics(client, uri)] == ["NN101"]
+
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=3),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text="def f(:\n")]))
+        broken = await _diagnostics(client, uri)
+        assert [(d.code, d.message) for d in broken] == [("NN000", "syntax error: invalid syntax")]
+
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+        assert list(await _diagnostics(client, uri)) == []
+
+        # An edit to a base class (unsaved) checks its open subclass again.
+        base, sub = from_fs_path(str(tmp_path / "base.py")), from_fs_path(str(tmp_path / "sub.py"))
+        (tmp_path / "base.py").write_text("class Base:\n    pass\n")
+        _open(client, base, "class Base:\n    pass\n")
+        assert list(await _diagnostics(client, base)) == []
+        _open(client, sub, SUB)
+        assert list(await _diagnostics(client, sub)) == []
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=base, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(
+                text="import torch.nn as nn\n\n\nclass Base(nn.Module):\n    pass\n")]))
+        assert list(await _diagnostics(client, base)) == []
+        assert [d.code for d in await _diagnostics(client, sub)] == ["NN103"]
+        await _stop(client)
+
+    asyncio.run(asyncio.wait_for(session(), 120))
+
+
+FAILING_RULE = """\
+import sys
+from nnlint.rules import all_rules
+def boom(self, node):
+    raise ValueError("boom")
+all_rules()["NN103"].visit_FunctionDef = boom
+from nnlint.server import run
+sys.exit(run())
+"""
+
+
+def test_server_logs_a_rule_that_raises_and_still_reports_the_rest(tmp_path):
+    async def session():
+        client = await _start(tmp_path, [sys.executable, "-c", FAILING_RULE])
+        uri = from_fs_path(str(tmp_path / "net.py"))
+        _open(client, uri, NET)
+        found = await _diagnostics(client, uri)
+        assert [d.code for d in found] == ["NN009", "NN101"]
+        assert [m.type for m in client.log_messages] == [types.MessageType.Error]
+        assert "NN103 raised" in client.log_messages[0].message
+        assert "ValueError: boom" in client.log_messages[0].message
+        await _stop(client)
+
+    asyncio.run(asyncio.wait_for(session(), 120))
