@@ -4,10 +4,15 @@ fragments."""
 
 import ast
 import json
+from pathlib import Path
 
 import pytest
-from samples import notebook
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from samples import BUGGY, notebook
 
+from nnlint.config import Settings as _Settings
+from nnlint.engine import _allow_deep_trees, check_source
 from nnlint.sources import DocumentError, Location, cell_sources, diff_pieces, kind_of, read
 from nnlint.sources.fragments import ASSUMED_IMPORTS, assumed_names, may_assume
 from nnlint.sources.ipython import neutralise, python_cell
@@ -206,3 +211,63 @@ def test_a_word_is_not_a_use():
     assert _assumed("# see torch.nn\nx = 1\n") == []
     assert _assumed("import torch\nx = torch.zeros(1)\n") == []
     assert json.dumps(ASSUMED_IMPORTS)  # the README's table is this table
+
+
+# ----- properties: notebooks and Markdown files nobody wrote by hand ------------------------------
+_allow_deep_trees()  # as the engine does on its first file: hypothesis wants it unchanged meanwhile
+_RULES = _Settings(root=Path("."), select=["ALL"]).rules_for("nb.ipynb")
+_LINES = st.sampled_from([
+    "import torch.nn as nn", "class Net(nn.Module):", "    def __init__(self):", "        super().__init__()",
+    "        self.layers = [nn.Linear(2, 2) for _ in range(2)]", "    def forward(self, x):",
+    "        return F.dropout(x, 0.5)", "%matplotlib inline", "%%time", "%%bash", "!pip install timm",
+    "files = !ls", "model?", "??nn.Linear", "x = (", "", "    ", "# comment", "\t", "y = F.softmax(x)",
+    "for b in loader:", "    loss = F.cross_entropy(F.softmax(b, dim=1), t)", "    loss.backward()",
+    "    opt.step()", "display(x)", "é = 'ü\\u2028'", "```", "~~~", ">>> x = 1",
+]) | st.text(max_size=12)
+# whole programs with fixes to put back, under a magic or not
+_FIXABLE = st.tuples(st.sampled_from([[], ["%%time"], ["%matplotlib inline", "!pip install x"], ["model?"]]),
+                     st.sampled_from([BUGGY.rstrip("\n"), "class D(nn.Module):\n    def forward(self, x):\n"
+                                      "        return F.dropout(x, 0.5)  # fixable"])).map(lambda p: p[0] + [p[1]])
+_CELLS = st.lists(st.tuples(st.sampled_from(["code", "code", "markdown", "raw"]),
+                            st.one_of(st.lists(_LINES, max_size=8), _FIXABLE), st.booleans()), max_size=5)
+
+
+def _notebook_text(cells, as_list, indent, ascii_only):
+    items = []
+    for kind, lines, final_break in cells:
+        source = "\n".join(lines) + ("\n" if final_break and lines else "")
+        items.append({"cell_type": kind, "metadata": {}, "source":
+                      source.splitlines(keepends=True) if as_list else source,
+                      **({"outputs": [], "execution_count": None} if kind == "code" else {})})
+    return json.dumps({"cells": items, "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+                      indent=indent, ensure_ascii=ascii_only) + "\n"
+
+
+@settings(max_examples=15, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(_CELLS, st.booleans(), st.sampled_from([None, 1, 2]), st.booleans())
+def test_any_notebook_is_checked_and_fixed_without_an_exception_and_keeps_its_other_bytes(cells, as_list, indent,
+                                                                                           ascii_only):
+    text = _notebook_text(cells, as_list, indent, ascii_only)
+    result = check_source(text, "nb.ipynb", _RULES, fix=True, unsafe_fixes=True)
+    assert all(f.cell is None or f.cell >= 1 for f in result.findings)
+    if result.fixed_text is not None:
+        before, after = json.loads(text), json.loads(result.fixed_text)
+        for cell in before["cells"] + after["cells"]:
+            cell.pop("source")
+        assert after == before  # only sources change
+        again = check_source(result.fixed_text, "nb.ipynb", _RULES, fix=True, unsafe_fixes=True)
+        assert again.fixed_text is None
+
+
+@settings(max_examples=15, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(st.sampled_from(["```python", "```py", "```{code-cell} ipython3", "~~~pycon", "```",
+                                           "    ```python", "prose", ""]),
+                          st.one_of(st.lists(_LINES, max_size=6), _FIXABLE)), max_size=5))
+def test_any_markdown_file_is_checked_and_fixed_without_an_exception_and_changes_only_fenced_lines(blocks):
+    text = "".join(f"{fence}\n" + "".join(line + "\n" for line in lines) + "```\n\n" for fence, lines in blocks)
+    result = check_source(text, "t.md", _RULES, fix=True, unsafe_fixes=True)
+    assert all(f.cell is None for f in result.findings)
+    if result.fixed_text is not None:
+        assert [line for line in result.fixed_text.splitlines() if line.lstrip().startswith(("```", "~~~"))] == [
+            line for line in text.splitlines() if line.lstrip().startswith(("```", "~~~"))]
+        assert check_source(result.fixed_text, "t.md", _RULES, fix=True, unsafe_fixes=True).fixed_text is None
