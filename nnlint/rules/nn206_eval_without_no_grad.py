@@ -16,6 +16,8 @@ class EvalWithoutNoGrad(Rule):
     `torch.autograd.grad`, `requires_grad_`), and no `torch.no_grad()` /
     `torch.inference_mode()` (block or decorator) or `torch.set_grad_enabled(False)` covers
     the call, nor every call of the function in the file.
+    A Module's own method (`self.head(x)` in its `predict()`) is not flagged: its caller
+    chooses the grad mode, as for `forward`.
 
     ## Why is this bad?
     `model.eval()` does not turn autograd off. Every forward pass of the evaluation records a

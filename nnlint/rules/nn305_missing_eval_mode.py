@@ -23,6 +23,9 @@ class MissingEvalMode(Rule):
     pretrained weights), or come from the function's callers, and hold dropout or batch-norm
     layers, or be a model whose layers nnlint cannot see. A function whose callers in the file
     all call `model.eval()` first is fine.
+    Not flagged: a Module's own method calling `self(...)` / `self.head(...)` (its caller owns
+    the mode), and a forward after an explicit `model.train()` of the same function (batch-norm
+    recalibration such as `torch.optim.swa_utils.update_bn`).
 
     ## Why is this bad?
     `no_grad()` does not change how layers behave; `eval()` does. In training mode dropout

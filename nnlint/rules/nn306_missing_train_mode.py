@@ -21,6 +21,10 @@ class MissingTrainMode(Rule):
     path, with no `model.train()` after it. The usual shape: `model.train()` once before the
     epochs, `model.eval()` for validation at the end of each epoch, so every epoch after the
     first trains in eval mode. Models without dropout or batch norm are not flagged.
+    Not flagged: a frozen model the file never trains (optimizers of the file get other
+    models' parameters, nobody asks for its own and it is handed to no call: a VGG feature
+    extractor for a perceptual loss), and a forward that no backward of the iteration follows.
+    `model.to(device).train()` switches `model`.
 
     ## Why is this bad?
     In eval mode dropout is off and batch norm uses (and no longer updates) its running

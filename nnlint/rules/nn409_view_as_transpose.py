@@ -17,6 +17,8 @@ class ViewAsTranspose(Rule):
     (`x.view(x.size(1), x.size(0))`), or as names unpacked from `x.shape` / `x.size()`
     (`b, c, h, w = x.shape` then `x.view(b, h, w, c)` or `x.view(b, h * w, c)`). A `-1`
     stands for the dimensions the other arguments leave out.
+    A product of dimensions is one merged size: `view(b, c, w * h)` after `b, c, h, w = x.shape`
+    is a flatten, not a reorder.
 
     ## Why is this bad?
     `view` and `reshape` never move data: they read the same memory, in the same order, with

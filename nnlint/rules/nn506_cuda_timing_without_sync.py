@@ -23,6 +23,10 @@ class CudaTimingWithoutSync(Rule):
     `torch.cuda.synchronize()`, no `.item()` / `.cpu()` / `.tolist()` / `.numpy()` that
     would wait for a result. CUDA work is a call on a tensor or model that the code put on a
     CUDA device (`.cuda()`, `.to(device)`, `device=...` in a file that uses CUDA).
+    Per-iteration timers are not flagged: a read in a loop that waits for the GPU somewhere in
+    its body (`.item()` in a log line) and comes before any `start = time.time()` of that
+    iteration (`batch_time.update(time.time() - end); end = time.time()`, an ETA) times whole
+    iterations, each of which waited for the last.
 
     ## Why is this bad?
     CUDA calls are asynchronous: they queue kernels and return at once. A host clock read
