@@ -248,6 +248,8 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
                         on_start(event["name"])
                 elif name == "phase":
                     phase = event["phase"]
+                elif name == "notes" and current is not None:
+                    current["notes"] = list(event.get("notes", []))
                 elif name in ("result", "crashed") and current is not None:
                     if name == "result":
                         runs.append(ModelRun.from_dict(event["run"]))
@@ -302,6 +304,7 @@ def _lost(target: Target, current: dict, phase: str, problem: str, frames, timed
                    reason=message, factory=name if target.kind == "factories" else "")
     if first:
         run.classes[""] = ClassSource(name, os.path.abspath(target.path), first, last)
+    run.report.notes.extend(current.get("notes", []))  # `built as in tests/test_models.py:12`
     if timed_out:
         return run
     kind = "build_error" if phase in BUILD_PHASES else "forward_error"

@@ -10,6 +10,7 @@ Events (worker -> supervisor), one JSON object per line:
     {"event": "models", "ids": [...]}                        the models it will run, in order
     {"event": "start", "id": ..., "name": ...}               a model begins (its timeout starts)
     {"event": "phase", "phase": "build" | "forward" | ...}   where the model is
+    {"event": "notes", "notes": [...]}                       how it was built (for a timeout)
     {"event": "result", "id": ..., "run": {ModelRun}}        a model is done
     {"event": "import_error", "message": ..., "frames": [...]}
     {"event": "end"}
@@ -222,7 +223,12 @@ def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, firs
             model_run.status = SKIPPED
             model_run.reason = f"a base class without forward (subclassed by {', '.join(subclasses)})"
             return model_run
-        model_run = check_model(model_run, builder.build, builder.feed, request, emit)
+        def build():
+            model = builder.build()
+            emit("notes", notes=list(builder.notes))  # how it was built, said even if a check then hangs
+            return model
+
+        model_run = check_model(model_run, build, builder.feed, request, emit)
         model_run.report.notes[:0] = builder.notes
         if builder.guessed:
             _unused_under_guesses(model_run.report)

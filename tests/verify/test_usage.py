@@ -331,3 +331,33 @@ def test_a_model_built_from_usage_but_fed_our_guess_is_not_blamed_for_the_guess(
     # the site's option needs a package not installed here: not the model's NN901, a guess instead
     assert (gated["status"], gated["findings"]) == ("checked", [])
     assert not any(note.startswith("built as in") for note in gated["notes"])
+
+
+def test_a_model_that_times_out_still_says_how_it_was_built(tmp_path, monkeypatch, capsys):
+    from nnlint.cli import main
+
+    (tmp_path / "slow.py").write_text(textwrap.dedent("""
+        import time
+        import torch
+        from torch import nn
+
+
+        class Slow(nn.Module):
+            def __init__(self, width):
+                super().__init__()
+                self.fc = nn.Linear(width, 2)
+
+            def forward(self, x):
+                if not self.training:
+                    time.sleep(60)
+                return self.fc(x)
+
+
+        if __name__ == "__main__":
+            Slow(4)(torch.rand(1, 4))
+    """).lstrip(), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    main(["verify", "--isolated", "--format", "json", "--timeout", "4", "slow.py"])
+    (model,) = json.loads(capsys.readouterr().out)["models"]
+    assert model["status"] == "skipped" and model["reason"].startswith("timed out after 4 s while checking it")
+    assert model["notes"] == ["built as in slow.py:18, fed as in slow.py:18"]
