@@ -51,12 +51,12 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
             if limit and len(data) > limit:  # too large to check: pass the rest through as it comes
                 shutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer)
         results.append(result)
-    usage_error = False
+    failed = False  # a missing path, or a fix that could not be written: exit 2
     if paths:
-        checked, usage_error = check_paths(paths, settings, shard, args, fix=fixing)
+        checked, failed = check_paths(paths, settings, shard, args, fix=fixing)
         if args.fix and not args.diff:
             checked, unwritten = write_fixes(checked, settings)
-            usage_error = usage_error or unwritten
+            failed = failed or unwritten
         results += checked
 
     summary = RunSummary(files=len(results), unsafe_fixes=settings.unsafe_fixes)
@@ -74,7 +74,7 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
         describe_assumptions(results)
         print(f"nnlint: checked {plural(len(results), 'file')} in {time.perf_counter() - started:.2f}s",
               file=sys.stderr)
-    return exit_status(args, results, findings, usage_error)
+    return exit_status(args, results, findings, failed)
 
 
 # ----- what is checked ---------------------------------------------------------------------------
@@ -218,8 +218,8 @@ def choose_format(fmt: str, output_file: Optional[str], stream=None) -> Tuple[st
     return fmt, color
 
 
-def exit_status(args, results, findings: List[Finding], usage_error: bool) -> int:
-    if usage_error:
+def exit_status(args, results, findings: List[Finding], failed: bool) -> int:
+    if failed:
         return EXIT_USAGE
     if args.exit_zero:
         return EXIT_CLEAN

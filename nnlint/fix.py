@@ -23,9 +23,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from nnlint.tree import children
 from nnlint.finding import Applicability, Edit, Fix
 from nnlint.positions import NEWLINE, Positions, _TokenSpans
+from nnlint.tree import children, dotted_name, is_docstring
 
 Import = Tuple[str, str]  # ("torch.nn", "ModuleList"): `from torch.nn import ModuleList`
 
@@ -202,7 +202,7 @@ def _import(module: cst.Module, positions: Positions, from_module: str, name: st
             continue
         for small in statement.body:
             if (isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None
-                    and _dotted(small.module) == from_module and not isinstance(small.names, cst.ImportStar)):
+                    and dotted_name(small.module) == from_module and not isinstance(small.names, cst.ImportStar)):
                 names = appended(small.names, cst.ImportAlias(cst.Name(name)))
                 return _replacement(module, positions, small, small.with_changes(names=names))
     line = f"from {from_module} import {name}{module.default_newline}"
@@ -229,20 +229,9 @@ def _import_anchor(module: cst.Module) -> Optional[cst.CSTNode]:
         if isinstance(statement, cst.SimpleStatementLine):
             if all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body):
                 anchor = statement
-            elif index == 0 and _is_docstring(statement):
+            elif index == 0 and is_docstring(statement):
                 anchor = statement
     return anchor
-
-
-def _is_docstring(statement: cst.SimpleStatementLine) -> bool:
-    first = statement.body[0]
-    return isinstance(first, cst.Expr) and isinstance(first.value, (cst.SimpleString, cst.ConcatenatedString))
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return node.value if isinstance(node, cst.Name) else ""
 
 
 def appended(items: Sequence[cst.CSTNode], item: cst.CSTNode) -> List[cst.CSTNode]:

@@ -148,6 +148,13 @@ def _member_classes(annotation) -> Optional[Set[type]]:
     return found
 
 
+def is_docstring(statement: cst.CSTNode) -> bool:
+    """A statement that is a string alone (a module's, class's or function's first: its docstring)."""
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr)
+            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+
+
 def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
     """`a.b.c` for a Name/Attribute chain, else None."""
     if isinstance(expr, cst.Name):

@@ -4,6 +4,7 @@ from nnlint.finding import Applicability, Severity
 from nnlint.fix import TreeFix
 from nnlint.rules._super_init import first_super_init_statement
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
+from nnlint.tree import is_docstring
 
 
 class MissingSuperInit(Rule):
@@ -134,7 +135,7 @@ class MissingSuperInit(Rule):
         if info.base_names != ["torch.nn.Module"] or not isinstance(init.body, cst.IndentedBlock):
             return None
         body = list(init.body.body)
-        at = 1 if body and _is_docstring(body[0]) else 0
+        at = 1 if body and is_docstring(body[0]) else 0
         body.insert(at, cst.parse_statement("super().__init__()\n"))
         new_init = init.with_changes(body=init.body.with_changes(body=body))
         return TreeFix.replace(init, new_init, "insert super().__init__()", Applicability.SAFE)
@@ -146,9 +147,3 @@ def _always_raises(init: cst.FunctionDef) -> bool:
     body = init.body.body if isinstance(init.body, cst.IndentedBlock) else ()
     last = body[-1] if body else None
     return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Raise)
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr)
-            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
