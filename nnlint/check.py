@@ -10,8 +10,8 @@
 - `write_fixes`: `--fix` writes each fixed file back, atomically (through a symlink, to its
   target); a file that cannot be written is reported and checked as it is, the others written;
 - `render_output`: `--diff`, `--statistics` or the report, in the format `choose_format` picks;
-- `exit_status`: 0 clean, 1 findings (or fixes to make, with `--diff`), 2 a usage error or a
-  fix that could not be written.
+- `exit_status`: 0 clean, 1 findings (or fixes to make, with `--diff`), 2 a usage error, a
+  fix that could not be written, or a file nnlint failed on (NN009), even with `--exit-zero`.
 """
 
 from __future__ import annotations
@@ -219,8 +219,10 @@ def choose_format(fmt: str, output_file: Optional[str], stream=None) -> Tuple[st
 
 
 def exit_status(args, results, findings: List[Finding], failed: bool) -> int:
-    if failed:
-        return EXIT_USAGE
+    from nnlint.engine import INTERNAL_ERROR
+
+    if failed or any(f.code == INTERNAL_ERROR for f in findings):
+        return EXIT_USAGE  # nnlint's own failure (NN009) is not a finding in the user's code
     if args.exit_zero:
         return EXIT_CLEAN
     if args.diff:

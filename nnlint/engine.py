@@ -30,15 +30,12 @@ from nnlint.rules import all_rules
 from nnlint.rules.base import Rule
 from nnlint.sources import Document, DocumentError, kind_of, read
 from nnlint.sources.fragments import assumed_names, assumed_text, may_assume
-from nnlint.tree import children
+from nnlint.tree import children, parse_ast
 
 MAX_FIX_ROUNDS = 10  # nested fixes apply one layer a round, like ruff's fix loop
 # LibCST's metadata and our recursive helpers descend once per nesting level: a long chain
 # `a + b + ...` of a few thousand terms needs more than Python's default 1000 frames.
 RECURSION_LIMIT = 20_000
-# Under Python's default limit, CPython's parser refuses trees a few thousand levels deep:
-# well before LibCST's native parser would overflow the C stack (~8,000).
-GATE_RECURSION_LIMIT = 1_000
 # Why a file could not be checked: always reported, whatever the selection (rules/nn00*.py).
 SYNTAX_ERROR, UNREADABLE, TOO_DEEP, INTERNAL_ERROR = "NN000", "NN001", "NN002", "NN009"
 
@@ -99,7 +96,7 @@ def parse(text: str, path: str, keep_data: bool = True,
     `assume`, the imports of the conventional names the text uses unbound come first, one line
     each (sources.fragments). Returns the tree, the text parsed and the names assumed."""
     try:
-        tree = _cpython_parse(text, path)
+        tree = parse_ast(text, path)
     except SyntaxError as error:
         raise _FileProblem(SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1,
                            error.offset or 1) from None
@@ -650,24 +647,13 @@ def may_have_findings(text: str, rules: Sequence[Type[Rule]]) -> bool:
 def _syntax_check(text: str, path: str) -> List[Finding]:
     """NN000 for a file the rules need not see: CPython's own parser is ~10x faster."""
     try:
-        _cpython_parse(text, path)
+        parse_ast(text, path)
     except SyntaxError as error:
         return [file_problem(path, SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1,
                              error.offset or 1)]
     except (ValueError, RecursionError, MemoryError):
         pass
     return []
-
-
-def _cpython_parse(text: str, path: str) -> ast.Module:
-    """ast.parse under GATE_RECURSION_LIMIT (CPython's AST depth limit scales with it); raises
-    what ast.parse raises."""
-    depth_allowed = sys.getrecursionlimit()
-    sys.setrecursionlimit(GATE_RECURSION_LIMIT)
-    try:
-        return ast.parse(text, filename=path)
-    finally:
-        sys.setrecursionlimit(depth_allowed)
 
 
 def check_files(files: Sequence[str], settings, fix: bool = False, jobs: int = 0,

@@ -3,7 +3,8 @@
 EXIT_CLEAN = 0  # nothing found
 EXIT_FINDINGS = 1  # findings (or, with --diff, fixes to make)
 EXIT_USAGE = 2  # a usage or configuration error (a missing path, an unknown code, a broken
-# config), or a fix --fix could not write
+# config), a fix --fix could not write, or a file nnlint failed on (NN009: nnlint's own error,
+# as ruff's red-knot/ty exits 2 on a panic, so CI tells "nnlint broke" from "your code has findings")
 
 
 class ConfigError(Exception):

@@ -38,17 +38,16 @@ from __future__ import annotations
 
 import ast
 import os
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple, Union
 
 from nnlint import torch_api
 from nnlint.requirements import INSTALLED, TorchRange, declared_torch_range, parse_torch_range
+from nnlint.tree import PARSE_FRAMES, parse_ast, stack_budget
 
 MAX_HOPS = 100  # import hops one name lookup may follow (re-exports, star imports)
 MAX_FILE_BYTES = 4_000_000
-PARSE_FRAMES = 1_000  # CPython's parser depth scales with the frames allowed above the caller
 # Bases known not to be Modules and to contribute no forward.
 PLAIN_BASES = ("builtins.", "typing.", "abc.", "typing_extensions.", "enum.", "collections.")
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
@@ -135,7 +134,8 @@ class ProjectIndex:
         self._files: Dict[str, Tuple[object, Optional[_FileFacts]]] = {}  # path -> (stamp, facts)
         self._located: Dict[tuple, Tuple[Target, FrozenSet[str]]] = {}
         self._classes: Dict[ClassRef, _Answer] = {}
-        self._modules: Dict[Tuple[str, Tuple[str, ...]], Optional[str]] = {}  # module file probes
+        # module file probes: (folder, parts) -> (the file, the paths looked for and missing)
+        self._modules: Dict[Tuple[str, Tuple[str, ...]], Tuple[Optional[str], Tuple[str, ...]]] = {}
         self._roots: Dict[str, Tuple[str, ...]] = {}  # folder -> where absolute imports start
         self._torch: Dict[str, Tuple[Optional[TorchRange], FrozenSet[str]]] = {}  # folder -> range
         self._recording: List[Set[str]] = []
@@ -162,7 +162,7 @@ class ProjectIndex:
     def _answer(self, locate, *where: str) -> ClassFacts:
         """The facts of what `locate(*where)` finds, its files noted as dependencies."""
         try:
-            with _frames(4 * MAX_HOPS + PARSE_FRAMES):
+            with stack_budget(4 * MAX_HOPS + PARSE_FRAMES):
                 target, deps = locate(*where)
                 self._note(deps)
                 if isinstance(target, ClassFacts):
@@ -287,6 +287,7 @@ class ProjectIndex:
             base = os.path.join(root, parts[0])
             if os.path.isdir(base) or os.path.isfile(base + ".py"):
                 return self._find_in_folder(root, parts, search, first=1)
+            search.deps.update((base, base + ".py"))  # missing: a file created there changes the answer
         return UNKNOWN
 
     @staticmethod
@@ -300,25 +301,28 @@ class ProjectIndex:
         """`parts` = a module path then a name in it, looked up from `folder`: the longest
         prefix of at least `first` parts that is a module file; the rest are names in it."""
         for i in range(len(parts) - 1, first - 1, -1):
-            module_path = self._module_file(folder, parts[:i])
+            module_path = self._module_file(folder, parts[:i], search.deps)
             if module_path is not None:
                 return self._lookup(module_path, parts[i:], search)
         return UNKNOWN
 
-    def _module_file(self, folder: str, parts: List[str]) -> Optional[str]:
-        """A package's `__init__.py`, else a module's `.py` (Python's own order), else None."""
+    def _module_file(self, folder: str, parts: List[str], deps: Set[str]) -> Optional[str]:
+        """A package's `__init__.py`, else a module's `.py` (Python's own order), else None.
+        The paths looked for in vain go to `deps`: creating one of them changes the answer."""
         key = (folder, tuple(parts))
-        if key not in self._modules:
+        found = self._modules.get(key)
+        if found is None:
             base = os.path.join(folder, *parts) if parts else folder
             init = os.path.join(base, "__init__.py")
             if os.path.isfile(init):
-                found = init
+                found = (init, ())
             elif parts and os.path.isfile(base + ".py"):
-                found = base + ".py"
+                found = (base + ".py", (init,))
             else:
-                found = None
+                found = (None, (init, base + ".py") if parts else (init,))
             self._modules[key] = found
-        return self._modules[key]
+        deps.update(found[1])
+        return found[0]
 
     def _lookup(self, module_path: str, names: List[str], search: _Search) -> Target:
         """The class reached by `names` (a name, or a submodule chain then a name) in a module."""
@@ -343,7 +347,7 @@ class ProjectIndex:
             if name in facts.aliases:  # a name of this module, spelled as the module spells it
                 return self._lookup(module_path, facts.aliases[name].split(".") + names[1:], search)
             if len(names) > 1 and os.path.basename(module_path) == "__init__.py":
-                sub = self._module_file(os.path.dirname(module_path), [name])  # a submodule
+                sub = self._module_file(os.path.dirname(module_path), [name], search.deps)  # a submodule
                 if sub is not None:
                     return self._lookup(sub, names[1:], search)
             if len(names) == 1:
@@ -534,22 +538,6 @@ def _project_root(folder: str) -> Optional[str]:
         folder = parent
 
 
-@contextmanager
-def _frames(needed: int) -> Iterator[None]:
-    """Allow `needed` frames above the caller, whatever its depth, so that an answer never
-    depends on how deep in the stack the question was asked."""
-    frame, depth = sys._getframe(), 0
-    while frame is not None:
-        depth += 1
-        frame = frame.f_back
-    allowed = sys.getrecursionlimit()
-    sys.setrecursionlimit(depth + needed)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(allowed)
-
-
 # ----- one file's facts -----------------------------------------------------------------------------
 def _read_facts(path: str, text: Optional[str]) -> Optional[_FileFacts]:
     try:
@@ -560,8 +548,7 @@ def _read_facts(path: str, text: Optional[str]) -> Optional[_FileFacts]:
                 source: Union[str, bytes] = handle.read()
         else:
             source = text
-        with _frames(PARSE_FRAMES):  # CPython's parser refuses deep trees relative to the stack
-            tree = ast.parse(source, filename=path)
+        tree = parse_ast(source, path)
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError, UnicodeDecodeError):
         return None
     facts = _FileFacts(path, _absolute_module_name(path))

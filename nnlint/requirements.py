@@ -111,7 +111,8 @@ INSTALLED = ("site-packages", "dist-packages")  # an installed package is not th
 
 
 def declared_torch_range(folder: str, read_text: ReadText) -> Tuple[Optional[TorchRange], FrozenSet[str]]:
-    """The torch range declared for code in `folder`, and the metadata files read to find it."""
+    """The torch range declared for code in `folder`, and the metadata files read to find it
+    (or looked for: a file created there may change the answer)."""
     read: List[str] = []
     while True:
         found = _declared_in(folder, read_text, read)
@@ -127,8 +128,8 @@ def declared_torch_range(folder: str, read_text: ReadText) -> Tuple[Optional[Tor
 def _declared_in(folder: str, read_text: ReadText, read: List[str]) -> Optional[TorchRange]:
     for name, reader in (("pyproject.toml", _pyproject), ("setup.cfg", _setup_cfg), ("setup.py", _setup_py)):
         path = os.path.join(folder, name)
+        read.append(path)  # missing ones too: a file created there may declare a range
         if os.path.isfile(path):
-            read.append(path)
             found = _combine(reader(read_text(path) or ""), path)
             if found is not None:
                 return found

@@ -1,18 +1,50 @@
 """General helpers over LibCST trees: the walk every rule and fact builder goes through
 (`children`, `iter_nodes`), exact-type tests (`concrete_types`), names (`dotted_name`,
-`first_param_name`) and the arguments of a call (`keyword`, `positional`).
+`first_param_name`) and the arguments of a call (`keyword`, `positional`); and the one gate in
+front of every parse, CPython's own parser with a fixed stack budget (`parse_ast`).
 
 Nothing here knows about torch or about a file: these are facts of the tree alone.
 """
 
 from __future__ import annotations
 
+import ast
 import collections.abc
 import dataclasses
+import sys
 import typing
+from contextlib import contextmanager
 from typing import Callable, Dict, Iterator, List, Optional, Set, Union
 
 import libcst as cst
+
+# CPython's parser refuses trees deeper than the frames allowed above its caller: with 1,000 it
+# refuses a few thousand levels, well before LibCST's native parser would overflow the C stack
+# (~8,000) and long before our own recursive helpers would.
+PARSE_FRAMES = 1_000
+
+
+def parse_ast(source: Union[str, bytes], path: str) -> ast.Module:
+    """`ast.parse` with PARSE_FRAMES frames allowed above the caller, whatever its depth, so
+    that "too deep" never depends on where the question comes from (the engine's gate before
+    LibCST, the project index reading a sibling); raises what ast.parse raises."""
+    with stack_budget(PARSE_FRAMES):
+        return ast.parse(source, filename=path)
+
+
+@contextmanager
+def stack_budget(needed: int) -> Iterator[None]:
+    """Allow `needed` frames above the caller, whatever its depth."""
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    allowed = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + needed)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(allowed)
 
 
 def first_param_name(func: cst.FunctionDef) -> Optional[str]:

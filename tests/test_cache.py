@@ -113,6 +113,28 @@ def test_a_changed_base_class_in_a_sibling_file_is_checked_again(project, capsys
     assert parses == ["model.py", "base.py", "model.py"]  # base.py: first skipped, no torch in it
 
 
+def test_a_module_created_where_an_import_looked_for_one_is_checked_again(project, capsys, parses):
+    """A cached answer depends on the files an import looked for in vain too (issue 18): the
+    base's module did not exist, then it does."""
+    (project / "pkg").mkdir()
+    (project / "pkg" / "__init__.py").write_text("")
+    (project / "pkg" / "model.py").write_text(textwrap.dedent("""\
+        import torch
+        from .layers import Base
+
+
+        class Model(Base):
+            def __init__(self):
+                self.layers = [torch.nn.Linear(2, 2)]
+    """))
+    assert lint(capsys, "pkg") == (0, [])  # Base unknown: nothing to say
+    (project / "pkg" / "layers").mkdir()
+    (project / "pkg" / "layers" / "__init__.py").write_text("import torch\n\n\nclass Base(torch.nn.Module):\n    pass\n")
+    model = os.path.join("pkg", "model.py")
+    assert lint(capsys, "pkg") == (1, [(model, 6, "NN103"), (model, 7, "NN101")])
+    assert lint(capsys, "--no-cache", "pkg") == (1, [(model, 6, "NN103"), (model, 7, "NN101")])
+
+
 def test_no_cache_and_fix_runs_leave_no_cache(project, capsys):
     lint(capsys, "--no-cache", ".")
     main(["--fix", "."])

@@ -429,12 +429,14 @@ def test_too_deep_files_and_rule_crashes_do_not_stop_the_others(project, capsys,
         raise KeyError("boom")
 
     monkeypatch.setattr(all_rules()["NN401"], "visit_Call", broken)
-    _, out, _ = run(capsys, "--format", "json", "--no-cache", "-j", "1", "b_net.py")
+    code, out, _ = run(capsys, "--format", "json", "--no-cache", "-j", "1", "b_net.py")
     # the broken rule costs its own findings only, and says where it failed (the first call)
     assert [(d["line"], d["column"], d["code"], d["message"]) for d in json.loads(out)] == [
         (7, 9, "NN009", "nnlint's NN401 check failed here (please report it): KeyError: 'boom'"),
         (8, 9, "NN101", json.loads(out)[1]["message"]),
         (11, 16, "NN301", "`dropout` without `training=`: it keeps dropping in eval() mode")]
+    assert code == 2  # nnlint's own failure, not only findings in the file (as ty exits 2 on a panic)
+    assert run(capsys, "--exit-zero", "--no-cache", "-j", "1", "b_net.py")[0] == 2
 
 
 
@@ -476,6 +478,6 @@ def test_a_crash_on_stdin_is_nn009_not_a_traceback(capsys, monkeypatch):
     monkeypatch.setattr("nnlint.engine.FileContext", broken)  # before any rule: the whole file
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BUGGY.encode())))
     code, out, _ = run(capsys, "--format", "json", "-", "--stdin-filename", "net.py")
-    assert code == 1
+    assert code == 2
     assert [(d["path"], d["code"], d["name"]) for d in json.loads(out)] == [
         ("net.py", "NN009", "internal-error")]

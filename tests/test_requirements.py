@@ -86,7 +86,8 @@ def test_the_metadata_declares_the_range(tmp_path, files, floor, source):
     found, deps = declared_torch_range(str(tmp_path / "pkg"), read)
     assert found.floor == floor
     assert found.source.replace(str(tmp_path) + os.sep, "") == source
-    assert all(os.path.isfile(dep) for dep in deps) and deps
+    assert any(os.path.isfile(dep) for dep in deps)  # the files read, and those looked for in vain
+    assert all(os.path.isfile(dep) or not os.path.exists(dep) for dep in deps)
 
 
 def test_the_nearest_declaration_wins_and_the_search_stops_at_the_repository(tmp_path):
@@ -102,12 +103,16 @@ def test_the_nearest_declaration_wins_and_the_search_stops_at_the_repository(tmp
     assert declared_torch_range(str(tmp_path / "repo" / "sub" / "lib" / "x"), read)[0].floor == (2, 6)
     found, deps = declared_torch_range(str(tmp_path / "repo" / "sub"), read)
     assert found is None  # not the torch>=1.0 above the repository
-    assert sorted(os.path.relpath(d, tmp_path) for d in deps) == ["repo/requirements.txt", "repo/sub/pyproject.toml"]
+    # read, or looked for in vain (a file created there would declare a range)
+    assert sorted(os.path.relpath(d, tmp_path) for d in deps) == [
+        "repo/pyproject.toml", "repo/requirements.txt", "repo/setup.cfg", "repo/setup.py",
+        "repo/sub/pyproject.toml", "repo/sub/setup.cfg", "repo/sub/setup.py"]
     assert declared_torch_range(str(tmp_path / "broken"), read)[0].floor == (1,)
     # an installed package is judged alone, not by the project whose virtual environment holds it
     write(tmp_path, {"proj/pyproject.toml": '[project]\ndependencies = ["torch>=2.6"]\n',
                      "proj/.venv/lib/site-packages/torch/amp/grad_scaler.py": ""})
-    assert declared_torch_range(str(tmp_path / "proj/.venv/lib/site-packages/torch/amp"), read) == (None, frozenset())
+    found, deps = declared_torch_range(str(tmp_path / "proj/.venv/lib/site-packages/torch/amp"), read)
+    assert found is None and not any(os.path.exists(dep) for dep in deps)
 
 
 def test_the_setting_parses_a_version_or_a_lower_bound():

@@ -14,6 +14,9 @@ class InternalError(Rule):
     named: SIGKILL is usually the system's out-of-memory killer, SIGABRT or SIGSEGV a failure
     in native code); such an outcome is not cached, and the next run tries the file again.
 
+    The run exits 2, even with `--exit-zero`: the file was not checked, which is nnlint's
+    failure, not a finding in your code (ty, ruff's type checker, exits 2 on a panic too).
+
     Always reported, whatever the selection: `--select`, `--ignore` and `per-file-ignores`
     refuse this code (a usage error), so a failure never passes as a clean file. To go on
     while it is fixed, exclude the file (`extend-exclude`).
