@@ -12,7 +12,8 @@ An entry is used only when everything its findings depend on is unchanged:
 
 Fix runs neither read nor write it. One JSON file per project, merged with what concurrent
 runs (pre-commit's parallel batches) saved meanwhile and renamed into place, so it is never
-half-written; what is read is checked, and anything unexpected is a miss.
+half-written; entries of deleted files are dropped when it is written; what is read is
+checked, and anything unexpected is a miss.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ class FindingsCache:
 
     def save(self) -> None:
         """Write the entries back, over what concurrent runs saved meanwhile (theirs are kept
-        unless this run re-checked the same file), as a whole new file renamed into place."""
+        unless this run re-checked the same file), as a whole new file renamed into place.
+        Entries of files that no longer exist are dropped, so the cache does not grow forever."""
         if not self.stored:
             return
         temp = None
@@ -108,6 +110,7 @@ class FindingsCache:
                 gitignore.write_text("# created by nnlint\n*\n", encoding="utf-8")
             entries = _read_entries(self.directory / _FILE)
             entries.update((path, self.entries[path]) for path in self.stored)
+            entries = {path: entry for path, entry in entries.items() if os.path.isfile(path)}
             fd, temp = tempfile.mkstemp(prefix=".findings-", dir=self.directory)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"nnlint": nnlint_fingerprint(), "entries": entries}, handle)

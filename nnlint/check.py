@@ -27,7 +27,7 @@ from nnlint.config import Settings
 from nnlint.exit_codes import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
 from nnlint.files import display_path
 from nnlint.finding import Finding
-from nnlint.report import RunSummary, emit, render
+from nnlint.report import RunSummary, emit, render, write_stdout
 from nnlint.report.summary import plural
 from nnlint.report.style import color_wanted, is_terminal
 
@@ -90,9 +90,7 @@ def echo_source(result, data: bytes) -> None:
     when nothing was fixed (even bytes that are not Python)."""
     if result.fixed_text is not None:
         data = result.fixed_text.encode(result.source.encoding)
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+    write_stdout(data)
 
 
 def check_paths(paths: Sequence[str], settings: Settings, shard, args, fix: bool):

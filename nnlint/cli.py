@@ -18,7 +18,7 @@ from nnlint import __version__
 from nnlint.cache import CACHE_DIR
 from nnlint.config import ConfigError, Overrides, Settings, load_settings, parse_selectors
 from nnlint.exit_codes import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
-from nnlint.report import FORMATS
+from nnlint.report import FORMATS, write_stdout
 
 COMMANDS = ("check", "verify", "rules", "explain", "server")
 
@@ -138,6 +138,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _settings(args) -> Settings:
     """The run's settings: each file's configuration, with the command line's on top."""
+    for flag in ("select", "extend_select", "ignore"):
+        for value in getattr(args, flag, None) or []:
+            if not value.replace(",", "").strip():  # `--select "$CODES"` with CODES unset
+                raise _UsageError(f"--{flag.replace('_', '-')} {value!r}: no code given "
+                                  "(`ALL` selects every rule)")
     overrides = Overrides(select=parse_selectors(args.select),
                           extend_select=parse_selectors(args.extend_select) or [],
                           ignore=parse_selectors(args.ignore) or [],
@@ -162,9 +167,11 @@ def _parse_shard(value: str):
 def _rules() -> int:
     from nnlint.rules import all_rules
 
+    lines = []
     for code, rule in all_rules().items():
         state = "on " if rule.default_enabled() else "off"
-        print(f"{code}  {rule.severity.value}  {state}  {rule.fix_label():<12}  {rule.name:<36} {rule.summary}")
+        lines.append(f"{code}  {rule.severity.value}  {state}  {rule.fix_label():<12}  {rule.name:<36} {rule.summary}\n")
+    write_stdout("".join(lines))
     return EXIT_CLEAN
 
 
@@ -175,7 +182,7 @@ def _explain(code: str) -> int:
     if page is None:
         print(f"nnlint: error: unknown rule {code!r} (see `nnlint rules`)", file=sys.stderr)
         return EXIT_USAGE
-    print(page)
+    write_stdout(page + "\n")
     return EXIT_CLEAN
 
 

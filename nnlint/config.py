@@ -230,7 +230,7 @@ def load_settings(config: Optional[str] = None, isolated: bool = False,
     if config:
         path = Path(config).resolve()
         if not path.is_file():
-            raise ConfigError(f"{config}: config file not found")
+            raise ConfigError(f"{config}: " + ("not a regular file" if path.exists() else "config file not found"))
         return overrides.apply(settings_from_table(_nnlint_table(path) or {}, path))
     resolver = SettingsResolver(start, overrides)
     return replace(resolver.settings_for(str(start)), resolver=resolver)

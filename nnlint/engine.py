@@ -117,7 +117,12 @@ def parse(text: str, path: str, keep_data: bool = True,
                 pass  # an odd place for a table: parse the text as it is
     try:
         return cst.parse_module(prefix + text), prefix + text, assumed
-    except cst.ParserSyntaxError as exc:  # valid for CPython, not for LibCST (new syntax)
+    except cst.ParserSyntaxError as exc:  # valid for CPython, not for LibCST (new syntax, or a limit)
+        concatenation = _long_concatenation(text)
+        if concatenation is not None:
+            count, line, column = concatenation
+            raise _FileProblem(TOO_DEEP, f"an implicit concatenation of {count:,} string literals is "
+                               f"more than LibCST's parser takes ({MAX_CONCATENATION:,})", line, column) from None
         first = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else "invalid syntax"
         raise _FileProblem(SYNTAX_ERROR, f"cannot parse with LibCST: {first}",
                            max(1, exc.raw_line - len(assumed)), exc.raw_column + 1) from None
@@ -153,6 +158,39 @@ def _imported_names(tree: ast.Module):
             yield node.module or ""
         stack += (child for child in ast.iter_child_nodes(node)
                   if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)))
+
+
+# LibCST's grammar nests one level per literal of an implicit concatenation `"a" "b" ...` and
+# refuses more than this many (a ParserSyntaxError at the next one); CPython takes any number.
+MAX_CONCATENATION = 3_000
+
+
+def _long_concatenation(text: str) -> Optional[Tuple[int, int, int]]:
+    """The first implicit concatenation of more than MAX_CONCATENATION string literals: how
+    many, and where it starts (line, column); None when there is none (or the text does not
+    tokenize)."""
+    count, start, depth = 0, (1, 0), 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            kind = tokenize.tok_name[token.type]
+            if kind == "FSTRING_START":  # Python 3.12+: an f-string is many tokens, one literal
+                depth += 1
+                if depth > 1:
+                    continue
+            elif depth:
+                depth -= kind == "FSTRING_END"
+                continue
+            if kind in ("STRING", "FSTRING_START"):
+                if count == 0:
+                    start = token.start
+                count += 1
+            elif kind not in ("NL", "COMMENT"):
+                if count > MAX_CONCATENATION:
+                    break
+                count = 0
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    return (count, start[0], start[1] + 1) if count > MAX_CONCATENATION else None
 
 
 DATA_TABLE_CHARS = 20_000  # a literal this long is data (a generated table), not code to lint

@@ -228,3 +228,15 @@ def test_an_interrupted_save_leaves_no_partial_file(project, capsys, monkeypatch
     monkeypatch.setattr(json, "dump", interrupted)  # Ctrl-C while the cache is being written
     assert main(["-j", "1", "."]) == 130
     assert os.listdir(project / ".nnlint_cache") == [".gitignore"]
+
+
+def test_entries_of_deleted_files_are_dropped_when_the_cache_is_written(project, capsys):
+    (project / "old.py").write_text(BUGGY)
+    lint(capsys, ".")
+    entries = lambda: sorted(os.path.basename(p) for p in  # noqa: E731
+                             json.loads((project / CACHE_FILE).read_text())["entries"])
+    assert entries() == ["net.py", "old.py"]
+    (project / "old.py").unlink()
+    (project / "new.py").write_text(BUGGY)
+    assert lint(capsys, ".") == (1, [("net.py", 7, "NN101"), ("new.py", 7, "NN101")])
+    assert entries() == ["net.py", "new.py"]

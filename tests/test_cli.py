@@ -481,3 +481,39 @@ def test_a_crash_on_stdin_is_nn009_not_a_traceback(capsys, monkeypatch):
     assert code == 2
     assert [(d["path"], d["code"], d["name"]) for d in json.loads(out)] == [
         ("net.py", "NN009", "internal-error")]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["net.py"], ["--fix", "-"], ["explain", "NN101"], ["rules"]])
+@pytest.mark.parametrize("stdout", ["full", "closed"])
+def test_a_stdout_that_cannot_be_written_is_one_error_line_not_a_traceback(project, args, stdout):
+    """Found attacking the CLI (issue 10): the report to a full disk (/dev/full) or a closed
+    descriptor was a traceback (exit 1); it is an error line and exit 2, as ruff does."""
+    project("net.py", BUGGY)
+    with open("net.py", "rb") as source, open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "nnlint", "--isolated", "--no-cache", *args]
+                              if args[0] not in ("explain", "rules") else [sys.executable, "-m", "nnlint", *args],
+                              stdin=source, stdout=full if stdout == "full" else subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, timeout=120,
+                              **({} if stdout == "full" else {"preexec_fn": lambda: os.close(1)}))
+    reason = "No space left on device" if stdout == "full" else "it is closed"
+    assert (done.returncode, done.stderr) == (2, f"nnlint: error: cannot write the report to stdout: {reason}\n")
+
+
+def test_a_config_that_is_not_a_regular_file_is_said_so(project, capsys, tmp_path):
+    project("net.py", BUGGY)
+    os.mkfifo(tmp_path / "fifo.toml")
+    for config, why in (("fifo.toml", "not a regular file"), (".", "not a regular file"),
+                        ("gone.toml", "config file not found")):
+        assert run(capsys, "--config", config, "net.py") == (2, "", f"nnlint: error: {config}: {why}\n")
+
+
+@pytest.mark.parametrize("args", [["--select", ""], ["--ignore", " , "], ["--extend-select", ","]])
+def test_an_empty_selector_is_a_usage_error_not_a_silent_pass(project, capsys, args):
+    """Found attacking the CLI (issue 10): `--select "$CODES"` with CODES unset selected no rule
+    and passed every file; like ruff, a selector with no code in it is refused."""
+    project("net.py", BUGGY)
+    code, out, err = run(capsys, *args, "net.py")
+    flag, value = args
+    assert (code, out, err) == (2, "", f"nnlint: error: {flag} {value!r}: no code given (`ALL` selects every rule)\n")
+    assert run(capsys, "--select", "NN101,,", "--format", "concise", "net.py")[0] == 1  # a stray comma is fine

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from nnlint import engine
+from nnlint.rules import all_rules
 from samples import BUGGY, run
 
 NET_FINDINGS = [("net.py", 8, "NN101"), ("net.py", 11, "NN301")]
@@ -146,6 +147,19 @@ def test_the_default_limit_is_5_mb(tmp_path):
         "file too large to analyse (5.000001 MB > 5 MB limit, see max-file-size)"]
 
 
+def test_fix_on_a_stdin_over_the_limit_passes_it_through_whole(tmp_path):
+    """`--fix -` over max-file-size (issue 10): not analysed, so stdout is the input exactly,
+    every byte past the limit too; the NN001 goes to stderr and the exit code says so."""
+    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\nmax-file-size = 0.001\n")
+    data = (BUGGY + "# padding\n" * 400).encode()
+    done = subprocess.run([sys.executable, "-m", "nnlint", "--fix", "-"], input=data, cwd=tmp_path,
+                          capture_output=True, timeout=60)
+    assert (done.returncode, done.stdout) == (1, data)
+    assert done.stderr.decode().splitlines() == [
+        "-:1:1: NN001 file too large to analyse (0.001001 MB > 0.001 MB limit, see max-file-size)",
+        "Found 1 problem."]
+
+
 def test_running_out_of_memory_is_said_as_such_and_not_cached(monkeypatch):
     import libcst
 
@@ -189,3 +203,19 @@ def test_chains_flat_for_cpython_but_deep_for_libcst_are_refused_not_a_crash(tmp
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
     assert (done.returncode, done.stdout) == (0, "NN002 too deeply nested to analyse\n")
+
+
+@pytest.mark.parametrize("literals, separator", [
+    (['"a"'] * 5_000, " "),
+    (['"a"', "f'{x}'", "'c'"] * 1_001, "  # a comment\n    "),  # over lines, with comments
+])
+def test_a_concatenation_longer_than_libcst_takes_is_named_not_a_generic_parse_error(literals, separator):
+    """CPython parses any number of adjacent string literals; LibCST's grammar refuses more than
+    3,000 (issue 10): the finding says so, at the concatenation's first literal."""
+    text = "import torch\nx = 1\ntext = (\n    " + separator.join(literals) + "\n)\n"
+    found = engine.check_source(text, "long.py", list(all_rules().values())).findings
+    assert [(f.code, f.line, f.column, f.message) for f in found] == [
+        ("NN002", 4, 5, f"an implicit concatenation of {len(literals):,} string literals is more than "
+                        "LibCST's parser takes (3,000)")]
+    fine = "import torch\ntext = (" + " ".join(['"a"'] * 3_000) + ")\n"
+    assert engine.check_source(fine, "fine.py", list(all_rules().values())).findings == []

@@ -11,7 +11,7 @@ from nnlint.report.summary import RunSummary
 
 # "text" is "full" on a terminal and "concise" otherwise (the CLI decides which).
 FORMATS = ("text", "full", "concise", "json", "github", "sarif")
-__all__ = ["FORMATS", "RunSummary", "emit", "render"]
+__all__ = ["FORMATS", "RunSummary", "emit", "render", "write_stdout"]
 
 
 def render(fmt: str, findings: Sequence[Finding], summary: RunSummary, *,
@@ -38,4 +38,30 @@ def emit(output: str, output_file: Optional[str], flag: str = "--output-file") -
         except OSError as exc:
             raise ConfigError(f"{flag} {output_file}: {exc.strerror}") from None
     else:
-        sys.stdout.write(output)
+        write_stdout(output)
+
+
+def write_stdout(output) -> None:
+    """Write text (or bytes) to stdout and flush it. A stdout that cannot take it (a full disk,
+    /dev/full, a closed descriptor) is a ConfigError (exit 2, one line), not a traceback; the
+    reader leaving (BrokenPipeError) is the caller's to take."""
+    import os
+
+    if sys.stdout is None:  # started with its descriptor closed
+        raise ConfigError("cannot write the report to stdout: it is closed")
+    try:
+        if isinstance(output, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(output)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(output)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as exc:  # ValueError: stdout closed
+        try:  # what is still buffered goes nowhere, so the exit does not fail a second time
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        raise ConfigError(f"cannot write the report to stdout: {getattr(exc, 'strerror', None) or exc}") from None

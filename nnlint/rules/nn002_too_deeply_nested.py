@@ -7,7 +7,11 @@ class TooDeeplyNested(Rule):
     ## What it does
     Reports a file nested too deeply to analyse: an expression or a block structure thousands
     of levels deep (a generated chain of `a + b + ...`, a huge nested literal), beyond what
-    CPython's own parser accepts at its default limits and what LibCST's parser survives.
+    CPython's own parser accepts at its default limits and what LibCST's parser survives. The
+    same code names a limit of LibCST's parser that CPython does not have: an implicit
+    concatenation of more than 3,000 string literals (`"a" "b" "c" ...`), which LibCST's
+    grammar nests one level per literal
+    (`an implicit concatenation of 5,000 string literals is more than LibCST's parser takes`).
 
     Always reported, whatever the selection: `--select`, `--ignore` and `per-file-ignores`
     refuse this code (a usage error). To skip a file, exclude it (`extend-exclude`).
@@ -22,7 +26,7 @@ class TooDeeplyNested(Rule):
     ```
 
     ## Use instead
-    Build the value in a loop (`sum(xs)`), or exclude the generated file.
+    Build the value in a loop (`sum(xs)`, `"".join(parts)`), or exclude the generated file.
     """
 
     code = "NN002"
