@@ -102,6 +102,10 @@ class Rule:
         self.reports: List[Report] = []
 
     def report(self, node: cst.CSTNode, message: str, fix: Optional[TreeFix] = None) -> None:
+        if fix is not None and fix.applicability not in self.fix_safety:
+            # the rule's page (its "Fix safety") and `nnlint rules` would not say so: our bug
+            raise ValueError(f"{self.code} offers a fix that is {fix.applicability.value}, but its "
+                             f"fix_safety declares {self.fix_label() or 'no fixes'}")
         self.reports.append(Report(node, message, fix))
 
     @classmethod

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from nnlint.engine import check_source, may_have_findings
+from nnlint.engine import check_bytes, check_source, may_have_findings
 from nnlint.finding import Applicability
 from nnlint.fix import apply_edits, apply_fixes, is_valid_python
 from nnlint.rules import all_rules
@@ -38,6 +38,18 @@ def test_every_declared_fix_safety_is_exemplified():
             result = check_source(example.code, "example.py", [rule])
             seen |= {f.fix.applicability for f in result.findings if f.fix is not None}
         assert seen == set(rule.fix_safety), rule.code
+
+
+def test_a_fix_of_an_undeclared_safety_is_our_bug_not_a_silent_fix(monkeypatch):
+    """Every fix a rule offers is of a safety its page declares, wherever it fires (not only in
+    its examples): one that is not is refused as an NN009, never applied or shown untold."""
+    rule = all_rules()["NN101"]
+    monkeypatch.setattr(rule, "fix_safety", (Applicability.SAFE,))
+    result = check_bytes(rule.INVALID[0].code.encode(), "example.py", [rule], fix=True, unsafe_fixes=True)
+    assert [(f.code, f.message) for f in result.findings] == [
+        ("NN009", "nnlint failed on this file (please report it): ValueError: NN101 offers a fix "
+                  "that is unsafe, but its fix_safety declares safe")]
+    assert result.fixed_text is None
 
 
 @pytest.mark.parametrize("rule, example", VALID)
