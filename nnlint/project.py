@@ -30,8 +30,9 @@ Every cached answer is a function of the files alone, never of the order of the 
   alternatives) gives all its classes one answer, its members' facts plus "unknown";
 - a file is parsed with the same stack budget wherever the question comes from.
 
-Each answer remembers the files it consulted, and `record_dependencies()` collects them for
-the findings cache, answers from the index's memory included.
+Each answer remembers the files it consulted, those it looked for in vain included (a module
+created there would change it), and `record_dependencies()` collects them for the findings
+cache, answers from the index's memory included.
 """
 
 from __future__ import annotations
