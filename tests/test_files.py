@@ -217,5 +217,6 @@ def test_a_concatenation_longer_than_libcst_takes_is_named_not_a_generic_parse_e
     assert [(f.code, f.line, f.column, f.message) for f in found] == [
         ("NN002", 4, 5, f"an implicit concatenation of {len(literals):,} string literals is more than "
                         "LibCST's parser takes (3,000)")]
-    fine = "import torch\ntext = (" + " ".join(['"a"'] * 3_000) + ")\n"
-    assert engine.check_source(fine, "fine.py", list(all_rules().values())).findings == []
+    if separator == " ":  # (once) at the limit, LibCST parses it: no finding
+        fine = "import torch\ntext = (" + " ".join(['"a"'] * 3_000) + ")\n"
+        assert engine.check_source(fine, "fine.py", list(all_rules().values())).findings == []
