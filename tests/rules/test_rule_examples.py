@@ -47,7 +47,7 @@ def test_a_fix_of_an_undeclared_safety_is_our_bug_not_a_silent_fix(monkeypatch):
     monkeypatch.setattr(rule, "fix_safety", (Applicability.SAFE,))
     result = check_bytes(rule.INVALID[0].code.encode(), "example.py", [rule], fix=True, unsafe_fixes=True)
     assert [(f.code, f.message) for f in result.findings] == [
-        ("NN009", "nnlint failed on this file (please report it): ValueError: NN101 offers a fix "
+        ("NN009", "nnlint's NN101 check failed here (please report it): ValueError: NN101 offers a fix "
                   "that is unsafe, but its fix_safety declares safe")]
     assert result.fixed_text is None
 
