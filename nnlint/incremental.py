@@ -27,6 +27,7 @@ from typing import Callable, List, Optional, Sequence, Set, Tuple
 from nnlint.engine import FileResult
 from nnlint.finding import Finding
 from nnlint.positions import NEWLINE
+from nnlint.tree import parse_ast
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -42,7 +43,7 @@ class Pieces:
     @classmethod
     def of(cls, text: str, first_line: int = 1) -> "Pieces":
         """The pieces of `text` (a SyntaxError if it does not parse alone), numbered from `first_line`."""
-        tree = ast.parse(text)
+        tree = parse_ast(text, "<buffer>")  # the engine's gate: the same stack budget
         starts: List[int] = []
         names: List[Optional[str]] = []
         previous_end = 0
