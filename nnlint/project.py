@@ -647,17 +647,23 @@ def _forward_output(node: ast.ClassDef) -> Optional[str]:
             attr = stmt.targets[0].attr
             layers[attr] = _layer_activation(stmt.value) if attr not in layers else None
     found = set()
-    stack: List[ast.AST] = list(forward.body)
-    while stack:
-        stmt = stack.pop()
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
+    for stmt in _own_nodes(forward.body):
         if isinstance(stmt, (ast.Yield, ast.YieldFrom)):
             return None
         if isinstance(stmt, ast.Return):
             found.add(_returned_activation(stmt.value, layers))
-        stack.extend(ast.iter_child_nodes(stmt))
     return found.pop() if len(found) == 1 else None
+
+
+def _own_nodes(body: List[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of a function's own body: not those of the functions, classes and lambdas
+    defined in it."""
+    stack: List[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            yield node
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _returned_activation(value: Optional[ast.expr], layers: Dict[str, Optional[str]]) -> Optional[str]:
@@ -694,11 +700,7 @@ def _factory_of(node: ast.FunctionDef) -> Optional[str]:
         return None
     assigned: Dict[str, Optional[str]] = {}
     returns: List[Optional[ast.expr]] = []
-    stack: List[ast.AST] = list(node.body)
-    while stack:
-        stmt = stack.pop()
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
+    for stmt in _own_nodes(node.body):
         if isinstance(stmt, (ast.Yield, ast.YieldFrom)):
             return None
         if isinstance(stmt, ast.Return):
@@ -711,7 +713,6 @@ def _factory_of(node: ast.FunctionDef) -> Optional[str]:
                         continue  # `model = model.to(device)` keeps the object
                     built = _built(stmt.value) if isinstance(target, ast.Name) else None
                     assigned[name.id] = built if name.id not in assigned else None  # bound twice: unknown
-        stack.extend(ast.iter_child_nodes(stmt))
     found = set()
     for value in map(_object, returns):
         found.add(assigned.get(value.id) if isinstance(value, ast.Name) else _built(value))
