@@ -15,6 +15,7 @@ import ast
 import copy
 import dataclasses
 import inspect
+import math
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -360,7 +361,7 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
     if _CLASS_NAME.search(name.lower()) and "call" in usage.kinds:
         return nn.Identity  # norm_layer(dim), act_layer(): a class that accepts anything
     if "module" in usage.kinds or ("call" in usage.kinds and _MODULE_NAME.search(name.lower())) \
-            or _MODULE_NAME.search(name.lower()):
+            or _MODULE_NAME.search(name.lower()) and type(by_name(name, profile)) is not int:  # d_model: a width
         return nn.Identity()
     value = by_name(name, profile)
     if value is not _EMPTY:
@@ -698,11 +699,36 @@ def candidates(cls, depth: int = 0) -> Iterator[Candidate]:
         if not complete:
             yield candidate  # the builder reports what could not be guessed
             return
+        _fit_widths_to_defaults(params, candidate, candidate.guessed)
         key = repr((candidate.args, sorted(candidate.kwargs.items(), key=lambda kv: kv[0])))
         if key in seen:
             continue
         seen.append(key)
         yield candidate
+
+
+_PER_HEAD_NAME = re.compile(r"^(n_|num_)?heads?$|^n_?head$|^nhead|num_attention_heads|attn_heads|dim_?head|head_?dim")
+_WIDTH_NAME = re.compile(r"^(dim|d_model|n_embd|n_embed|embed_dim|emb_dim|embedding_dim|hidden_size|hidden_dim|"
+                         r"model_dim|dim_model|width)$")
+
+
+def _fit_widths_to_defaults(params, candidate: Candidate, changed) -> None:
+    """Guessed widths rounded up to a multiple of the head counts and head sizes the constructor
+    keeps at their defaults (CCT's `embedding_dim` with `num_heads=12`: 48, not 32), so that
+    `assert dim % heads == 0` holds."""
+    divisors = [p.default for p in params if p.name not in candidate.kwargs and _PER_HEAD_NAME.search(p.name.lower())
+                and isinstance(p.default, int) and not isinstance(p.default, bool) and p.default > 1]
+    if not divisors:
+        return
+    step = math.lcm(*divisors)
+    if step > 256:
+        return
+    for name, value in list(candidate.kwargs.items()):
+        if name in changed and _WIDTH_NAME.match(name.lower()) and isinstance(value, int) \
+                and not isinstance(value, bool) and value % step:
+            candidate.kwargs[name] = step * -(-value // step)
+            if name in candidate.guessed:
+                candidate.guessed[name] = candidate.kwargs[name]
 
 
 def shrink_defaults(cls, candidate: Candidate) -> Optional[Candidate]:
@@ -723,6 +749,11 @@ def shrink_defaults(cls, candidate: Candidate) -> Optional[Candidate]:
             changes.append(f"{param.name} {value} -> {small}")
     if not changes:
         return None
+    shrunk = [change.split(" ")[0] for change in changes]
+    before = {name: smaller.kwargs[name] for name in shrunk}
+    _fit_widths_to_defaults(list(params), smaller, shrunk)
+    changes = [change if smaller.kwargs[name] == before[name] else change.replace(f"-> {before[name]}",
+               f"-> {smaller.kwargs[name]}") for change, name in zip(changes, shrunk)]
     smaller.notes.append(f"shrunk defaults: {', '.join(changes)}")
     return smaller
 

@@ -77,3 +77,16 @@ def test_parameters_used_outside_init_are_guessed_by_that_use(name, built, input
     builder, model, fed_inputs = fed(getattr(fixture("vocoder_parts"), name))
     assert builder.notes[0].startswith(f"built as {built}, fed {inputs}")
     assert fed_inputs == inputs
+
+
+def test_a_guessed_width_divides_by_the_default_head_count():
+    builder, model, inputs = fed(fixture("heads_by_default").SelfAttention)
+    assert builder.notes[0].startswith("built as SelfAttention(dim=36), fed (2, 8, 36)")  # 32 -> 3 x 12
+
+
+def test_a_width_named_like_a_module_and_shrunk_widths_keep_dividing_by_the_heads():
+    builder, model, inputs = fed(fixture("heads_by_default").EncoderLayer)
+    assert builder.notes[0].startswith("built as EncoderLayer(d_model=32, nhead=2), fed (2, 8, 32)")
+    builder, model, inputs = fed(fixture("heads_by_default").Classifier)
+    assert builder.notes[1] == "shrunk defaults: embedding_dim 768 -> 36"  # 32 would not divide by 12
+    assert inputs == "(2, 8, 36)"
