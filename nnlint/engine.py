@@ -470,6 +470,16 @@ class _Calls:
                 self.leavers[attr[6:]].append(getattr(rule, attr))
         return rule
 
+    def run(self, methods: list, node: cst.CSTNode) -> None:
+        """Call each of `methods` (visit_X or leave_X) on `node`; one that raises is taken out."""
+        for method in methods:
+            try:
+                method(node)
+            except (RecursionError, MemoryError):
+                raise  # the file's problem, not the rule's
+            except Exception as exc:
+                self.failed(type(method.__self__), node, exc)
+
     def failed(self, rule_class: Type[Rule], node: Optional[cst.CSTNode], exc: Exception) -> None:
         self.failures.setdefault(rule_class, (node, exc, traceback.format_exc()))
         for table in (self.visitors, self.leavers):
@@ -495,13 +505,9 @@ def _walk(context: FileContext, root: cst.CSTNode, calls: _Calls) -> None:
             if kind is cst.FunctionDef:
                 open_functions.pop()
                 context.walked_functions.add(node)
-            for leave in leavers.get(kind.__name__, ()):
-                try:
-                    leave(node)
-                except (RecursionError, MemoryError):
-                    raise
-                except Exception as exc:
-                    calls.failed(type(leave.__self__), node, exc)
+            methods = leavers.get(kind.__name__)
+            if methods:
+                calls.run(methods, node)
             if kind is cst.ClassDef or kind is cst.FunctionDef:
                 scope.pop()
             continue
@@ -516,13 +522,9 @@ def _walk(context: FileContext, root: cst.CSTNode, calls: _Calls) -> None:
             stack += (node, _LEAVE)
         elif name in leavers:
             stack += (node, _LEAVE)
-        for visit in visitors.get(name, ()):
-            try:
-                visit(node)
-            except (RecursionError, MemoryError):
-                raise
-            except Exception as exc:
-                calls.failed(type(visit.__self__), node, exc)
+        methods = visitors.get(name)
+        if methods:
+            calls.run(methods, node)
         below = children(node)
         below.reverse()
         stack += below

@@ -128,16 +128,19 @@ class Session:
             self.say(f"nnlint: {exc} (the defaults apply until it is fixed)")
             return load_settings(isolated=True, start=self.root, overrides=self.editor)
 
-    def open(self, path: str, text: str) -> None:
-        self.buffers[path] = text
+    def open(self, path: str, text: Optional[str]) -> None:
+        """`path` reads as `text` from now on (None: as the file on disk)."""
+        if text is None:
+            self.buffers.pop(path, None)
+        else:
+            self.buffers[path] = text
         self.project.set_source(path, text)
         for other in self.dependents(path):
             self.checked[other].stale = True
 
     def close(self, path: str) -> None:
-        self.buffers.pop(path, None)
+        self.open(path, None)
         self.checked.pop(path, None)
-        self.project.set_source(path, None)
 
     def check(self, path: str, text: str, whole: bool = True) -> Checked:
         """Check `text` as the file at `path`; remember it (code actions and hover read it).
@@ -247,6 +250,7 @@ class NnlintServer(LanguageServer):
         self.session: Optional[Session] = None
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlint-check")
         self.pending: Dict[str, Tuple[asyncio.TimerHandle, bool]] = {}  # uri -> the check waiting, whole?
+        self.published: Dict[str, str] = {}  # uri -> the text its diagnostics were last published for
 
     async def call(self, function, *args):
         """Run `function` on the worker thread (the engine's one thread)."""
@@ -292,6 +296,9 @@ class NnlintServer(LanguageServer):
         diagnostics = [diagnostic(finding, checked.lines, codec) for finding in checked.result.findings]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+        if self.published.get(uri) == text:
+            return  # checked again, not edited (a dependent, new settings): nothing to pass on
+        self.published[uri] = text
         for other in await self.call(self.session.dependents, path):
             other_uri = from_fs_path(other)
             if other_uri in self.workspace.text_documents:
@@ -375,8 +382,14 @@ def build_server() -> NnlintServer:
         waiting = ls.pending.pop(uri, None)
         if waiting is not None:
             waiting[0].cancel()
+        ls.published.pop(uri, None)
         if ls.session is not None:
+            # Its unsaved text no longer stands for the file: the files that read it, again.
+            others = await ls.call(ls.session.dependents, ls.path_of(uri))
             await ls.call(ls.session.close, ls.path_of(uri))
+            for other in map(from_fs_path, others):
+                if other in ls.workspace.text_documents:
+                    ls.schedule(other, DEPENDENTS_DELAY_S, whole=True)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)

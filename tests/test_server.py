@@ -210,6 +210,10 @@ def test_server_end_to_end(tmp_path):
                 text="import torch.nn as nn\n\n\nclass Base(nn.Module):\n    pass\n")]))
         assert list(await _diagnostics(client, base)) == []
         assert [d.code for d in await _diagnostics(client, sub)] == ["NN103"]
+        client.text_document_did_close(types.DidCloseTextDocumentParams(  # unsaved: the disk's again
+            text_document=types.TextDocumentIdentifier(uri=base)))
+        assert list(await _diagnostics(client, base)) == []
+        assert list(await _diagnostics(client, sub)) == []
         await _stop(client)
 
     asyncio.run(asyncio.wait_for(session(), 120))
