@@ -677,11 +677,17 @@ def check_text(text: str, path: str, rules: Sequence[Type[Rule]], fix: bool = Fa
                           errors=[f"{path}: nnlint failed\n{traceback.format_exc()}"])
 
 
+# a class with a base other than object: the base may be a Module imported from another file
+_SUBCLASS = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\([ \t]*(?!object[ \t]*\))[A-Za-z_]", re.M)
+
+
 def may_have_findings(text: str, rules: Sequence[Type[Rule]]) -> bool:
     """The cheap test before the parse: does the text contain a trigger of a selected rule?
-    A relative import counts too: a base class from a sibling file may be a Module, and so
-    does a conventional name used unbound (`nn.Linear` in a snippet: sources.fragments)."""
-    return "from ." in text or any(t in text for rule in rules for t in rule.triggers) or may_assume(text)
+    An imported base class counts too (from a sibling file, by a relative or an absolute
+    import, it may be a Module), and so does a conventional name used unbound (`nn.Linear` in
+    a snippet: sources.fragments)."""
+    return (any(t in text for rule in rules for t in rule.triggers)
+            or ("import" in text and _SUBCLASS.search(text) is not None) or may_assume(text))
 
 
 def _syntax_check(text: str, path: str) -> List[Finding]:

@@ -377,3 +377,18 @@ def decorated():
     assert facts["build_loss"].torch_name == "torch.nn.CrossEntropyLoss" and facts["build_loss"].is_module
     assert facts["build_opt"].torch_name == "torch.optim.AdamW" and facts["build_opt"].is_module is False
     assert [facts[n].is_module for n in ("either", "rebound", "decorated")] == [None, None, None]
+
+
+def test_a_file_that_names_no_torch_is_checked_when_its_base_is_imported(tmp_path):
+    """No torch word in c.py, and its base comes by an absolute import: the cheap test before
+    the parse must not pass it over, or a base that is a Module goes unseen (cached or not)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n", encoding="utf-8")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "pkg" / "base.py").write_text(
+        "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    pass\n", encoding="utf-8")
+    child = tmp_path / "pkg" / "c.py"
+    child.write_text("from pkg.base import Base\n\n\nclass C(Base):\n    def __init__(self):\n"
+                     "        self.x = 1\n", encoding="utf-8")
+    found = check_file(str(child), rules("NN103")).findings
+    assert [(f.code, f.line) for f in found] == [("NN103", 5)]
