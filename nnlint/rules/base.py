@@ -56,6 +56,9 @@ class Runtime:
                   reported under this rule's code (the runtime rules, NN101 and NN102)
     unobservable: why no run can show it (a style rule, code outside the model, ...), when
                   `kinds` is empty
+    absent:       why a run that shows none of `kinds` proves nothing (a deprecated API that
+                  still works raises only once it is removed): the finding is then "cannot be
+                  observed" for this reason instead of "not reproduced"
     """
 
     kinds: Tuple[str, ...] = ()
@@ -63,6 +66,7 @@ class Runtime:
     at_line: bool = False
     reports: Tuple[str, ...] = ()
     unobservable: str = ""
+    absent: str = ""
 
     def reason(self, severity: Severity) -> str:
         """Why a finding of this rule cannot be confirmed by any run."""

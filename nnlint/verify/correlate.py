@@ -257,6 +257,8 @@ def _confirm(runs: Sequence[ModelRun], shown: List[_Shown], explained: Set[Tuple
         if strong:
             item.confirmed, item.evidence = True, strong[0][2].message
             explained.update((i, p) for i, p, _ in strong)
+        elif checked and all_rules()[code].runtime.absent:
+            item.reason = all_rules()[code].runtime.absent
         elif checked:
             item.confirmed = False
         else:

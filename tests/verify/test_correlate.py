@@ -203,3 +203,14 @@ def test_a_helper_function_outside_the_model_is_confirmed_where_it_raised():
               status="failed")
     (result,) = correlate([ran], static(helper))
     assert [(f.code, f.line, f.verdict) for f in result.findings] == [("NN405", 27, "confirmed")]
+
+
+def test_a_deprecated_api_that_still_works_is_not_said_to_be_not_reproduced():
+    """NN408 is confirmed by a removed API's error on its line; a run without one proves only
+    that the installed torch still has the API (NN405, without such a reason, is "not reproduced")."""
+    (result,) = correlate([run()], static(finding("NN408", 18), finding("NN405", 16)))
+    assert [(f.code, f.verdict, f.reason) for f in result.findings] == [
+        ("NN405", "not reproduced", ""),
+        ("NN408", "cannot be observed at runtime",
+         "a deprecated API that still works in the installed torch raises only once it is removed"),
+    ]
