@@ -411,6 +411,9 @@ def test_rules_and_explain(capsys):
                         "(confirms the finding).\n")
     assert run(capsys, "explain", "NN108")[1].endswith(
         "## nnlint verify\nCannot be observed: a style rule (both calls do the same).\n")
+    assert run(capsys, "explain", "NN408")[1].endswith(
+        "(confirms the finding); a run without it proves nothing: a deprecated API that still works "
+        "in the installed torch raises only once it is removed.\n")
     assert run(capsys, "explain", "NN999")[0] == 2
 
 

@@ -39,5 +39,7 @@ def rule_page(code: str) -> Optional[str]:
         runtime = rule.runtime
         seen = (f"{runtime.seen} (confirms the finding)" if runtime.kinds and not runtime.reports else
                 runtime.seen if runtime.kinds else f"cannot be observed: {runtime.reason(rule.severity)}")
+        if runtime.absent:
+            seen += f"; a run without it proves nothing: {runtime.absent}"
         page += f"\n\n## nnlint verify\n{seen[0].upper()}{seen[1:]}."
     return page
