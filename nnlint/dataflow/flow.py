@@ -346,7 +346,8 @@ def qualified_call(dataflow: "Dataflow", qualified: str, call: cst.Call) -> Valu
         return Kind(TENSOR, origin=ACTIVATION_ORIGINS[qualified])
     if len(parts) == 2:  # torch.X
         if last in FACTORIES:
-            if keyword(call, "device") is None and not has_star_args(call) and _fresh(last, call):
+            if keyword(call, "device") is None and keyword(call, "generator") is None \
+                    and not has_star_args(call) and _fresh(last, call):  # a generator fixes the device
                 return Kind(TENSOR, origin="factory", site=call)
             return TENSOR_KIND
         if last in TENSOR_FUNCTIONS:

@@ -55,6 +55,13 @@ class TensorCreatedThenMoved(Rule):
 
     VALID = [
         Valid(dedent("""
+            import torch
+
+            def noise(n, generator, device):
+                # a CPU generator draws on the CPU: device=... would raise
+                return torch.rand(n, generator=generator).to(device)
+        """)),
+        Valid(dedent("""
             import numpy as np
             import torch
 
@@ -111,7 +118,8 @@ def _factory_under(context, expr: cst.BaseExpression) -> Optional[str]:
     while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
             and expr.func.attr.value in CONVERSIONS:
         expr = expr.func.value
-    if not isinstance(expr, cst.Call) or keyword(expr, "device") is not None or any(a.star == "**" for a in expr.args):
+    if not isinstance(expr, cst.Call) or keyword(expr, "device") is not None or any(a.star == "**" for a in expr.args) \
+            or keyword(expr, "generator") is not None:  # a generator draws on its own device
         return None  # (`*shape` cannot hold a device; `**kwargs` can)
     qualified = context.qualified_name(expr.func) or ""
     parts = qualified.split(".")
