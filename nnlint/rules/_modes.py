@@ -39,9 +39,22 @@ _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 Scope = Union[cst.FunctionDef, cst.Module]
 
 
-def eval_named(function: Optional[cst.FunctionDef]) -> bool:
-    """`evaluate`, `validate`, `val_epoch`, `test`, `predict`, `run_inference`..."""
-    return function is not None and bool(EVAL_NAME.search(function.name.value))
+def eval_named(function: Optional[cst.FunctionDef], path: str) -> bool:
+    """`evaluate`, `validate`, `val_epoch`, `test`, `predict`, `run_inference`... but not a test
+    of a test suite (`test_mlp()` in tests/test_mlp.py runs one forward to check a result: it is
+    no evaluation loop, and its mode is the test's business)."""
+    if function is None:
+        return False
+    name = function.name.value
+    return bool(EVAL_NAME.search(name)) and not (name.lower().startswith("test") and in_test_suite(path))
+
+
+def in_test_suite(path: str) -> bool:
+    """A pytest/unittest file: test_*.py, *_test.py, conftest.py, or anything under tests/ or test/."""
+    parts = re.split(r"[\\/]", path)
+    name = parts[-1]
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" \
+        or any(part in ("tests", "test") for part in parts[:-1])
 
 
 @dataclass

@@ -17,7 +17,9 @@ class EvalWithoutNoGrad(Rule):
     `torch.inference_mode()` (block or decorator) or `torch.set_grad_enabled(False)` covers
     the call, nor every call of the function in the file.
     A Module's own method (`self.head(x)` in its `predict()`) is not flagged: its caller
-    chooses the grad mode, as for `forward`.
+    chooses the grad mode, as for `forward`. Nor is a test of a test suite (`test_*` in
+    `test_*.py`, `*_test.py` or under `tests/`) by its name alone: one forward that checks a
+    result is no evaluation loop.
 
     ## Why is this bad?
     `model.eval()` does not turn autograd off. Every forward pass of the evaluation records a
@@ -122,7 +124,7 @@ class EvalWithoutNoGrad(Rule):
         function = scope if isinstance(scope, cst.FunctionDef) else None
         analysis = self.context.derived(ModeAnalysis)
         modes = analysis.scope(scope)
-        named = eval_named(function) and not modes.backward
+        named = eval_named(function, self.context.path) and not modes.backward
         if function is not None and analysis.calls_under_no_grad(function):
             return
         for forward in modes.forwards:

@@ -17,7 +17,8 @@ class MissingEvalMode(Rule):
     ## What it does
     Flags a model used to predict or to measure while it may still be in training mode: its
     call runs under `torch.no_grad()` / `inference_mode()`, in a function named like
-    `evaluate` / `validate` / `test` / `predict` / `infer`, or after a training loop of the
+    `evaluate` / `validate` / `test` / `predict` / `infer` (a `test_*` of a test suite is a
+    test, not an evaluation: see NN206), or after a training loop of the
     same function, and no `model.eval()` (or `model.train(False)`) reaches it on every path.
     The model must have been trained or loaded here (a training loop, `load_state_dict`,
     pretrained weights), or come from the function's callers, and hold dropout or batch-norm
@@ -166,7 +167,7 @@ class MissingEvalMode(Rule):
         function = scope if isinstance(scope, cst.FunctionDef) else None
         analysis = self.context.derived(ModeAnalysis)
         modes = analysis.scope(scope)
-        named = eval_named(function) and not modes.backward
+        named = eval_named(function, self.context.path) and not modes.backward
         done: Set[str] = set()
         for forward in modes.forwards:
             if forward.key in done or forward.training or "eval" in forward.modes or named_like_loss(forward.key):
