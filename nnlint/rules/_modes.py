@@ -591,8 +591,26 @@ def owned_by_caller(context, function: Optional[cst.FunctionDef], key: str) -> b
     """`self(x)` or `self.head(x)` in a method of a Module class (a model's own `generate()` or
     `predict()`): whoever calls the method sets the mode and the grad mode, not the method (a
     trainer class holding `self.model` is not one: it owns its model's mode)."""
-    return function is not None and context.enclosing_module_class is not None \
-        and key.split(".")[0] == first_param_name(function)
+    if function is None or key.split(".")[0] != first_param_name(function):
+        return False
+    info = context.enclosing_class
+    return info is not None and (info.is_module or _lightning(context, info, set()))
+
+
+def _lightning(context, info, seen: set) -> bool:
+    """A LightningModule (an nn.Module whose trainer calls its steps in eval mode under
+    no_grad()), directly or through classes of the file. Not a Module for every rule: its
+    `forward` is optional."""
+    seen.add(info.name)
+    for base in info.base_names:
+        if base is None:
+            continue
+        if base.rsplit(".", 1)[-1] == "LightningModule":
+            return True
+        parent = context.classes_by_name.get(base)
+        if parent is not None and parent.name not in seen and _lightning(context, parent, seen):
+            return True
+    return False
 
 
 def named_like_loss(key: str) -> bool:

@@ -17,7 +17,8 @@ class EvalWithoutNoGrad(Rule):
     `torch.inference_mode()` (block or decorator) or `torch.set_grad_enabled(False)` covers
     the call, nor every call of the function in the file.
     A Module's own method (`self.head(x)` in its `predict()`) is not flagged: its caller
-    chooses the grad mode, as for `forward`. Nor is a test of a test suite (`test_*` in
+    chooses the grad mode, as for `forward` (a LightningModule's trainer runs its
+    `validation_step` under `no_grad()`). Nor is a test of a test suite (`test_*` in
     `test_*.py`, `*_test.py` or under `tests/`) by its name alone: one forward that checks a
     result is no evaluation loop.
 

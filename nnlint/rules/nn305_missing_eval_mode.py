@@ -25,7 +25,7 @@ class MissingEvalMode(Rule):
     layers, or be a model whose layers nnlint cannot see. A function whose callers in the file
     all call `model.eval()` first is fine.
     Not flagged: a Module's own method calling `self(...)` / `self.head(...)` (its caller owns
-    the mode), and a forward after an explicit `model.train()` of the same function (batch-norm
+    the mode; so does a LightningModule's trainer, which runs its steps in eval mode), and a forward after an explicit `model.train()` of the same function (batch-norm
     recalibration such as `torch.optim.swa_utils.update_bn`).
 
     ## Why is this bad?
