@@ -22,6 +22,8 @@ class BackwardWithoutGrad(Rule):
     `torch.inference_mode()` / `torch.set_grad_enabled(False)`, in a function decorated with
     one of them, after a `torch.set_grad_enabled(False)` statement that is still in force
     (also from a previous loop iteration), or on a value computed inside such a block.
+    A `backward` called with more than four positional arguments is not `Tensor.backward`
+    (a CUDA extension's kernel run by an autograd.Function) and is left alone.
 
     ## Why is this bad?
     Nothing computed with gradients off records a graph, so there is nothing to
@@ -92,6 +94,17 @@ class BackwardWithoutGrad(Rule):
                     x = x.clone().requires_grad_(True)
                     torch.nn.functional.cross_entropy(model(x), y).backward()
                 return x.grad.sign()
+        """)),
+        Valid(dedent("""
+            import torch
+
+            class WKV(torch.autograd.Function):
+                @staticmethod
+                def backward(ctx, gy):
+                    with torch.no_grad():
+                        gr, gk, gv = (torch.empty_like(gy) for _ in range(3))
+                        wkv_cuda.backward(ctx.B, ctx.T, ctx.C, gy, gr, gk, gv)
+                    return gr, gk, gv
         """)),
     ]
     INVALID = [
@@ -220,7 +233,7 @@ class BackwardWithoutGrad(Rule):
             if isinstance(node, _SCOPES):
                 continue
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                    and node.func.attr.value == "backward":
+                    and node.func.attr.value == "backward" and _positional(node) <= 4:
                 self._backward(node, state, env)
             stack.extend(children(node))
 
@@ -280,3 +293,10 @@ def _root_name(expr: cst.BaseExpression) -> Optional[str]:
             expr = expr.value
         else:
             return None
+
+
+def _positional(call: cst.Call) -> int:
+    """Tensor.backward takes at most four (gradient, retain_graph, create_graph, inputs): a
+    `backward` called with more is another function, such as a CUDA extension's kernel that an
+    autograd.Function's backward runs (under no_grad, rightly)."""
+    return sum(1 for arg in call.args if arg.keyword is None and not arg.star)
