@@ -20,7 +20,8 @@ class EvalWithoutNoGrad(Rule):
     chooses the grad mode, as for `forward` (a LightningModule's trainer runs its
     `validation_step` under `no_grad()`). Nor is a test of a test suite (`test_*` in
     `test_*.py`, `*_test.py` or under `tests/`) by its name alone: one forward that checks a
-    result is no evaluation loop.
+    result is no evaluation loop. Nor is a result `.detach()`ed where it is made
+    (`model(x)[1].detach()`): no graph outlives the statement.
 
     ## Why is this bad?
     `model.eval()` does not turn autograd off. Every forward pass of the evaluation records a
@@ -101,6 +102,16 @@ class EvalWithoutNoGrad(Rule):
                 with torch.no_grad():
                     validate(model, loader)
         """)),
+        Valid(dedent("""
+            import torch
+
+            def encode_candidates(model, batches):
+                model.eval()
+                encoded = []
+                for batch in batches:
+                    encoded.append(model(batch)[1].detach())
+                return torch.cat(encoded)
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
@@ -128,6 +139,7 @@ class EvalWithoutNoGrad(Rule):
         named = eval_named(function, self.context.path) and not modes.backward
         if function is not None and analysis.calls_under_no_grad(function):
             return
+        detached = _detached_at_once(self.context, scope)
         for forward in modes.forwards:
             if forward.training or forward.grad != "on" or named_like_loss(forward.key):
                 continue
@@ -136,10 +148,26 @@ class EvalWithoutNoGrad(Rule):
             if needs_grad(forward.loop if forward.loop is not None else scope):
                 continue
             if not is_model(self.context, scope, forward.key, forward.call.func) \
-                    or owned_by_caller(self.context, function, forward.key):
+                    or owned_by_caller(self.context, function, forward.key) \
+                    or id(forward.call) in detached:
                 continue
             self.report(forward.call, f"`{first_line_code(self.context, forward.call)}` runs with autograd "
                                       "recording during evaluation: every batch stores its activations "
                                       "for a backward that never comes (and any output kept keeps its "
                                       "graph); wrap the loop in torch.no_grad()")
             return
+
+
+def _detached_at_once(context, scope) -> set:
+    """Calls whose result is `.detach()`ed where it is made (`model(x).detach()`,
+    `model(x)[1].detach()`): no graph outlives the statement, nothing accumulates."""
+    calls = set()
+    for attribute in context.nodes_in(scope, cst.Attribute):
+        if attribute.attr.value != "detach":
+            continue
+        value = attribute.value
+        while isinstance(value, cst.Subscript):
+            value = value.value
+        if isinstance(value, cst.Call):
+            calls.add(id(value))
+    return calls
