@@ -1,4 +1,4 @@
-from typing import Set
+from typing import Optional, Set
 
 import libcst as cst
 
@@ -25,8 +25,11 @@ class MissingEvalMode(Rule):
     layers, or be a model whose layers nnlint cannot see. A function whose callers in the file
     all call `model.eval()` first is fine.
     Not flagged: a Module's own method calling `self(...)` / `self.head(...)` (its caller owns
-    the mode; so does a LightningModule's trainer, which runs its steps in eval mode), and a forward after an explicit `model.train()` of the same function (batch-norm
-    recalibration such as `torch.optim.swa_utils.update_bn`).
+    the mode; so does a LightningModule's trainer, which runs its steps in eval mode), a
+    `self.x` that a method of the class puts in eval mode or builds with a method calling
+    `eval()` (`self.lm, tok = self._build_lm(...)`), and a forward after an explicit
+    `model.train()` of the same function (batch-norm recalibration such as
+    `torch.optim.swa_utils.update_bn`).
 
     ## Why is this bad?
     `no_grad()` does not change how layers behave; `eval()` does. In training mode dropout
@@ -127,6 +130,27 @@ class MissingEvalMode(Rule):
             with torch.no_grad():
                 print(model(torch.randn(1, 8)))
         """)),
+        Valid(dedent("""
+            import torch
+            from transformers import AutoModelForCausalLM
+
+            class Scorer:
+                def __init__(self, model_id, device):
+                    self.device = device
+                    self.lm, self.name = self._build_lm(model_id)
+
+                def _build_lm(self, model_id):
+                    model = AutoModelForCausalLM.from_pretrained(model_id).eval().to(self.device)
+                    return model, model_id
+
+                def perplexity(self, input_ids):
+                    nlls = []
+                    for i in range(0, input_ids.size(1), 4):
+                        ids = input_ids[:, i:i + 4].to(self.device)
+                        with torch.no_grad():
+                            nlls.append(self.lm(ids, labels=ids).loss)
+                    return torch.stack(nlls).mean().exp()
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
@@ -205,16 +229,44 @@ class MissingEvalMode(Rule):
 
 
 def _class_calls_eval(context, method: cst.FunctionDef, key: str) -> bool:
-    """Does a method of the class put `self.x` in eval mode (say an overridden `train()`)? Then
-    the class manages that mode and its other methods are not judged."""
+    """Does a method of the class put `self.x` in eval mode (say an overridden `train()`), or
+    build it with a method that calls eval() (`self.x, tok = self._build_model(...)`)? Then the
+    class manages that mode and its other methods are not judged."""
+    attribute = key.split(".", 1)[-1]
     for info in context.classes.values():
         if method in info.methods.values():
             for call in iter_nodes(info.node, cst.Call):
                 if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("eval", "train") \
-                        and (dotted_name(call.func.value) or "").split(".", 1)[-1] == key.split(".", 1)[-1] \
+                        and (dotted_name(call.func.value) or "").split(".", 1)[-1] == attribute \
                         and (call.func.attr.value == "eval" or call.args):
                     return True
+            for assign in iter_nodes(info.node, cst.Assign):
+                builder = _self_method_called(assign.value, info)
+                if builder is not None and _calls_eval(builder) and any(
+                        (dotted_name(name) or "").split(".", 1)[-1] == attribute
+                        for target in assign.targets for name in _assigned(target.target)):
+                    return True
     return False
+
+
+def _self_method_called(value: cst.BaseExpression, info) -> Optional[cst.FunctionDef]:
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+            and isinstance(value.func.value, cst.Name) and value.func.value.value == "self":
+        return info.methods.get(value.func.attr.value)
+    return None
+
+
+def _calls_eval(function: cst.FunctionDef) -> bool:
+    return any(isinstance(call.func, cst.Attribute) and call.func.attr.value == "eval" and not call.args
+               for call in iter_nodes(function, cst.Call))
+
+
+def _assigned(target: cst.BaseExpression):
+    if isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _assigned(element.value)
+    else:
+        yield target
 
 
 def _is_forward_method(call: cst.Call) -> bool:
