@@ -41,12 +41,13 @@ Scope = Union[cst.FunctionDef, cst.Module]
 
 def eval_named(function: Optional[cst.FunctionDef], path: str) -> bool:
     """`evaluate`, `validate`, `val_epoch`, `test`, `predict`, `run_inference`... but not a test
-    of a test suite (`test_mlp()` in tests/test_mlp.py runs one forward to check a result: it is
-    no evaluation loop, and its mode is the test's business)."""
+    of a test suite or its helpers (`test_mlp()`, `_test_sync_bn_worker()` in tests/: one forward
+    that checks a result is no evaluation loop, and its mode is the test's business)."""
     if function is None:
         return False
     name = function.name.value
-    return bool(EVAL_NAME.search(name)) and not (name.lower().startswith("test") and in_test_suite(path))
+    test = name.lstrip("_").lower().startswith("test") and in_test_suite(path)
+    return bool(EVAL_NAME.search(name)) and not test
 
 
 def in_test_suite(path: str) -> bool:
