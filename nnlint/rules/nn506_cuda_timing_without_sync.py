@@ -26,7 +26,8 @@ class CudaTimingWithoutSync(Rule):
     Per-iteration timers are not flagged: a read in a loop that waits for the GPU somewhere in
     its body (`.item()` in a log line) and comes before any `start = time.time()` of that
     iteration (`batch_time.update(time.time() - end); end = time.time()`, an ETA) times whole
-    iterations, each of which waited for the last.
+    iterations, each of which waited for the last. A read stored in a name that is only ever
+    subtracted (`tic` of `toc - tic`) starts a stretch and ends none.
 
     ## Why is this bad?
     CUDA calls are asynchronous: they queue kernels and return at once. A host clock read
@@ -122,6 +123,24 @@ class CudaTimingWithoutSync(Rule):
             import time
             import torch
 
+
+            def bench(model, x):
+                model = model.cuda()
+                x = x.cuda()
+                tic = time.time()
+                y = model(x)
+                toc = time.time()
+                print(y.shape, toc - tic)
+                x = torch.randn(4, 8).cuda()
+                tic = time.time()  # starts the next timing: it ends none
+                y = model(x)
+                toc = time.time()
+                print(y.shape, toc - tic)
+        """), line=(10, 15)),
+        Invalid(dedent("""
+            import time
+            import torch
+
             def bench(model, shape):
                 x = torch.randn(*shape, device="cuda")
                 start = time.perf_counter()
@@ -174,10 +193,12 @@ class CudaTimingWithoutSync(Rule):
     def _scope(self, body, cuda: Set[str]) -> None:
         started, pending = False, False
         per_iteration = self._iteration_reads(body)
+        starts = _start_names(body)
         for unit in _units(body):
             reads = [c for c in _calls(unit) if self._is_timer(c)]
             if reads:
-                if started and pending and not any(read in per_iteration for read in reads):
+                if started and pending and not any(read in per_iteration for read in reads) \
+                        and _assigned_name(unit) not in starts:
                     self.report(reads[0], f"`{first_line_code(self.context, reads[0])}` ends a timing of CUDA "
                                           "work with no synchronization: CUDA calls return before the GPU has "
                                           "finished, so this measures the launch, not the work")
@@ -364,3 +385,25 @@ def _target_names(target) -> Set[str]:
             found |= _target_names(element.value)
         return found
     return set()
+
+
+def _assigned_name(unit) -> Optional[str]:
+    """`tic` of `tic = time.time()`."""
+    if isinstance(unit, cst.Assign) and len(unit.targets) == 1 and isinstance(unit.targets[0].target, cst.Name):
+        return unit.targets[0].target.value
+    return None
+
+
+def _start_names(body) -> Set[str]:
+    """Names only ever subtracted (`toc - tic`: tic): a clock read stored in one starts a
+    stretch, it ends none."""
+    left: Set[str] = set()
+    right: Set[str] = set()
+    for statement in body:
+        for node in _walk(statement):
+            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Subtract):
+                if isinstance(node.left, cst.Name):
+                    left.add(node.left.value)
+                if isinstance(node.right, cst.Name):
+                    right.add(node.right.value)
+    return right - left
