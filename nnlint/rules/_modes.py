@@ -99,7 +99,9 @@ class ModeAnalysis:
         """The forwards of `scope`, with its parameters' modes as the file's callers pass them."""
         found = self._scopes.get(id(scope))
         if found is None:
-            found = self._walk(scope, self.entry_modes(scope))
+            entries = self.entry_modes(scope)
+            # no caller says anything: the same walk as the summary's (most functions)
+            found = self._walk(scope, entries) if entries else self._summary_walk(scope)
             self._scopes[id(scope)] = found
         return found
 
