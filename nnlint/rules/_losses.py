@@ -1,16 +1,17 @@
 """Calls of loss functions and loss modules, and the activation their input went through.
 
-Shared by NN602 (softmax before cross-entropy) and NN603 (sigmoid before BCE).
+Shared by NN602-NN605 (an activation fed to a loss that does not want it).
 """
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import ClassVar, Dict, Optional, Tuple
 
 import libcst as cst
 
 from nnlint.dataflow import local_kinds
 from nnlint.rules._grad import first_line_code
+from nnlint.rules.base import Rule
 
 F = "torch.nn.functional."
 
@@ -56,3 +57,28 @@ def describe(context, expr: cst.BaseExpression, activation: str) -> str:
         return f"`{code}`"
     return f"`{code}` (a {activation} output)"
 
+
+class LossInputRule(Rule):
+    """A rule about the input of a loss: each call of one of `functions` (F.<name>) or of a
+    loss module of `classes`, with the activation that input comes out of (`check_input`)."""
+
+    gate: ClassVar[Tuple[str, ...]]  # words without which the file has no such loss
+    functions: ClassVar[Dict[str, str]]
+    classes: ClassVar[Dict[str, str]]
+
+    def __init__(self, context):
+        super().__init__(context)
+        # A cheap gate, not a semantic test: without these names the file has no such loss.
+        self._possible = any(word in context.source for word in self.gate)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self._possible:
+            return
+        found = loss_call(self.context, node, self.functions, self.classes)
+        if found is not None:
+            loss_name, value = found
+            self.check_input(node, loss_name, value, activation_of(self.context, value))
+
+    def check_input(self, call: cst.Call, loss_name: str, value: cst.BaseExpression,
+                    activation: Optional[str]) -> None:
+        raise NotImplementedError

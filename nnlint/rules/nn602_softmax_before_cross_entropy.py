@@ -1,14 +1,14 @@
 import libcst as cst
 
 from nnlint.finding import Severity
-from nnlint.rules._losses import activation_of, describe, loss_call
-from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
+from nnlint.rules._losses import LossInputRule, describe
+from nnlint.rules.base import Invalid, Runtime, Valid, dedent
 
 FUNCTIONS = {"cross_entropy": "F.cross_entropy"}
 CLASSES = {"CrossEntropyLoss": "nn.CrossEntropyLoss"}
 
 
-class SoftmaxBeforeCrossEntropy(Rule):
+class SoftmaxBeforeCrossEntropy(LossInputRule):
     """
     ## What it does
     Flags a softmax, log_softmax or sigmoid output fed to `nn.CrossEntropyLoss` or `F.cross_entropy`:
@@ -47,6 +47,9 @@ class SoftmaxBeforeCrossEntropy(Rule):
     """
 
     code = "NN602"
+    gate = ("cross_entropy", "CrossEntropyLoss")
+    functions = FUNCTIONS
+    classes = CLASSES
     name = "softmax-before-cross-entropy"
     severity = Severity.ERROR
     summary = "a softmax (or sigmoid) output fed to `nn.CrossEntropyLoss` / `F.cross_entropy`, which expect logits"
@@ -156,19 +159,7 @@ class SoftmaxBeforeCrossEntropy(Rule):
         """), line=(14, 14, 17)),
     ]
 
-    def __init__(self, context):
-        super().__init__(context)
-        # A cheap gate, not a semantic test: without these names the file has no such loss.
-        self._possible = any(word in context.source for word in ("cross_entropy", "CrossEntropyLoss"))
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self._possible:
-            return
-        found = loss_call(self.context, node, FUNCTIONS, CLASSES)
-        if found is None:
-            return
-        loss_name, value = found
-        activation = activation_of(self.context, value)
+    def check_input(self, node: cst.Call, loss_name: str, value: cst.BaseExpression, activation) -> None:
         if activation == "softmax":
             self.report(node, f"{describe(self.context, value, activation)} is fed to {loss_name}, which "
                               "applies log_softmax itself: the loss sees softmax twice and training stalls")

@@ -1,14 +1,14 @@
 import libcst as cst
 
 from nnlint.finding import Severity
-from nnlint.rules._losses import activation_of, describe, loss_call
-from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
+from nnlint.rules._losses import LossInputRule, describe
+from nnlint.rules.base import Invalid, Runtime, Valid, dedent
 
 FUNCTIONS = {"binary_cross_entropy": "F.binary_cross_entropy"}
 CLASSES = {"BCELoss": "nn.BCELoss"}
 
 
-class SigmoidBeforeBce(Rule):
+class SigmoidBeforeBce(LossInputRule):
     """
     ## What it does
     Flags a sigmoid output (`torch.sigmoid(...)`, `F.sigmoid(...)`, `x.sigmoid()`, an
@@ -43,6 +43,9 @@ class SigmoidBeforeBce(Rule):
     """
 
     code = "NN603"
+    gate = ("binary_cross_entropy", "BCELoss")
+    functions = FUNCTIONS
+    classes = CLASSES
     name = "sigmoid-before-bce"
     severity = Severity.WARNING
     summary = "a sigmoid output fed to `nn.BCELoss` / `F.binary_cross_entropy`: unstable, use logits"
@@ -104,19 +107,8 @@ class SigmoidBeforeBce(Rule):
         """), line=(12, 12)),
     ]
 
-    def __init__(self, context):
-        super().__init__(context)
-        # A cheap gate, not a semantic test: without these names the file has no such loss.
-        self._possible = any(word in context.source for word in ("binary_cross_entropy", "BCELoss"))
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self._possible:
-            return
-        found = loss_call(self.context, node, FUNCTIONS, CLASSES)
-        if found is None:
-            return
-        loss_name, value = found
-        if activation_of(self.context, value) != "sigmoid":
+    def check_input(self, node: cst.Call, loss_name: str, value: cst.BaseExpression, activation) -> None:
+        if activation != "sigmoid":
             return
         self.report(node, f"{describe(self.context, value, 'sigmoid')} is fed to {loss_name}: the separate "
                           "sigmoid saturates to 0/1 and the loss loses its gradient; use BCEWithLogitsLoss "

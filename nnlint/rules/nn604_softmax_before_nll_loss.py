@@ -1,14 +1,14 @@
 import libcst as cst
 
 from nnlint.finding import Severity
-from nnlint.rules._losses import activation_of, describe, loss_call
-from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
+from nnlint.rules._losses import LossInputRule, describe
+from nnlint.rules.base import Invalid, Runtime, Valid, dedent
 
 FUNCTIONS = {"nll_loss": "F.nll_loss"}
 CLASSES = {"NLLLoss": "nn.NLLLoss", "NLLLoss2d": "nn.NLLLoss2d"}
 
 
-class SoftmaxBeforeNllLoss(Rule):
+class SoftmaxBeforeNllLoss(LossInputRule):
     """
     ## What it does
     Flags a softmax output (`F.softmax(...)`, `x.softmax(dim)`, an `nn.Softmax` layer, or a
@@ -40,6 +40,9 @@ class SoftmaxBeforeNllLoss(Rule):
     """
 
     code = "NN604"
+    gate = ("nll_loss", "NLLLoss")
+    functions = FUNCTIONS
+    classes = CLASSES
     name = "softmax-before-nll-loss"
     severity = Severity.ERROR
     summary = "a softmax output fed to `nn.NLLLoss` / `F.nll_loss`, which expect log-probabilities"
@@ -76,19 +79,8 @@ class SoftmaxBeforeNllLoss(Rule):
         """), line=5),
     ]
 
-    def __init__(self, context):
-        super().__init__(context)
-        # A cheap gate, not a semantic test: without these names the file has no such loss.
-        self._possible = any(word in context.source for word in ("nll_loss", "NLLLoss"))
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self._possible:
-            return
-        found = loss_call(self.context, node, FUNCTIONS, CLASSES)
-        if found is None:
-            return
-        loss_name, value = found
-        if activation_of(self.context, value) == "softmax":
+    def check_input(self, node: cst.Call, loss_name: str, value: cst.BaseExpression, activation) -> None:
+        if activation == "softmax":
             self.report(node, f"{describe(self.context, value, 'softmax')} is fed to {loss_name}, which expects "
                               "log-probabilities: it computes -p instead of -log p, so the loss hardly "
                               "punishes confident mistakes")

@@ -1,14 +1,14 @@
 import libcst as cst
 
 from nnlint.finding import Severity
-from nnlint.rules._losses import activation_of, describe, loss_call
-from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
+from nnlint.rules._losses import LossInputRule, describe
+from nnlint.rules.base import Invalid, Runtime, Valid, dedent
 
 FUNCTIONS = {"binary_cross_entropy_with_logits": "F.binary_cross_entropy_with_logits"}
 CLASSES = {"BCEWithLogitsLoss": "nn.BCEWithLogitsLoss"}
 
 
-class SigmoidBeforeBceWithLogits(Rule):
+class SigmoidBeforeBceWithLogits(LossInputRule):
     """
     ## What it does
     Flags a sigmoid output (`torch.sigmoid(...)`, `x.sigmoid()`, an `nn.Sigmoid` layer, or a
@@ -44,6 +44,9 @@ class SigmoidBeforeBceWithLogits(Rule):
     """
 
     code = "NN605"
+    gate = ("with_logits", "WithLogits")
+    functions = FUNCTIONS
+    classes = CLASSES
     name = "sigmoid-before-bce-with-logits"
     severity = Severity.ERROR
     summary = "a sigmoid output fed to `nn.BCEWithLogitsLoss`, which applies the sigmoid itself"
@@ -82,18 +85,7 @@ class SigmoidBeforeBceWithLogits(Rule):
         """), line=5),
     ]
 
-    def __init__(self, context):
-        super().__init__(context)
-        # A cheap gate, not a semantic test: without these names the file has no such loss.
-        self._possible = any(word in context.source for word in ("with_logits", "WithLogits"))
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self._possible:
-            return
-        found = loss_call(self.context, node, FUNCTIONS, CLASSES)
-        if found is None:
-            return
-        loss_name, value = found
-        if activation_of(self.context, value) == "sigmoid":
+    def check_input(self, node: cst.Call, loss_name: str, value: cst.BaseExpression, activation) -> None:
+        if activation == "sigmoid":
             self.report(node, f"{describe(self.context, value, 'sigmoid')} is fed to {loss_name}, which applies "
                               "the sigmoid itself: the sigmoid runs twice and predictions are squeezed into (0.5, 0.73)")
