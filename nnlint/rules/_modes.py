@@ -6,7 +6,8 @@ set at the end of an iteration reaches its start), `return`/`raise`/`break`/`con
 path. It follows:
 
 - the mode of every receiver (`model`, `self.model`): `.eval()` / `.train(False)` -> eval,
-  `.train()` -> train; a fresh Module is in train mode; a parameter starts as what the
+  `.train()` -> train, `.train(flag)` -> "flag" (chosen by the code, which way we cannot
+  tell: no rule judges it); a fresh Module is in train mode; a parameter starts as what the
   function's callers in the file pass (unknown without callers); a call of a function of the
   file (or a method through `self.`) that leaves its argument (or `self.x`) in a mode sets it;
 - whether autograd records: `with torch.no_grad()` / `inference_mode()` / a decorator turns
@@ -32,6 +33,7 @@ Modes = FrozenSet[str]
 TRAIN: Modes = frozenset({"train"})
 EVAL: Modes = frozenset({"eval"})
 UNKNOWN: Modes = frozenset({"?"})
+FLAG: Modes = frozenset({"flag"})  # `.train(flag)`: the code chose the mode, we cannot tell which
 EVAL_NAME = re.compile(r"(^|_)(eval|evaluate|evaluation|valid|validate|validation|val|test|predict|prediction|"
                        r"infer|inference)(_|$)|^(evaluate|validate|predict|infer|test)", re.IGNORECASE)
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -464,7 +466,7 @@ def _moved(expr: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def _mode_call(call: cst.Call) -> Optional[Modes]:
-    """EVAL for `.eval()` / `.train(False)`, TRAIN for `.train()` / `.train(True)`, UNKNOWN for
+    """EVAL for `.eval()` / `.train(False)`, TRAIN for `.train()` / `.train(True)`, FLAG for
     `.train(flag)`; None for any other call."""
     func = call.func
     if not isinstance(func, cst.Attribute):
@@ -479,7 +481,7 @@ def _mode_call(call: cst.Call) -> Optional[Modes]:
             value = call.args[0].value
             if isinstance(value, cst.Name) and value.value in ("True", "False"):
                 return TRAIN if value.value == "True" else EVAL
-            return UNKNOWN
+            return FLAG
     return None
 
 

@@ -100,6 +100,15 @@ class MissingEvalMode(Rule):
         """)),
         Valid(dedent("""
             import torch
+
+            def run_in_both_modes(model, batch):
+                for training in (True, False):
+                    model.train(training)  # the mode is chosen here, by a flag
+                    with torch.no_grad():
+                        model(batch)
+        """)),
+        Valid(dedent("""
+            import torch
             from torch import nn
 
             model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5), nn.Linear(8, 2))
@@ -194,8 +203,9 @@ class MissingEvalMode(Rule):
         named = eval_named(function, self.context.path) and not modes.backward
         done: Set[str] = set()
         for forward in modes.forwards:
-            if forward.key in done or forward.training or "eval" in forward.modes or named_like_loss(forward.key):
-                continue  # (eval() on some path: the mode was thought about, `if training: ...`)
+            if forward.key in done or forward.training or forward.modes & {"eval", "flag"} \
+                    or named_like_loss(forward.key):
+                continue  # (eval() or train(flag) on some path: the mode was thought about, `if training: ...`)
             if not (forward.grad == "off" or named or forward.after_training and forward.loop is not None):
                 continue
             if modes.backward and not forward.after_training:
