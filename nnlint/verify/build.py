@@ -91,7 +91,7 @@ class Builder:
     def _search(self):
         from torch import nn
 
-        from nnlint.verify import guess
+        from nnlint.verify import guess, usage
         from nnlint.verify.checks import describe_error, error_kind
 
         cls, name, spec = self.cls, self.name, self.spec
@@ -105,7 +105,9 @@ class Builder:
         if configured:
             tries = [guess.Candidate(tuple(spec.args), dict(spec.kwargs))]
         else:
-            tries = used + list(itertools.islice(guess.candidates(cls), guess.PROFILES + 1))
+            tries = [shrunk for candidate in used for shrunk in (self._shrunk(candidate), candidate) if shrunk] \
+                + list(itertools.islice(guess.candidates(cls), guess.PROFILES + 1))
+            used = [candidate for candidate in tries if isinstance(candidate, usage.FromUsage)]
         failures: List[Tuple[Any, str]] = []
         built_one = None  # (candidate, model) of the last candidate that built
         input_skip: Optional[Skip] = None
@@ -130,6 +132,9 @@ class Builder:
             try:
                 model = candidate.call(cls)
             except Exception as exc:
+                if from_usage and candidate.shrunk_note:  # our shrinking broke it: the site as written next
+                    failures.append((candidate, f"shrunk, raised {describe_error(exc)}"))
+                    continue
                 if from_usage and isinstance(exc, ImportError):  # an option of that site needs a package
                     failures.append((candidate, f"raised {describe_error(exc)}"))
                     continue  # not installed here: the next site, or a guess
@@ -148,15 +153,16 @@ class Builder:
                 return model  # the caller says what it is
             built_one = built_one or (candidate, model)  # the hint gives the first, most usual one
             self.on_phase("forward")
-            if from_usage and self._usage_inputs(model, candidate.site):
+            if from_usage and self._usage_inputs(model, candidate):
                 self.chosen = candidate
-                self.notes.append(f"built as in {candidate.site.where}, fed as in {candidate.site.fed_where}")
+                self.notes.append(f"built as in {candidate.site.where}{candidate.shrunk_note}, "
+                                  f"fed as in {candidate.site.fed_where}")
                 return model
             # its own defaults, with guesses for its None defaults still to try: strict as well
             # (`shared_block=None` called in forward); the defaults get the last word below
             defaults_first = not guessed and not configured and not from_usage and candidate is not tries[-1]
             try:
-                inputs = example_inputs(model, name, spec, built=candidate.kwargs)
+                inputs = example_inputs(model, name, spec, built=candidate.named(cls) if from_usage else candidate.kwargs)
                 # the code's own arguments, our inputs: an error they explain is ours, not the model's
                 self.inputs = try_inputs(model, inputs, strict=guessed or defaults_first or from_usage)
             except Skip as skip:
@@ -171,7 +177,7 @@ class Builder:
             self.chosen = candidate
             if from_usage:
                 fed = f", fed {describe_inputs(self.inputs)} ({inputs.chosen_how()})" if inputs.inferred else ""
-                self.notes.append(f"built as in {candidate.site.where}{fed}")
+                self.notes.append(f"built as in {candidate.site.where}{candidate.shrunk_note}{fed}")
             elif guessed:
                 fed = f", fed {describe_inputs(self.inputs)} ({inputs.chosen_how()})" if inputs.inferred else ""
                 self.notes.append(f"built as {candidate.describe(cls.__name__)}{fed}: guessed, not configured")
@@ -203,20 +209,55 @@ class Builder:
             made.append(usage.FromUsage(site=site))
         return made
 
-    def _usage_inputs(self, model, site) -> bool:
+    def _usage_inputs(self, model, candidate) -> bool:
         """Take the inputs the site calls the instance with, unless the configuration or the
-        model itself declares some."""
+        model itself declares some. A shrunk site's inputs must pass a trial forward first (a
+        narrower model may take them or not), and are not taken when the size they follow was
+        shrunk (`image_size`): then inputs are inferred, as small as the model allows."""
         from nnlint.verify import usage
 
-        if site.inputs is None or (self.spec is not None and self.spec.inputs is not None):
+        site = candidate.site
+        if site.inputs is None or (self.spec is not None and self.spec.inputs is not None) or candidate.input_shrunk:
             return False
         if getattr(model, "example_input_array", None) is not None or callable(getattr(model, "example_inputs", None)):
             return False
         try:
             self.inputs = usage.feed(site)
+            if candidate.shrunk_note:
+                self.inputs = try_inputs(model, Inputs(f"as in {site.fed_where}", [self.inputs]), strict=True)
         except Exception:
+            self.inputs = None
             return False
         return True
+
+    def _shrunk(self, candidate):
+        """A usage site's candidate with its large sizes made small, when it is large: more
+        than guess.SHRINK_ABOVE parameters, or inputs of more than LARGE_INPUT values (a
+        `__main__` demo at full size: `dim = 1024`, a batch of 8 images of 256 x 256). None
+        when it is small or nothing in it can be shrunk."""
+        from nnlint.verify import guess, usage
+
+        try:
+            names = [p.name for p in inspect.signature(self.cls).parameters.values()
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        except (TypeError, ValueError):
+            return None
+        found = usage.shrink(candidate.site, names)
+        if found is None:
+            return None
+        size = guess.count_parameters(self.cls, candidate)
+        large = size is not None and size > guess.SHRINK_ABOVE
+        if not large and candidate.site.inputs is not None:
+            try:
+                args, kwargs = usage.feed(candidate.site)
+            except Exception:
+                args, kwargs = (), {}
+            large = sum(getattr(value, "numel", lambda: 0)() for value in list(args) + list(kwargs.values())) \
+                > LARGE_INPUT
+        if not large:
+            return None
+        site, changes = found
+        return usage.FromUsage(site=site, shrunk=changes)
 
     def _guard(self, candidate, failures):
         """The candidate, shrunk if it is too large; None (a failure recorded) if still too large."""
@@ -225,7 +266,7 @@ class Builder:
         size = guess.count_parameters(self.cls, candidate)
         if size is None or size <= guess.SHRINK_ABOVE:
             return candidate
-        smaller = guess.shrink_defaults(self.cls, candidate)
+        smaller = None if hasattr(candidate, "site") else guess.shrink_defaults(self.cls, candidate)
         smaller_size = guess.count_parameters(self.cls, smaller) if smaller is not None else None
         if smaller is not None and smaller_size is not None and smaller_size < size:
             candidate, size = smaller, smaller_size
@@ -400,6 +441,7 @@ Arg = Tuple[Tuple[int, ...], str, Optional[int]]
 Attempt = List[Arg]
 
 MAX_ATTEMPTS = 10
+LARGE_INPUT = 1 << 18  # values in a usage site's inputs above which its sizes are shrunk (8 x 3 x 256 x 256)
 _TOKEN_NAMES = re.compile(r"^(idx|ids|tokens?|input_ids|token_ids|text|seq|src|tgt|sequence|words?|indices|"
                           r"input_tokens|x_ids|captions?)$")
 _IMAGE_NAMES = re.compile(r"^(img|imgs|image|images|pixel_values|pixels|video|videos|frames|picture)$")
@@ -431,8 +473,16 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
     dtype = _float_dtype(model)
     rest = (positional + keywords)[1:]
     attempts = []
-    for first in firsts:
-        others = [_other_input(model, other, first) for other in rest]
+    uses = argument_uses(forward) if rest or positional else {}
+    for index, first in enumerate(firsts):
+        others = [_other_input(model, other, first, uses.get(other)) for other in rest]
+        if index == 0 and any(other == first[:4] for other in others):
+            # `torch.cat((self.up(x), skip), 1)`: the other input is shaped like what the
+            # first attribute forward applies to the first input makes of it (a UNet's skip)
+            made = _child_output(model, forward, first, dtype)
+            if made is not None:
+                attempts.append(([first[:4]] + [made if other == first[:4] else other for other in others],
+                                 first[4]))
         attempts.append(([first[:4]] + others, first[4]))
         alike = [i for i, other in enumerate(others) if other == first[:4]]
         shape, parts = first[0], 1 + len(alike)
@@ -444,12 +494,72 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
     if rest:  # then every argument like the first (`forward(x, y)` adding them)
         attempts += [([first[:4]] * (1 + len(rest)), first[4]) for first in firsts]
     made, hows = [], []
+    listed = [i for i, arg in enumerate(positional + keywords) if uses.get(arg) == "list"]
     for attempt, how in _distinct(attempts, key=lambda a: a[0])[:MAX_ATTEMPTS]:
         tensors = [make_tensor(shape, dtype if kind == "float" else kind, high, fill)
                    for shape, kind, high, fill in attempt]
+        for i in listed:  # `torch.cat(xs, 1)`: a list of tensors, the channels split in two if they can be
+            tensors[i] = list(tensors[i].chunk(2, 1)) if tensors[i].dim() > 1 and tensors[i].shape[1] % 2 == 0 \
+                and tensors[i].shape[1] > 1 else [tensors[i]]
         made.append((tuple(tensors[:len(positional)]), dict(zip(keywords, tensors[len(positional):]))))
-        hows.append(how + (f", {', '.join(rest)} by name" if rest else ""))
+        hows.append(how + (f", {', '.join(rest)} by name" if rest else "")
+                    + (f", {', '.join((positional + keywords)[i] for i in listed)} as a list" if listed else ""))
     return Inputs(hows[0], made, inferred=True, hows=hows)
+
+
+_JOINS = {"cat", "stack", "concat", "concatenate", "hstack", "vstack", "dstack"}
+
+
+def argument_uses(forward) -> Dict[str, Any]:
+    """What forward's body says of each argument: "list" when it is joined whole
+    (`torch.cat(xs, 1)`: a list of tensors), else the name of the `self.<layer>` it is first
+    passed to (`self.fc(z)`: shaped for that layer)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return {}
+    func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if func is None or not func.args.args:
+        return {}
+    names = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs][1:]
+    self_name = func.args.args[0].arg if func.args.args else "self"
+    uses: Dict[str, Any] = {}
+    for node in ast.walk(func):
+        if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Name) \
+                or node.args[0].id not in names or node.args[0].id in uses:
+            continue
+        callee = node.func
+        if isinstance(callee, ast.Attribute) and callee.attr in _JOINS and not (
+                isinstance(callee.value, ast.Name) and callee.value.id == self_name):
+            uses[node.args[0].id] = "list"
+        elif isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name) \
+                and callee.value.id == self_name:
+            uses[node.args[0].id] = callee.attr
+    return uses
+
+
+def _child_output(model, forward, first: Tuple, dtype: str) -> Optional[Tuple]:
+    """The shape that the first attribute forward applies to its input makes of the first
+    input, as an input to make; None when it cannot be run or is no tensor."""
+    import torch
+
+    order = forward_attribute_order(type(model))
+    child = getattr(model, order[0], None) if order else None
+    if child is None or not callable(child) or first[1] != "float":
+        return None
+    try:
+        with torch.no_grad():
+            was = getattr(child, "training", None)
+            if was is not None:
+                child.eval()
+            out = child(make_tensor(first[0], dtype))
+            if was:
+                child.train()
+    except Exception:
+        return None
+    if not isinstance(out, torch.Tensor) or not out.is_floating_point() or out.dim() != len(first[0]):
+        return None
+    return (tuple(out.shape), "float", None, None)
 
 
 def forward_inputs(forward) -> Tuple[List[str], List[str]]:
@@ -535,11 +645,19 @@ def _distinct(items: list, key=lambda item: item) -> list:
     return unique
 
 
-def _other_input(model, name: str, first: Tuple) -> Tuple:
-    """An input for a further forward argument, by its name, sized after the first."""
+def _other_input(model, name: str, first: Tuple, use: Any = None) -> Tuple:
+    """An input for a further forward argument, by its name, sized after the first; `use`:
+    the attribute forward first passes it to (argument_uses): a layer that tells its shape
+    (`self.fc(z)` with a Linear) decides it, unless the name does."""
     shape, kind = first[0], first[1]
     lowered = name.lower()
     batch = shape[0] if shape else 2
+    layer = getattr(model, use, None) if isinstance(use, str) and use != "list" else None
+    told = layer_inputs(layer) if layer is not None and type(layer).__module__.startswith("torch.nn") else None
+    if told and len(told[0]) == 1 and not (_MASK_NAMES.search(lowered) or _TIME_NAMES.match(lowered)
+                                          or _LABEL_NAMES.match(lowered)):
+        (shape_told, kind_told, high_told), = told[0]
+        return ((batch,) + tuple(shape_told[1:]), kind_told, high_told, None)
     if _MASK_NAMES.search(lowered):
         return ((batch, shape[1]) if len(shape) >= 2 else (batch,), "bool", None, "pad" not in lowered)
     if _TIME_NAMES.match(lowered):
@@ -958,8 +1076,14 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
     import torch
     was_training = model.training
     first_error: Optional[BaseException] = None
+    channels = 0  # what a convolution's error said the first input has too many of (learnt once)
     try:
-        for index, (args, kwargs) in enumerate(inputs.attempts):
+        index = 0
+        while index < len(inputs.attempts):
+            args, kwargs = inputs.attempts[index]
+            if channels:
+                args = _fewer_channels(args, channels) or args
+                inputs.attempts[index] = (args, kwargs)
             inputs.chosen = index
             try:
                 for training in (True, False):
@@ -971,9 +1095,35 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
                 if not looks_like_input_error(exc, strict) or not inputs.inferred and not strict:
                     return args, kwargs  # a real failure: the checks will report it
                 first_error = first_error or exc  # the best guess's error says the most
+                found = _CHANNELS_ERROR.search(str(exc)) if inputs.inferred and not channels else None
+                if found is not None and _fewer_channels(args, int(found.group(2)) - int(found.group(1))):
+                    # `cat((x, z), 1)` into a convolution: x has the channels z does not; the
+                    # same attempt again, and every later one, with x's channels fitted
+                    channels = int(found.group(2)) - int(found.group(1))
+                    if inputs.hows:
+                        inputs.hows[index:] = [how + ", channels fitted to the first layer" for how in inputs.hows[index:]]
+                    continue
+            index += 1
     finally:
         model.train(was_training)
     raise Rejected(first_error, describe_inputs(inputs.attempts[0]))
+
+
+_CHANNELS_ERROR = re.compile(r"expected input\[[\d, ]+\] to have (\d+) channels, but got (\d+) channels")
+
+
+def _fewer_channels(args: tuple, fewer: int) -> Optional[tuple]:
+    """The arguments with the first one's channels `fewer` less (a convolution's error said so:
+    its other channels come from the other inputs), or None when it has no such channels."""
+    import torch
+
+    if not args or not isinstance(args[0], torch.Tensor) or args[0].dim() < 3 or not args[0].is_floating_point():
+        return None
+    channels = args[0].shape[1] - fewer
+    if channels < 1 or channels == args[0].shape[1]:
+        return None
+    shape = (args[0].shape[0], channels) + tuple(args[0].shape[2:])
+    return (torch.randn(shape, dtype=args[0].dtype),) + tuple(args[1:])
 
 
 def describe_inputs(attempt: Tuple[tuple, dict]) -> str:
@@ -986,6 +1136,8 @@ def _describe_value(value: Any) -> str:
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         dtype = str(value.dtype).replace("torch.", "")
         return f"{tuple(value.shape)}" + ("" if dtype.startswith("float") else f" {dtype}")
+    if isinstance(value, list) and value and len(value) <= 4:  # a list of tensors (`torch.cat(xs, 1)`)
+        return f"[{', '.join(_describe_value(item) for item in value)}]"
     return type(value).__name__
 
 

@@ -731,6 +731,30 @@ def _fit_widths_to_defaults(params, candidate: Candidate, changed) -> None:
                 candidate.guessed[name] = candidate.kwargs[name]
 
 
+def smaller_value(name: str, value: Any) -> Any:
+    """A small value for a large size-named integer (`dim=1024` -> 32, `image_size=256` -> 32,
+    `num_tokens=20000` -> 64), or _EMPTY to keep it (a count, a small or unnamed size)."""
+    small = by_name(name, 0)
+    if (isinstance(value, int) and not isinstance(value, bool) and isinstance(small, int)
+            and not isinstance(small, bool) and value > max(small, 16)):
+        return small
+    return _EMPTY
+
+
+def fit_widths(values: Dict[str, Any], shrunk: Sequence[str], kept: Dict[str, Any]) -> None:
+    """Shrunk widths in `values` rounded up to a multiple of the head counts and head sizes in
+    `kept` (the values not shrunk), so that `assert dim % heads == 0` still holds."""
+    divisors = [value for name, value in kept.items() if name not in shrunk and _PER_HEAD_NAME.search(name.lower())
+                and isinstance(value, int) and not isinstance(value, bool) and value > 1]
+    step = math.lcm(*divisors) if divisors else 1
+    if step <= 1 or step > 256:
+        return
+    for name in shrunk:
+        value = values.get(name)
+        if _WIDTH_NAME.match(name.lower()) and isinstance(value, int) and not isinstance(value, bool) and value % step:
+            values[name] = step * -(-value // step)
+
+
 def shrink_defaults(cls, candidate: Candidate) -> Optional[Candidate]:
     """The candidate with large size-named defaults replaced by small values (for the size guard)."""
     try:

@@ -773,10 +773,31 @@ class FromUsage(Candidate):
     """A constructor call as a usage site makes it: fresh arguments (layers, tensors) each call."""
 
     site: Optional[Site] = None
+    shrunk: List[str] = field(default_factory=list)  # ["dim 1024 -> 32"] when the site's sizes were cut
+
+    @property
+    def shrunk_note(self) -> str:
+        return f" (shrunk for a fast run: {', '.join(self.shrunk)})" if self.shrunk else ""
+
+    @property
+    def input_shrunk(self) -> bool:
+        """Whether a size the input follows was shrunk (`image_size`, `max_seq_len`): then the
+        site's own inputs are too large for it, or larger than needed."""
+        return any(_INPUT_SIZE_NAME.search(change.split(" ")[0].lower()) for change in self.shrunk)
 
     def call(self, cls):
         args, kwargs = make(self.site)
         return cls(*args, **kwargs)
+
+    def named(self, cls) -> Dict[str, Any]:
+        """The site's arguments by parameter name (their sizes seed the input guesses)."""
+        import inspect
+
+        try:
+            args, kwargs = make(self.site)
+            return dict(inspect.signature(cls).bind_partial(*args, **kwargs).arguments)
+        except Exception:
+            return {}
 
     def describe(self, cls_name: str) -> str:
         return f"{cls_name}(...) as in {self.site.where}"
@@ -797,3 +818,89 @@ def feed(site: Site) -> Optional[Tuple[tuple, dict]]:
     if site.inputs is None:
         return None
     return tuple(materialize(r) for r in site.inputs), {k: materialize(v) for k, v in site.input_kwargs.items()}
+
+
+# ----- shrinking a site's sizes (the size guard) ---------------------------------------------------
+MAX_BATCH = 2  # a shrunk site's inputs keep at most this many samples
+_INPUT_SIZE_NAME = re.compile(r"(image|img|input)_?(size|res|resolution|shape)$|^resolution$|seq|len|block_size|ctx|"
+                              r"positions|context")
+
+
+def shrink(site: Site, names: Sequence[str]) -> Optional[Tuple[Site, List[str]]]:
+    """The site with its large size-named integers made small (`dim=1024` -> 32, also inside a
+    nested constructor call such as `attn_layers=Decoder(dim=512)`) and its inputs cut to
+    MAX_BATCH samples, with what changed ("dim 1024 -> 32"); None when nothing is large.
+    `names`: the constructor's parameter names, for the positional arguments."""
+    changes: List[str] = []
+    named = {names[i] if i < len(names) else f" {i}": r for i, r in enumerate(site.args)}
+    named.update(site.kwargs)
+    named = {k: _shrunk_recipe(k.strip() and k, r, changes) for k, r in named.items()}
+    if not changes:
+        return None
+    _fit(named, changes)
+    args = list(named.values())[:len(site.args)]
+    kwargs = {k: named[k] for k in site.kwargs}
+    inputs = None if site.inputs is None else [_fewer_samples(r) for r in site.inputs]
+    input_kwargs = {k: _fewer_samples(r) for k, r in site.input_kwargs.items()}
+    return Site(site.where, site.rank, args, kwargs, site.fed_where, inputs, input_kwargs), changes
+
+
+def _shrunk_recipe(name: str, recipe: dict, changes: List[str]) -> dict:
+    from nnlint.verify import guess
+
+    if "v" in recipe:
+        small = guess.smaller_value(name, recipe["v"]) if name else guess.EMPTY
+        if small is guess.EMPTY:
+            return recipe
+        changes.append(f"{name} {recipe['v']} -> {small}")
+        return {"v": small}
+    if "class" in recipe and recipe.get("kwargs"):  # `Decoder(dim=512, depth=6)` passed on
+        inner: List[str] = []
+        kwargs = {k: _shrunk_recipe(k, r, inner) for k, r in recipe["kwargs"].items()}
+        if inner:
+            _fit(kwargs, inner)
+        changes += inner
+        return dict(recipe, kwargs=kwargs)
+    return recipe
+
+
+def _fit(kwargs: Dict[str, dict], changes: List[str]) -> None:
+    """Shrunk widths stay multiples of the head counts kept (`dim % heads == 0`)."""
+    from nnlint.verify import guess
+
+    shrunk = [change.split(" ")[0] for change in changes]
+    values = {k: r["v"] for k, r in kwargs.items() if "v" in r}
+    before = dict(values)
+    guess.fit_widths(values, shrunk, values)
+    for index, name in enumerate(shrunk):
+        if values.get(name) != before.get(name):
+            kwargs[name] = {"v": values[name]}
+            changes[index] = changes[index].rsplit(" ", 1)[0] + f" {values[name]}"
+
+
+def _fewer_samples(recipe: dict) -> dict:
+    """A tensor recipe with its first dimension (the batch) cut to MAX_BATCH."""
+    if "method" in recipe and "of" in recipe:
+        return dict(recipe, of=_fewer_samples(recipe["of"]))
+    if recipe.get("tensor") not in ("rand", "randn", "zeros", "ones", "empty", "randint", "full"):
+        return recipe
+    args = list(recipe.get("args", []))
+    if recipe.get("kwargs", {}).get("size") is not None:
+        return dict(recipe, kwargs=dict(recipe["kwargs"], size=_fewer_in_shape(recipe["kwargs"]["size"])))
+    for index, arg in enumerate(args):
+        if "tuple" in arg or "list" in arg:  # randn((8, 3, 256, 256)), randint(0, 10, (8, 16))
+            args[index] = _fewer_in_shape(arg)
+            return dict(recipe, args=args)
+    if recipe["tensor"] in ("rand", "randn", "zeros", "ones", "empty") and args and "v" in args[0] \
+            and isinstance(args[0]["v"], int) and args[0]["v"] > MAX_BATCH:
+        args[0] = {"v": MAX_BATCH}
+        return dict(recipe, args=args)
+    return recipe
+
+
+def _fewer_in_shape(shape: dict) -> dict:
+    key = "tuple" if "tuple" in shape else "list" if "list" in shape else None
+    if key is None or not shape[key] or "v" not in shape[key][0] or not isinstance(shape[key][0]["v"], int) \
+            or shape[key][0]["v"] <= MAX_BATCH:
+        return shape
+    return {key: [{"v": MAX_BATCH}] + list(shape[key][1:])}

@@ -90,3 +90,51 @@ def test_a_width_named_like_a_module_and_shrunk_widths_keep_dividing_by_the_head
     builder, model, inputs = fed(fixture("heads_by_default").Classifier)
     assert builder.notes[1] == "shrunk defaults: embedding_dim 768 -> 36"  # 32 would not divide by 12
     assert inputs == "(2, 8, 36)"
+
+
+@pytest.mark.parametrize("name, notes", [
+    # `cat((self.model(x), skip_input), 1)`: the skip is what the up block makes of x, twice the size
+    ("UpBlock", "built as UpBlock(in_size=32, out_size=32), fed (2, 32, 16, 16), (2, 32, 32, 32) (inferred from "
+                "`model.0` (ConvTranspose2d), skip_input by name): guessed, not configured"),
+    # `self.fc(z)`: z is what the Linear takes; x gives up the channel z's view adds
+    ("NoiseGenerator", "built as NoiseGenerator(latent_dim=16, img_shape=(3, 32, 32)), fed (2, 3, 32, 32), (2, 16) "
+                       "(inferred from `conv` (Conv2d), z by name, channels fitted to the first layer): "
+                       "guessed, not configured"),
+    # `torch.cat(xs, 1)`: a list of tensors
+    ("Root", "built as Root(in_channels=3, out_channels=8), fed [(2, 3, 16, 16)] (inferred from `conv` (Conv2d), "
+             "xs as a list): guessed, not configured"),
+])
+def test_inputs_of_different_shapes_follow_what_forward_does_with_them(name, notes):
+    builder, model, inputs = fed(getattr(fixture("unet_parts"), name))
+    assert builder.notes == [notes]
+
+
+def test_a_usage_site_at_full_size_is_shrunk_and_fed_a_small_input(monkeypatch):
+    from nnlint.verify import usage
+
+    monkeypatch.chdir(GUESSING)  # the site is named relative to the working folder
+    module = fixture("demo_at_full_size")
+    path = GUESSING / "demo_at_full_size.py"
+    found = usage.collect([(module.__name__, "PatchClassifier")], [str(path)], str(GUESSING),
+                          module_of=lambda p: module.__name__)
+    sites = [site.to_dict() for site in found[(module.__name__, "PatchClassifier")]]
+    builder = Builder(module.PatchClassifier, "m:PatchClassifier", None, usage=sites)
+    model = builder.build()
+    assert builder.notes == [
+        "built as in demo_at_full_size.py:26 (shrunk for a fast run: image_size 256 -> 32, num_classes 1000 -> 10, "
+        "dim 1536 -> 36, mlp_dim 3072 -> 64), fed (2, 3, 32, 32) (inferred from `to_patches` (Conv2d))"]
+    assert describe_inputs(builder.feed(model)) == "(2, 3, 32, 32)"  # the image size shrunk: not the demo's 256
+    assert model.head.out_features == 10 and model.to_patches.out_channels == 36  # 36: a multiple of heads=12
+
+
+def test_a_shrunk_site_keeps_its_inputs_when_they_fit_and_cuts_the_batch():
+    from nnlint.verify import usage
+
+    site = usage.Site("demo.py:3", usage.SCRIPTS, args=[{"v": 4096}], kwargs={"depth": {"v": 2}},
+                      fed_where="demo.py:4", inputs=[{"tensor": "randn", "args": [{"tuple": [
+                          {"v": 16}, {"v": 10}, {"v": 4096}]}], "kwargs": {}}])
+    shrunk, changes = usage.shrink(site, ["dim", "depth"])
+    assert changes == ["dim 4096 -> 32"]
+    assert shrunk.args == [{"v": 32}] and shrunk.kwargs == {"depth": {"v": 2}}
+    assert shrunk.inputs == [{"tensor": "randn", "args": [{"tuple": [{"v": 2}, {"v": 10}, {"v": 4096}]}], "kwargs": {}}]
+    assert usage.shrink(usage.Site("demo.py:3", usage.SCRIPTS, args=[{"v": 8}]), ["dim"]) is None
