@@ -700,6 +700,7 @@ def candidates(cls, depth: int = 0) -> Iterator[Candidate]:
             yield candidate  # the builder reports what could not be guessed
             return
         _fit_widths_to_defaults(params, candidate, candidate.guessed)
+        _fit_images_to_patches(params, candidate)
         key = repr((candidate.args, sorted(candidate.kwargs.items(), key=lambda kv: kv[0])))
         if key in seen:
             continue
@@ -731,14 +732,20 @@ def _fit_widths_to_defaults(params, candidate: Candidate, changed) -> None:
                 candidate.guessed[name] = candidate.kwargs[name]
 
 
+_DEPTH_NAME = re.compile(r"depths?$|layers?$|blocks?$|repeats?$|n_layer|num_layers|stages?$")
+KEPT_DEPTH = 2  # a shrunk count of layers or blocks
+
+
 def smaller_value(name: str, value: Any) -> Any:
     """A small value for a large size-named integer (`dim=1024` -> 32, `image_size=256` -> 32,
-    `num_tokens=20000` -> 64), or _EMPTY to keep it (a count, a small or unnamed size)."""
+    `num_tokens=20000` -> 64, `depth=12` -> 2), or _EMPTY to keep it (a small or unnamed size)."""
     small = by_name(name, 0)
-    if (isinstance(value, int) and not isinstance(value, bool) and isinstance(small, int)
-            and not isinstance(small, bool) and value > max(small, 16)):
-        return small
-    return _EMPTY
+    if not (isinstance(value, int) and not isinstance(value, bool) and isinstance(small, int)
+            and not isinstance(small, bool)):
+        return _EMPTY
+    if _DEPTH_NAME.search(name.lower()) and small <= KEPT_DEPTH:
+        return KEPT_DEPTH if value > KEPT_DEPTH else _EMPTY
+    return small if value > max(small, 16) else _EMPTY
 
 
 def fit_widths(values: Dict[str, Any], shrunk: Sequence[str], kept: Dict[str, Any]) -> None:
@@ -753,6 +760,24 @@ def fit_widths(values: Dict[str, Any], shrunk: Sequence[str], kept: Dict[str, An
         value = values.get(name)
         if _WIDTH_NAME.match(name.lower()) and isinstance(value, int) and not isinstance(value, bool) and value % step:
             values[name] = step * -(-value // step)
+
+
+_IMAGE_SIZE_NAME = re.compile(r"^(image|img|input)_?(size|res|resolution)$")
+
+
+def _fit_images_to_patches(params, candidate: Candidate) -> None:
+    """A guessed image size rounded up to a multiple of the patch sizes left at their defaults
+    (CrossViT's `sm_patch_size=12` and `lg_patch_size=16`: 48, not 32), so that `assert
+    image_size % patch_size == 0` holds."""
+    patches = [p.default for p in params if p.name not in candidate.kwargs and "patch" in p.name.lower()
+               and isinstance(p.default, int) and not isinstance(p.default, bool) and p.default > 1]
+    if not patches or math.lcm(*patches) > 64:
+        return
+    step = math.lcm(*patches)
+    for name, value in list(candidate.kwargs.items()):
+        if name in candidate.guessed and _IMAGE_SIZE_NAME.match(name.lower()) and isinstance(value, int) \
+                and not isinstance(value, bool) and value % step:
+            candidate.kwargs[name] = candidate.guessed[name] = step * -(-value // step)
 
 
 def shrink_defaults(cls, candidate: Candidate) -> Optional[Candidate]:

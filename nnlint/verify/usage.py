@@ -854,6 +854,14 @@ def _shrunk_recipe(name: str, recipe: dict, changes: List[str]) -> dict:
             return recipe
         changes.append(f"{name} {recipe['v']} -> {small}")
         return {"v": small}
+    for key in ("tuple", "list"):  # `num_blocks=[3, 4, 6, 3]`: each count
+        if key in recipe and name and all("v" in item for item in recipe[key]):
+            smalls = [guess.smaller_value(name, item["v"]) for item in recipe[key]]
+            if any(small is not guess.EMPTY for small in smalls) and guess._DEPTH_NAME.search(name.lower()):
+                values = [item["v"] if small is guess.EMPTY else small for item, small in zip(recipe[key], smalls)]
+                changes.append(f"{name} {_plain_repr(key, [item['v'] for item in recipe[key]])} -> "
+                               f"{_plain_repr(key, values)}")
+                return {key: [{"v": value} for value in values]}
     if "class" in recipe and recipe.get("kwargs"):  # `Decoder(dim=512, depth=6)` passed on
         inner: List[str] = []
         kwargs = {k: _shrunk_recipe(k, r, inner) for k, r in recipe["kwargs"].items()}
@@ -862,6 +870,10 @@ def _shrunk_recipe(name: str, recipe: dict, changes: List[str]) -> dict:
         changes += inner
         return dict(recipe, kwargs=kwargs)
     return recipe
+
+
+def _plain_repr(key: str, values: list) -> str:
+    return repr(tuple(values) if key == "tuple" else values)
 
 
 def _fit(kwargs: Dict[str, dict], changes: List[str]) -> None:

@@ -130,11 +130,22 @@ def test_a_usage_site_at_full_size_is_shrunk_and_fed_a_small_input(monkeypatch):
 def test_a_shrunk_site_keeps_its_inputs_when_they_fit_and_cuts_the_batch():
     from nnlint.verify import usage
 
-    site = usage.Site("demo.py:3", usage.SCRIPTS, args=[{"v": 4096}], kwargs={"depth": {"v": 2}},
+    site = usage.Site("demo.py:3", usage.SCRIPTS, args=[{"v": 4096}],
+                      kwargs={"depth": {"v": 2}, "num_blocks": {"list": [{"v": 3}, {"v": 4}, {"v": 1}]}},
                       fed_where="demo.py:4", inputs=[{"tensor": "randn", "args": [{"tuple": [
                           {"v": 16}, {"v": 10}, {"v": 4096}]}], "kwargs": {}}])
     shrunk, changes = usage.shrink(site, ["dim", "depth"])
-    assert changes == ["dim 4096 -> 32"]
-    assert shrunk.args == [{"v": 32}] and shrunk.kwargs == {"depth": {"v": 2}}
+    assert changes == ["dim 4096 -> 32", "num_blocks [3, 4, 1] -> [2, 2, 1]"]
+    assert shrunk.args == [{"v": 32}]
+    assert shrunk.kwargs == {"depth": {"v": 2}, "num_blocks": {"list": [{"v": 2}, {"v": 2}, {"v": 1}]}}
     assert shrunk.inputs == [{"tensor": "randn", "args": [{"tuple": [{"v": 2}, {"v": 10}, {"v": 4096}]}], "kwargs": {}}]
     assert usage.shrink(usage.Site("demo.py:3", usage.SCRIPTS, args=[{"v": 8}]), ["dim"]) is None
+    deep = usage.Site("t.py:1", usage.TESTS, kwargs={"attn_layers": {"class": ["x", "Decoder"], "args": [], "kwargs": {
+        "dim": {"v": 512}, "depth": {"v": 6}, "heads": {"v": 12}}}})
+    shrunk, changes = usage.shrink(deep, [])
+    assert changes == ["dim 512 -> 36", "depth 6 -> 2"]  # inside the nested call; 36: a multiple of heads=12
+
+
+def test_a_guessed_image_size_divides_by_the_default_patch_sizes():
+    builder, model, inputs = fed(fixture("heads_by_default").TwoScalePatches)
+    assert builder.notes[0].startswith("built as TwoScalePatches(image_size=48, dim=32), fed (2, 3, 48, 48)")
