@@ -473,7 +473,7 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
     dtype = _float_dtype(model)
     rest = (positional + keywords)[1:]
     attempts = []
-    uses = argument_uses(forward) if rest or positional else {}
+    uses = argument_uses(forward)
     for index, first in enumerate(firsts):
         others = [_other_input(model, other, first, uses.get(other)) for other in rest]
         if index == 0 and any(other == first[:4] for other in others):
