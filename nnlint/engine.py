@@ -536,6 +536,8 @@ _SUPPRESSION = re.compile(
     re.IGNORECASE,
 )
 
+_SUPPRESSION_WORD = re.compile(r"noqa|nnlint", re.IGNORECASE)  # in every comment _SUPPRESSION reads
+
 
 class Suppressions:
     """`# noqa`, `# noqa: NN101`, `# nnlint: disable=NN101` (the line) and
@@ -544,6 +546,8 @@ class Suppressions:
     def __init__(self, source: str):
         self.by_line: Dict[int, Optional[set]] = {}  # line -> codes (None: every code)
         self.file_codes: set = set()
+        if not _SUPPRESSION_WORD.search(source):
+            return  # no comment can hide anything: the text need not be tokenized
         try:
             tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
                       if t.type == tokenize.COMMENT]

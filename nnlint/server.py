@@ -39,7 +39,8 @@ from nnlint.rules import rule_page
 from nnlint.sources import kind_of
 
 DEBOUNCE_S = 0.05  # a change waits this long for the next one before the buffer is checked
-# The open files that use an edited one are checked again (whole) after a pause in the typing.
+# The open files that use an edited one are checked again (whole) after a pause in the typing,
+# and so is a saved file whose last check was of its edited statements only.
 DEPENDENTS_DELAY_S = 1.0
 SOURCE = "nnlint"
 FIX_ALL = "source.fixAll.nnlint"
@@ -374,7 +375,13 @@ def build_server() -> NnlintServer:
             ls.tell_problems()
             ls.recheck_all()
         elif _is_python(uri):
-            await ls.publish(uri)
+            # The buffer as saved was checked already (the last change): its diagnostics again,
+            # no check. Where only the edited statements were checked, the whole file is checked
+            # once the typing pauses (what one statement learns from another it does not name).
+            await ls.publish(uri, whole=False)
+            checked = ls.session.checked.get(ls.path_of(uri)) if ls.session is not None else None
+            if checked is not None and not checked.whole:
+                ls.schedule(uri, DEPENDENTS_DELAY_S, whole=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: NnlintServer, params: types.DidCloseTextDocumentParams):

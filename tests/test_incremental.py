@@ -87,3 +87,26 @@ def test_recheck_checks_the_edited_statements_only():
 
 def test_recheck_gives_up_on_a_syntax_error():
     assert recheck(BASE, None, _check(BASE), BASE.replace("def build():", "def build(:"), _check) is None
+
+
+def test_a_model_file_that_never_switches_modes_skips_the_mode_analysis(monkeypatch):
+    """The whole check on open and save: NN206/NN305 ask the mode analysis (a walk of every
+    function) only where a forward could be in eval mode, under no_grad() or after a training
+    loop; a file without `eval`/`train`/`no_grad`/`backward`... has no such forward. Nor is a
+    file without `noqa`/`nnlint` in it tokenized for suppressions."""
+    import tokenize
+
+    from nnlint.engine import Suppressions
+    from nnlint.rules import _modes
+
+    def refused(*args, **kwargs):
+        raise AssertionError("not needed here")
+
+    monkeypatch.setattr(_modes.ModeAnalysis, "__init__", refused)
+    result = check_text(BASE, "model.py", RULES)
+    assert [(f.code, f.line) for f in result.findings] == [
+        ("NN101", 9), ("NN301", 12), ("NN103", 25), ("NN101", 26)]
+    evaluated = BASE + "\n\ndef evaluate(model, batches):\n    return [model(b) for b in batches]\n"
+    assert "NN009" in [f.code for f in check_text(evaluated, "model.py", RULES).findings]  # asked there
+    monkeypatch.setattr(tokenize, "generate_tokens", refused)
+    assert Suppressions(BASE).by_line == {} and Suppressions(BASE).file_codes == set()

@@ -243,3 +243,48 @@ def test_server_logs_a_rule_that_raises_and_still_reports_the_rest(tmp_path):
         await _stop(client)
 
     asyncio.run(asyncio.wait_for(session(), 120))
+
+
+COUNTING = """\
+import sys
+import nnlint.server as server
+def counted(text, *args, **kwargs):
+    sys.stderr.write(f"checked {len(text.splitlines())} lines\\n")
+    return check_text(text, *args, **kwargs)
+check_text, server.check_text = server.check_text, counted
+sys.exit(server.run())
+"""
+
+
+def test_server_save_reuses_the_last_check_then_checks_the_whole_file_after_a_pause(tmp_path):
+    """A save of a buffer checked at that version publishes its diagnostics again without a
+    check; where that check was of the edited statements only, the whole file is checked once
+    the typing pauses (DEPENDENTS_DELAY_S)."""
+    log = tmp_path / "checks.log"
+
+    async def session():
+        client = await _start(tmp_path, ["sh", "-c", f'{sys.executable} -c "$0" 2>{log}', COUNTING])
+        uri = from_fs_path(str(tmp_path / "net.py"))
+        two = NET + NET.replace("class Net", "class Other")
+        _open(client, uri, two)
+        assert [d.range.start.line for d in await _diagnostics(client, uri)] == [6, 16]
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangePartial(
+                range=types.Range(start=types.Position(line=6, character=0), end=types.Position(line=6, character=0)),
+                text="\n")]))
+        assert [d.range.start.line for d in await _diagnostics(client, uri)] == [7, 17]
+        checks = log.read_text().splitlines()
+        assert checks[0] == "checked 20 lines" and len(checks) == 2 and checks[1] != "checked 21 lines"
+        client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        assert [d.range.start.line for d in await _diagnostics(client, uri)] == [7, 17]
+        assert len(log.read_text().splitlines()) == 2  # no check on save
+        assert [d.range.start.line for d in await _diagnostics(client, uri)] == [7, 17]  # after the pause
+        assert log.read_text().splitlines()[2:] == ["checked 21 lines"]  # the whole file
+        client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        assert [d.range.start.line for d in await _diagnostics(client, uri)] == [7, 17]
+        await asyncio.sleep(1.5)
+        assert len(log.read_text().splitlines()) == 3  # checked whole already: nothing more
+        await _stop(client)
+
+    asyncio.run(asyncio.wait_for(session(), 120))

@@ -134,6 +134,9 @@ class EvalWithoutNoGrad(Rule):
 
     def _check(self, scope) -> None:
         function = scope if isinstance(scope, cst.FunctionDef) else None
+        if "eval" not in self.context.source and "train" not in self.context.source \
+                and not eval_named(function, self.context.path):
+            return  # only `.eval()` / `.train(False)` put a model in eval mode (most model files: none)
         analysis = self.context.derived(ModeAnalysis)
         modes = analysis.scope(scope)
         named = eval_named(function, self.context.path) and not modes.backward

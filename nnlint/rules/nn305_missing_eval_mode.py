@@ -10,6 +10,9 @@ from nnlint.rules._modes import TRAIN, ModeAnalysis, eval_named, is_model, mode_
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 LOADS = frozenset({"load_state_dict", "from_pretrained"})
+# What a forward under no_grad() or after a training loop needs in the file's text (each
+# qualified name of nnlint.rules._grad ends with one of these; a training loop calls backward()).
+_PREDICTS = ("no_grad", "inference_mode", "set_grad_enabled", "backward")
 
 
 class MissingEvalMode(Rule):
@@ -198,6 +201,8 @@ class MissingEvalMode(Rule):
 
     def _check(self, scope) -> None:
         function = scope if isinstance(scope, cst.FunctionDef) else None
+        if not eval_named(function, self.context.path) and not any(word in self.context.source for word in _PREDICTS):
+            return  # no forward here can be under no_grad() nor after a training loop (most model files)
         analysis = self.context.derived(ModeAnalysis)
         modes = analysis.scope(scope)
         named = eval_named(function, self.context.path) and not modes.backward
