@@ -15,28 +15,30 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import re
 import tokenize
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
+from urllib.parse import unquote
 
 from nnlint import __version__
 from nnlint.config import ConfigError, Overrides, Settings, load_settings, parse_selectors
 from nnlint.engine import FileResult, check_text
-from nnlint.finding import Applicability, Finding, Severity
+from nnlint.finding import Applicability, Edit, Finding, Severity
 from nnlint.incremental import Pieces, recheck
 from nnlint.positions import NEWLINE
 from nnlint.project import ProjectIndex
 from nnlint.rules import rule_page
-from nnlint.sources import kind_of
+from nnlint.sources import DocumentError, kind_of, read
 
 DEBOUNCE_S = 0.05  # a change waits this long for the next one before the buffer is checked
 # The open files that use an edited one are checked again (whole) after a pause in the typing,
@@ -48,6 +50,8 @@ RULES_URL = "https://pypi.org/project/nnlint/#rules"  # the README's rules table
 _SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error,
              Severity.WARNING: types.DiagnosticSeverity.Warning,
              Severity.STYLE: types.DiagnosticSeverity.Information}
+NOTEBOOKS = types.NotebookDocumentSyncOptions(notebook_selector=[types.NotebookDocumentFilterWithCells(
+    notebook="jupyter-notebook", cells=[types.NotebookCellLanguage(language="python")])], save=True)
 _NOQA = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*", re.IGNORECASE)
 
 
@@ -189,6 +193,78 @@ class Session:
         return result.fixed_text if result.fixed_text not in (None, text) else None
 
 
+@dataclass
+class View:
+    """What one editor document shows of a check: a Python file's whole check, or a notebook
+    cell's part of its notebook's (each cell is its own document in the editor)."""
+
+    uri: str
+    text: str
+    findings: List[Finding]
+    places: Dict[Optional[int], Tuple[str, List[str]]]  # an edit's cell -> (its document, lines)
+    lines: List[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.lines = _lines(self.text)
+
+    def text_edits(self, edits: Sequence[Edit], codec) -> Optional[Dict[str, List[types.TextEdit]]]:
+        """The edits by document (a notebook's fix may edit another cell: an import); None when
+        one of them is in no document the editor has."""
+        changes: Dict[str, List[types.TextEdit]] = {}
+        for edit in edits:
+            place = self.places.get(edit.cell)
+            if place is None:
+                return None
+            changes.setdefault(place[0], []).append(types.TextEdit(
+                range=_range(place[1], edit.line, edit.column, edit.end_line, edit.end_column, codec),
+                new_text=edit.content))
+        return changes
+
+
+def file_view(uri: str, checked: Checked) -> View:
+    return View(uri, checked.text, checked.result.findings, {None: (uri, checked.lines)})
+
+
+def notebook_text(cells: Sequence[Tuple[str, str, str]]) -> str:
+    """An .ipynb (nbformat 4) of the editor's cells, each (kind: "code"/"markdown"/"raw", its
+    language, its text): the notebook as the command line would read it. A code cell in
+    another language (%%sql...) is a raw cell: it is not Python."""
+    notebook_cells = []
+    for kind, language, text in cells:
+        if kind == "code" and language != "python":
+            kind = "raw"
+        cell = {"cell_type": kind, "metadata": {}, "source": text}
+        if kind == "code":
+            cell.update(execution_count=None, outputs=[])
+        notebook_cells.append(cell)
+    return json.dumps({"cells": notebook_cells, "metadata": {"kernelspec": {"language": "python"}},
+                       "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
+def cell_views(uris: Sequence[str], texts: Sequence[str], checked: Checked) -> List[View]:
+    """Each cell's view of the notebook's check (cells numbered from 1, every cell counted, as
+    the findings count them); what is said of the whole notebook goes on its first cell."""
+    places = {index: (uri, _lines(text)) for index, (uri, text) in enumerate(zip(uris, texts), 1)}
+    views = [View(uri, text, [], places) for uri, text in zip(uris, texts)]
+    for finding in checked.result.findings:
+        if finding.cell is not None and 1 <= finding.cell <= len(views):
+            views[finding.cell - 1].findings.append(finding)
+        elif views:
+            views[0].findings.append(replace(finding, line=1, column=1, end_line=1, end_column=1,
+                                             fix=None, cell=1))
+    return views
+
+
+def cell_fixes(path: str, uris: Sequence[str], texts: Sequence[str], fixed: str) -> Dict[str, str]:
+    """Cell document -> its new text, for the cells a fixed notebook changed."""
+    try:
+        sources = read(path, fixed).sources()
+    except DocumentError:
+        return {}
+    return {uri: sources[index] for index, (uri, text) in enumerate(zip(uris, texts), 1)
+            if index in sources and sources[index] != text}
+
+
 # ----- text positions ----------------------------------------------------------------------------
 
 def _lines(text: str) -> List[str]:
@@ -247,7 +323,8 @@ def noqa_edit(lines: Sequence[str], text: str, line: int, code: str) -> Optional
 
 class NnlintServer(LanguageServer):
     def __init__(self):
-        super().__init__("nnlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("nnlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         notebook_document_sync=NOTEBOOKS)
         self.session: Optional[Session] = None
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlint-check")
         self.pending: Dict[str, Tuple[asyncio.TimerHandle, bool]] = {}  # uri -> the check waiting, whole?
@@ -274,24 +351,69 @@ class NnlintServer(LanguageServer):
         handle = loop.call_later(delay, lambda: loop.create_task(self.publish(uri, whole)))
         self.pending[uri] = (handle, whole)
 
-    async def publish(self, uri: str, whole: bool = True) -> None:
-        """Check the buffer and publish its diagnostics, unless an edit overtook the check."""
+    def notebook(self, uri: str) -> Optional[types.NotebookDocument]:
+        return self.workspace.get_notebook_document(notebook_uri=uri)
+
+    def document(self, uri: str):
+        """The open text document (pygls keeps them by unquoted URI: a cell's has %3D in it)."""
+        return self.workspace.text_documents.get(unquote(uri))
+
+    def cells(self, notebook: types.NotebookDocument) -> Tuple[List[str], List[str], str]:
+        """The notebook's cell documents, their texts, and the notebook as an .ipynb text."""
+        uris, texts, described = [], [], []
+        for cell in notebook.cells:
+            document = self.document(cell.document)
+            text = document.source if document is not None else ""
+            kind = "code" if cell.kind == types.NotebookCellKind.Code else "markdown"
+            uris.append(cell.document)
+            texts.append(text)
+            described.append((kind, (getattr(document, "language_id", None) or "python").lower(), text))
+        return uris, texts, notebook_text(described)
+
+    async def publish_notebook(self, uri: str) -> None:
+        """Check the notebook (its code cells as one program) and publish each cell's
+        diagnostics on that cell, unless an edit overtook the check."""
         self.pending.pop(uri, None)
-        document = self.workspace.text_documents.get(uri)
-        if document is None or self.session is None:
+        notebook = self.notebook(uri)
+        if notebook is None or self.session is None:
             return
-        version, text, path = document.version, document.source, self.path_of(uri)
+        version, (uris, texts, text) = notebook.version, self.cells(notebook)
+        checked = await self.checked(self.path_of(uri), text, True)
+        now = self.notebook(uri)
+        if checked is None or now is None or now.version != version:
+            return
+        codec = self.codec()
+        for view in cell_views(uris, texts, checked):
+            document = self.document(view.uri)
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=view.uri, diagnostics=[diagnostic(f, view.lines, codec) for f in view.findings],
+                version=document.version if document is not None else None))
+
+    async def checked(self, path: str, text: str, whole: bool) -> Optional[Checked]:
+        """session.check on the worker thread; what it had to say, said (None: it failed)."""
         try:
             checked = await self.call(self.session.check, path, text, whole)
         except Exception:  # noqa: BLE001  (a bug of ours: said in the log, the server goes on)
             self.window_log_message(types.LogMessageParams(
                 type=types.MessageType.Error, message=f"nnlint failed on {path}:\n{traceback.format_exc()}"))
-            return
+            return None
         self.tell_problems()
         for error in checked.result.errors:
             self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=error))
+        return checked
+
+    async def publish(self, uri: str, whole: bool = True) -> None:
+        """Check the buffer and publish its diagnostics, unless an edit overtook the check."""
+        if self.notebook(uri) is not None:
+            return await self.publish_notebook(uri)
+        self.pending.pop(uri, None)
+        document = self.workspace.text_documents.get(uri)
+        if document is None or self.session is None:
+            return
+        version, text, path = document.version, document.source, self.path_of(uri)
+        checked = await self.checked(path, text, whole)
         now = self.workspace.text_documents.get(uri)
-        if now is None or now.version != version:
+        if checked is None or now is None or now.version != version:
             return  # overtaken by an edit (checked again after it) or closed
         codec = self.codec()
         diagnostics = [diagnostic(finding, checked.lines, codec) for finding in checked.result.findings]
@@ -313,18 +435,31 @@ class NnlintServer(LanguageServer):
 
     def recheck_all(self) -> None:
         for uri in list(self.workspace.text_documents):
-            if _is_python(uri):
+            if _is_python(uri) and self.workspace.get_notebook_document(cell_uri=uri) is None:
                 self.schedule(uri, whole=True)
+        for uri in list(self.workspace.notebook_documents):
+            self.schedule(uri, whole=True)
 
-    async def current(self, uri: str) -> Optional[Checked]:
-        """The last check of the buffer, checked again if the buffer changed since."""
-        document = self.workspace.text_documents.get(uri)
-        if document is None or self.session is None:
+    async def current(self, uri: str) -> Optional[View]:
+        """What the document shows of the last check (a cell: of its notebook's), checked
+        again if the document changed since."""
+        if self.session is None:
             return None
-        checked = self.session.checked.get(self.path_of(uri))
-        if checked is None or checked.text != document.source:
-            checked = await self.call(self.session.check, self.path_of(uri), document.source, False)
-        return checked
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is not None:
+            uris, texts, text = self.cells(notebook)
+            path = self.path_of(notebook.uri)
+        else:
+            document = self.workspace.text_documents.get(uri)
+            if document is None:
+                return None
+            text, path = document.source, self.path_of(uri)
+        checked = self.session.checked.get(path)
+        if checked is None or checked.text != text:
+            checked = await self.call(self.session.check, path, text, False)
+        if notebook is None:
+            return file_view(uri, checked)
+        return next((view for view in cell_views(uris, texts, checked) if view.uri == uri), None)
 
 
 def _is_python(uri: str) -> bool:
@@ -399,6 +534,32 @@ def build_server() -> NnlintServer:
                     ls.schedule(other, DEPENDENTS_DELAY_S, whole=True)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    async def did_open_notebook(ls: NnlintServer, params: types.DidOpenNotebookDocumentParams):
+        await ls.publish_notebook(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def did_change_notebook(ls: NnlintServer, params: types.DidChangeNotebookDocumentParams):
+        structure = params.change.cells.structure if params.change.cells is not None else None
+        for closed in (structure.did_close or []) if structure is not None else []:  # a deleted cell
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=closed.uri, diagnostics=[]))
+        ls.schedule(params.notebook_document.uri, whole=True)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    async def did_save_notebook(ls: NnlintServer, params: types.DidSaveNotebookDocumentParams):
+        await ls.publish_notebook(params.notebook_document.uri)  # checked at that version: reused
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    async def did_close_notebook(ls: NnlintServer, params: types.DidCloseNotebookDocumentParams):
+        uri = params.notebook_document.uri
+        waiting = ls.pending.pop(uri, None)
+        if waiting is not None:
+            waiting[0].cancel()
+        if ls.session is not None:
+            await ls.call(ls.session.close, ls.path_of(uri))
+        for cell in params.cell_text_documents:
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
+
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def did_change_watched(ls: NnlintServer, params: types.DidChangeWatchedFilesParams):
         await ls.call(ls.session.reload)
@@ -417,40 +578,38 @@ def build_server() -> NnlintServer:
         resolve_provider=True))
     async def code_action(ls: NnlintServer, params: types.CodeActionParams):
         uri = params.text_document.uri
-        checked = await ls.current(uri)
-        if checked is None:
+        view = await ls.current(uri)
+        if view is None:
             return None
         only = params.context.only
         wanted = lambda kind: only is None or any(kind == k or kind.startswith(f"{k}.") for k in only)  # noqa: E731
         actions: List[types.CodeAction] = []
         codec = ls.codec()
         if wanted(types.CodeActionKind.QuickFix):
-            for finding in checked.result.findings:
-                diag = diagnostic(finding, checked.lines, codec)
+            for finding in view.findings:
+                diag = diagnostic(finding, view.lines, codec)
                 if not _overlaps(params.range, diag.range):
                     continue
                 fix = finding.fix
-                if fix is not None and fix.applicability is not Applicability.DISPLAY_ONLY:
+                edits = view.text_edits(fix.edits, codec) if fix is not None else None
+                if edits and fix.applicability is not Applicability.DISPLAY_ONLY:
                     unsafe = fix.applicability is Applicability.UNSAFE
-                    edits = [types.TextEdit(range=_range(checked.lines, e.line, e.column, e.end_line,
-                                                         e.end_column, codec), new_text=e.content)
-                             for e in fix.edits]
                     actions.append(types.CodeAction(
                         title=f"{finding.code}: {fix.description}" + (" (unsafe fix)" if unsafe else ""),
                         kind=types.CodeActionKind.QuickFix, diagnostics=[diag], is_preferred=not unsafe,
-                        edit=types.WorkspaceEdit(changes={uri: edits})))
+                        edit=types.WorkspaceEdit(changes=edits)))
                 if finding.code.startswith("NN0"):
                     continue  # always reported: no noqa hides them
-                noqa = noqa_edit(checked.lines, checked.text, finding.line, finding.code)
+                noqa = noqa_edit(view.lines, view.text, finding.line, finding.code)
                 if noqa is not None:
                     line, column, insert = noqa
-                    at = _position(checked.lines, line, column, codec)
+                    at = _position(view.lines, line, column, codec)
                     actions.append(types.CodeAction(
                         title=f"Ignore {finding.code} for this line", kind=types.CodeActionKind.QuickFix,
                         diagnostics=[diag], edit=types.WorkspaceEdit(changes={uri: [
                             types.TextEdit(range=types.Range(start=at, end=at), new_text=insert)]})))
         if wanted(FIX_ALL) and any(f.fix is not None and f.fix.applicability is not Applicability.DISPLAY_ONLY
-                                   for f in checked.result.findings):
+                                   for f in view.findings):
             action = types.CodeAction(title="nnlint: fix all auto-fixable problems", kind=FIX_ALL,
                                       data={"uri": uri})
             resolve = getattr(getattr(getattr(ls.client_capabilities.text_document, "code_action", None),
@@ -467,29 +626,42 @@ def build_server() -> NnlintServer:
 
     async def resolve_fix_all(ls: NnlintServer, action: types.CodeAction) -> Optional[types.CodeAction]:
         uri = (action.data or {}).get("uri")
-        document = ls.workspace.text_documents.get(uri) if uri else None
-        if document is None:
+        if not uri or ls.session is None:
             return None
-        text = document.source
-        fixed = await ls.call(ls.session.fix_all, ls.path_of(uri), text)
+        notebook = ls.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is not None:  # every cell the fixes change
+            uris, texts, text = ls.cells(notebook)
+            path = ls.path_of(notebook.uri)
+        else:
+            document = ls.document(uri)
+            if document is None:
+                return None
+            uris, texts, text, path = [uri], [document.source], document.source, ls.path_of(uri)
+        fixed = await ls.call(ls.session.fix_all, path, text)
         if fixed is None:
             return None
-        lines = _lines(text)
-        end = _position(lines, len(lines), len(lines[-1]) + 1, ls.codec())
-        action.edit = types.WorkspaceEdit(changes={uri: [types.TextEdit(
-            range=types.Range(start=types.Position(line=0, character=0), end=end), new_text=fixed)]})
+        changed = cell_fixes(path, uris, texts, fixed) if notebook is not None else {uri: fixed}
+        if not changed:
+            return None
+        codec, changes = ls.codec(), {}
+        for changed_uri, new_text in changed.items():
+            lines = _lines(texts[uris.index(changed_uri)])
+            end = _position(lines, len(lines), len(lines[-1]) + 1, codec)
+            changes[changed_uri] = [types.TextEdit(
+                range=types.Range(start=types.Position(line=0, character=0), end=end), new_text=new_text)]
+        action.edit = types.WorkspaceEdit(changes=changes)
         return action
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: NnlintServer, params: types.HoverParams):
-        checked = await ls.current(params.text_document.uri)
-        if checked is None:
+        view = await ls.current(params.text_document.uri)
+        if view is None:
             return None
         here = types.Range(start=params.position, end=params.position)
         codec = ls.codec()
         pages = []
-        for finding in checked.result.findings:
-            if _overlaps(diagnostic(finding, checked.lines, codec).range, here):
+        for finding in view.findings:
+            if _overlaps(diagnostic(finding, view.lines, codec).range, here):
                 page = rule_page(finding.code)
                 if page and page not in pages:
                     pages.append(page)

@@ -288,3 +288,85 @@ def test_server_save_reuses_the_last_check_then_checks_the_whole_file_after_a_pa
         await _stop(client)
 
     asyncio.run(asyncio.wait_for(session(), 120))
+
+
+async def _published(client, uris):
+    """The next diagnostics published for each of `uris` (a notebook's cells come together)."""
+    found = {}
+    while set(found) != set(uris):
+        params = await client.published.get()
+        if params.uri in uris:
+            found[params.uri] = [(d.code, d.range.start.line, d.range.start.character) for d in params.diagnostics]
+    return [found[uri] for uri in uris]
+
+
+def test_server_notebook_cells_as_one_program(tmp_path):
+    """LSP 3.17 notebook sync: the code cells are one program (an import in the first cell
+    serves the third), each cell's diagnostics are published on the cell's document at
+    positions in the cell, and quick fixes, noqa and fix-all edit the cells."""
+    notebook = from_fs_path(str(tmp_path / "nb.ipynb"))
+    cells = [f"vscode-notebook-cell:{tmp_path}/nb.ipynb#W{i}sZmlsZQ%3D%3D" for i in range(4)]
+    net = "class Net(nn.Module):\n    def __init__(self):\n        self.layers = [nn.Linear(2, 2)]\n"
+
+    def cell(index, text, kind=types.NotebookCellKind.Code, language="python"):
+        return (types.NotebookCell(kind=kind, document=cells[index]),
+                types.TextDocumentItem(uri=cells[index], language_id=language, version=1, text=text))
+
+    async def session():
+        client = Client()
+        await client.start_io(sys.executable, "-m", "nnlint", "server")
+        result = await client.initialize_async(types.InitializeParams(
+            capabilities=types.ClientCapabilities(notebook_document=types.NotebookDocumentClientCapabilities(
+                synchronization=types.NotebookDocumentSyncClientCapabilities())),
+            root_uri=from_fs_path(str(tmp_path))))
+        assert result.capabilities.notebook_document_sync.notebook_selector[0].notebook == "jupyter-notebook"
+        client.initialized(types.InitializedParams())
+        opened = [cell(0, "import torch.nn as nn\n"), cell(1, "# A model", types.NotebookCellKind.Markup, "markdown"),
+                  cell(2, net), cell(3, "SELECT 1", language="sql")]
+        client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(uri=notebook, notebook_type="jupyter-notebook", version=1,
+                                                     cells=[c for c, _ in opened]),
+            cell_text_documents=[d for _, d in opened]))
+        assert await _published(client, cells) == [[], [], [("NN103", 1, 8), ("NN101", 2, 8)], []]
+
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=cells[2]),
+            range=types.Range(start=types.Position(line=1, character=8), end=types.Position(line=1, character=8)),
+            context=types.CodeActionContext(diagnostics=[])))
+        assert [a.title for a in actions] == ["NN103: insert super().__init__()", "Ignore NN103 for this line",
+                                              "nnlint: fix all auto-fixable problems"]
+        assert [(uri, [(e.range.start.line, e.range.start.character, e.new_text) for e in edits])
+                for uri, edits in actions[0].edit.changes.items()] == [
+            (cells[2], [(2, 0, "        super().__init__()\n")])]
+        assert actions[1].edit.changes[cells[2]][0].range.start == types.Position(line=1, character=23)
+        fix_all = await client.code_action_resolve_async(actions[2])
+        assert {uri: [e.new_text for e in edits] for uri, edits in fix_all.edit.changes.items()} == {
+            cells[2]: [net.replace("self):\n", "self):\n        super().__init__()\n")]}
+        hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=cells[2]), position=types.Position(line=2, character=12)))
+        assert hover.contents.value.startswith("# NN101 submodule-in-plain-container")
+
+        # The quick fix applied in the editor, and a new cell that does not parse.
+        broken = cell(0, "def f(:\n")[1]
+        broken.uri = cells[1] = f"vscode-notebook-cell:{tmp_path}/nb.ipynb#W9sZmlsZQ%3D%3D"
+        client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=notebook, version=2),
+            change=types.NotebookDocumentChangeEvent(cells=types.NotebookDocumentCellChanges(
+                structure=types.NotebookDocumentCellChangeStructure(
+                    array=types.NotebookCellArrayChange(start=1, delete_count=1, cells=[
+                        types.NotebookCell(kind=types.NotebookCellKind.Code, document=broken.uri)]),
+                    did_open=[broken], did_close=[types.TextDocumentIdentifier(uri=opened[1][1].uri)]),
+                text_content=[types.NotebookDocumentCellContentChanges(
+                    document=types.VersionedTextDocumentIdentifier(uri=cells[2], version=2),
+                    changes=[types.TextDocumentContentChangePartial(range=e.range, text=e.new_text)
+                             for e in actions[0].edit.changes[cells[2]]])]))))
+        assert await _published(client, [opened[1][1].uri]) == [[]]  # the deleted cell's cleared
+        assert await _published(client, cells) == [[], [("NN000", 0, 6)], [("NN101", 3, 8)], []]
+
+        client.notebook_document_did_close(types.DidCloseNotebookDocumentParams(
+            notebook_document=types.NotebookDocumentIdentifier(uri=notebook),
+            cell_text_documents=[types.TextDocumentIdentifier(uri=uri) for uri in cells]))
+        assert await _published(client, cells) == [[], [], [], []]
+        await _stop(client)
+
+    asyncio.run(asyncio.wait_for(session(), 120))
