@@ -23,12 +23,12 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
-from urllib.parse import unquote
 
 from nnlint import __version__
 from nnlint.config import ConfigError, Overrides, Settings, load_settings, parse_selectors
@@ -343,13 +343,20 @@ class NnlintServer(LanguageServer):
     def schedule(self, uri: str, delay: float = DEBOUNCE_S, whole: bool = False) -> None:
         """Check the buffer `delay` seconds from now, unless another change comes first (only
         the statements it changed, unless `whole` or a whole check was already waiting)."""
-        waiting = self.pending.pop(uri, None)
-        if waiting is not None:
-            waiting[0].cancel()
-            whole = whole or waiting[1]
+        whole = whole or uri in self.pending and self.pending[uri][1]
+        self.cancel(uri)
         loop = asyncio.get_running_loop()
         handle = loop.call_later(delay, lambda: loop.create_task(self.publish(uri, whole)))
         self.pending[uri] = (handle, whole)
+
+    def cancel(self, uri: str) -> None:
+        """The check waiting for `uri`, not to be done."""
+        waiting = self.pending.pop(uri, None)
+        if waiting is not None:
+            waiting[0].cancel()
+
+    def clear(self, uri: str) -> None:
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def notebook(self, uri: str) -> Optional[types.NotebookDocument]:
         return self.workspace.get_notebook_document(notebook_uri=uri)
@@ -521,9 +528,7 @@ def build_server() -> NnlintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: NnlintServer, params: types.DidCloseTextDocumentParams):
         uri = params.text_document.uri
-        waiting = ls.pending.pop(uri, None)
-        if waiting is not None:
-            waiting[0].cancel()
+        ls.cancel(uri)
         ls.published.pop(uri, None)
         if ls.session is not None:
             # Its unsaved text no longer stands for the file: the files that read it, again.
@@ -532,7 +537,7 @@ def build_server() -> NnlintServer:
             for other in map(from_fs_path, others):
                 if other in ls.workspace.text_documents:
                     ls.schedule(other, DEPENDENTS_DELAY_S, whole=True)
-        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        ls.clear(uri)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     async def did_open_notebook(ls: NnlintServer, params: types.DidOpenNotebookDocumentParams):
@@ -542,7 +547,7 @@ def build_server() -> NnlintServer:
     def did_change_notebook(ls: NnlintServer, params: types.DidChangeNotebookDocumentParams):
         structure = params.change.cells.structure if params.change.cells is not None else None
         for closed in (structure.did_close or []) if structure is not None else []:  # a deleted cell
-            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=closed.uri, diagnostics=[]))
+            ls.clear(closed.uri)
         ls.schedule(params.notebook_document.uri, whole=True)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
@@ -552,13 +557,11 @@ def build_server() -> NnlintServer:
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
     async def did_close_notebook(ls: NnlintServer, params: types.DidCloseNotebookDocumentParams):
         uri = params.notebook_document.uri
-        waiting = ls.pending.pop(uri, None)
-        if waiting is not None:
-            waiting[0].cancel()
+        ls.cancel(uri)
         if ls.session is not None:
             await ls.call(ls.session.close, ls.path_of(uri))
         for cell in params.cell_text_documents:
-            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
+            ls.clear(cell.uri)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def did_change_watched(ls: NnlintServer, params: types.DidChangeWatchedFilesParams):

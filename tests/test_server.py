@@ -276,12 +276,14 @@ def test_server_save_reuses_the_last_check_then_checks_the_whole_file_after_a_pa
         assert [d.range.start.line for d in await _diagnostics(client, uri)] == [7, 17]
         checks = log.read_text().splitlines()
         assert checks[0] == "checked 20 lines" and len(checks) == 2 and checks[1] != "checked 21 lines"
-        client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
         assert [d.range.start.line for d in await _diagnostics(client, uri)] == [7, 17]
         assert len(log.read_text().splitlines()) == 2  # no check on save
         assert [d.range.start.line for d in await _diagnostics(client, uri)] == [7, 17]  # after the pause
         assert log.read_text().splitlines()[2:] == ["checked 21 lines"]  # the whole file
-        client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
         assert [d.range.start.line for d in await _diagnostics(client, uri)] == [7, 17]
         await asyncio.sleep(1.5)
         assert len(log.read_text().splitlines()) == 3  # checked whole already: nothing more
