@@ -364,6 +364,9 @@ def test_server_notebook_cells_as_one_program(tmp_path):
                              for e in actions[0].edit.changes[cells[2]]])]))))
         assert await _published(client, [opened[1][1].uri]) == [[]]  # the deleted cell's cleared
         assert await _published(client, cells) == [[], [("NN000", 0, 6)], [("NN101", 3, 8)], []]
+        client.notebook_document_did_save(types.DidSaveNotebookDocumentParams(
+            notebook_document=types.NotebookDocumentIdentifier(uri=notebook)))
+        assert await _published(client, cells) == [[], [("NN000", 0, 6)], [("NN101", 3, 8)], []]
 
         client.notebook_document_did_close(types.DidCloseNotebookDocumentParams(
             notebook_document=types.NotebookDocumentIdentifier(uri=notebook),
