@@ -647,13 +647,46 @@ class _Run:
             return
         same, how = compare(first, second, exact=not self.device.startswith("cuda"))
         if not same:
-            self.report.add("eval_nondeterministic", f"two forwards in eval() mode on the same input "
-                                                     f"differ: {how}")
-            self.report.notes.append("the state_dict round trip is not judged: eval outputs differ "
-                                     "from call to call")
+            self._nondeterministic(how, first)
         else:
             self.eval_output = first
         self.report.checks.append("eval")
+
+    def _nondeterministic(self, how: str, first: list) -> None:
+        """Two eval forwards differ: the model's fault when a dropout is still active in eval,
+        when forward draws fresh weights (a layer built in forward), or when no random op ran
+        at all (state kept between calls, uninitialised memory). A model that only samples
+        (`torch.multinomial`, Gumbel noise, `randn` noise: adaptive token sampling, a decoder
+        that samples, StyleGAN's noise inputs) does so by design: a note, not a finding."""
+        ran = self._random_ops()
+        if ran and all(op.kind == "sampling" for op in ran):
+            shown = ", ".join(_distinct([op.describe() for op in ran])[:3])
+            self.report.notes.append(f"two eval() forwards differ because the model samples in eval mode "
+                                     f"({shown}): taken as by design, not reported as NN907 (if inference "
+                                     f"should not sample, guard it with `if self.training:`)")
+            self.eval_output = first  # the state_dict round trip reruns it with the same seed
+            return
+        self.report.notes.append("the state_dict round trip is not judged: eval outputs differ "
+                                 "from call to call")
+        if ran is None or not ran:
+            self.report.add("eval_nondeterministic", f"two forwards in eval() mode on the same input "
+                                                     f"differ: {how}" + ("" if ran is None else
+                                                     " (no random operation ran: state kept between calls?)"))
+            return
+        op = next(op for op in ran if op.kind != "sampling")
+        what = ("a dropout is still active" if op.kind == "dropout" else
+                "forward draws fresh random weights (a layer built in forward?)")
+        self.report.add("eval_nondeterministic", f"two forwards in eval() mode on the same input "
+                                                 f"differ: {how}: {what} ({op.describe()})", frames=op.frames[-1:])
+
+    def _random_ops(self) -> Optional[List["RandomOp"]]:
+        """The random operations one eval forward runs (None if they cannot be recorded)."""
+        try:
+            with self.grad_mode():
+                seed_everything(self.seed + 1)
+                return record_random_ops(self.call)
+        except Exception:
+            return None
 
     def _two_eval_forwards(self, grad_mode):
         with grad_mode():
@@ -790,6 +823,71 @@ class _Run:
 # ----- how forward uses plain tensor attributes ---------------------------------------------
 MET, MOVED, UNUSED = "met", "moved", "unused"
 _MOVES = frozenset({"to", "cuda", "type_as", "new_tensor"})
+
+
+# aten operations that draw random numbers, by their base name (`aten::bernoulli_` -> bernoulli)
+_RANDOM_OPS = frozenset({
+    "bernoulli", "native_dropout", "feature_dropout", "alpha_dropout", "feature_alpha_dropout", "fused_dropout",
+    "_fused_dropout", "rrelu_with_noise", "multinomial", "normal", "uniform", "rand", "randn", "randint",
+    "randperm", "rand_like", "randn_like", "randint_like", "exponential", "geometric", "cauchy", "log_normal",
+    "random", "poisson", "binomial", "_standard_gamma", "_sample_dirichlet"})
+_DROPOUT_OPS = frozenset({"native_dropout", "feature_dropout", "alpha_dropout", "feature_alpha_dropout",
+                          "fused_dropout", "_fused_dropout", "rrelu_with_noise"})
+_TORCH_DROPOUT = (os.path.join("torch", "nn", "functional.py"), os.path.join("torch", "nn", "modules", "dropout.py"))
+_TORCH_INIT = os.path.join("torch", "nn", "init.py")
+
+
+class RandomOp:
+    """A random aten operation that ran: its name, what it is for, and the user's frames."""
+
+    def __init__(self, name: str, kind: str, frames: List[Tuple[str, int]]):
+        self.name, self.kind, self.frames = name, kind, frames
+
+    def describe(self) -> str:
+        where = f" at {os.path.basename(self.frames[-1][0])}:{self.frames[-1][1]}" if self.frames else ""
+        return f"`{self.name}`{where}"
+
+
+def _random_kind(name: str, stack: List[Tuple[str, int, str]], libraries) -> str:
+    """dropout (torch's dropouts, or a user function or class named like one: DropPath),
+    init (torch.nn.init: weights drawn during forward) or sampling."""
+    if name in _DROPOUT_OPS:
+        return "dropout"
+    if any(path.endswith(_TORCH_INIT) for path, _, _ in stack):
+        return "init"
+    if any(path.endswith(_TORCH_DROPOUT) and "drop" in function.lower() for path, _, function in stack):
+        return "dropout"
+    user = [function for path, _, function in stack if _is_user_file(path, libraries)]
+    if name == "bernoulli" and user and "drop" in user[0].lower():  # innermost: DropPath.forward, drop_path
+        return "dropout"
+    return "sampling"
+
+
+def record_random_ops(call: Callable[[], Any]) -> List[RandomOp]:
+    """Run `call` under a dispatch mode that records each random aten operation it runs."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    libraries = _library_dirs()
+    ran: List[RandomOp] = []
+
+    class Record(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            name = func._schema.name.split("::")[-1].rstrip("_")
+            if name in _RANDOM_OPS:
+                stack, frame = [], sys._getframe(1)
+                while frame is not None:  # innermost first
+                    code = frame.f_code
+                    stack.append((os.path.abspath(code.co_filename), frame.f_lineno,
+                                  getattr(code, "co_qualname", code.co_name)))
+                    frame = frame.f_back
+                frames = [(path, line) for path, line, _ in reversed(stack)
+                          if not path.startswith("<") and _is_user_file(path, libraries)]
+                ran.append(RandomOp(name, _random_kind(name, stack, libraries), frames))
+            return func(*args, **(kwargs or {}))
+
+    with Record():
+        call()
+    return ran
 
 
 def plain_tensor_use(model, args, kwargs, plain: Sequence[Tuple[str, Any]], grad_mode=None) -> Optional[Dict[str, str]]:

@@ -189,6 +189,110 @@ def test_eval_nondeterminism_and_buffer_updates_in_eval():
     assert "state_dict" not in report.checks
 
 
+# Models that sample in eval mode on purpose, modelled on
+# https://github.com/lucidrains/vit-pytorch/blob/main/vit_pytorch/ats_vit.py (adaptive token
+# sampling: torch.multinomial-like draws at inference) and
+# https://github.com/lucidrains/vector-quantize-pytorch/blob/master/vector_quantize_pytorch/binary_mapper.py
+# (`deterministic_on_eval = False`: bits drawn with `.bernoulli()` in eval too).
+class TokenSampler(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.score = nn.Linear(4, 1)
+
+    def forward(self, x):
+        probs = self.score(x).squeeze(-1).softmax(-1)
+        keep = torch.multinomial(probs, 2)
+        return x.gather(1, keep[..., None].expand(-1, -1, x.shape[-1])) * probs.max()
+
+
+class BitSampler(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        logits = self.fc(x)
+        return logits + (logits.sigmoid().bernoulli() - logits.sigmoid()).detach()
+
+
+class GumbelPick(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return F.gumbel_softmax(self.fc(x), tau=0.5)
+
+
+@pytest.mark.parametrize("model, drawn", [(TokenSampler, "`multinomial`"), (BitSampler, "`bernoulli`"),
+                                          (GumbelPick, "`exponential`")])
+def test_sampling_in_eval_by_design_is_a_note_not_nn907(model, drawn):
+    report = run_checks(model(), (torch.randn(2, 5, 4),), rebuild=model)
+    assert kinds(report) == []
+    (note,) = [n for n in report.notes if "samples in eval mode" in n]
+    assert note.startswith(f"two eval() forwards differ because the model samples in eval mode ({drawn} at "
+                           f"test_checks.py:")
+    assert "state_dict" in report.checks  # judged with the same seed on both sides
+
+
+def drop_path(x, p):  # timm's shape, without its `if not training: return x`
+    keep = x.new_empty(x.shape[0], 1).bernoulli_(1 - p)
+    return x * keep / (1 - p)
+
+
+class AlwaysDropPath(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return drop_path(self.fc(x), 0.5)
+
+
+class AlwaysDropout(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return F.dropout(self.fc(x), 0.5) + torch.multinomial(x.softmax(-1), 1)  # sampling too
+
+
+class FreshWeights(nn.Module):
+    def forward(self, x):
+        return nn.Linear(4, 4)(x)
+
+
+class CountsCalls(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return self.fc(x) * self.calls
+
+
+@pytest.mark.parametrize("model, what, line", [
+    (AlwaysDropPath, "a dropout is still active (`bernoulli` at test_checks.py:", "keep = x.new_empty("),
+    (AlwaysDropout, "a dropout is still active (`bernoulli` at test_checks.py:", "return F.dropout(self.fc(x), 0.5)"),
+    (FreshWeights, "forward draws fresh random weights (a layer built in forward?) (`uniform` at "
+                   "test_checks.py:", "return nn.Linear(4, 4)(x)"),
+    (CountsCalls, "(no random operation ran: state kept between calls?)", None),
+])
+def test_dropout_fresh_weights_or_no_randomness_in_eval_is_nn907(model, what, line):
+    (obs,) = run_checks(model(), (torch.randn(3, 4),)).observations
+    assert obs.kind == "eval_nondeterministic"
+    assert what in obs.message
+    if line is None:
+        assert obs.frames == []
+    else:
+        source = open(__file__, encoding="utf-8").read().splitlines()
+        (path, number), = obs.frames
+        assert (path, source[number - 1].strip().startswith(line)) == (__file__, True)
+
+
 def test_warnings_become_observations():
     class Hooked(nn.Module):
         def __init__(self):
