@@ -204,7 +204,10 @@ class FileContext:
             expr = expr.value
         if isinstance(expr, cst.Name) and expr.value not in self.bindings:
             return expr.value  # a class of this file, or unknown
-        return self.qualified_name(expr)
+        qualified = self.qualified_name(expr)
+        if qualified is None and self.star_imports:  # `nn.Module`, `nn` from `from .parts import *`
+            return dotted_name(expr)
+        return qualified
 
     def _resolve_module_classes(self) -> None:
         resolved: Dict[str, bool] = {}
@@ -243,6 +246,9 @@ class FileContext:
                 found = UNKNOWN
             elif "." in name:
                 found = self.project.class_facts(name, self.path)
+                if found is UNKNOWN and self.star_imports and name.split(".")[0] not in self.bindings:
+                    # `nn.Module` where `nn` came with `from .parts import *` (milesial/Pytorch-UNet)
+                    found = self.project.class_facts_in_file(name, self.path)
             elif self.star_imports and name not in _BUILTINS:
                 found = self.project.class_facts_in_file(name, self.path)
             else:

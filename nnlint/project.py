@@ -351,9 +351,9 @@ class ProjectIndex:
                 sub = self._module_file(os.path.dirname(module_path), [name], search.deps)  # a submodule
                 if sub is not None:
                     return self._lookup(sub, names[1:], search)
-            if len(names) == 1:
+            if name not in facts.names:  # `Block`, or `nn.Module` with `nn` from the star import
                 for star in facts.star_imports:
-                    found = self._find(f"{star}.{name}", facts.path, search)
+                    found = self._find(".".join([star] + names), facts.path, search)
                     if found != UNKNOWN:
                         return found
             return UNKNOWN

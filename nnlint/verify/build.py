@@ -145,6 +145,7 @@ class Builder:
                     raise  # the code's own arguments, or no argument of ours makes a name undefined
                 if not guessed:  # its own defaults fail: the model's error, unless a guess for a None works
                     self._missing_through_var_args(exc)
+                    self._empty_var_args(exc)
                     own_error = own_error or exc
                     continue
                 failures.append((candidate, f"raised {describe_error(exc)}"))
@@ -285,6 +286,23 @@ class Builder:
         params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
         raise Skip(f"{self.cls.__name__}(...) needs constructor arguments: {exc}",
                    toml_hint(self.name, constructor=params, existing=self.spec is not None)) from None
+
+    def _empty_var_args(self, exc: BaseException) -> None:
+        """`__init__(self, *fns)` with nothing else to fill: called with no `fns` (our guess: we
+        cannot know what they hold) it may reject the empty call (vector-quantize-pytorch's
+        `Sequential`: "must contain exactly one quantizer"). Skipped with the reason, not failed."""
+        from nnlint.verify.checks import describe_error
+
+        try:
+            params = list(inspect.signature(self.cls).parameters.values())
+        except (TypeError, ValueError):
+            return
+        star = [p for p in params if p.kind == p.VAR_POSITIONAL]
+        if not star or any(p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            return
+        raise Skip(f"{self.cls.__name__}(*{star[0].name}) needs positional arguments: called without any, it "
+                   f"raised {describe_error(exc)} (build it in a function listed in [tool.nnlint.verify] "
+                   f"factories)") from None
 
     def _give_up(self, failures, built_one, input_skip) -> Skip:
         cls, name = self.cls, self.name

@@ -10,6 +10,11 @@
   does it is skipped as "needs `numpy`", never failed. A bare top-level call whose value is
   unused (`matplotlib.use("Agg")` in a helper module) is set-up: it gets another stand-in.
   `importlib.util.find_spec` still says the package is missing.
+- **Imports the environment cannot satisfy**: a top-level `from torch.utils.tensorboard import
+  SummaryWriter` (an installed library whose own dependency is missing) or `from op import
+  upfirdn2d` (a C++/CUDA extension compiled at import, `torch.utils.cpp_extension.load`) binds
+  stand-ins for its names instead, and the file loads again: only a model that uses them is
+  skipped ("needs `tensorboard`").
 - **Package context**: the file is imported as `pkg.sub.mod`; a parent package whose
   `__init__` raises (it imports a sibling that cannot load) is replaced by a bare package, so
   the file under test still loads, without running its unrelated siblings.
@@ -49,6 +54,14 @@ def _touch(package: str, what: str) -> None:
 
 def reset() -> None:
     touched.clear()
+
+
+def needs(labels: List[str]) -> str:
+    """What a model needs, in words: "`numpy` (not installed)", or the phrase of a stand-in
+    that is not a package ("the C++/CUDA extension that op/fused_act.py builds at import")."""
+    packages = [f"`{label}`" for label in labels if " " not in label]
+    phrases = [label for label in labels if " " in label]
+    return ", ".join(([f"{', '.join(packages)} (not installed)"] if packages else []) + phrases)
 
 
 class _Missing:
@@ -248,6 +261,42 @@ def missing_package(exc: BaseException) -> Optional[str]:
     return None
 
 
+def _chain(exc: BaseException):
+    """`exc` and the exceptions behind it."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+_EXTENSION_BUILDER = os.path.join("torch", "utils", "cpp_extension.py")
+
+
+def environment_failure(exc: BaseException, root: str = "") -> Optional[str]:
+    """What the environment lacks when an import failed for it, as a stand-in's label: a
+    package that is not installed ("tensorboard"), or a C++/CUDA extension that the code builds
+    at import (nnlint builds none: it may take minutes, needs a compiler, and CUDA_HOME); None
+    when the failure is the code's own."""
+    package = missing_package(exc)
+    if package:
+        return package
+    root = os.path.join(os.path.abspath(root), "") if root else ""
+    for link in _chain(exc):
+        frames = []
+        tb = link.__traceback__
+        while tb is not None:
+            frames.append((os.path.abspath(tb.tb_frame.f_code.co_filename), tb.tb_lineno))
+            tb = tb.tb_next
+        builds = [i for i, (filename, _) in enumerate(frames) if filename.endswith(_EXTENSION_BUILDER)]
+        if builds:
+            callers = [f"{os.path.relpath(f, root) if root else os.path.basename(f)}:{line}"
+                       for f, line in frames[:builds[0]] if root and f.startswith(root)]
+            where = callers[-1] if callers else "the code"
+            return f"the C++/CUDA extension that {where} builds at import (nnlint builds none)"
+    return None
+
+
 # ----- scripts ----------------------------------------------------------------------------------
 _SETUP_CALLS = {"filterwarnings", "simplefilter", "basicConfig", "getLogger", "setLevel", "manual_seed",
                 "seed", "set_printoptions", "set_default_dtype", "set_grad_enabled", "append", "insert",
@@ -376,13 +425,28 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
     except (OSError, SyntaxError, ValueError):
         return importlib.import_module(module_name), notes  # let the import say what is wrong
     work = script_work(tree)
-    if work is None:
-        module = importlib.import_module(module_name)
-    else:
+    if work is not None:
         what, line = work
         notes.append(f"{os.path.basename(path)} is a script ({what} at line {line}): only its imports, "
                      f"definitions and the top-level values its classes use were run")
-        module = _exec_sliced(module_name, path, slice_definitions(tree))
+        tree = slice_definitions(tree)
+    replaced: Dict[int, str] = {}  # line of a top-level import -> what it lacks
+    while True:
+        try:
+            if work is None and not replaced:
+                module = importlib.import_module(module_name)
+            else:
+                module = _exec_sliced(module_name, path, _without_imports(tree, replaced))
+            break
+        except Exception as exc:
+            line = _failed_import(exc, path, tree)
+            lacks = environment_failure(exc, project_roots[-1] if project_roots else "")
+            if line is None or lacks is None or line in replaced:
+                raise
+            replaced[line] = lacks
+    for line, lacks in sorted(replaced.items()):
+        notes.append(f"the import at line {line} needs {needs([lacks])}: its names were given stand-ins "
+                     f"(a model that uses them is skipped)")
     if stand_ins:
         notes.append(f"not installed: {', '.join(f'`{n}`' for n in sorted(stand_ins))} (a stand-in was imported; "
                      f"a model that uses it is skipped)")
@@ -420,9 +484,50 @@ def _load_parents(module_name: str, path: str, notes: List[str]) -> None:
                          f"{module_name} without it")
 
 
+def _failed_import(exc: BaseException, path: str, tree: ast.Module) -> Optional[int]:
+    """The line of the file's top-level import statement that `exc` came out of, if it can be
+    replaced by stand-ins (`from a import b`, `import a`, `import a.b as c`); else None."""
+    path = os.path.abspath(path)
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "<module>" and os.path.abspath(code.co_filename) == path:
+            line = tb.tb_lineno
+            for node in tree.body:
+                if node.lineno <= line <= (node.end_lineno or node.lineno):
+                    if isinstance(node, ast.ImportFrom) and all(a.name != "*" for a in node.names):
+                        return node.lineno
+                    if isinstance(node, ast.Import) and all(a.asname or "." not in a.name for a in node.names):
+                        return node.lineno
+                    return None
+            return None
+        tb = tb.tb_next
+    return None
+
+
+def _without_imports(tree: ast.Module, replaced: Dict[int, str]) -> ast.Module:
+    """`tree` with each import statement at a line of `replaced` binding stand-ins instead."""
+    if not replaced:
+        return tree
+    body: List[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and node.lineno in replaced:
+            origin = node.module or "" if isinstance(node, ast.ImportFrom) else ""
+            for alias in node.names:
+                name = alias.asname or alias.name
+                value = ast.Call(ast.Name("__nnlint_stand_in__", ast.Load()),
+                                 [ast.Constant(replaced[node.lineno]),
+                                  ast.Constant(f"{origin}.{alias.name}" if origin else alias.name)], [])
+                body.append(ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], value), node))
+        else:
+            body.append(node)
+    return ast.fix_missing_locations(ast.Module(body=body, type_ignores=[]))
+
+
 def _exec_sliced(module_name: str, path: str, tree: ast.Module) -> types.ModuleType:
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
+    module.__dict__["__nnlint_stand_in__"] = _Missing
     sys.modules[module_name] = module
     try:
         exec(compile(tree, path, "exec"), module.__dict__)  # noqa: S102 - the user's own definitions

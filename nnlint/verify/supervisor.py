@@ -260,7 +260,7 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
                     deadline = time.monotonic() + timeout
                 elif name == "import_error":
                     missing = event.get("missing")
-                    message = (f"needs `{missing}` (not installed): importing {target.module}: "
+                    message = (f"needs {missing}: importing {target.module}: "
                                f"{event['message']}" if missing else
                                f"importing {target.module} raised {event['message']}")
                     runs.extend(_import_failures(target, message, [tuple(f) for f in event.get("frames", [])],

@@ -79,8 +79,9 @@ def serve(request: dict, stream) -> None:
         message = checks.describe_error(exc)
         if isinstance(exc, loader.MissingPackage):
             message = f"it uses {exc.what}"
+        lacks = loader.environment_failure(exc, request.get("sys_path", [""])[-1])
         emit("import_error", message=message, frames=checks.user_frames(exc),
-             missing=loader.missing_package(exc) or "")
+             missing=loader.needs([lacks]) if lacks else "")
         emit("end")
         return
     if request["kind"] == "factories":
@@ -134,7 +135,9 @@ def _blame_missing(run: ModelRun, packages: List[str]) -> None:
     if not packages:
         return
     run.status = SKIPPED
-    run.reason = f"needs {', '.join(f'`{p}`' for p in packages)} (not installed)"
+    from nnlint.verify import loader
+
+    run.reason = f"needs {loader.needs(packages)}"
     run.hint = ""
     run.report.observations = []
 

@@ -1,0 +1,212 @@
+"""`nnlint verify` on repositories whose imports the environment cannot satisfy, and on layouts
+that hide the Module base: what is the environment's (skipped, said once) and what is the
+model's. Each case is modelled on a public repository (cited beside it)."""
+
+import json
+import os
+import sys
+import textwrap
+
+import pytest
+
+from nnlint.cli import main
+
+pytest.importorskip("torch")
+
+MISSING = "nnlint_test_not_installed"
+
+# An installed library (outside the project) whose own dependency is missing, imported at the
+# top of a training script: https://github.com/karpathy/makemore/blob/master/makemore.py
+# (`from torch.utils.tensorboard import SummaryWriter` without tensorboard).
+LIBRARY = {"boardlib/__init__.py": f"import {MISSING}_board\n", "boardlib/writer.py": "class SummaryWriter:\n    pass\n"}
+
+PROJECT = {
+    "makemore_like.py": """
+        import argparse
+
+        import torch.nn as nn
+        from boardlib.writer import SummaryWriter
+
+
+        class Bigramish(nn.Module):
+            def __init__(self, dim=8):
+                super().__init__()
+                self.fc = nn.Linear(dim, dim)
+
+            def forward(self, x):
+                return self.fc(x)
+
+
+        class Logged(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.writer = SummaryWriter()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                return self.fc(x)
+
+
+        parser = argparse.ArgumentParser()
+        args = parser.parse_args()
+        writer = SummaryWriter()
+    """,
+    # a package that compiles its C++/CUDA ops at import, and models of which only some use them:
+    # https://github.com/rosinality/stylegan2-pytorch/blob/master/op/fused_act.py and model.py
+    "op/__init__.py": "from .fused_act import FusedLeakyReLU, fused_leaky_relu\n",
+    "op/fused_act.py": """
+        import os
+
+        import torch.nn as nn
+        from torch.utils.cpp_extension import load
+
+        module_path = os.path.dirname(__file__)
+        fused = load("nnlint_test_fused", sources=[os.path.join(module_path, "fused_bias_act.cpp")])
+
+
+        class FusedLeakyReLU(nn.Module):
+            def forward(self, x):
+                return fused.fused_bias_act(x)
+
+
+        def fused_leaky_relu(x):
+            return fused.fused_bias_act(x)
+    """,
+    "stylegan_like.py": """
+        import torch.nn as nn
+
+        from op import FusedLeakyReLU, fused_leaky_relu
+
+
+        class PixelNorm(nn.Module):
+            def forward(self, x):
+                return x / (x.pow(2).mean(dim=1, keepdim=True) + 1e-8).sqrt()
+
+
+        class EqualLinear(nn.Module):
+            def __init__(self, dim=8):
+                super().__init__()
+                self.fc = nn.Linear(dim, dim)
+
+            def forward(self, x):
+                return fused_leaky_relu(self.fc(x))
+    """,
+    # `nn` comes with a star import of the parts file:
+    # https://github.com/milesial/Pytorch-UNet/blob/master/unet/unet_model.py
+    "unet/__init__.py": "from .unet_model import UNet\n",
+    "unet/unet_parts.py": """
+        import torch
+        import torch.nn as nn
+
+
+        class DoubleConv(nn.Module):
+            def __init__(self, in_channels, out_channels):
+                super().__init__()
+                self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+
+            def forward(self, x):
+                return torch.relu(self.conv(x))
+    """,
+    "unet/unet_model.py": """
+        from .unet_parts import *
+
+
+        class UNet(nn.Module):
+            def __init__(self, n_channels, n_classes):
+                super().__init__()
+                self.inc = DoubleConv(n_channels, 8)
+                self.outc = nn.Conv2d(8, n_classes, 1)
+
+            def forward(self, x):
+                return self.outc(self.inc(x))
+    """,
+    # a container whose only parameter is *fns and which asserts on them:
+    # https://github.com/lucidrains/vector-quantize-pytorch/blob/master/vector_quantize_pytorch/utils.py
+    "chain.py": """
+        import torch.nn as nn
+
+
+        class Quantizer(nn.Module):
+            def forward(self, x):
+                return x.round()
+
+
+        class Chain(nn.Module):
+            def __init__(self, *fns):
+                super().__init__()
+                assert sum(isinstance(fn, Quantizer) for fn in fns) == 1, "must contain exactly one quantizer"
+                self.fns = nn.ModuleList(fns)
+
+            def forward(self, x):
+                for fn in self.fns:
+                    x = fn(x)
+                return x
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    base = tmp_path_factory.mktemp("environment")
+    library, root = base / "site", base / "project"
+    for files, folder in ((LIBRARY, library), (PROJECT, root)):
+        for name, text in files.items():
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    (root / "pyproject.toml").write_text("[tool.nnlint]\n", encoding="utf-8")
+    saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "TORCH_EXTENSIONS_DIR")}
+    cwd = os.getcwd()
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(library), saved["PYTHONPATH"]]))
+    os.environ["TORCH_EXTENSIONS_DIR"] = str(base / "extensions")  # load() makes its build folder there
+    os.chdir(root)
+    sys.path.insert(0, str(library))  # a worker forked from this process
+    try:
+        assert main(["verify", "--device", "cpu", "--format", "json", "-o", "report.json", "."]) in (0, 1)
+    finally:
+        os.chdir(cwd)
+        sys.path.remove(str(library))
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    data = json.loads((root / "report.json").read_text(encoding="utf-8"))
+    return {m["name"]: m for m in data["models"]}
+
+
+def test_an_installed_library_missing_its_dependency_skips_only_the_models_that_use_it(report):
+    checked, logged = report["makemore_like:Bigramish"], report["makemore_like:Logged"]
+    assert (checked["status"], checked["findings"]) == ("checked", [])
+    assert checked["notes"][-2:] == [
+        "makemore_like.py is a script (command-line parsing (`parse_args()`) at line 27): only its imports, "
+        "definitions and the top-level values its classes use were run",
+        f"the import at line 4 needs `{MISSING}_board` (not installed): its names were given stand-ins "
+        f"(a model that uses them is skipped)"]
+    assert (logged["status"], logged["reason"], logged["findings"]) == (
+        "skipped", f"needs `{MISSING}_board` (not installed)", [])
+
+
+def test_a_cpp_extension_built_at_import_is_the_environments_not_the_models(report):
+    lacks = "the C++/CUDA extension that op/fused_act.py:7 builds at import (nnlint builds none)"
+    assert (report["stylegan_like:PixelNorm"]["status"], report["stylegan_like:PixelNorm"]["findings"]) == ("checked", [])
+    assert report["stylegan_like:PixelNorm"]["notes"][-1] == (
+        f"the import at line 3 needs {lacks}: its names were given stand-ins (a model that uses them is skipped)")
+    assert (report["stylegan_like:EqualLinear"]["status"], report["stylegan_like:EqualLinear"]["reason"]) == (
+        "skipped", f"needs {lacks}")
+    own = report["op.fused_act:FusedLeakyReLU"]  # the file that builds it cannot load: skipped, not NN901
+    assert (own["status"], own["findings"]) == ("skipped", [])
+    assert own["reason"].startswith(f"needs {lacks}: importing op.fused_act: FileNotFoundError")
+
+
+def test_a_base_named_through_a_star_import_is_a_model(report):
+    assert report["unet.unet_model:UNet"]["status"] == "checked"
+    assert report["unet.unet_parts:DoubleConv"]["status"] == "checked"
+
+
+def test_a_container_of_var_args_that_rejects_none_is_skipped_not_failed(report):
+    chain = report["chain:Chain"]
+    assert (chain["status"], chain["findings"]) == ("skipped", [])
+    assert chain["reason"] == (
+        "Chain(*fns) needs positional arguments: called without any, it raised AssertionError: must contain "
+        "exactly one quantizer (build it in a function listed in [tool.nnlint.verify] factories)")
