@@ -1,6 +1,7 @@
 """Per-rule precision and false alarms per 10,000 lines from the judged findings in this folder.
 
-    python bench/precision/tally.py
+    python bench/precision/tally.py                 # issue 14's five repositories
+    python bench/precision/tally.py round3          # round 3's, in bench/precision/round3/
 
 Each `<repo>.txt` here lists every error/warning finding nnlint reported on one public
 repository, one line each: `path:line CODE T|F reason`, T for a true finding, F for a false
@@ -20,10 +21,10 @@ LINES = re.compile(r"^- Python lines: ([\d,]+)", re.M)
 SIX = frozenset({"NN105", "NN201", "NN203", "NN301", "NN303", "NN503"})  # issue 14's dataflow rules
 
 
-def tally(run: str):
+def tally(run: str, folder: Path = HERE):
     """run: "before" or "after" -> (rows per repository, per-rule counts)."""
     rows, rules = [], Counter()
-    for page in sorted(HERE.glob("*.txt")):
+    for page in sorted(folder.glob("*.txt")):
         text = page.read_text(encoding="utf-8")
         lines = int(LINES.search(text).group(1).replace(",", ""))
         counts = Counter()
@@ -41,8 +42,9 @@ def tally(run: str):
 
 
 def main() -> int:
+    folder = HERE / sys.argv[1] if len(sys.argv) > 1 else HERE
     for run in ("before", "after"):
-        rows, rules = tally(run)
+        rows, rules = tally(run, folder)
         total = sum((r[2] for r in rows), Counter())
         rows.append(("all", sum(r[1] for r in rows), total))
         print(f"### {run}\n")

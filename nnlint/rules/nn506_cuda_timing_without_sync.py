@@ -11,6 +11,8 @@ TIMERS = frozenset({"time.time", "time.perf_counter", "time.monotonic", "time.ti
                     "time.perf_counter_ns", "time.monotonic_ns", "timeit.default_timer"})
 # Calls that wait for the GPU: an explicit synchronize, or a copy of a result to the host.
 SYNC_METHODS = frozenset({"synchronize", "item", "cpu", "tolist", "numpy", "elapsed_time"})
+# Copies to the host: what they return is no CUDA value.
+HOST_COPIES = frozenset({"item", "cpu", "tolist", "numpy"})
 DEVICE_NAMES = frozenset({"device", "dev", "cuda_device", "gpu"})
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
@@ -21,7 +23,8 @@ class CudaTimingWithoutSync(Rule):
     Flags a clock read (`time.time()`, `time.perf_counter()`, `timeit.default_timer()`...)
     that ends a timed stretch of CUDA work with no synchronization after the work: no
     `torch.cuda.synchronize()`, no `.item()` / `.cpu()` / `.tolist()` / `.numpy()` that
-    would wait for a result. CUDA work is a call on a tensor or model that the code put on a
+    would wait for a result, no GradScaler `scaler.step(optimizer)` (it reads its found-inf
+    flags with `.item()`). What such a copy returns lives on the host: work on it is no CUDA work. CUDA work is a call on a tensor or model that the code put on a
     CUDA device (`.cuda()`, `.to(device)`, `device=...` in a file that uses CUDA).
     Per-iteration timers are not flagged: a read in a loop that waits for the GPU somewhere in
     its body (`.item()` in a log line) and comes before any `start = time.time()` of that
@@ -117,8 +120,61 @@ class CudaTimingWithoutSync(Rule):
                 model.cpu()(x)
                 return time.perf_counter() - start  # cuda is mentioned, but nothing here is on it
         """)),
+        Valid(dedent("""
+            import time
+            import torch
+
+            def score(model, batches, results):
+                for x in batches:
+                    start = time.time()
+                    logits = model(x.cuda())
+                    probs = logits.softmax(-1).cpu().numpy()  # waits for the GPU; probs live on the host
+                    for j in range(len(probs)):
+                        results.append(probs[j])
+                    print(time.time() - start)
+        """)),
+        Valid(dedent("""
+            import time
+            import torch
+
+            def train(model, loader, optimizer, scaler, device="cuda"):
+                end = time.time()
+                for x, y in loader:
+                    loss = model(x.to(device), y.to(device))
+                    scaler.scale(loss).backward()
+                    scaler.step(optimizer)  # GradScaler reads its found-inf flags with .item()
+                    scaler.update()
+                    batch_time.update(time.time() - end)
+                    end = time.time()
+        """)),
     ]
     INVALID = [
+        Invalid(dedent("""
+            import time
+            import torch
+
+            def score(model, batches, results):
+                for x in batches:
+                    start = time.time()
+                    logits = model(x.cuda())
+                    probs = logits.softmax(-1).cpu().numpy()
+                    for j in range(len(probs)):
+                        results.append(logits[j] * 2)  # CUDA work after the copy
+                    print(time.time() - start)
+        """), line=11),
+        Invalid(dedent("""
+            import time
+            import torch
+
+            def train(model, loader, optimizer, device="cuda"):
+                end = time.time()
+                for x, y in loader:
+                    loss = model(x.to(device), y.to(device))
+                    loss.backward()
+                    optimizer.step()  # no scaler, no .item(): nothing in the loop waits for the GPU
+                    batch_time.update(time.time() - end)
+                    end = time.time()
+        """), line=10),
         Invalid(dedent("""
             import time
             import torch
@@ -253,7 +309,13 @@ class CudaTimingWithoutSync(Rule):
         qualified = self.context.qualified_name(call.func) or ""
         if qualified.startswith("torch.cuda.") and qualified.endswith("synchronize"):
             return True
-        return isinstance(call.func, cst.Attribute) and call.func.attr.value in SYNC_METHODS
+        if not isinstance(call.func, cst.Attribute):
+            return False
+        if call.func.attr.value == "step":
+            # GradScaler.step() reads its found-inf flags with `.item()` before stepping
+            owner = dotted_name(call.func.value) or ""
+            return owner.rsplit(".", 1)[-1].lower().endswith("scaler")
+        return call.func.attr.value in SYNC_METHODS
 
     def _track(self, unit, cuda: Set[str]) -> None:
         """Names that now hold CUDA values: assigned from CUDA work, `.cuda()`, `.to(device)`, a
@@ -275,6 +337,8 @@ class CudaTimingWithoutSync(Rule):
                     cuda.discard(name)
 
     def _is_cuda_value(self, expr, cuda: Set[str]) -> bool:
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in HOST_COPIES:
+            return False  # `x.cpu().numpy()`: a copy on the host
         for node in _walk(expr):
             if isinstance(node, cst.Name) and node.value in cuda:
                 return True
