@@ -52,6 +52,10 @@ MAX_FILE_BYTES = 4_000_000
 # Bases known not to be Modules and to contribute no forward.
 PLAIN_BASES = ("builtins.", "typing.", "abc.", "typing_extensions.", "enum.", "collections.")
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+# Overrides through which a model moves tensors it does not own (`m.stride = fn(m.stride)` in
+# its `_apply`, for its detection head), and how many files of a folder are read to find them.
+MOVERS = frozenset({"_apply", "to", "cuda"})
+MAX_FOLDER_FILES = 200
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ class _FileFacts:
     # file (`def build_model(): return Net()`, `m = Net(); return m.to(device)`); looking the
     # function up leads to that class, so calling it gives what calling the class gives
     built: Dict[str, str] = field(default_factory=dict)
+    # attributes a `_apply`/`to`/`cuda` override of a class sets on another object (MOVERS)
+    moved: Set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,7 @@ class ProjectIndex:
         self._modules: Dict[Tuple[str, Tuple[str, ...]], Tuple[Optional[str], Tuple[str, ...]]] = {}
         self._roots: Dict[str, Tuple[str, ...]] = {}  # folder -> where absolute imports start
         self._torch: Dict[str, Tuple[Optional[TorchRange], FrozenSet[str]]] = {}  # folder -> range
+        self._moved: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {}  # folder -> (moved, files)
         self._recording: List[Set[str]] = []
 
     # ----- questions -------------------------------------------------------------------------
@@ -190,6 +197,29 @@ class ProjectIndex:
         self._note(found[1])
         return found[0]
 
+    def moved_by_owners(self, path: str) -> FrozenSet[str]:
+        """Attributes that a class of a file in the same folder as `path`, or the folder above,
+        sets on another object in its `_apply`/`to`/`cuda` override: an owning model moving its
+        head's tensors (`m.stride = fn(m.stride)`), wherever the head is defined."""
+        folder = os.path.dirname(os.path.abspath(path))
+        found = self._moved.get(folder)
+        if found is None:
+            moved: Set[str] = set()
+            deps: Set[str] = set()
+            for where in dict.fromkeys((folder, os.path.dirname(folder))):
+                deps.add(where)  # a folder's stamp changes when a file is added or removed
+                try:
+                    names = sorted(n for n in os.listdir(where) if n.endswith(".py"))[:MAX_FOLDER_FILES]
+                except OSError:
+                    continue
+                for name in names:
+                    facts = self._file(os.path.join(where, name), deps)
+                    if facts is not None:
+                        moved |= facts.moved
+            found = self._moved[folder] = (frozenset(moved), frozenset(deps))
+        self._note(found[1])
+        return found[0]
+
     # ----- edits (the language server) ------------------------------------------------------------
     def set_source(self, path: str, text: Optional[str]) -> None:
         """Read `path` from `text` (an open editor buffer) instead of the disk; None: the disk again."""
@@ -212,6 +242,7 @@ class ProjectIndex:
         self._modules.clear()
         self._roots.clear()
         self._torch.clear()
+        self._moved.clear()
 
     def refresh(self) -> None:
         """Re-read every file whose size or mtime changed since it was read (and forget
@@ -590,6 +621,7 @@ def _collect(body: List[ast.stmt], facts: _FileFacts) -> None:
             # names only: holding the ast nodes would keep every file's tree alive in the index
             bases = [_dotted(b.value if isinstance(b, ast.Subscript) else b) for b in stmt.bases]
             facts.classes.setdefault(stmt.name, _ClassDef(bases, _defines_forward(stmt), _forward_output(stmt)))
+            facts.moved |= _moved_abroad(stmt)
         elif isinstance(stmt, ast.FunctionDef):
             built = _factory_of(stmt)
             if built:
@@ -607,6 +639,22 @@ def _collect(body: List[ast.stmt], facts: _FileFacts) -> None:
             for handler in stmt.handlers:
                 _collect(handler.body, facts)
             _collect(stmt.orelse, facts)
+
+
+def _moved_abroad(node: ast.ClassDef) -> Set[str]:
+    """`stride` of `m.stride = fn(m.stride)` in the class's `_apply`: attributes its MOVERS
+    overrides set on objects other than `self`."""
+    found: Set[str] = set()
+    for method in node.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or method.name not in MOVERS \
+                or not method.args.args:
+            continue
+        me = method.args.args[0].arg
+        for assign in ast.walk(method):
+            if isinstance(assign, ast.Assign):
+                found.update(t.attr for t in assign.targets if isinstance(t, ast.Attribute)
+                             and not (isinstance(t.value, ast.Name) and t.value.id == me))
+    return found
 
 
 def _defines_forward(node: ast.ClassDef) -> Optional[bool]:

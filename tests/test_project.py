@@ -392,3 +392,94 @@ def test_a_file_that_names_no_torch_is_checked_when_its_base_is_imported(tmp_pat
                      "        self.x = 1\n", encoding="utf-8")
     found = check_file(str(child), rules("NN103")).findings
     assert [(f.code, f.line) for f in found] == [("NN103", 5)]
+
+
+OWNER = {
+    "pyproject.toml": "[project]\nname = 'det'\n",
+    "det/__init__.py": "",
+    "det/tasks.py": """
+        import torch.nn as nn
+        from .modules.head import Detect
+
+        class DetectionModel(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.model = nn.ModuleList([Detect(3)])
+
+            def _apply(self, fn, recurse=True):
+                self = super()._apply(fn, recurse)
+                head = self.model[-1]
+                head.stride = fn(head.stride)
+                return self
+    """,
+    "det/modules/__init__.py": "",
+    "det/modules/head.py": """
+        import torch
+        import torch.nn as nn
+
+        class Detect(nn.Module):
+            def __init__(self, nl):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 3, 1)
+                self.stride = torch.zeros(nl)
+                self.grid = torch.zeros(nl)
+
+            def forward(self, x):
+                return self.conv(x) * self.stride[None, :, None, None] + self.grid[None, :, None, None]
+    """,
+}
+
+
+def test_a_tensor_moved_by_an_owners_apply_in_the_folder_above_is_no_nn105(tmp_path):
+    """ultralytics' shape: the model's `_apply` in nn/tasks.py moves `m.stride` of its head,
+    defined in nn/modules/head.py; the head's other tensor is still flagged."""
+    _write(tmp_path, OWNER)
+    head = tmp_path / "det" / "modules" / "head.py"
+    index = ProjectIndex()
+    with index.record_dependencies() as deps:
+        found = check_file(str(head), rules("NN105"), project=index).findings
+    assert [(f.code, f.line) for f in found] == [("NN105", 9)]  # self.grid; self.stride (8) is moved
+    assert str(tmp_path / "det" / "tasks.py") in deps and str(tmp_path / "det") in deps
+    alone = check_source(head.read_text(encoding="utf-8"), str(head), rules("NN105")).findings
+    assert [(f.code, f.line) for f in alone] == [("NN105", 8), ("NN105", 9)]
+
+
+PREDICTOR = {
+    "pyproject.toml": "[project]\nname = 'pred'\n",
+    "pred/__init__.py": "",
+    "pred/transforms.py": """
+        import torch.nn as nn
+        from torchvision.transforms import Normalize
+
+        class ImageTransforms(nn.Module):
+            def __init__(self, size):
+                super().__init__()
+                self.normalize = Normalize((0.5,), (0.5,))
+
+            def forward(self, x):
+                return self.normalize(x)
+    """,
+    "pred/predictor.py": """
+        import torch
+        from .transforms import ImageTransforms
+
+        class ImagePredictor:
+            def __init__(self, size=1024):
+                self._transforms = ImageTransforms(size)
+                self._head = ImageTransforms(size)
+                self._head.load_state_dict(torch.load("head.pt", weights_only=True))
+
+            @torch.no_grad()
+            def predict(self, image):
+                x = self._transforms(image)[None]
+                return self._head(x)
+    """,
+}
+
+
+def test_a_module_its_class_builds_and_only_calls_is_no_nn305(tmp_path):
+    """sam2's predictor: `self._transforms = SAM2Transforms(...)` (a Module of another file)
+    built fresh and only called holds no trained weights; one loaded with weights is flagged."""
+    _write(tmp_path, PREDICTOR)
+    found = check_file(str(tmp_path / "pred" / "predictor.py"), rules("NN305"), project=ProjectIndex()).findings
+    assert [(f.code, f.line) for f in found] == [("NN305", 13)]

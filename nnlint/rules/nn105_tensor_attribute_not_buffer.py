@@ -35,8 +35,9 @@ class TensorAttributeNotBuffer(Rule):
     nn.Parameter(...)`) is not flagged, nor is a 0-dim tensor (`torch.tensor(2.0)`,
     `torch.tensor(p)` for a `p: float`, `torch.sqrt(torch.tensor(d))`, a full reduction like
     `torch.prod(...)`), nor one made with an explicit `device=`, nor a class that moves its
-    tensors itself (overrides `_apply` or `to`), nor an attribute an owner's `_apply` in the
-    same file moves (`m.stride = fn(m.stride)`).
+    tensors itself (overrides `_apply` or `to`), nor an attribute an owner's `_apply` moves
+    (`m.stride = fn(m.stride)`), in the same file, a file beside it or one in the folder above
+    (a detection model's `_apply` in `nn/tasks.py` for its head in `nn/modules/head.py`).
 
     The attribute must meet the model's tensors in `forward` (or a method forward calls): in
     arithmetic or a comparison with a non-constant, in `torch.cat`/`matmul`/`F.*` with other
@@ -292,6 +293,8 @@ class TensorAttributeNotBuffer(Rule):
         if dynamic:
             return
         moved_by_owner = _moved_by_owner(self.context)
+        if self.context.project is not None:  # an owner in a sibling file, or the package above
+            moved_by_owner |= self.context.project.moved_by_owners(self.context.path)
         methods = _methods(classes)
         for attr, source in candidates:
             if attr in registered or attr in moved_by_owner:

@@ -13,6 +13,10 @@ LOADS = frozenset({"load_state_dict", "from_pretrained"})
 # What a forward under no_grad() or after a training loop needs in the file's text (each
 # qualified name of nnlint.rules._grad ends with one of these; a training loop calls backward()).
 _PREDICTS = ("no_grad", "inference_mode", "set_grad_enabled", "backward")
+# What gives a module weights worth evaluating, or hands it to code that may (`self.x` read as
+# anything else than a call of it or of one of its methods is handed over).
+WEIGHTED = frozenset({"load_state_dict", "parameters", "named_parameters", "state_dict", "train",
+                      "requires_grad_", "load", "from_pretrained"})
 
 
 class MissingEvalMode(Rule):
@@ -30,8 +34,10 @@ class MissingEvalMode(Rule):
     Not flagged: a Module's own method calling `self(...)` / `self.head(...)` (its caller owns
     the mode; so does a LightningModule's trainer, which runs its steps in eval mode), a
     `self.x` that a method of the class puts in eval mode or builds with a method calling
-    `eval()` (`self.lm, tok = self._build_lm(...)`), and a forward after an explicit
-    `model.train()` of the same function (batch-norm recalibration such as
+    `eval()` (`self.lm, tok = self._build_lm(...)`), a `self.x` the class builds with a plain
+    constructor call and only ever calls (`self._transforms = ImageTransforms(size)`: never
+    loaded, trained or handed elsewhere, it holds no trained weights), and a forward after an
+    explicit `model.train()` of the same function (batch-norm recalibration such as
     `torch.optim.swa_utils.update_bn`).
 
     ## Why is this bad?
@@ -238,7 +244,8 @@ class MissingEvalMode(Rule):
         root = forward.key.split(".")[0]
         if "?" in forward.modes or "train" in forward.modes and _is_param(scope, root):
             if root == "self" and isinstance(scope, cst.FunctionDef):
-                return not _class_calls_eval(self.context, scope, forward.key)
+                return not _class_calls_eval(self.context, scope, forward.key) \
+                    and not _built_untrained(self.context, scope, forward.key)
             return _is_param(scope, root)
         return _loaded(self.context, scope, forward.key)
 
@@ -262,6 +269,45 @@ def _class_calls_eval(context, method: cst.FunctionDef, key: str) -> bool:
                         for target in assign.targets for name in _assigned(target.target)):
                     return True
     return False
+
+
+def _built_untrained(context, method: cst.FunctionDef, key: str) -> bool:
+    """Is `self.x` built by its class with a plain constructor call (`self._transforms =
+    ImageTransforms(size)`), and only ever called (itself or its methods) afterwards: never
+    loaded, trained, pretrained or handed to other code? Then it holds no trained weights to
+    evaluate (a preprocessing module, as sam2's predictor builds): its mode is not the point."""
+    if key.count(".") != 1:
+        return False
+    for info in context.classes.values():
+        if method not in info.methods.values():
+            continue
+        called = 0
+        for node in iter_nodes(info.node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                if any(dotted_name(name) == key for name in _assigned(target)):
+                    value = node.value
+                    if not isinstance(node, cst.Assign) or len(targets) > 1 or not _constructs(context, value):
+                        return False
+                    called += 1  # the assignment's own target
+        if not called:
+            return False
+        for call in iter_nodes(info.node, cst.Call):
+            func = call.func
+            if dotted_name(func) == key or isinstance(func, cst.Attribute) and dotted_name(func.value) == key \
+                    and func.attr.value not in WEIGHTED:
+                called += 1
+        seen = sum(1 for node in iter_nodes(info.node, cst.Attribute) if dotted_name(node) == key)
+        return seen == called
+    return False
+
+
+def _constructs(context, value: Optional[cst.BaseExpression]) -> bool:
+    """`ImageTransforms(size)`: a class called, nothing pretrained."""
+    if not isinstance(value, cst.Call) or _pretrained(context, value):
+        return False
+    name = dotted_name(value.func)
+    return name is not None and name.rsplit(".", 1)[-1][:1].isupper()
 
 
 def _self_method_called(value: cst.BaseExpression, info) -> Optional[cst.FunctionDef]:
