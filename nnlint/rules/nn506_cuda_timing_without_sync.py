@@ -2,7 +2,7 @@ from typing import Iterator, List, Optional, Set
 
 import libcst as cst
 
-from nnlint.tree import children, dotted_name
+from nnlint.tree import children, dotted_name, iter_nodes
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
@@ -24,10 +24,14 @@ class CudaTimingWithoutSync(Rule):
     that ends a timed stretch of CUDA work with no synchronization after the work: no
     `torch.cuda.synchronize()`, no `.item()` / `.cpu()` / `.tolist()` / `.numpy()` that
     would wait for a result, no GradScaler `scaler.step(optimizer)` (it reads its found-inf
-    flags with `.item()`). What such a copy returns lives on the host: work on it is no CUDA work. CUDA work is a call on a tensor or model that the code put on a
-    CUDA device (`.cuda()`, `.to(device)`, `device=...` in a file that uses CUDA).
+    flags with `.item()`). CUDA work is a call on a tensor or model that the code put on a
+    CUDA device (`.cuda()`, `.to(device)`, `device=...` in a file that uses CUDA), or on a
+    function's parameter whose name the file moves to CUDA elsewhere (`model.cuda()` in a
+    loader, then `def benchmark(model, ...)`); what `.cpu()` / `.numpy()` return lives on
+    the host and is no CUDA value.
     Per-iteration timers are not flagged: a read in a loop that waits for the GPU somewhere in
-    its body (`.item()` in a log line) and comes before any `start = time.time()` of that
+    its body (`.item()` in a log line, a batch copied in by `.to(device)` without
+    `non_blocking=True`: PyTorch waits for the stream after a blocking copy) and comes before any `start = time.time()` of that
     iteration (`batch_time.update(time.time() - end); end = time.time()`, an ETA) times whole
     iterations, each of which waited for the last. A read stored in a name that is only ever
     subtracted (`tic` of `toc - tic`) starts a stretch and ends none.
@@ -147,8 +151,53 @@ class CudaTimingWithoutSync(Rule):
                     batch_time.update(time.time() - end)
                     end = time.time()
         """)),
+        Valid(dedent("""
+            import time
+            import torch
+
+            def load(path):
+                model = torch.jit.load(path)
+                model.cuda()
+                return model
+
+            def throughput(model, batch):
+                torch.cuda.synchronize()
+                t0 = time.time()
+                model(batch)
+                torch.cuda.synchronize()
+                return len(batch) / (time.time() - t0)
+        """)),
+        Valid(dedent("""
+            import time
+            import torch
+
+            def train(model, loader, optimizer, device="cuda"):
+                iter_time = time.time()
+                for batch in loader:
+                    x, y = [t.to(device) for t in batch]  # a blocking copy waits for the last iteration
+                    logits, loss = model(x, y)
+                    loss.backward()
+                    optimizer.step()
+                    now = time.time()
+                    iter_dt = now - iter_time
+                    iter_time = now
+        """)),
     ]
     INVALID = [
+        Invalid(dedent("""
+            import time
+            import torch
+
+            def load(path):
+                model = torch.jit.load(path)
+                model.cuda()  # the file moves `model` to the GPU: so do the callers of throughput()
+                return model
+
+            def throughput(model, batch):
+                t0 = time.time()
+                model(batch)
+                return len(batch) / (time.time() - t0)
+        """), line=12),
         Invalid(dedent("""
             import time
             import torch
@@ -169,9 +218,9 @@ class CudaTimingWithoutSync(Rule):
             def train(model, loader, optimizer, device="cuda"):
                 end = time.time()
                 for x, y in loader:
-                    loss = model(x.to(device), y.to(device))
+                    loss = model(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
                     loss.backward()
-                    optimizer.step()  # no scaler, no .item(): nothing in the loop waits for the GPU
+                    optimizer.step()  # no scaler, no .item(), no blocking copy: nothing waits for the GPU
                     batch_time.update(time.time() - end)
                     end = time.time()
         """), line=10),
@@ -231,6 +280,13 @@ class CudaTimingWithoutSync(Rule):
     def __init__(self, context):
         super().__init__(context)
         self._active = "cuda" in context.source and ("time" in context.source)
+        # names the file moves to the GPU somewhere (`model.cuda()`, `x = x.to(device)`): a
+        # function's parameter of that name is taken to hold what its callers moved
+        self._moved: Set[str] = set()
+        if self._active:
+            self._moved = {call.func.value.value for call in iter_nodes(context.module, cst.Call)
+                           if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name)
+                           and self._moves(call)}
 
     def visit_Module(self, node: cst.Module) -> None:
         if self._active:
@@ -242,7 +298,8 @@ class CudaTimingWithoutSync(Rule):
         cuda: Set[str] = set()
         for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
             default = param.default
-            if default is not None and isinstance(default, cst.SimpleString) and "cuda" in default.value:
+            if default is not None and isinstance(default, cst.SimpleString) and "cuda" in default.value \
+                    or param.name.value in self._moved:
                 cuda.add(param.name.value)
         self._scope(node.body.body, cuda)
 
@@ -279,7 +336,7 @@ class CudaTimingWithoutSync(Rule):
         loops = [node for node in _walk_statements(body) if isinstance(node, (cst.For, cst.While))]
         for loop in loops:
             units = list(_units(loop.body.body)) if isinstance(loop.body, cst.IndentedBlock) else []
-            if not any(self._syncs(call) for unit in units for call in _calls(unit)):
+            if not any(self._syncs(call) or self._copies_in(call) for unit in units for call in _calls(unit)):
                 continue
             for unit in units:
                 found.update(call for call in _calls(unit) if self._is_timer(call))
@@ -304,6 +361,16 @@ class CudaTimingWithoutSync(Rule):
         if isinstance(unit, cst.BinaryOperation) or isinstance(unit, cst.Expr) and isinstance(unit.value, cst.BinaryOperation):
             return any(isinstance(n, cst.Name) and n.value in cuda for n in _walk(unit))
         return False
+
+    def _copies_in(self, call: cst.Call) -> bool:
+        """`batch.to(device)` / `x.cuda()` in a loop's body: a batch copied from host memory
+        without `non_blocking=True` waits for the stream's queued work (PyTorch synchronizes
+        after a blocking copy), so each iteration waits for the last one's work."""
+        blocking = not any(arg.keyword is not None and arg.keyword.value == "non_blocking"
+                           and not (isinstance(arg.value, cst.Name) and arg.value.value == "False")
+                           for arg in call.args)
+        return blocking and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("to", "cuda") \
+            and self._moves(call)
 
     def _syncs(self, call: cst.Call) -> bool:
         qualified = self.context.qualified_name(call.func) or ""
