@@ -14,6 +14,9 @@ SYNC_METHODS = frozenset({"synchronize", "item", "cpu", "tolist", "numpy", "elap
 # Copies to the host: what they return is no CUDA value.
 HOST_COPIES = frozenset({"item", "cpu", "tolist", "numpy"})
 DEVICE_NAMES = frozenset({"device", "dev", "cuda_device", "gpu"})
+# Host-side calls: given a CUDA value they format or convert it (waiting for it), launch nothing.
+HOST_CALLS = frozenset({"builtins.print", "builtins.str", "builtins.repr", "builtins.format", "builtins.len",
+                        "builtins.int", "builtins.float", "builtins.bool", "builtins.isinstance"})
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
@@ -24,7 +27,7 @@ class CudaTimingWithoutSync(Rule):
     that ends a timed stretch of CUDA work with no synchronization after the work: no
     `torch.cuda.synchronize()`, no `.item()` / `.cpu()` / `.tolist()` / `.numpy()` that
     would wait for a result, no GradScaler `scaler.step(optimizer)` (it reads its found-inf
-    flags with `.item()`). CUDA work is a call on a tensor or model that the code put on a
+    flags with `.item()`), no call of a function of the file that does one of these. CUDA work is a call on a tensor or model that the code put on a
     CUDA device (`.cuda()`, `.to(device)`, `device=...` in a file that uses CUDA), or on a
     function's parameter whose name the file moves to CUDA elsewhere (`model.cuda()` in a
     loader, then `def benchmark(model, ...)`); what `.cpu()` / `.numpy()` return lives on
@@ -182,8 +185,40 @@ class CudaTimingWithoutSync(Rule):
                     iter_dt = now - iter_time
                     iter_time = now
         """)),
+        Valid(dedent("""
+            import time
+            import torch
+
+            def to_numpy(x):
+                return x.detach().cpu().numpy()
+
+            def sample_all(model, batches, saved=0):
+                start = time.time()
+                images = []
+                for z in batches:
+                    out = model(z.cuda())
+                    saved = save_images(out, saved)
+                    images.append(to_numpy(out))  # the helper waits for the GPU
+                    print(f"{saved} images saved")  # printing launches no GPU work
+                print(time.time() - start)
+        """)),
     ]
     INVALID = [
+        Invalid(dedent("""
+            import time
+            import torch
+
+            def rescale(x):
+                return (x + 1) / 2
+
+            def sample_all(model, batches):
+                start = time.time()
+                images = []
+                for z in batches:
+                    out = model(z.cuda())
+                    images.append(rescale(out))  # more GPU work: nothing waits
+                print(time.time() - start)
+        """), line=13),
         Invalid(dedent("""
             import time
             import torch
@@ -283,10 +318,16 @@ class CudaTimingWithoutSync(Rule):
         # names the file moves to the GPU somewhere (`model.cuda()`, `x = x.to(device)`): a
         # function's parameter of that name is taken to hold what its callers moved
         self._moved: Set[str] = set()
+        # the file's own functions that wait for the GPU (`def to_numpy(x): return x.cpu()...`)
+        self._waiting_helpers: Set[str] = set()
         if self._active:
             self._moved = {call.func.value.value for call in iter_nodes(context.module, cst.Call)
                            if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name)
                            and self._moves(call)}
+            self._waiting_helpers = {
+                statement.name.value for statement in context.module.body
+                if isinstance(statement, cst.FunctionDef)
+                and any(self._syncs(call) for call in iter_nodes(statement, cst.Call))}
 
     def visit_Module(self, node: cst.Module) -> None:
         if self._active:
@@ -349,7 +390,7 @@ class CudaTimingWithoutSync(Rule):
     def _works(self, unit, cuda: Set[str]) -> bool:
         """Does the statement call something on a CUDA value (or a CUDA model)?"""
         for call in _calls(unit):
-            if self.context.qualified_name(call.func) in TIMERS:
+            if self.context.qualified_name(call.func) in TIMERS or self.context.qualified_name(call.func) in HOST_CALLS:
                 continue
             roots = {_root(call.func)} | {_root(a.value) for a in call.args}
             if roots & cuda:
@@ -376,6 +417,8 @@ class CudaTimingWithoutSync(Rule):
         qualified = self.context.qualified_name(call.func) or ""
         if qualified.startswith("torch.cuda.") and qualified.endswith("synchronize"):
             return True
+        if isinstance(call.func, cst.Name):
+            return call.func.value in self._waiting_helpers
         if not isinstance(call.func, cst.Attribute):
             return False
         if call.func.attr.value == "step":
