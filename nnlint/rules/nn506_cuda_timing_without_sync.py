@@ -23,21 +23,22 @@ _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 class CudaTimingWithoutSync(Rule):
     """
     ## What it does
-    Flags a clock read (`time.time()`, `time.perf_counter()`, `timeit.default_timer()`...)
-    that ends a timed stretch of CUDA work with no synchronization after the work: no
-    `torch.cuda.synchronize()`, no `.item()` / `.cpu()` / `.tolist()` / `.numpy()` that
-    would wait for a result, no GradScaler `scaler.step(optimizer)` (it reads its found-inf
-    flags with `.item()`), no call of a function of the file that does one of these. CUDA work is a call on a tensor or model that the code put on a
-    CUDA device (`.cuda()`, `.to(device)`, `device=...` in a file that uses CUDA), or on a
-    function's parameter whose name the file moves to CUDA elsewhere (`model.cuda()` in a
-    loader, then `def benchmark(model, ...)`); what `.cpu()` / `.numpy()` return lives on
-    the host and is no CUDA value.
+    Flags a clock read (`time.time()`, `time.perf_counter()`, `timeit.default_timer()`...) that
+    ends a timed stretch of CUDA work with no synchronization after the work: no
+    `torch.cuda.synchronize()`, no `.item()` / `.cpu()` / `.tolist()` / `.numpy()` that would
+    wait for a result, no GradScaler `scaler.step(optimizer)` (it reads its found-inf flags
+    with `.item()`), no call of a function of the file that does one of these. CUDA work is a
+    call on a tensor or model that the code put on a CUDA device (`.cuda()`, `.to(device)`,
+    `device=...` in a file that uses CUDA), or on a function's parameter whose name the file
+    moves to CUDA elsewhere (`model.cuda()` in a loader, then `def benchmark(model, ...)`);
+    what `.cpu()` / `.numpy()` return lives on the host and is no CUDA value.
     Per-iteration timers are not flagged: a read in a loop that waits for the GPU somewhere in
     its body (`.item()` in a log line, a batch copied in by `.to(device)` without
-    `non_blocking=True`: PyTorch waits for the stream after a blocking copy) and comes before any `start = time.time()` of that
-    iteration (`batch_time.update(time.time() - end); end = time.time()`, an ETA) times whole
-    iterations, each of which waited for the last. A read stored in a name that is only ever
-    subtracted (`tic` of `toc - tic`) starts a stretch and ends none.
+    `non_blocking=True`: PyTorch waits for the stream after a blocking copy) and comes before
+    any `start = time.time()` of that iteration (`batch_time.update(time.time() - end); end =
+    time.time()`, an ETA) times whole iterations, each of which waited for the last. A read
+    stored in a name that is only ever subtracted (`tic` of `toc - tic`) starts a stretch and
+    ends none.
 
     ## Why is this bad?
     CUDA calls are asynchronous: they queue kernels and return at once. A host clock read
