@@ -106,6 +106,9 @@ def test_a_model_file_that_never_switches_modes_skips_the_mode_analysis(monkeypa
     result = check_text(BASE, "model.py", RULES)
     assert [(f.code, f.line) for f in result.findings] == [
         ("NN101", 9), ("NN301", 12), ("NN103", 25), ("NN101", 26)]
+    aware = BASE.replace("F.dropout(x, 0.1)", "F.dropout(x, 0.1, self.training)")  # not a mode switch
+    assert [(f.code, f.line) for f in check_text(aware, "model.py", RULES).findings] == [
+        ("NN101", 9), ("NN103", 25), ("NN101", 26)]
     evaluated = BASE + "\n\ndef evaluate(model, batches):\n    return [model(b) for b in batches]\n"
     assert "NN009" in [f.code for f in check_text(evaluated, "model.py", RULES).findings]  # asked there
     monkeypatch.setattr(tokenize, "generate_tokens", refused)

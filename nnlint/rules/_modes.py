@@ -41,6 +41,16 @@ _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 Scope = Union[cst.FunctionDef, cst.Module]
 
 
+def may_switch_modes(context) -> bool:
+    """Can a model be in eval mode anywhere in the file? Only a `.eval()` or `.train(...)` call
+    puts it there (`_mode_call`): a file without either word (`self.training` is not one) has
+    no such call, and the rules that look for eval mode need not walk its functions."""
+    return bool(_MODE_WORD.search(context.source))
+
+
+_MODE_WORD = re.compile(r"\b(?:eval|train)\b")
+
+
 def eval_named(function: Optional[cst.FunctionDef], path: str) -> bool:
     """`evaluate`, `validate`, `val_epoch`, `test`, `predict`, `run_inference`... but not a test
     of a test suite or its helpers (`test_mlp()`, `_test_sync_bn_worker()` in tests/: one forward

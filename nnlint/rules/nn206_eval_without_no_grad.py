@@ -2,7 +2,8 @@ import libcst as cst
 
 from nnlint.finding import Severity
 from nnlint.rules._grad import first_line_code
-from nnlint.rules._modes import EVAL, ModeAnalysis, eval_named, is_model, named_like_loss, needs_grad, owned_by_caller
+from nnlint.rules._modes import EVAL, ModeAnalysis, eval_named, is_model, may_switch_modes, named_like_loss, \
+    needs_grad, owned_by_caller
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 
@@ -134,9 +135,8 @@ class EvalWithoutNoGrad(Rule):
 
     def _check(self, scope) -> None:
         function = scope if isinstance(scope, cst.FunctionDef) else None
-        if "eval" not in self.context.source and "train" not in self.context.source \
-                and not eval_named(function, self.context.path):
-            return  # only `.eval()` / `.train(False)` put a model in eval mode (most model files: none)
+        if not may_switch_modes(self.context) and not eval_named(function, self.context.path):
+            return  # no forward can be in eval mode (most model files)
         analysis = self.context.derived(ModeAnalysis)
         modes = analysis.scope(scope)
         named = eval_named(function, self.context.path) and not modes.backward

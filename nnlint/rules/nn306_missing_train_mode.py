@@ -6,7 +6,7 @@ from nnlint import torch_api
 from nnlint.finding import Severity
 from nnlint.tree import dotted_name, iter_nodes
 from nnlint.rules._grad import first_line_code
-from nnlint.rules._modes import ModeAnalysis, is_model, mode_sensitive, named_like_loss
+from nnlint.rules._modes import ModeAnalysis, is_model, may_switch_modes, mode_sensitive, named_like_loss
 from nnlint.rules.base import Invalid, Rule, Runtime, Valid, dedent
 
 PARAMETER_METHODS = frozenset({"parameters", "named_parameters", "state_dict"})
@@ -157,7 +157,7 @@ class MissingTrainMode(Rule):
         self._check(node)
 
     def _check(self, scope) -> None:
-        if "eval" not in self.context.source and "train" not in self.context.source:
+        if not may_switch_modes(self.context):
             return
         done: Set[str] = set()
         for forward in self.context.derived(ModeAnalysis).scope(scope).forwards:
