@@ -626,7 +626,7 @@ def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
                 ((2, dim, 16, 16), "float", None, None, how)]
     out += [((2, 3, 32, 32), "float", None, None, how), ((2, 8, 16), "float", None, None, how),
             ((2, 16), "float", None, None, how)]
-    rank = unpacked_rank(forward_function(type(model)), arg_name)
+    rank = unpacked_rank(forward_function(type(model)), arg_name) or _part_rank(model)
     if rank:  # `b, c, t = x.shape`: that rank first, the others cut or padded to it
         fitted = [(tuple(a[0][:rank]) + (16,) * (rank - len(a[0])),) + a[1:4] + (a[4] + f", as {rank}-D",)
                   for a in out if len(a[0]) != rank and a[1] == "float"]
@@ -652,6 +652,19 @@ def unpacked_rank(forward, arg_name: str) -> int:
                 and all(isinstance(n, ast.Name) for n in names):
             return len(names)
     return 0
+
+
+def _part_rank(model) -> int:
+    """The rank the first part forward applies to its input unpacks its own input to (hifi-gan's
+    MultiPeriodDiscriminator loops over parts that each say `b, c, t = x.shape`); else 0."""
+    order = forward_attribute_order(type(model))
+    part = getattr(model, order[0], None) if order else None
+    if part is not None and type(part).__name__ in ("ModuleList", "Sequential") and len(part):
+        part = part[0]
+    if part is None or type(part).__module__.startswith("torch.") or not hasattr(part, "forward"):
+        return 0
+    names = _forward_parameters(forward_function(type(part)))
+    return unpacked_rank(forward_function(type(part)), names[0]) if names else 0
 
 
 def _distinct(items: list, key=lambda item: item) -> list:

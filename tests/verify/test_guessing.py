@@ -149,3 +149,9 @@ def test_a_shrunk_site_keeps_its_inputs_when_they_fit_and_cuts_the_batch():
 def test_a_guessed_image_size_divides_by_the_default_patch_sizes():
     builder, model, inputs = fed(fixture("heads_by_default").TwoScalePatches)
     assert builder.notes[0].startswith("built as TwoScalePatches(image_size=48, dim=32), fed (2, 3, 48, 48)")
+
+
+def test_the_rank_a_part_unpacks_its_input_to_is_the_model_s():
+    # hifi-gan's MultiPeriodDiscriminator: each part it loops over says `b, c, t = x.shape`
+    builder, model, inputs = fed(fixture("vocoder_parts").MultiPeriod)
+    assert (builder.notes, inputs) == ([], "(2, 1, 16), (2, 1, 16)")
