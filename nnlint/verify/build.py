@@ -1107,13 +1107,13 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
     import torch
     was_training = model.training
     first_error: Optional[BaseException] = None
-    channels = 0  # what a convolution's error said the first input has too many of (learnt once)
+    fitted: Optional[Tuple[int, int]] = None  # (axis, how many less): what a layer's error said (learnt once)
     try:
         index = 0
         while index < len(inputs.attempts):
             args, kwargs = inputs.attempts[index]
-            if channels:
-                args = _fewer_channels(args, channels) or args
+            if fitted:
+                args = _fewer_features(args, *fitted) or args
                 inputs.attempts[index] = (args, kwargs)
             inputs.chosen = index
             try:
@@ -1126,13 +1126,14 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
                 if not looks_like_input_error(exc, strict) or not inputs.inferred and not strict:
                     return args, kwargs  # a real failure: the checks will report it
                 first_error = first_error or exc  # the best guess's error says the most
-                found = _CHANNELS_ERROR.search(str(exc)) if inputs.inferred and not channels else None
-                if found is not None and _fewer_channels(args, int(found.group(2)) - int(found.group(1))):
-                    # `cat((x, z), 1)` into a convolution: x has the channels z does not; the
-                    # same attempt again, and every later one, with x's channels fitted
-                    channels = int(found.group(2)) - int(found.group(1))
+                told = _too_many(exc, args) if inputs.inferred and not fitted else None
+                if told is not None and _fewer_features(args, *told):
+                    # `cat((x, z), 1)` into a convolution, `cat((noise, self.label_emb(labels)), -1)`
+                    # into a Linear: x has the features the other input does not; the same
+                    # attempt again, and every later one, with x's fitted
+                    fitted = told
                     if inputs.hows:
-                        inputs.hows[index:] = [how + ", channels fitted to the first layer" for how in inputs.hows[index:]]
+                        inputs.hows[index:] = [how + ", features fitted to the first layer" for how in inputs.hows[index:]]
                     continue
             index += 1
     finally:
@@ -1141,20 +1142,41 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
 
 
 _CHANNELS_ERROR = re.compile(r"expected input\[[\d, ]+\] to have (\d+) channels, but got (\d+) channels")
+_MATMUL_ERROR = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)")
 
 
-def _fewer_channels(args: tuple, fewer: int) -> Optional[tuple]:
-    """The arguments with the first one's channels `fewer` less (a convolution's error said so:
-    its other channels come from the other inputs), or None when it has no such channels."""
+def _too_many(exc: BaseException, args: tuple) -> Optional[Tuple[int, int]]:
+    """(axis, how many) features too many the first argument had when it was joined with
+    another input into the layer it was shaped for, as a convolution's (axis 1) or a Linear's
+    (last axis; a 2-D input) error says; None for any other error (a layer deeper in)."""
     import torch
 
-    if not args or not isinstance(args[0], torch.Tensor) or args[0].dim() < 3 or not args[0].is_floating_point():
+    first = args[0] if args else None
+    if not isinstance(first, torch.Tensor):
         return None
-    channels = args[0].shape[1] - fewer
-    if channels < 1 or channels == args[0].shape[1]:
+    found = _CHANNELS_ERROR.search(str(exc))
+    if found is not None and first.dim() >= 3 and first.shape[1] == int(found.group(1)):
+        return 1, int(found.group(2)) - int(found.group(1))
+    found = _MATMUL_ERROR.search(str(exc))
+    if found is not None and first.dim() == 2 and first.shape[0] == int(found.group(1)) \
+            and first.shape[1] == int(found.group(3)):
+        return -1, int(found.group(2)) - int(found.group(3))
+    return None
+
+
+def _fewer_features(args: tuple, axis: int, fewer: int) -> Optional[tuple]:
+    """The arguments with the first one `fewer` less along `axis` (a layer's error said so: the
+    rest comes from the other inputs), or None when it cannot be."""
+    import torch
+
+    first = args[0] if args else None
+    if not isinstance(first, torch.Tensor) or not first.is_floating_point() or first.dim() < (3 if axis == 1 else 2):
         return None
-    shape = (args[0].shape[0], channels) + tuple(args[0].shape[2:])
-    return (torch.randn(shape, dtype=args[0].dtype),) + tuple(args[1:])
+    shape = list(first.shape)
+    if shape[axis] - fewer < 1 or fewer == 0:
+        return None
+    shape[axis] -= fewer
+    return (torch.randn(shape, dtype=first.dtype),) + tuple(args[1:])
 
 
 def describe_inputs(attempt: Tuple[tuple, dict]) -> str:

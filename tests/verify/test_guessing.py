@@ -98,8 +98,11 @@ def test_a_width_named_like_a_module_and_shrunk_widths_keep_dividing_by_the_head
                 "`model.0` (ConvTranspose2d), skip_input by name): guessed, not configured"),
     # `self.fc(z)`: z is what the Linear takes; x gives up the channel z's view adds
     ("NoiseGenerator", "built as NoiseGenerator(latent_dim=16, img_shape=(3, 32, 32)), fed (2, 3, 32, 32), (2, 16) "
-                       "(inferred from `conv` (Conv2d), z by name, channels fitted to the first layer): "
+                       "(inferred from `conv` (Conv2d), z by name, features fitted to the first layer): "
                        "guessed, not configured"),
+    # `cat((self.label_emb(labels), noise), -1)` into a Linear: noise gives up the embedding's width
+    ("LabelGenerator", "built as LabelGenerator(latent_dim=16, n_classes=10), fed (2, 16), (2,) int64 (inferred from "
+                       "`model.0` (Linear), labels by name, features fitted to the first layer): guessed, not configured"),
     # `torch.cat(xs, 1)`: a list of tensors
     ("Root", "built as Root(in_channels=3, out_channels=8), fed [(2, 3, 16, 16)] (inferred from `conv` (Conv2d), "
              "xs as a list): guessed, not configured"),
