@@ -763,13 +763,14 @@ def fit_widths(values: Dict[str, Any], shrunk: Sequence[str], kept: Dict[str, An
 
 
 _IMAGE_SIZE_NAME = re.compile(r"^(image|img|input)_?(size|res|resolution)$")
+_PATCH_SIZE_NAME = re.compile(r"patch_?size$")  # not `local_patch_kernel_size` (XCiT's 3)
 
 
 def _fit_images_to_patches(params, candidate: Candidate) -> None:
     """A guessed image size rounded up to a multiple of the patch sizes left at their defaults
     (CrossViT's `sm_patch_size=12` and `lg_patch_size=16`: 48, not 32), so that `assert
     image_size % patch_size == 0` holds."""
-    patches = [p.default for p in params if p.name not in candidate.kwargs and "patch" in p.name.lower()
+    patches = [p.default for p in params if p.name not in candidate.kwargs and _PATCH_SIZE_NAME.search(p.name.lower())
                and isinstance(p.default, int) and not isinstance(p.default, bool) and p.default > 1]
     if not patches or math.lcm(*patches) > 64:
         return
