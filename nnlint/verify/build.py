@@ -317,8 +317,12 @@ class Builder:
             candidate, model = built_one
             forward = forward_inputs(forward_function(type(model)))
             names = forward[0] + forward[1]
-            hint = toml_hint(name, constructor=required_parameters(cls) if candidate.guessed else (),
-                             values=_plain(candidate.kwargs), forward=names or None,
+            plain = _plain(candidate.kwargs)
+            # an object nnlint made for it (`config=ModelConfig(...)`) cannot be written in TOML,
+            # and a kwargs table replaces every guess: give the inputs only, the guess is made again
+            made = bool(candidate.guessed) and len(plain) < len(candidate.kwargs)
+            hint = toml_hint(name, constructor=required_parameters(cls) if candidate.guessed and not made else (),
+                             values={} if made else plain, forward=names or None,
                              shapes=guess_shapes(model, names, candidate.kwargs), existing=self.spec is not None)
             if input_skip is not None and why == input_skip.reason:
                 return Skip(f"{why}; built as {candidate.describe(cls.__name__)}" if candidate.guessed else why,

@@ -210,3 +210,56 @@ def test_a_container_of_var_args_that_rejects_none_is_skipped_not_failed(report)
     assert chain["reason"] == (
         "Chain(*fns) needs positional arguments: called without any, it raised AssertionError: must contain "
         "exactly one quantizer (build it in a function listed in [tool.nnlint.verify] factories)")
+
+
+# A model built from a config object nnlint made, fed token ids it cannot infer (no embedding:
+# the logits table is indexed): https://github.com/karpathy/makemore/blob/master/makemore.py (Bigram)
+BIGRAM = """
+    from dataclasses import dataclass
+
+    import torch
+    import torch.nn as nn
+
+
+    @dataclass
+    class ModelConfig:
+        block_size: int = None
+        vocab_size: int = None
+
+
+    class Bigram(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            n = config.vocab_size
+            self.logits = nn.Parameter(torch.zeros((n, n)))
+
+        def forward(self, idx):
+            return self.logits[idx]
+"""
+
+
+def test_a_hint_for_a_model_built_from_a_made_config_gives_inputs_only_and_works(tmp_path, capsys):
+    (tmp_path / "bigram.py").write_text(textwrap.dedent(BIGRAM).lstrip(), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n", encoding="utf-8")
+
+    def verify():
+        cwd = os.getcwd()
+        os.chdir(tmp_path)
+        try:
+            main(["verify", "--device", "cpu", "--format", "json", "bigram.py"])
+        finally:
+            os.chdir(cwd)
+        (model,) = json.loads(capsys.readouterr().out)["models"]
+        return model
+
+    model = verify()
+    assert model["status"] == "skipped"
+    assert model["hint"].splitlines() == [  # no `kwargs = { config = 16 }`: a config object is not TOML
+        '[tool.nnlint.verify.models."bigram:Bigram"]',
+        "inputs = [[2, 8]]   # one shape per forward argument (idx)",
+        'dtypes = ["int64"]',
+        "high = 64"]
+    with open(tmp_path / "pyproject.toml", "a", encoding="utf-8") as handle:
+        handle.write(model["hint"] + "\n")
+    model = verify()
+    assert (model["status"], model["findings"]) == ("checked", [])
