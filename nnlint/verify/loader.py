@@ -10,11 +10,13 @@
   does it is skipped as "needs `numpy`", never failed. A bare top-level call whose value is
   unused (`matplotlib.use("Agg")` in a helper module) is set-up: it gets another stand-in.
   `importlib.util.find_spec` still says the package is missing.
-- **Imports the environment cannot satisfy**: a top-level `from torch.utils.tensorboard import
-  SummaryWriter` (an installed library whose own dependency is missing) or `from op import
-  upfirdn2d` (a C++/CUDA extension compiled at import, `torch.utils.cpp_extension.load`) binds
-  stand-ins for its names instead, and the file loads again: only a model that uses them is
-  skipped ("needs `tensorboard`").
+- **An installed library missing its own dependency**: a top-level `from
+  torch.utils.tensorboard import SummaryWriter` without tensorboard binds stand-ins for its
+  names instead, and the file loads again: only a model that uses them is skipped ("needs
+  `tensorboard`").
+- **C++/CUDA extensions** compiled at import (`torch.utils.cpp_extension.load()`) are never
+  built: `load()` returns a stand-in module, so code with a CPU fallback runs and a model that
+  calls the extension is skipped as needing it.
 - **Package context**: the file is imported as `pkg.sub.mod`; a parent package whose
   `__init__` raises (it imports a sibling that cannot load) is replaced by a bare package, so
   the file under test still loads, without running its unrelated siblings.
@@ -241,6 +243,70 @@ def _handler_names(node) -> Set[str]:
 def install_stand_ins(project_roots: List[str]) -> None:
     if not any(isinstance(f, StandInFinder) for f in sys.meta_path):
         sys.meta_path.append(StandInFinder(project_roots))
+    if not any(isinstance(f, _ExtensionBuilders) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ExtensionBuilders(project_roots))
+    if _EXTENSIONS in sys.modules:
+        _build_none(sys.modules[_EXTENSIONS])
+
+
+# ----- C++/CUDA extensions compiled at import ----------------------------------------------------
+_EXTENSIONS = "torch.utils.cpp_extension"
+extensions: List[str] = []  # what the file's import asked to build, in words (for its note)
+
+
+class _ExtensionBuilders(importlib.abc.MetaPathFinder):
+    """`torch.utils.cpp_extension`, once imported, builds nothing: `load()` and `load_inline()`
+    return a stand-in module. Compiling takes minutes, needs a compiler (and CUDA_HOME for .cu
+    files) and writes to ~/.cache; code with a CPU fallback (StyleGAN2's `op`: `if
+    input.device.type == "cpu"` -> native PyTorch) still runs, and a model that calls the
+    extension is skipped as needing it."""
+
+    def __init__(self, project_roots: List[str]):
+        self.roots = [os.path.abspath(r) for r in project_roots if r]
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != _EXTENSIONS:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = _PatchingLoader(spec.loader, self.roots)
+        return spec
+
+
+class _PatchingLoader(importlib.abc.Loader):
+    def __init__(self, loader, roots: List[str]):
+        self.loader, self.roots = loader, roots
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        self.loader.exec_module(module)
+        _build_none(module, self.roots)
+
+
+def _build_none(module, roots: Optional[List[str]] = None) -> None:
+    if getattr(module, "_nnlint_builds_none", False):
+        return
+    roots = roots or []
+
+    def stand_in(function: str):
+        def build(name, *args, **kwargs):
+            caller = sys._getframe(1)
+            filename = os.path.abspath(caller.f_code.co_filename)
+            root = next((r for r in roots if filename.startswith(os.path.join(r, ""))), "")
+            where = f"{os.path.relpath(filename, root) if root else os.path.basename(filename)}:{caller.f_lineno}"
+            label = f"the C++/CUDA extension `{name}` that {where} builds at import (nnlint builds none)"
+            if label not in extensions:
+                extensions.append(label)
+            return _Missing(label, f"{name}")
+        build.__name__ = function
+        return build
+
+    module.load = stand_in("load")
+    module.load_inline = stand_in("load_inline")
+    module._nnlint_builds_none = True
 
 
 def missing_package(exc: BaseException) -> Optional[str]:
@@ -258,42 +324,6 @@ def missing_package(exc: BaseException) -> Optional[str]:
             except (ImportError, ValueError):
                 return top
         exc = exc.__cause__ or exc.__context__
-    return None
-
-
-def _chain(exc: BaseException):
-    """`exc` and the exceptions behind it."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        yield exc
-        exc = exc.__cause__ or exc.__context__
-
-
-_EXTENSION_BUILDER = os.path.join("torch", "utils", "cpp_extension.py")
-
-
-def environment_failure(exc: BaseException, root: str = "") -> Optional[str]:
-    """What the environment lacks when an import failed for it, as a stand-in's label: a
-    package that is not installed ("tensorboard"), or a C++/CUDA extension that the code builds
-    at import (nnlint builds none: it may take minutes, needs a compiler, and CUDA_HOME); None
-    when the failure is the code's own."""
-    package = missing_package(exc)
-    if package:
-        return package
-    root = os.path.join(os.path.abspath(root), "") if root else ""
-    for link in _chain(exc):
-        frames = []
-        tb = link.__traceback__
-        while tb is not None:
-            frames.append((os.path.abspath(tb.tb_frame.f_code.co_filename), tb.tb_lineno))
-            tb = tb.tb_next
-        builds = [i for i, (filename, _) in enumerate(frames) if filename.endswith(_EXTENSION_BUILDER)]
-        if builds:
-            callers = [f"{os.path.relpath(f, root) if root else os.path.basename(f)}:{line}"
-                       for f, line in frames[:builds[0]] if root and f.startswith(root)]
-            where = callers[-1] if callers else "the code"
-            return f"the C++/CUDA extension that {where} builds at import (nnlint builds none)"
     return None
 
 
@@ -440,10 +470,13 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
             break
         except Exception as exc:
             line = _failed_import(exc, path, tree)
-            lacks = environment_failure(exc, project_roots[-1] if project_roots else "")
+            lacks = missing_package(exc)
             if line is None or lacks is None or line in replaced:
                 raise
             replaced[line] = lacks
+    notes.extend(f"{what[0].upper()}{what[1:]}: not built, a stand-in was loaded (a model that calls it is "
+                 f"skipped)" for what in extensions)
+    extensions.clear()
     for line, lacks in sorted(replaced.items()):
         notes.append(f"the import at line {line} needs {needs([lacks])}: its names were given stand-ins "
                      f"(a model that uses them is skipped)")

@@ -79,7 +79,7 @@ def serve(request: dict, stream) -> None:
         message = checks.describe_error(exc)
         if isinstance(exc, loader.MissingPackage):
             message = f"it uses {exc.what}"
-        lacks = loader.environment_failure(exc, request.get("sys_path", [""])[-1])
+        lacks = loader.missing_package(exc)
         emit("import_error", message=message, frames=checks.user_frames(exc),
              missing=loader.needs([lacks]) if lacks else "")
         emit("end")
