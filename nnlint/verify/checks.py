@@ -574,10 +574,14 @@ class _Run:
             self.report.checks.append("gradients")
             return
         differentiable = [t for t in floats if t.requires_grad]
+        if not floats:  # code indices, token ids, class predictions: nothing to backpropagate, by design
+            kinds = ", ".join(sorted({str(t.dtype).replace("torch.", "") for t in outputs})) or "no tensor"
+            self.report.notes.append(f"forward returns no floating-point tensor ({kinds}): the gradients "
+                                     f"are not judged (feed it as it is trained to check them)")
+            return
         if not differentiable:
             names = [n for n, _ in params]
-            what = "no floating-point tensor" if not floats else "no tensor that requires grad"
-            self.report.add("no_grad", f"forward returns {what}: none of the {len(params)} parameters "
+            self.report.add("no_grad", f"forward returns no tensor that requires grad: none of the {len(params)} parameters "
                                        f"gets a gradient", names=names)
             self.report.grads = [Grad(n, None) for n in names]
             self.report.checks.append("gradients")

@@ -186,7 +186,9 @@ class GlobalState:
 
 _MISSING = object()
 _CACHES = {"__slotnames__"}  # what Python itself adds to a class (copy caches its slot names)
-_REBOUND = {("torch", "Storage")}  # what torch rebinds itself (set_default_dtype: a flag above)
+# what torch rebinds itself: Storage (set_default_dtype: a flag above); manual_seed (torch._dynamo,
+# imported on the first dispatch mode: the eval-randomness record of checks.py)
+_REBOUND = {("torch", "Storage"), ("torch", "manual_seed")}
 
 
 def read_flag(name: str) -> Any:

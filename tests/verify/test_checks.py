@@ -227,7 +227,11 @@ class GumbelPick(nn.Module):
 @pytest.mark.parametrize("model, drawn", [(TokenSampler, "`multinomial`"), (BitSampler, "`bernoulli`"),
                                           (GumbelPick, "`exponential`")])
 def test_sampling_in_eval_by_design_is_a_note_not_nn907(model, drawn):
+    from nnlint.verify import isolate
+
+    state = isolate.GlobalState.capture()
     report = run_checks(model(), (torch.randn(2, 5, 4),), rebuild=model)
+    assert state.changes() == []  # recording imports torch._dynamo, which rebinds torch.manual_seed
     assert kinds(report) == []
     (note,) = [n for n in report.notes if "samples in eval mode" in n]
     assert note.startswith(f"two eval() forwards differ because the model samples in eval mode ({drawn} at "
@@ -272,6 +276,25 @@ class CountsCalls(nn.Module):
     def forward(self, x):
         self.calls += 1
         return self.fc(x) * self.calls
+
+
+def test_a_forward_that_returns_only_integers_is_not_blamed_for_gradients():
+    # modelled on https://github.com/lucidrains/vector-quantize-pytorch/blob/master/vector_quantize_pytorch/random_projection_quantizer.py
+    # (without `indices`, forward returns the code indices; the loss path is taken when they are given)
+    class CodeIndices(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.codebook = nn.Parameter(torch.randn(8, 4))
+
+        def forward(self, x, indices=None):
+            distances = torch.cdist(x, self.codebook)
+            if indices is not None:
+                return F.cross_entropy(-distances, indices)
+            return distances.argmin(dim=-1)
+
+    report = run_checks(CodeIndices(), (torch.randn(3, 4),))
+    assert (kinds(report), "gradients" in report.checks) == ([], False)
+    assert "forward returns no floating-point tensor (int64): the gradients are not judged" in report.notes[0]
 
 
 @pytest.mark.parametrize("model, what, line", [
