@@ -203,6 +203,18 @@ class CudaTimingWithoutSync(Rule):
                     print(f"{saved} images saved")  # printing launches no GPU work
                 print(time.time() - start)
         """)),
+        Valid(dedent("""
+            import time
+
+            def connect(client, device="cuda"):
+                client.register(device=device)  # not a move of `client` itself
+
+            def stress(client, n):
+                t0 = time.time()
+                for _ in range(n):
+                    client.send(b"ping")
+                return time.time() - t0
+        """)),
     ]
     INVALID = [
         Invalid(dedent("""
@@ -324,7 +336,7 @@ class CudaTimingWithoutSync(Rule):
         if self._active:
             self._moved = {call.func.value.value for call in iter_nodes(context.module, cst.Call)
                            if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name)
-                           and self._moves(call)}
+                           and call.func.attr.value in ("cuda", "to") and self._moves(call)}
             self._waiting_helpers = {
                 statement.name.value for statement in context.module.body
                 if isinstance(statement, cst.FunctionDef)
