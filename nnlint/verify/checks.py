@@ -399,17 +399,28 @@ def compare(first: List[Any], second: List[Any], exact: bool = True) -> Tuple[bo
     return True, ""
 
 
-def to_device(value: Any, device: str) -> Any:
-    torch = _torch()
-    if isinstance(value, torch.Tensor):
-        return value.to(device)
+def map_tensors(value: Any, function: Callable[[Any], Any]) -> Any:
+    """`value` with `function` applied to each tensor in it (through tuples, lists and dicts)."""
+    if isinstance(value, _torch().Tensor):
+        return function(value)
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
-        return tuple(to_device(v, device) for v in value)
+        return tuple(map_tensors(v, function) for v in value)
     if isinstance(value, list):
-        return [to_device(v, device) for v in value]
+        return [map_tensors(v, function) for v in value]
     if isinstance(value, dict):
-        return {k: to_device(v, device) for k, v in value.items()}
+        return {k: map_tensors(v, function) for k, v in value.items()}
     return value
+
+
+def to_device(value: Any, device: str) -> Any:
+    return map_tensors(value, lambda t: t.to(device))
+
+
+def _fresh(t):
+    try:
+        return t.detach().clone().requires_grad_(t.requires_grad)
+    except Exception:  # a tensor clone() cannot copy (some subclasses): the same one
+        return t
 
 
 def _shape(t) -> str:
@@ -509,7 +520,9 @@ class _Run:
         raise _Stop
 
     def call(self, model=None):
-        return (model or self.model)(*self.args, **self.kwargs)
+        # a copy of the inputs for each forward: a block that adds in place to its input
+        # (`x += self.pos_emb`, CCT's classifier) would otherwise see another input each time
+        return (model or self.model)(*map_tensors(self.args, _fresh), **map_tensors(self.kwargs, _fresh))
 
     # 1. registration
     def registration(self) -> None:

@@ -316,6 +316,28 @@ def test_dropout_fresh_weights_or_no_randomness_in_eval_is_nn907(model, what, li
         assert (path, source[number - 1].strip().startswith(line)) == (__file__, True)
 
 
+class AddsToItsInput(nn.Module):
+    """Modelled on https://github.com/lucidrains/vit-pytorch/blob/main/vit_pytorch/cct.py (its
+    classifier adds the positional embedding to its input in place): deterministic, so a check
+    that fed the same tensor twice would see two different inputs and blame the model."""
+
+    def __init__(self):
+        super().__init__()
+        self.pos = nn.Parameter(torch.ones(4))
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        x += self.pos
+        return self.fc(x)
+
+
+def test_each_forward_gets_its_own_copy_of_the_inputs():
+    x = torch.randn(3, 4)
+    report = run_checks(AddsToItsInput(), (x,), rebuild=AddsToItsInput)
+    assert kinds(report) == []
+    assert "eval" in report.checks and "state_dict" in report.checks
+
+
 def test_warnings_become_observations():
     class Hooked(nn.Module):
         def __init__(self):
