@@ -38,7 +38,9 @@ class CudaTimingWithoutSync(Rule):
     any `start = time.time()` of that iteration (`batch_time.update(time.time() - end); end =
     time.time()`, an ETA) times whole iterations, each of which waited for the last. A read
     stored in a name that is only ever subtracted (`tic` of `toc - tic`) starts a stretch and
-    ends none.
+    ends none. A loop that waits for the GPU in its body (every n steps) counts as a wait at
+    its end (an epoch's time misses at most its last iteration's tail), and an LR scheduler's
+    `step()` launches no GPU work.
 
     ## Why is this bad?
     CUDA calls are asynchronous: they queue kernels and return at once. A host clock read
@@ -215,8 +217,44 @@ class CudaTimingWithoutSync(Rule):
                     client.send(b"ping")
                 return time.time() - t0
         """)),
+        Valid(dedent("""
+            import time
+            import torch
+
+            def fit(model, loader, optimizer, epochs, device="cuda"):
+                model.to(device)
+                scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)
+                for epoch in range(epochs):
+                    start = time.time()
+                    for step, (x, y) in enumerate(loader):
+                        loss = model(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
+                        loss.backward()
+                        optimizer.step()
+                        if step % 100 == 0:
+                            print(loss.item())  # waits for the GPU every 100 steps: the epoch time is right
+                    scheduler.step()
+                    print(f"epoch {epoch}: {time.time() - start:.0f} s")
+        """)),
     ]
     INVALID = [
+        Invalid(dedent("""
+            import time
+            import torch
+
+            def fit(model, loader, optimizer, epochs, device="cuda"):
+                model.to(device)
+                scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)
+                for epoch in range(epochs):
+                    start = time.time()
+                    for step, (x, y) in enumerate(loader):
+                        loss = model(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
+                        loss.backward()
+                        optimizer.step()
+                        if step % 100 == 0:
+                            print(step)
+                    scheduler.step()
+                    print(f"epoch {epoch}: {time.time() - start:.0f} s")
+        """), line=16),
         Invalid(dedent("""
             import time
             import torch
@@ -360,6 +398,7 @@ class CudaTimingWithoutSync(Rule):
     def _scope(self, body, cuda: Set[str]) -> None:
         started, pending = False, False
         per_iteration = self._iteration_reads(body)
+        loop_ends = self._waiting_loop_ends(body)
         starts = _start_names(body)
         for unit in _units(body):
             reads = [c for c in _calls(unit) if self._is_timer(c)]
@@ -372,9 +411,21 @@ class CudaTimingWithoutSync(Rule):
                 started, pending = True, False
             if started and self._works(unit, cuda):
                 pending = True
-            if any(self._syncs(c) for c in _calls(unit)):
+            if any(self._syncs(c) for c in _calls(unit)) or unit in loop_ends:
                 pending = False
             self._track(unit, cuda)
+
+    def _waiting_loop_ends(self, body) -> Set[cst.CSTNode]:
+        """The last statement of each loop that waits for the GPU in its body (`.item()` in a
+        log line every n steps): a stretch that holds such a loop (an epoch's time) waited for
+        all but the last iteration's tail of its work, so the loop counts as a wait at its end."""
+        ends: Set[cst.CSTNode] = set()
+        for loop in _walk_statements(body):
+            if isinstance(loop, (cst.For, cst.While)) and isinstance(loop.body, cst.IndentedBlock):
+                units = list(_units(loop.body.body))
+                if units and any(self._syncs(call) for unit in units for call in _calls(unit)):
+                    ends.add(units[-1])
+        return ends
 
     def _is_timer(self, call: cst.Call) -> bool:
         return self.context.qualified_name(call.func) in TIMERS
@@ -451,7 +502,9 @@ class CudaTimingWithoutSync(Rule):
         if not isinstance(unit, (cst.Assign, cst.AnnAssign, cst.AugAssign)) or unit.value is None:
             return
         targets = [t.target for t in unit.targets] if isinstance(unit, cst.Assign) else [unit.target]
-        value_is_cuda = self._is_cuda_value(unit.value, cuda)
+        value_is_cuda = self._is_cuda_value(unit.value, cuda) and not (
+            isinstance(unit.value, cst.Call)
+            and (self.context.qualified_name(unit.value.func) or "").startswith("torch.optim.lr_scheduler."))
         for target in targets:
             for name in _target_names(target):
                 if value_is_cuda:
