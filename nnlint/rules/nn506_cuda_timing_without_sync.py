@@ -221,17 +221,18 @@ class CudaTimingWithoutSync(Rule):
             import time
             import torch
 
-            def fit(model, loader, optimizer, epochs, device="cuda"):
+            def fit(model, loader, epochs, device="cuda"):
                 model.to(device)
-                scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+                scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)  # no CUDA value
                 for epoch in range(epochs):
                     start = time.time()
                     for step, (x, y) in enumerate(loader):
                         loss = model(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
-                        loss.backward()
-                        optimizer.step()
                         if step % 100 == 0:
                             print(loss.item())  # waits for the GPU every 100 steps: the epoch time is right
+                        loss.backward()
+                        optimizer.step()
                     scheduler.step()
                     print(f"epoch {epoch}: {time.time() - start:.0f} s")
         """)),
@@ -241,20 +242,21 @@ class CudaTimingWithoutSync(Rule):
             import time
             import torch
 
-            def fit(model, loader, optimizer, epochs, device="cuda"):
+            def fit(model, loader, epochs, device="cuda"):
                 model.to(device)
-                scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+                scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)  # no CUDA value
                 for epoch in range(epochs):
                     start = time.time()
                     for step, (x, y) in enumerate(loader):
                         loss = model(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
-                        loss.backward()
-                        optimizer.step()
                         if step % 100 == 0:
                             print(step)
+                        loss.backward()
+                        optimizer.step()
                     scheduler.step()
                     print(f"epoch {epoch}: {time.time() - start:.0f} s")
-        """), line=16),
+        """), line=17),
         Invalid(dedent("""
             import time
             import torch
