@@ -52,14 +52,16 @@ def run_check(args, settings: Settings, shard: Optional[Tuple[int, int]]) -> int
                 shutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer)
         results.append(result)
     failed = False  # a missing path, or a fix that could not be written: exit 2
+    missing = 0
     if paths:
-        checked, failed = check_paths(paths, settings, shard, args, fix=fixing)
+        checked, missing = check_paths(paths, settings, shard, args, fix=fixing)
+        failed = bool(missing)
         if args.fix and not args.diff:
             checked, unwritten = write_fixes(checked, settings)
             failed = failed or unwritten
         results += checked
 
-    summary = RunSummary(files=len(results), unsafe_fixes=settings.unsafe_fixes)
+    summary = RunSummary(files=len(results), unsafe_fixes=settings.unsafe_fixes, missing=missing)
     if args.fix and not args.diff:
         summary.fixed_files = sum(r.fixed_text is not None for r in results)
         summary.fixed = sum(max(0, r.found_before_fix - len(r.findings)) for r in results if r.fixed_text)
@@ -94,7 +96,7 @@ def echo_source(result, data: bytes) -> None:
 
 
 def check_paths(paths: Sequence[str], settings: Settings, shard, args, fix: bool):
-    """The results of the files under `paths`, and whether a path was missing (a usage error,
+    """The results of the files under `paths`, and how many paths were missing (a usage error,
     said on stderr; the other paths are still checked)."""
     from nnlint.engine import check_files
     from nnlint.files import discover
@@ -107,7 +109,7 @@ def check_paths(paths: Sequence[str], settings: Settings, shard, args, fix: bool
         describe_run(settings, found.files, shard)
     cache = None if args.no_cache or fix else open_cache(args.cache_dir, settings)
     return check_files(found.files, settings, fix=fix, jobs=args.jobs, cache=cache,
-                       unsafe_fixes=settings.unsafe_fixes), bool(found.missing)
+                       unsafe_fixes=settings.unsafe_fixes), len(found.missing)
 
 
 def open_cache(cache_dir: Optional[str], settings: Settings):

@@ -54,6 +54,14 @@ def test_missing_path_is_an_error_line_and_others_are_still_checked(project, cap
     assert "net.py:8:9: NN101" in out
 
 
+def test_a_missing_path_is_never_all_checks_passed(project, capsys):
+    project("net.py", CLEAN)
+    assert run(capsys, "nope/") == (2, "No problems found in 0 files checked; 1 path not found.\n",
+                                    "nnlint: error: nope/: no such file or directory\n")
+    assert run(capsys, "nope/", "gone.py", "net.py")[:2] == (
+        2, "No problems found in 1 file checked; 2 paths not found.\n")
+
+
 def test_unknown_flag_and_unknown_code_exit_2(project, capsys):
     project("net.py", CLEAN)
     assert run(capsys, "--frobnicate", "net.py")[0] == 2

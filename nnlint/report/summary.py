@@ -9,6 +9,7 @@ class RunSummary:
     fixed: int = 0  # findings removed by --fix
     fixed_files: int = 0
     unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as fixable
+    missing: int = 0  # paths given that do not exist (said on stderr; the run exits 2)
 
 
 def plural(count: int, word: str) -> str:

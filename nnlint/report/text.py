@@ -41,6 +41,9 @@ def summary_line(findings: Sequence[Finding], summary: RunSummary, marker: str =
     if not findings:
         if summary.fixed:
             return f"Fixed {plural(summary.fixed, 'problem')}, 0 remaining."
+        if summary.missing:  # not "All checks passed!" when a path given was never checked
+            return f"No problems found in {plural(summary.files, 'file')} checked; " \
+                   f"{plural(summary.missing, 'path')} not found."
         return "All checks passed!"
     head = f"Found {plural(len(findings) + summary.fixed, 'problem')}"
     if summary.fixed:
