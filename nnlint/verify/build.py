@@ -65,8 +65,9 @@ class Builder:
     for the state_dict round trip). `feed(model)` gives the inputs chosen with it."""
 
     def __init__(self, cls: type, name: str, spec: Optional[ModelSpec], on_phase=None,
-                 usage: Sequence[dict] = ()):
+                 usage: Sequence[dict] = (), avoid: Sequence[str] = ()):
         self.cls, self.name, self.spec = cls, name, spec
+        self.avoid = set(avoid)  # ways (`way_of`) not to take again: they gave NaN (worker.py)
         self.usage = list(usage)  # usage.Site dicts, best first
         self.on_phase = on_phase or (lambda phase: None)  # "build" / "forward": where a crash happens
         self.chosen = None  # guess.Candidate
@@ -77,6 +78,23 @@ class Builder:
     def guessed(self) -> bool:
         """Whether the model was built with arguments nnlint made up."""
         return self.chosen is not None and bool(self.chosen.guessed or self.chosen.notes)
+
+    @property
+    def way(self) -> str:
+        """The way the model was built: the usage site, or the guessed call."""
+        return self.way_of(self.chosen) if self.chosen is not None else ""
+
+    def way_of(self, candidate) -> str:
+        site = getattr(candidate, "site", None)
+        return f"as in {site.where}" if site is not None else candidate.describe(self.cls.__name__)
+
+    @property
+    def ours(self) -> bool:
+        """Whether the values the model was built or fed with are nnlint's choice, not the
+        user's: a usage site replayed or guessed arguments, and no configured inputs."""
+        if self.chosen is None or (self.spec is not None and self.spec.inputs is not None):
+            return False
+        return self.guessed or hasattr(self.chosen, "site")
 
     def build(self):
         if self.chosen is not None:
@@ -107,6 +125,7 @@ class Builder:
         else:
             tries = [shrunk for candidate in used for shrunk in (self._shrunk(candidate), candidate) if shrunk] \
                 + list(itertools.islice(guess.candidates(cls), guess.PROFILES + 1))
+            tries = [candidate for candidate in tries if self.way_of(candidate) not in self.avoid]
             used = [candidate for candidate in tries if isinstance(candidate, usage.FromUsage)]
         failures: List[Tuple[Any, str]] = []
         built_one = None  # (candidate, model) of the last candidate that built

@@ -190,6 +190,137 @@ _INT_CALLS = {"range", "Linear", "Conv1d", "Conv2d", "Conv3d", "LayerNorm", "Emb
               "GroupNorm", "ConvTranspose2d", "zeros", "ones", "randn", "rand", "empty", "Parameter"}
 
 
+def _init_of(cls):
+    """The `__init__` that builds `cls`: its own, else the first non-torch base's."""
+    init = cls.__dict__.get("__init__") if isinstance(cls, type) else None
+    if init is None:
+        for base in getattr(cls, "__mro__", ())[1:]:
+            if "__init__" in base.__dict__ and not base.__module__.startswith("torch"):
+                return base.__dict__["__init__"]
+    return init
+
+
+MAX_GROUPS = 256  # a group count above this is not a constraint a small guess can meet
+
+
+def group_multiples(func, depth: int = 0) -> Dict[str, int]:
+    """Parameter -> the group count its value must be a multiple of: the parameter (or `mult *
+    param`, `param or other`, `self.x` holding it) is the channel count of a GroupNorm with a
+    literal group count (or a parameter's integer default: `nn.GroupNorm(groups, dim)` with
+    `groups=8`), directly or through a function or Module class of the same module it is passed
+    to (guided-diffusion's `normalization(channels)` -> `GroupNorm32(32, channels)`), two levels
+    deep. Read from the AST; nothing runs."""
+    from torch import nn
+
+    tree = _function_tree(func)
+    if tree is None:
+        return {}
+    scope = getattr(func, "__globals__", {})
+    params = [a.arg for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+    try:
+        defaults = {n: p.default for n, p in inspect.signature(func).parameters.items()}
+    except (TypeError, ValueError):
+        defaults = {}
+    derived: Dict[str, List[str]] = {name: [name] for name in params}
+
+    def key(node) -> Optional[str]:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+            return f"self.{node.attr}"
+        return None
+
+    def sources(node) -> List[str]:  # the parameters a channel count is made of
+        name = key(node)
+        if name is not None:
+            return derived.get(name, [])
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            return sources(node.left) + sources(node.right)
+        if isinstance(node, ast.BoolOp):
+            return [s for value in node.values for s in sources(value)]
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "int" and len(node.args) == 1:
+            return sources(node.args[0])
+        return []
+
+    for _ in range(2):  # `ch = int(mult * model_channels)`, `self.out = out or channels`: chains
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                found = sources(node.value)
+                for target in node.targets:
+                    for part in [target] + list(getattr(target, "elts", [])):
+                        name = key(part)
+                        if found and name is not None and name not in params:
+                            derived[name] = list(dict.fromkeys(derived.get(name, []) + found))
+    out: Dict[str, int] = {}
+
+    def need(node, multiple: Any) -> None:
+        if isinstance(multiple, int) and not isinstance(multiple, bool) and 1 < multiple <= MAX_GROUPS:
+            for name in sources(node):
+                out[name] = math.lcm(out.get(name, 1), multiple)
+
+    def resolve(node):
+        if isinstance(node, ast.Name):
+            return scope.get(node.id)
+        if isinstance(node, ast.Attribute):
+            owner = resolve(node.value)
+            return getattr(owner, node.attr, None) if owner is not None else None
+        return None
+
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        target = resolve(node.func)
+        called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        if "GroupNorm" in called or (isinstance(target, type) and issubclass(target, nn.GroupNorm)):
+            groups = node.args[0] if node.args else keywords.get("num_groups")
+            channels = node.args[1] if len(node.args) > 1 else keywords.get("num_channels")
+            if channels is None or groups is None:
+                continue
+            if isinstance(groups, ast.Constant):
+                need(channels, groups.value)
+            elif isinstance(groups, ast.Name) and groups.id in params:
+                need(channels, defaults.get(groups.id))
+            continue
+        if depth >= 2 or target is None or getattr(target, "__module__", "").startswith("torch"):
+            continue
+        if inspect.isfunction(target):
+            inner, skip = target, 0
+        elif isinstance(target, type) and issubclass(target, nn.Module):
+            inner, skip = _init_of(target), 1
+        else:
+            continue
+        if inner is None or not inspect.isfunction(inner):
+            continue
+        nested = group_multiples(inner, depth + 1)
+        if not nested:
+            continue
+        inner_tree = _function_tree(inner)
+        names = [a.arg for a in inner_tree.args.posonlyargs + inner_tree.args.args][skip:] if inner_tree else []
+        for i, arg in enumerate(node.args):
+            if i < len(names) and names[i] in nested:
+                need(arg, nested[names[i]])
+        for name, value in keywords.items():
+            if name in nested:
+                need(value, nested[name])
+    return {name: multiple for name, multiple in out.items() if name in params}
+
+
+def _fit_to_groups(cls, candidate: "Candidate") -> None:
+    """Guessed channel counts rounded up to a multiple of the group count of the GroupNorm they
+    size (`GroupNorm(32, channels)`: 32, not 3 or 16), so that the build does not fail on
+    "num_channels must be divisible by num_groups"."""
+    try:
+        multiples = group_multiples(_init_of(cls))
+    except Exception:  # noqa: BLE001 - an odd class: no constraint known
+        return
+    for name, value in list(candidate.kwargs.items()):
+        step = multiples.get(name)
+        if step and name in candidate.guessed and isinstance(value, int) and not isinstance(value, bool) and value > 0 \
+                and value % step:
+            candidate.kwargs[name] = candidate.guessed[name] = step * -(-value // step)
+
+
 def _own_methods(cls) -> Iterator[Tuple[str, ast.FunctionDef]]:
     """The class's own methods (not its bases'), as ASTs."""
     for name, value in list(vars(cls).items()) if isinstance(cls, type) else []:
@@ -260,6 +391,9 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
         elif isinstance(node, ast.Compare):
             names = [name_of(n) for n in [node.left] + node.comparators]
             literals = [n for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            for op, right in zip(node.ops, node.comparators):
+                if isinstance(op, (ast.In, ast.NotIn)) and name_of(right):  # `ds in attention_resolutions`
+                    out[name_of(right)].kinds.add("iter")
             for name in filter(None, names):
                 if literals:
                     out[name].kinds.add("str")
@@ -701,6 +835,7 @@ def candidates(cls, depth: int = 0) -> Iterator[Candidate]:
             return
         _fit_widths_to_defaults(params, candidate, candidate.guessed)
         _fit_images_to_patches(params, candidate)
+        _fit_to_groups(cls, candidate)
         key = repr((candidate.args, sorted(candidate.kwargs.items(), key=lambda kv: kv[0])))
         if key in seen:
             continue

@@ -48,6 +48,7 @@ _SKIP_DIRS = {".git", ".hg", ".tox", ".nox", ".venv", "venv", "env", "node_modul
               "dist-packages", "build", "dist", ".mypy_cache", ".pytest_cache", ".nnlint_cache"}
 _MAX_FILE = 2_000_000  # bytes: larger files are data, not usage
 _MAX_FILES = 3000
+PARAMETRIZE_CASES = 3  # a test's parametrize cases read (each a site)
 
 TENSOR_FACTORIES = {"rand", "randn", "randint", "zeros", "ones", "empty", "full", "arange", "tensor", "Tensor",
                     "FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor",
@@ -237,6 +238,7 @@ class _FileReader:
         self.module_env: Dict[str, Optional[dict]] = {}
         self.read_functions: Set[int] = set()
         self.rebound: Set[str] = set()  # module globals some function sets (`global h`)
+        self.case = ""  # " (parametrize case 2)" while a test is read with its second case
 
     # -- names ----------------------------------------------------------------------------------
     def read(self, tree: ast.Module) -> None:
@@ -268,12 +270,23 @@ class _FileReader:
         for arg in ast.walk(node.args):
             if isinstance(arg, ast.arg):
                 env[arg.arg] = None
-        env.update(self._parametrized(node, self.module_env))
-        self._scope(node.body, env, {})
+        cases = self._parametrized(node, self.module_env)
+        self._scope(node.body, dict(env, **cases[0]) if cases else env, {})
+        for number, case in enumerate(cases[1:], 2):  # the next cases: sites of their own, tried after
+            saved, self.case = self.recorded, f" (parametrize case {number})"
+            inside = {id(child) for child in ast.walk(node)}
+            self.recorded = {key: site for key, site in saved.items() if key not in inside}
+            try:
+                self._scope(node.body, dict(env, **case), {})
+            finally:
+                self.recorded, self.case = saved, ""
 
-    def _parametrized(self, func: ast.FunctionDef, env) -> Dict[str, Optional[dict]]:
-        """The first case of each `@pytest.mark.parametrize(names, values)` of a test."""
-        bound: Dict[str, Optional[dict]] = {}
+    def _parametrized(self, func: ast.FunctionDef, env) -> List[Dict[str, Optional[dict]]]:
+        """The cases of a test's `@pytest.mark.parametrize(names, values)` decorators, up to
+        PARAMETRIZE_CASES: the first case of each, then the second (a decorator with fewer cases
+        keeps its last), ... A first case may be a corner case (an all-False mask): a model it
+        gives NaN is tried with the next (worker.py)."""
+        decorators: List[List[Dict[str, Optional[dict]]]] = []
         for decorator in func.decorator_list:
             if not (isinstance(decorator, ast.Call) and len(decorator.args) >= 2
                     and self._qualified(decorator.func) == "pytest.mark.parametrize"):
@@ -287,14 +300,25 @@ class _FileReader:
                 continue
             if not isinstance(values, (ast.Tuple, ast.List)) or not values.elts:
                 continue
-            first = values.elts[0]
-            if isinstance(first, ast.Call) and self._qualified(first.func) == "pytest.param":
-                first = ast.Tuple(elts=list(first.args), ctx=ast.Load()) if len(first.args) != 1 else first.args[0]
-            if len(names) == 1:
-                bound[names[0]] = self.recipe(first, env)
-            elif isinstance(first, (ast.Tuple, ast.List)) and len(first.elts) == len(names):
-                bound.update({n: self.recipe(e, env) for n, e in zip(names, first.elts)})
-        return bound
+            cases = []
+            for value in values.elts[:PARAMETRIZE_CASES]:
+                if isinstance(value, ast.Call) and self._qualified(value.func) == "pytest.param":
+                    value = ast.Tuple(elts=list(value.args), ctx=ast.Load()) if len(value.args) != 1 else value.args[0]
+                if len(names) == 1:
+                    cases.append({names[0]: self.recipe(value, env)})
+                elif isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(names):
+                    cases.append({n: self.recipe(e, env) for n, e in zip(names, value.elts)})
+                else:
+                    cases.append({})
+            decorators.append(cases)
+        count = max((len(cases) for cases in decorators), default=0)
+        out = []
+        for number in range(count):
+            bound: Dict[str, Optional[dict]] = {}
+            for cases in decorators:
+                bound.update(cases[min(number, len(cases) - 1)])
+            out.append(bound)
+        return out
 
     def _bind_import(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Import):
@@ -450,7 +474,7 @@ class _FileReader:
         if id(call) in self.recorded:
             return self.recorded[id(call)]
         args, kwargs = self.arguments(call, env)
-        site = Site(where=self._place(call.lineno), rank=self.rank, args=args or [], kwargs=kwargs)
+        site = Site(where=self._place(call.lineno) + self.case, rank=self.rank, args=args or [], kwargs=kwargs)
         self.recorded[id(call)] = site
         if args is not None:
             self.sites.setdefault(target, []).append(site)

@@ -215,17 +215,13 @@ def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, firs
 
     spec = ModelSpec.from_dict(spec_data) if spec_data else None
 
-    def run(request_: dict, emit) -> ModelRun:
+    def attempt(emit, avoid: List[str]) -> Tuple[ModelRun, Any]:
         builder = Builder(cls, name, spec, on_phase=lambda phase: emit("phase", phase=phase),
-                          usage=request.get("usage", {}).get(name, ()))
+                          usage=request.get("usage", {}).get(name, ()), avoid=avoid)
         path = os.path.abspath(request["path"])
         model_run = ModelRun(name=name, path=request["display_path"], line=first)
         model_run.classes[""] = ClassSource(f"{cls.__module__}:{cls.__qualname__}", path, first, last)
-        subclasses = sorted(c.__name__ for c in cls.__subclasses__() if c.__module__ == cls.__module__)
-        if subclasses and _forward_missing(cls):
-            model_run.status = SKIPPED
-            model_run.reason = f"a base class without forward (subclassed by {', '.join(subclasses)})"
-            return model_run
+
         def build():
             model = builder.build()
             emit("notes", notes=list(builder.notes))  # how it was built, said even if a check then hangs
@@ -235,12 +231,59 @@ def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, firs
         model_run.report.notes[:0] = builder.notes
         if builder.guessed:
             _unused_under_guesses(model_run.report)
+        return model_run, builder
+
+    def run(request_: dict, emit) -> ModelRun:
+        subclasses = sorted(c.__name__ for c in cls.__subclasses__() if c.__module__ == cls.__module__)
+        if subclasses and _forward_missing(cls):
+            model_run = ModelRun(name=name, path=request["display_path"], line=first)
+            model_run.classes[""] = ClassSource(f"{cls.__module__}:{cls.__qualname__}", os.path.abspath(request["path"]),
+                                                first, last)
+            model_run.status = SKIPPED
+            model_run.reason = f"a base class without forward (subclassed by {', '.join(subclasses)})"
+            return model_run
+        model_run, builder = attempt(emit, [])
+        model_run = _other_ways_on_nonfinite(model_run, builder, lambda avoid: attempt(emit, avoid))
         if subclasses and model_run.status == FAILED and "NotImplementedError" in model_run.reason:
             model_run.status = SKIPPED
             model_run.reason = f"a base class ({model_run.reason}; subclassed by {', '.join(subclasses)})"
             model_run.report.observations = []
         return model_run
     return run
+
+
+NONFINITE_RETRIES = 2  # other ways (the next usage site, the next guess) tried when ours gave NaN
+
+
+def _other_ways_on_nonfinite(model_run: ModelRun, builder, attempt) -> ModelRun:
+    """NaN or Inf in the output or the gradients of a model built or fed the way nnlint chose (a
+    usage site's values replayed: a test's first `parametrize` case, an all-False mask; guessed
+    constructor arguments) is not blamed on the model until another way gives it too: the next
+    site or guess is checked instead (up to NONFINITE_RETRIES); when every way gives NaN, or no
+    other way builds, the finding becomes a note. A configured input keeps NN904."""
+    if not (_nonfinite(model_run) and builder.ours):
+        return model_run
+    first, ways, first_way = model_run, [builder.way], (builder.notes or [builder.way])[0]
+    while len(ways) <= NONFINITE_RETRIES:
+        again, retry = attempt(list(ways))
+        if again.status != "checked" or not retry.ours:
+            break  # nothing else builds and runs (or the defaults: not ours): the first run, with a note
+        again.seconds += model_run.seconds
+        again.cpu_seconds += model_run.cpu_seconds
+        if not _nonfinite(again):
+            again.report.notes.append(f"NaN or Inf with the first way nnlint chose ({first_way}): "
+                                      f"our values, not the model's; checked the next way instead")
+            return again
+        ways.append(retry.way)
+    first.report.observations = [o for o in first.report.observations if o.kind != "nonfinite"]
+    first.report.notes.append(f"NaN or Inf in the output or the gradients with values nnlint chose "
+                              f"({'; '.join(ways)}), and with every other way it tried: not reported as NN904 "
+                              f"(configure the inputs to check it)")
+    return first
+
+
+def _nonfinite(model_run: ModelRun) -> bool:
+    return any(o.kind == "nonfinite" for o in model_run.report.observations)
 
 
 GUESSED = "guessed-arguments"  # tags a no_grad observation that may come from our guesses

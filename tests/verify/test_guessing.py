@@ -158,3 +158,28 @@ def test_the_rank_a_part_unpacks_its_input_to_is_the_model_s():
     # hifi-gan's MultiPeriodDiscriminator: each part it loops over says `b, c, t = x.shape`
     builder, model, inputs = fed(fixture("vocoder_parts").MultiPeriod)
     assert (builder.notes, inputs) == ([], "(2, 1, 16), (2, 1, 16)")
+
+
+@pytest.mark.parametrize("name, note", [
+    # `normalization(channels)` -> GroupNorm32(32, channels): channels 32, not 3 (nor out_channels 16)
+    ("ResBlock", "ResBlock(channels=32, dropout=0.1), fed (2, 32, 32, 32) (inferred from `inp.0` (GroupNorm32))"),
+    # the widths are `mult * model_channels`, passed on to ResBlock and normalization()
+    ("TinyUNet", "TinyUNet(in_channels=3, model_channels=32), fed (2, 3, 16, 16) (inferred from `body.0` (Conv2d))"),
+    # `nn.GroupNorm(groups, dim_out)` with `groups=12`: 36, the multiple of 12 above the guess 32
+    ("Block", "Block(dim=32, dim_out=36), fed (2, 32, 16, 16) (inferred from `proj` (Conv2d))"),
+    # `ds in attention_resolutions`: a collection, not None
+    ("AttentionUNet", "AttentionUNet(model_channels=32, attention_resolutions=(16, 32)), fed (2, 3, 16, 16) "
+                      "(inferred from `body.0` (Conv2d))"),
+])
+def test_guessed_channels_are_a_multiple_of_the_group_norm_s_groups(name, note):
+    builder, model, fed_inputs = fed(getattr(fixture("group_norm"), name))
+    assert builder.notes == [f"built as {note}: guessed, not configured"]
+
+
+def test_group_multiples_follow_helpers_and_derived_widths():
+    from nnlint.verify.guess import group_multiples
+
+    module = fixture("group_norm")
+    assert group_multiples(module.ResBlock.__init__) == {"channels": 32, "out_channels": 32}
+    assert group_multiples(module.TinyUNet.__init__) == {"model_channels": 32}
+    assert group_multiples(module.Block.__init__) == {"dim_out": 12}

@@ -186,7 +186,10 @@ def test_pytest_parametrize_dicts_subscripts_and_conditionals(tmp_path):
     assert {s["rank"] for s in sites["models:Net"]} == {usage.TESTS}  # checked too, still a test
     assert [(s["where"], s["args"], s["kwargs"], s["fed_where"]) for s in sites["models:Net"]] == [
         ("test_net.py:12", [v(6)], {"depth": v(1)}, "test_net.py:12"),  # the first case
+        # the next case: its own site, tried when the first gives NaN (LFQ's all-False mask)
+        ("test_net.py:12 (parametrize case 2)", [v(128)], {"depth": v(4)}, "test_net.py:12"),
         ("test_net.py:17", [v(5)], {}, ""),
+        ("test_net.py:17 (parametrize case 2)", [v(7)], {}, ""),
         ("test_net.py:22", [], {"depth": v(2), "width": v(3)}, ""),
         ("test_net.py:23", [v(4)], {}, ""),
         ("test_net.py:25", [v(4)], {}, "")]
@@ -361,3 +364,81 @@ def test_a_model_that_times_out_still_says_how_it_was_built(tmp_path, monkeypatc
     (model,) = json.loads(capsys.readouterr().out)["models"]
     assert model["status"] == "skipped" and model["reason"].startswith("timed out after 4 s while checking it")
     assert model["notes"] == ["built as in slow.py:18, fed as in slow.py:18"]
+
+
+# modelled on lucidrains/vector-quantize-pytorch: LFQ's entropy of the masked samples, and
+# tests/test_lfq.py, whose first `parametrize` case is an all-False mask (the entropy of no
+# sample is NaN): https://github.com/lucidrains/vector-quantize-pytorch/blob/master/tests/test_lfq.py
+QUANTIZERS = """
+    import torch
+    from torch import nn
+
+
+    class LFQ(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.proj = nn.Linear(dim, dim)
+
+        def forward(self, x, mask=None):
+            x = self.proj(x)
+            probs = torch.sigmoid(x)
+            if mask is not None:
+                probs = probs[mask]
+            entropy = -(probs * probs.log()).sum(-1).mean()
+            return x + (torch.sign(x) - x).detach() + 0 * entropy
+
+
+    class Overflow(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.proj = nn.Linear(dim, dim)
+
+        def forward(self, x, mask=None):
+            return self.proj(x) * float("inf")
+"""
+QUANTIZER_TESTS = """
+    import pytest
+    import torch
+    from quantizers import LFQ, Overflow
+
+
+    @pytest.mark.parametrize("mask", (torch.tensor([False, False]), torch.tensor([True, False])))
+    def test_masked(mask):
+        quantizer = LFQ(dim=16)
+        quantizer(torch.randn(2, 16), mask=mask)
+
+
+    @pytest.mark.parametrize("mask", (torch.tensor([False, False]), torch.tensor([True, False])))
+    def test_overflow(mask):
+        Overflow(dim=16)(torch.randn(2, 16), mask=mask)
+"""
+
+
+def test_nan_with_a_replayed_case_is_ours_the_next_case_is_checked(tmp_path, monkeypatch, capsys):
+    from nnlint.cli import main
+
+    for name, text in {"quantizers.py": QUANTIZERS, "tests/test_quantizers.py": QUANTIZER_TESTS}.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    main(["verify", "--isolated", "--format", "json", "quantizers.py"])
+    lfq, overflow = json.loads(capsys.readouterr().out)["models"]
+    assert (lfq["status"], lfq["findings"]) == ("checked", [])
+    assert lfq["notes"] == [
+        "built as in tests/test_quantizers.py:8 (parametrize case 2), fed as in tests/test_quantizers.py:9",
+        "NaN or Inf with the first way nnlint chose (built as in tests/test_quantizers.py:8, fed as in "
+        "tests/test_quantizers.py:9): our values, not the model's; checked the next way instead"]
+    # NaN with every way tried (both cases, then a guess): a note, not NN904
+    assert (overflow["status"], overflow["findings"]) == ("checked", [])
+    assert overflow["notes"][-1] == (
+        "NaN or Inf in the output or the gradients with values nnlint chose (as in "
+        "tests/test_quantizers.py:14; as in tests/test_quantizers.py:14 (parametrize case 2); "
+        "Overflow(dim=32)), and with every other way it tried: not reported as NN904 (configure the inputs to check it)")
+
+    # the same NaN with inputs the user configured: the model's
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.nnlint.verify.models."quantizers:Overflow"]\nkwargs = { dim = 16 }\ninputs = [[2, 16]]\n', encoding="utf-8")
+    main(["verify", "--format", "json", "quantizers.py"])
+    _, overflow = json.loads(capsys.readouterr().out)["models"]
+    assert [(f["code"], f["message"]) for f in overflow["findings"]] == [
+        ("NN904", "the train-mode output has NaN or Inf values")]
