@@ -639,6 +639,9 @@ def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
         lengths = _sequence_lengths(model, built)
         out = [(a[0][:1] + (n,) + a[0][2:],) + a[1:] for a in out for n in lengths
                if len(a[0]) == 3 and a[0][1] == 8 and a[1] == "float"] + out
+    told = one_dim_use(forward_function(type(model)), arg_name)
+    if told:  # a time embedding: `rearrange(x, 'b -> b 1')`, `x[:, None] * freqs[None, :]`
+        out.insert(0, ((2,), "float", None, None, f"a batch of time values ({told})"))
     if _IMAGE_NAMES.match(arg_name.lower()) and not any(len(a[0]) >= 4 for a in out):
         channels = _guessed(built, r"channels|chans|^c$|in_ch") or 3
         for size in sizes or [32, 64]:
@@ -655,6 +658,31 @@ def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
                   for a in out if len(a[0]) != rank and a[1] == "float"]
         out = [a for a in out if len(a[0]) == rank] + fitted + [a for a in out if len(a[0]) != rank]
     return _distinct(out, key=lambda a: a[:4])
+
+
+def one_dim_use(forward, arg_name: str) -> str:
+    """How forward says its argument is 1-D, a batch of time values or noise levels (the
+    embeddings of diffusion models): `rearrange(x, 'b -> b 1')` (one axis on the left),
+    `x[:, None]`; else ""."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return ""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[0], ast.Name) \
+                and node.args[0].id == arg_name and isinstance(node.args[1], ast.Constant) \
+                and isinstance(node.args[1].value, str) and "->" in node.args[1].value \
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) in ("rearrange", "repeat"):
+            left = node.args[1].value.split("->", 1)[0].split()
+            if len(left) == 1 and left[0].isidentifier():
+                return f"`{node.args[1].value.strip()}`"
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == arg_name \
+                and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2 \
+                and isinstance(node.slice.elts[0], ast.Slice) and node.slice.elts[0].lower is None \
+                and node.slice.elts[0].upper is None and isinstance(node.slice.elts[1], ast.Constant) \
+                and node.slice.elts[1].value is None:
+            return f"`{arg_name}[:, None]`"
+    return ""
 
 
 def unpacked_rank(forward, arg_name: str) -> int:

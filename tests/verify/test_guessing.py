@@ -183,3 +183,16 @@ def test_group_multiples_follow_helpers_and_derived_widths():
     assert group_multiples(module.ResBlock.__init__) == {"channels": 32, "out_channels": 32}
     assert group_multiples(module.TinyUNet.__init__) == {"model_channels": 32}
     assert group_multiples(module.Block.__init__) == {"dim_out": 12}
+
+
+@pytest.mark.parametrize("name, notes", [
+    # denoising-diffusion-pytorch's RandomOrLearnedSinusoidalPosEmb: `rearrange(x, 'b -> b 1')`
+    ("FourierTimes", "built as FourierTimes(dim=32), fed (2,) (a batch of time values (`b -> b 1`)): "
+                     "guessed, not configured"),
+    # its SinusoidalPosEmb: `x[:, None] * emb[None, :]`
+    ("SinusoidalTimes", "built as SinusoidalTimes(dim=32), fed (2,) (a batch of time values (`x[:, None]`)): "
+                        "guessed, not configured"),
+])
+def test_a_time_embedding_is_fed_a_batch_of_time_values(name, notes):
+    builder, model, inputs = fed(getattr(fixture("diffusion_parts"), name))
+    assert (builder.notes, inputs) == ([notes], "(2,)")
