@@ -17,6 +17,7 @@ import dataclasses
 import inspect
 import math
 import re
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -409,6 +410,8 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
             target, name = node.targets[0], name_of(node.value)
             if name and isinstance(target, ast.Attribute):
                 stored[target.attr] = name
+                if isinstance(target.value, ast.Name) and target.value.id == "self" and calls:
+                    local[f"self.{target.attr}"] = name  # `self.model = model`, then `self.model.channels`
             elif name and isinstance(target, (ast.Tuple, ast.List)):
                 out[name].kinds.add("iter")  # `height, width = image_size`
 
@@ -601,18 +604,35 @@ def _class_with_attributes(cls, attrs: Sequence[str]):
     a ViT of the file), or None."""
     from torch import nn
 
-    wanted = {a for a in attrs if not a.startswith("__")}
+    wanted = {a for a in attrs if not a.startswith("__") and not hasattr(nn.Module, a)}  # not `.parameters()`
     if not wanted:
         return None
     module_globals = getattr(getattr(cls, "__init__", None), "__globals__", {})
-    best = None
-    for value in list(module_globals.values()):
+    best = _smallest_with(cls, wanted, list(module_globals.values()))
+    package = getattr(cls, "__module__", "").rpartition(".")[0]
+    if best is None and package:  # a wrapper whose network is another module's (denoising-diffusion's
+        # ContinuousTimeGaussianDiffusion(model) reads model.self_condition: the package's Unet)
+        kinds = [value for module_name, module in list(sys.modules.items())
+                 if module is not None and (module_name == package or module_name.startswith(package + "."))
+                 for value in list(vars(module).values())
+                 if isinstance(value, type) and getattr(value, "__module__", "").startswith(package + ".")]
+        best = _smallest_with(cls, wanted, kinds)
+    return best
+
+
+def _smallest_with(cls, wanted: set, values: list):
+    """The class in `values` with the fewest attributes whose __init__ sets every one in `wanted`."""
+    from torch import nn
+
+    best, best_count = None, 0
+    for value in values:
         if not (isinstance(value, type) and issubclass(value, nn.Module) and value is not cls
-                and not value.__module__.startswith("torch")):
+                and not value.__module__.startswith("torch") and not issubclass(value, cls)
+                and not issubclass(cls, value)):
             continue
         assigned = _assigned_attributes(value)
-        if wanted <= assigned and (best is None or len(assigned) < len(_assigned_attributes(best))):
-            best = value  # the smallest class that has them all
+        if wanted <= assigned and (best is None or len(assigned) < best_count):
+            best, best_count = value, len(assigned)  # the smallest class that has them all
     return best
 
 

@@ -196,3 +196,16 @@ def test_group_multiples_follow_helpers_and_derived_widths():
 def test_a_time_embedding_is_fed_a_batch_of_time_values(name, notes):
     builder, model, inputs = fed(getattr(fixture("diffusion_parts"), name))
     assert (builder.notes, inputs) == ([notes], "(2,)")
+
+
+def test_a_wrapper_is_built_around_its_package_s_network(monkeypatch):
+    # denoising-diffusion-pytorch's ContinuousTimeGaussianDiffusion(model): a file of its own that
+    # reads model.self_condition and self.model.channels (not .parameters()): the package's Unet
+    monkeypatch.syspath_prepend(str(GUESSING))
+    from diffusion_pkg.wrappers import ContinuousTimeWrapper
+
+    builder, model, inputs = fed(ContinuousTimeWrapper)
+    assert type(model.model).__name__ == "Unet"
+    assert (builder.notes, inputs) == ([
+        "built as ContinuousTimeWrapper(model=Unet(), image_size=32), fed (2, 3, 32, 32) (an image for `img`): "
+        "guessed, not configured"], "(2, 3, 32, 32)")
