@@ -414,6 +414,11 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                     local[f"self.{target.attr}"] = name  # `self.model = model`, then `self.model.channels`
             elif name and isinstance(target, (ast.Tuple, ast.List)):
                 out[name].kinds.add("iter")  # `height, width = image_size`
+            elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) \
+                    and len(target.elts) == len(node.value.elts):
+                for part, held in zip(target.elts, node.value.elts):  # `a, b, t = x, res, self.t`
+                    if isinstance(part, ast.Name) and name_of(held):
+                        local[part.id] = name_of(held)
 
 
 def _follow_method(cls, call: ast.Call, local: Dict[str, str], out, stored, followed: set) -> None:
@@ -530,12 +535,14 @@ def _item_value(key: str, profile: int, usage: Usage) -> Any:
 
 def _sized(name: str, value: Any, usage: Usage) -> Any:
     """A number for a parameter read as a sequence becomes one, as long as its reads need:
-    counts repeat (`num_blocks[3]`: (1, 1, 1, 1)), sizes double (`out_planes`: (16, 32, 64))."""
+    counts and image sizes repeat (`num_blocks[3]`: (1, 1, 1, 1), `image_size[0]`: (32, 32)),
+    other sizes double (`out_planes`: (16, 32, 64))."""
     if "iter" not in usage.kinds or not isinstance(value, int) or isinstance(value, bool):
         return value
     count = max(2, usage.length)
-    if _COUNT_NAME.search(name.lower()):
-        return (value,) * count
+    if _COUNT_NAME.search(name.lower()) or _IMAGE_SIZE_NAME.search(name.lower()) \
+            or _PATCH_SIZE_NAME.search(name.lower()):
+        return (value,) * count  # an image's (height, width): square, as the guessed inputs are
     return tuple(value * 2 ** i for i in range(count))
 
 

@@ -209,3 +209,16 @@ def test_a_wrapper_is_built_around_its_package_s_network(monkeypatch):
     assert (builder.notes, inputs) == ([
         "built as ContinuousTimeWrapper(model=Unet(), image_size=32), fed (2, 3, 32, 32) (an image for `img`): "
         "guessed, not configured"], "(2, 3, 32, 32)")
+
+
+@pytest.mark.parametrize("name, notes", [
+    # karras_unet.py's MPAdd: `a, b, t = x, res, self.t` then `1. - t`: t is a number, not None
+    ("MagnitudeAdd", "built as MagnitudeAdd(t=8), fed (2, 3, 32, 32), (2, 3, 32, 32) (tried ranks and sizes "
+                     "(no layer tells the input shape), res by name): guessed, not configured"),
+    # GaussianDiffusion's `image_size[0]`, `image_size[1]`: a square image, fed at that size
+    ("SquareDiffusion", "built as SquareDiffusion(image_size=(32, 32)), fed (2, 3, 32, 32) (inferred from `net` "
+                        "(Conv2d)): guessed, not configured"),
+])
+def test_a_diffusion_s_numbers_and_image_sizes_follow_their_reads(name, notes):
+    builder, model, inputs = fed(getattr(fixture("diffusion_parts"), name))
+    assert builder.notes == [notes]
