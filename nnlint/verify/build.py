@@ -736,6 +736,9 @@ def _other_input(model, name: str, first: Tuple, use: Any = None) -> Tuple:
     batch = shape[0] if shape else 2
     layer = getattr(model, use, None) if isinstance(use, str) and use != "list" else None
     told = layer_inputs(layer) if layer is not None and type(layer).__module__.startswith("torch.nn") else None
+    if not told and layer is not None and hasattr(layer, "named_children"):  # a block: its first layer
+        found = first_layer(layer)  # says (guided-diffusion's `self.emb_layers(emb)`: SiLU, Linear)
+        told = found[2] if found is not None else _linear_like(layer)
     if told and len(told[0]) == 1 and not (_MASK_NAMES.search(lowered) or _TIME_NAMES.match(lowered)
                                           or _LABEL_NAMES.match(lowered)):
         (shape_told, kind_told, high_told), = told[0]
@@ -752,6 +755,21 @@ def _other_input(model, name: str, first: Tuple, use: Any = None) -> Tuple:
         return ((batch, shape[1] if len(shape) > 1 else 8), "int64",
                 embedding.num_embeddings if embedding is not None else 10, None)
     return (shape, kind, first[2], None)
+
+
+def _linear_like(layer) -> Optional[List[Attempt]]:
+    """A leaf module of the user's that applies `F.linear` to its 2-D `weight` (stylegan2's
+    EqualLinear, the style's `self.modulation(style)`): its input is (batch, in_features)."""
+    weight = getattr(layer, "weight", None)
+    if list(layer.children()) or getattr(weight, "dim", lambda: 0)() != 2:
+        return None
+    try:
+        source = inspect.getsource(forward_function(type(layer)))
+    except (OSError, TypeError):
+        return None
+    if "linear(" not in source:
+        return None
+    return [[((2, weight.shape[1]), "float", None)]]
 
 
 def _first_of(model, class_names, largest: Optional[int] = None):

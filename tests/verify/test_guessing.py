@@ -222,3 +222,12 @@ def test_a_wrapper_is_built_around_its_package_s_network(monkeypatch):
 def test_a_diffusion_s_numbers_and_image_sizes_follow_their_reads(name, notes):
     builder, model, inputs = fed(getattr(fixture("diffusion_parts"), name))
     assert builder.notes == [notes]
+
+
+@pytest.mark.parametrize("name, inputs", [
+    ("ResBlock", "(2, 3, 16, 16), (2, 3)"),  # `self.emb_layers(emb)`: SiLU, then Linear(emb_channels=3, ...)
+    ("ModulatedConv2d", "(2, 3, 32, 32), (2, 16)"),  # `self.modulation(style)`: F.linear on a (3, 16) weight
+])
+def test_a_second_input_is_shaped_for_the_block_it_goes_to(name, inputs):
+    builder, model, fed_inputs = fed(getattr(fixture("second_input"), name))
+    assert fed_inputs == inputs
