@@ -566,10 +566,16 @@ def argument_uses(forward) -> Dict[str, Any]:
     self_name = func.args.args[0].arg if func.args.args else "self"
     uses: Dict[str, Any] = {}
     for node in ast.walk(func):
-        if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Name) \
-                or node.args[0].id not in names or node.args[0].id in uses:
+        if not isinstance(node, ast.Call):
             continue
         callee = node.func
+        if isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name) and callee.value.id == self_name:
+            for index, arg in list(enumerate(node.args))[1:]:  # `self.conv(input, style)`: the part's own
+                if isinstance(arg, ast.Name) and arg.id in names and arg.id not in uses:  # forward says
+                    uses[arg.id] = (callee.attr, index)
+        if not node.args or not isinstance(node.args[0], ast.Name) \
+                or node.args[0].id not in names or node.args[0].id in uses:
+            continue
         if isinstance(callee, ast.Attribute) and callee.attr in _JOINS and not (
                 isinstance(callee.value, ast.Name) and callee.value.id == self_name):
             uses[node.args[0].id] = "list"
@@ -734,6 +740,15 @@ def _other_input(model, name: str, first: Tuple, use: Any = None) -> Tuple:
     shape, kind = first[0], first[1]
     lowered = name.lower()
     batch = shape[0] if shape else 2
+    if isinstance(use, tuple):  # (attribute, position): what that part's forward does with it
+        part = getattr(model, use[0], None)
+        forward = forward_function(type(part)) if part is not None and hasattr(part, "named_children") \
+            and not type(part).__module__.startswith("torch.") else None
+        inner = _forward_parameters(forward) if forward is not None else []
+        inner_use = argument_uses(forward).get(inner[use[1]]) if use[1] < len(inner) else None
+        if isinstance(inner_use, str) and inner_use != "list":
+            return _other_input(part, name, first, inner_use)
+        use = None
     layer = getattr(model, use, None) if isinstance(use, str) and use != "list" else None
     told = layer_inputs(layer) if layer is not None and type(layer).__module__.startswith("torch.nn") else None
     if not told and layer is not None and hasattr(layer, "named_children"):  # a block: its first layer

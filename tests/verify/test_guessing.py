@@ -227,6 +227,7 @@ def test_a_diffusion_s_numbers_and_image_sizes_follow_their_reads(name, notes):
 @pytest.mark.parametrize("name, inputs", [
     ("ResBlock", "(2, 3, 16, 16), (2, 3)"),  # `self.emb_layers(emb)`: SiLU, then Linear(emb_channels=3, ...)
     ("ModulatedConv2d", "(2, 3, 32, 32), (2, 16)"),  # `self.modulation(style)`: F.linear on a (3, 16) weight
+    ("StyledConv", "(2, 3, 32, 32), (2, 16)"),  # `self.conv(input, style)`: ModulatedConv2d's forward says
 ])
 def test_a_second_input_is_shaped_for_the_block_it_goes_to(name, inputs):
     builder, model, fed_inputs = fed(getattr(fixture("second_input"), name))
