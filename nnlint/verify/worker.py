@@ -266,15 +266,19 @@ def _other_ways_on_nonfinite(model_run: ModelRun, builder, attempt) -> ModelRun:
     first, ways, first_way = model_run, [builder.way], (builder.notes or [builder.way])[0]
     while len(ways) <= NONFINITE_RETRIES:
         again, retry = attempt(list(ways))
-        if again.status != "checked" or not retry.ours:
-            break  # nothing else builds and runs (or the defaults: not ours): the first run, with a note
+        if again.status != "checked":
+            break  # nothing else builds and runs: the first run, with a note
         again.seconds += model_run.seconds
         again.cpu_seconds += model_run.cpu_seconds
+        model_run = again
         if not _nonfinite(again):
             again.report.notes.append(f"NaN or Inf with the first way nnlint chose ({first_way}): "
                                       f"our values, not the model's; checked the next way instead")
             return again
+        if not retry.ours:
+            return again  # its own defaults give NaN too: the model's (NN904)
         ways.append(retry.way)
+    first.seconds, first.cpu_seconds = model_run.seconds, model_run.cpu_seconds
     first.report.observations = [o for o in first.report.observations if o.kind != "nonfinite"]
     first.report.notes.append(f"NaN or Inf in the output or the gradients with values nnlint chose "
                               f"({'; '.join(ways)}), and with every other way it tried: not reported as NN904 "

@@ -395,11 +395,16 @@ QUANTIZERS = """
 
         def forward(self, x, mask=None):
             return self.proj(x) * float("inf")
+
+
+    class Exploding(Overflow):
+        def __init__(self, dim=16):
+            super().__init__(dim)
 """
 QUANTIZER_TESTS = """
     import pytest
     import torch
-    from quantizers import LFQ, Overflow
+    from quantizers import LFQ, Exploding, Overflow
 
 
     @pytest.mark.parametrize("mask", (torch.tensor([False, False]), torch.tensor([True, False])))
@@ -411,6 +416,7 @@ QUANTIZER_TESTS = """
     @pytest.mark.parametrize("mask", (torch.tensor([False, False]), torch.tensor([True, False])))
     def test_overflow(mask):
         Overflow(dim=16)(torch.randn(2, 16), mask=mask)
+        Exploding(dim=16)(torch.randn(2, 16), mask=mask)
 """
 
 
@@ -422,7 +428,7 @@ def test_nan_with_a_replayed_case_is_ours_the_next_case_is_checked(tmp_path, mon
         (tmp_path / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     main(["verify", "--isolated", "--format", "json", "quantizers.py"])
-    lfq, overflow = json.loads(capsys.readouterr().out)["models"]
+    lfq, overflow, exploding = json.loads(capsys.readouterr().out)["models"]
     assert (lfq["status"], lfq["findings"]) == ("checked", [])
     assert lfq["notes"] == [
         "built as in tests/test_quantizers.py:8 (parametrize case 2), fed as in tests/test_quantizers.py:9",
@@ -435,10 +441,15 @@ def test_nan_with_a_replayed_case_is_ours_the_next_case_is_checked(tmp_path, mon
         "tests/test_quantizers.py:14; as in tests/test_quantizers.py:14 (parametrize case 2); "
         "Overflow(dim=32)), and with every other way it tried: not reported as NN904 (configure the inputs to check it)")
 
+    # NaN with both cases, then with its own defaults (not ours): the model's
+    assert [(f["code"], f["message"]) for f in exploding["findings"] if f["source"] != "static"] == [
+        ("NN904", "the train-mode output has NaN or Inf values")]
+    assert exploding["notes"][0].startswith("eval output has NaN/Inf")
+
     # the same NaN with inputs the user configured: the model's
     (tmp_path / "pyproject.toml").write_text(
         '[tool.nnlint.verify.models."quantizers:Overflow"]\nkwargs = { dim = 16 }\ninputs = [[2, 16]]\n', encoding="utf-8")
     main(["verify", "--format", "json", "quantizers.py"])
-    _, overflow = json.loads(capsys.readouterr().out)["models"]
+    _, overflow, _ = json.loads(capsys.readouterr().out)["models"]
     assert [(f["code"], f["message"]) for f in overflow["findings"]] == [
         ("NN904", "the train-mode output has NaN or Inf values")]
