@@ -685,10 +685,15 @@ class _Run:
             return
         self.report.notes.append("the state_dict round trip is not judged: eval outputs differ "
                                  "from call to call")
-        if ran is None or not ran:
+        if ran is None:  # by design or a bug: we cannot tell, so the model is not blamed
+            self.report.notes.append(f"two eval() forwards differ ({how}), and the random operations "
+                                     "they ran could not be recorded: not judged (NN907 needs a dropout "
+                                     "still active, weights drawn in forward, or no randomness at all)")
+            return
+        if not ran:
             self.report.add("eval_nondeterministic", f"two forwards in eval() mode on the same input "
-                                                     f"differ: {how}" + ("" if ran is None else
-                                                     " (no random operation ran: state kept between calls?)"))
+                                                     f"differ: {how} (no random operation ran: state "
+                                                     "kept between calls?)")
             return
         op = next(op for op in ran if op.kind != "sampling")
         what = ("a dropout is still active" if op.kind == "dropout" else

@@ -239,6 +239,21 @@ def test_sampling_in_eval_by_design_is_a_note_not_nn907(model, drawn):
     assert "state_dict" in report.checks  # judged with the same seed on both sides
 
 
+def test_differing_eval_forwards_whose_random_ops_cannot_be_recorded_blame_nothing(monkeypatch):
+    # a diffusion wrapper whose forward is its training loss (draws t and the noise), as
+    # https://github.com/lucidrains/denoising-diffusion-pytorch/blob/main/denoising_diffusion_pytorch/repaint.py
+    # where the recording failed in the worker: a guess either way would blame or excuse blindly
+    def unrecordable(call):
+        raise RuntimeError("dispatch mode refused")
+
+    monkeypatch.setattr(checks, "record_random_ops", unrecordable)
+    report = run_checks(TokenSampler(), (torch.randn(2, 5, 4),), rebuild=TokenSampler)
+    assert kinds(report) == []
+    (note,) = [n for n in report.notes if "could not be recorded" in n]
+    assert note.startswith("two eval() forwards differ (")
+    assert "state_dict" not in report.checks
+
+
 def drop_path(x, p):  # timm's shape, without its `if not training: return x`
     keep = x.new_empty(x.shape[0], 1).bernoulli_(1 - p)
     return x * keep / (1 - p)
