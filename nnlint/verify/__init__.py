@@ -169,7 +169,7 @@ def _run_all(the_plan, files: List[str], timeout: float, device: str, progress, 
             if own is not None and own.path in checked:
                 qualname = own.key.split(":", 1)[1]
                 covered.add((own.path, qualname))
-                run.name = f"{module_name(own.path)[0]}:{qualname}"
+                run.name = f"{module_name(own.path, the_plan.root)[0]}:{qualname}"
                 run.path = display_path(own.path)
             wanted = (own is not None and own.path in checked) or os.path.abspath(target.path) in checked
             if wanted or (run.status == FAILED and the_plan.factory_failures):

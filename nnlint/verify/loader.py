@@ -17,6 +17,10 @@
 - **C++/CUDA extensions** compiled at import (`torch.utils.cpp_extension.load()`) are never
   built: `load()` returns a stand-in module, so code with a CPU fallback runs and a model that
   calls the extension is skipped as needing it.
+- **The project's own compiled extensions** (Cython, C/C++, CUDA: a `.pyx`, or a `setup.py`
+  that builds extensions and names it), never built here: a missing module of that name gets a
+  stand-in too, labelled as the extension, so a model that calls it is skipped as "needs the
+  compiled extension `pkg.ext` (not built: run its build step)".
 - **Package context**: the file is imported as `pkg.sub.mod`; a parent package whose
   `__init__` raises (it imports a sibling that cannot load) is replaced by a bare package, so
   the file under test still loads, without running its unrelated siblings.
@@ -30,9 +34,11 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
+import re
 import sys
 import types
-from typing import Dict, List, Optional, Set, Tuple
+from functools import lru_cache
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 _NNLINT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -141,13 +147,19 @@ class _StandInModule(types.ModuleType):
     def __getattr__(self, name: str):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        return _Missing(self.__name__.split(".")[0], f"{self.__name__}.{name}")
+        label = self.__dict__.get("_nnlint_label") or self.__name__.split(".")[0]
+        return _Missing(label, f"{self.__name__}.{name}")
 
 
 class _Loader(importlib.abc.Loader):
+    def __init__(self, label: str = ""):
+        self.label = label  # what a user of the stand-in needs, if not the package of its name
+
     def create_module(self, spec):
         module = _StandInModule(spec.name)
         module.__path__ = []  # a package: `import missing.sub` works too
+        if self.label:
+            module._nnlint_label = self.label
         return module
 
     def exec_module(self, module) -> None:
@@ -164,11 +176,32 @@ class StandInFinder(importlib.abc.MetaPathFinder):
 
     def find_spec(self, fullname, path=None, target=None):
         top = fullname.split(".")[0]
+        label = self._unbuilt(fullname)
+        if label:
+            return importlib.machinery.ModuleSpec(fullname, _Loader(label), is_package=True)
         if top not in stand_ins:
             if "." in fullname or self._in_project(top) or not self._plain_import():
                 return None
             stand_ins.add(top)
         return importlib.machinery.ModuleSpec(fullname, _Loader(), is_package=True)
+
+    def _unbuilt(self, fullname: str) -> str:
+        """The stand-in's label if `fullname` is one of the project's compiled extensions (Cython,
+        C/C++, CUDA) that was never built, or inside one; else ""."""
+        for prefix, label in unbuilt.items():
+            if fullname == prefix or fullname.startswith(prefix + "."):
+                return label
+        parent, _, name = fullname.rpartition(".")
+        if parent:  # a module of one of the project's packages
+            folders = getattr(sys.modules.get(parent), "__path__", None) or []
+            if not any(self._in_user_code(os.path.join(str(f), "x.py")) for f in folders):
+                return ""
+        elif self._in_project(name):
+            return ""
+        if name not in extension_names(self.roots) or not self._plain_import():
+            return ""
+        unbuilt[fullname] = f"the compiled extension `{fullname}` (not built: run its build step)"
+        return unbuilt[fullname]
 
     def _in_project(self, top: str) -> bool:
         return any(os.path.exists(os.path.join(root, top + ".py")) or os.path.isdir(os.path.join(root, top))
@@ -177,7 +210,9 @@ class StandInFinder(importlib.abc.MetaPathFinder):
     def _plain_import(self) -> bool:
         """Whether the import being resolved is an import statement's (not find_spec's), outside
         a try block that catches ImportError."""
-        frame = sys._getframe(2)
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename == __file__:
+            frame = frame.f_back
         loading = False
         while frame is not None:
             code = frame.f_code
@@ -204,6 +239,54 @@ class StandInFinder(importlib.abc.MetaPathFinder):
         if filename not in self._guarded:
             self._guarded[filename] = _import_guards(filename)
         return any(first <= line <= last for first, last in self._guarded[filename])
+
+
+# ----- the project's own compiled extensions, never built ----------------------------------------
+unbuilt: Dict[str, str] = {}  # module name -> the label of its stand-in, in this process
+_SOURCES = (".pyx", ".pyx.in")
+_BUILD_MARKS = re.compile(r"ext_modules|cythonize|build_ext|Extension\s*\(")
+_EXTENSION_CALL = re.compile(r"\b\w*Extension\s*\(\s*(?:name\s*=\s*)?[\"']([\w.]+)[\"']")
+_SETUP_NAME = re.compile(r"\bname\s*=\s*[\"']([\w.]+)[\"']")
+_CYTHON_SOURCE = re.compile(r"[\"']([\w./-]+)\.pyx[\"']")
+_SKIPPED_FOLDERS = {"node_modules", "site-packages", "__pycache__", "build", "dist"}
+MAX_WALK_DEPTH, MAX_WALK_FILES = 4, 5000
+
+
+@lru_cache(maxsize=8)
+def _extension_names_of(roots: Tuple[str, ...]) -> FrozenSet[str]:
+    """The module names (last dotted part) of the compiled extensions the project builds: the
+    names a `setup.py` that builds extensions gives them (`Extension("nms.cpu_nms", ...)`,
+    `CUDAExtension("dcn_cuda", ...)`, `setup(name="monotonic_align", ext_modules=cythonize(
+    "core.pyx"))`) and the stems of its Cython sources (`core.pyx`)."""
+    names: Set[str] = set()
+    seen = 0
+    for root in roots:
+        for folder, subfolders, files in os.walk(root):
+            depth = os.path.relpath(folder, root).count(os.sep)
+            subfolders[:] = [] if depth >= MAX_WALK_DEPTH else sorted(
+                d for d in subfolders if not d.startswith(".") and d not in _SKIPPED_FOLDERS)
+            seen += len(files)
+            if seen > MAX_WALK_FILES:
+                return frozenset(names)
+            for name in files:
+                if name.endswith(_SOURCES):
+                    names.add(name.split(".")[0])
+                elif name == "setup.py":
+                    try:
+                        with open(os.path.join(folder, name), "r", encoding="utf-8", errors="replace") as handle:
+                            text = handle.read(1_000_000)
+                    except OSError:
+                        continue
+                    if not _BUILD_MARKS.search(text):
+                        continue
+                    for found in _EXTENSION_CALL.findall(text) + _SETUP_NAME.findall(text):
+                        names.add(found.rsplit(".", 1)[-1])
+                    names.update(os.path.basename(found) for found in _CYTHON_SOURCE.findall(text))
+    return frozenset(names)
+
+
+def extension_names(roots: List[str]) -> FrozenSet[str]:
+    return _extension_names_of(tuple(roots))
 
 
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
@@ -480,6 +563,8 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
     for line, lacks in sorted(replaced.items()):
         notes.append(f"the import at line {line} needs {needs([lacks])}: its names were given stand-ins "
                      f"(a model that uses them is skipped)")
+    for label in unbuilt.values():
+        notes.append(f"{label[0].upper()}{label[1:]}: a stand-in was imported (a model that calls it is skipped)")
     if stand_ins:
         notes.append(f"not installed: {', '.join(f'`{n}`' for n in sorted(stand_ins))} (a stand-in was imported; "
                      f"a model that uses it is skipped)")
