@@ -669,7 +669,7 @@ def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
 def one_dim_use(forward, arg_name: str) -> str:
     """How forward says its argument is 1-D, a batch of time values or noise levels (the
     embeddings of diffusion models): `rearrange(x, 'b -> b 1')` (one axis on the left),
-    `x[:, None]`; else ""."""
+    `x[:, None]`, an einx pattern with one axis for it; else ""."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
     except (OSError, TypeError, SyntaxError, IndentationError):
@@ -682,6 +682,14 @@ def one_dim_use(forward, arg_name: str) -> str:
             left = node.args[1].value.split("->", 1)[0].split()
             if len(left) == 1 and left[0].isidentifier():
                 return f"`{node.args[1].value.strip()}`"
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) and "->" in node.args[0].value:
+            # einx: `einx.multiply('i, j -> i j', x, self.weights)`, one pattern per tensor
+            inputs = node.args[0].value.split("->", 1)[0].split(",")
+            for pattern, argument in zip(inputs, node.args[1:]):
+                if isinstance(argument, ast.Name) and argument.id == arg_name and len(pattern.split()) == 1 \
+                        and pattern.strip().isidentifier():
+                    return f"`{node.args[0].value.strip()}`"
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == arg_name \
                 and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2 \
                 and isinstance(node.slice.elts[0], ast.Slice) and node.slice.elts[0].lower is None \
@@ -1152,6 +1160,9 @@ _INPUT_ERROR = re.compile(
     r"index|dtype|scalar type|input type|positional argument|unexpected keyword|broadcast|\b\d+-?D\b|"
     r"divisible|einops|unpack|axis|axes|length",
     re.IGNORECASE)
+# libraries whose every error is about the shapes or types they were given (einx's RankError
+# derives from Exception only)
+_SHAPE_CHECKERS = {"einops", "einx", "jaxtyping", "beartype", "typeguard"}
 _GUESSABLE = (AssertionError, RuntimeError, ValueError, IndexError, TypeError, KeyError, ZeroDivisionError,
               NotImplementedError, AttributeError)
 
@@ -1164,7 +1175,7 @@ def looks_like_input_error(exc: BaseException, strict: bool = False) -> bool:
 
     if error_kind(exc, "forward") != "forward_error":
         return False  # missing forward, in-place on a leaf...: not about the input
-    if isinstance(exc, AssertionError):
+    if isinstance(exc, AssertionError) or type(exc).__module__.split(".")[0] in _SHAPE_CHECKERS:
         return True
     if strict and isinstance(exc, _GUESSABLE):
         return True

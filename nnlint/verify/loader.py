@@ -33,6 +33,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import inspect
 import os
 import re
 import sys
@@ -45,6 +46,7 @@ _NNLINT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # What the stand-ins saw: the missing packages touched since the last reset().
 touched: List[str] = []
 stand_ins: Set[str] = set()  # top-level names given a stand-in in this process
+no_op_decorators: Set[str] = set()  # decorators of missing packages applied as no-ops
 
 
 class MissingPackage(ImportError):
@@ -97,11 +99,25 @@ class _Missing:
         raise MissingPackage(self._nnlint_package, f"`{self._nnlint_path}`")
 
     def __call__(self, *args, **kwargs):
-        if _set_up_call(sys._getframe(1)):  # `matplotlib.use("Agg")` while a module is imported
+        frame = sys._getframe(1)
+        if _decorating(frame):
+            # `@beartype`, `@jaxtyped(typechecker=beartype)`, `@numba.jit`: checks or speeds up
+            # what it wraps and changes nothing a model computes; the wrapped def as written
+            if len(args) == 1 and not kwargs and (inspect.isfunction(args[0]) or isinstance(args[0], type)):
+                no_op_decorators.add(f"@{self._nnlint_path}")
+                return args[0]
+            return _Missing(self._nnlint_package, self._nnlint_path)  # the factory's decorator
+        if _set_up_call(frame):  # `matplotlib.use("Agg")` while a module is imported
             return _Missing(self._nnlint_package, f"{self._nnlint_path}()")
         return self._use()
 
-    __getitem__ = __iter__ = __len__ = __bool__ = __int__ = __float__ = __index__ = _use
+    def __getitem__(self, key):
+        if not sys._getframe(1).f_code.co_flags & inspect.CO_NEWLOCALS:
+            # a module or class body: an annotation or an alias (`Float[Tensor, "b n d"]`)
+            return _Missing(self._nnlint_package, f"{self._nnlint_path}[...]")
+        return self._use()
+
+    __iter__ = __len__ = __bool__ = __int__ = __float__ = __index__ = _use
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _use
     __floordiv__ = __rfloordiv__ = __pow__ = __rpow__ = __lt__ = __le__ = __gt__ = __ge__ = _use
     __neg__ = __contains__ = __enter__ = __array__ = _use
@@ -111,6 +127,27 @@ class _Missing:
 
     def __hash__(self):
         return id(self)
+
+
+_decorator_lines: Dict[str, Set[int]] = {}  # file -> the lines its decorators span
+
+
+def _decorating(frame) -> bool:
+    """Whether `frame` is applying (or building) a decorator of a def or class."""
+    filename = frame.f_code.co_filename
+    if filename not in _decorator_lines:
+        lines: Set[int] = set()
+        try:
+            with open(filename, "rb") as handle:
+                tree = ast.parse(handle.read())
+        except (OSError, SyntaxError, ValueError):
+            tree = None
+        for node in ast.walk(tree) if tree is not None else ():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for decorator in node.decorator_list:
+                    lines.update(range(decorator.lineno, (decorator.end_lineno or decorator.lineno) + 1))
+        _decorator_lines[filename] = lines
+    return frame.f_lineno in _decorator_lines[filename]
 
 
 _statements: Dict[str, List[Tuple[int, int, bool]]] = {}  # file -> top-level (first, last line, a bare call?)
@@ -568,6 +605,10 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
     if stand_ins:
         notes.append(f"not installed: {', '.join(f'`{n}`' for n in sorted(stand_ins))} (a stand-in was imported; "
                      f"a model that uses it is skipped)")
+    if no_op_decorators:
+        notes.append(f"{', '.join(f'`{d}`' for d in sorted(no_op_decorators))} (not installed) applied as a no-op: "
+                     f"the decorated code ran as written")
+        no_op_decorators.clear()
     reset()
     return module, notes
 

@@ -269,3 +269,43 @@ def test_the_size_guard_shrinks_large_defaults_or_skips(monkeypatch):
     with pytest.raises(Skip) as skip:
         Builder(Opaque, "m:Opaque", None).build()
     assert skip.value.reason == "too large for the memory limit: 108M parameters (the limit is 50M)"
+
+
+def test_an_error_of_a_shape_checking_library_is_a_wrong_guess():
+    # einx's RankError derives from Exception only: a Fourier embedding of a (b,) time value,
+    # https://github.com/lucidrains/e2-tts-pytorch/blob/main/e2_tts_pytorch/e2_tts.py (RandomFourierEmbed,
+    # `einx.multiply('i, j -> i j', x, self.weights)`), fed a guessed (b, n) input first
+    RankError = type("RankError", (Exception,), {"__module__": "einx.errors"})
+
+    def multiply(x, weights):  # einx.multiply('i, j -> i j', x, weights)
+        if x.dim() != 1:
+            raise RankError("The number of tensor dimensions and axes in the expression does not match.")
+        return x[:, None] * weights[None, :]
+
+    class FourierEmbed(nn.Module):
+        def __init__(self, dim=8):
+            super().__init__()
+            self.weights = nn.Parameter(torch.randn(dim // 2))
+
+        def forward(self, x):
+            freqs = multiply(x, self.weights)
+            return torch.cat((freqs.sin(), freqs.cos()), dim=-1)
+
+    model = FourierEmbed()
+    with pytest.raises(Skip) as skip:  # no input the guesses make fits: ours, not the model's error
+        choose_inputs(model, "m:FourierEmbed", example_inputs(model, "m:FourierEmbed", None), None)
+    assert skip.value.reason.startswith("forward on the tried ranks and sizes (no layer tells the input shape) "
+                                        "input (2, 8, 4) (and 5 other guesses) raised RankError")
+
+    class EinxFourierEmbed(FourierEmbed):  # the pattern says x has one axis: a batch of time values
+        def forward(self, x):
+            freqs = einx_multiply("i, j -> i j", x, self.weights)
+            return torch.cat((freqs.sin(), freqs.cos()), dim=-1)
+
+    def einx_multiply(pattern, x, weights):
+        return multiply(x, weights)
+
+    model = EinxFourierEmbed()
+    inputs = example_inputs(model, "m:EinxFourierEmbed", None)
+    args, _ = choose_inputs(model, "m:EinxFourierEmbed", inputs, None)
+    assert (tuple(args[0].shape), inputs.how) == ((2,), "a batch of time values (`i, j -> i j`)")

@@ -145,6 +145,38 @@ PROJECT = {
                     x = fn(x)
                 return x
     """,
+    # runtime type checks from packages that are not installed, lucidrains-style:
+    # https://github.com/lucidrains/muse-maskgit-pytorch/blob/main/muse_maskgit_pytorch/muse_maskgit_pytorch.py
+    # (`from beartype import beartype`, `@beartype` on classes and methods) and jaxtyping's
+    # annotations (https://github.com/lucidrains/x-transformers: `Float[Tensor, "b n d"]`)
+    "typed.py": f"""
+        import torch.nn as nn
+        from torch import Tensor
+        from {MISSING}_beartype import beartype
+        from {MISSING}_jaxtyping import Float, jaxtyped
+
+        Embeddings = Float[Tensor, "b n d"]
+
+
+        @beartype
+        class TypedBlock(nn.Module):
+            def __init__(self, dim: int = 8):
+                super().__init__()
+                self.fc = nn.Linear(dim, dim)
+
+            @jaxtyped(typechecker=beartype)
+            def forward(self, x: Float[Tensor, "b n d"]) -> Embeddings:
+                return self.fc(x)
+
+
+        class Checked(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                return beartype(self.fc)(x)  # a call, not a decorator: needs the package
+    """,
 }
 
 
@@ -263,3 +295,11 @@ def test_a_hint_for_a_model_built_from_a_made_config_gives_inputs_only_and_works
         handle.write(model["hint"] + "\n")
     model = verify()
     assert (model["status"], model["findings"]) == ("checked", [])
+
+
+def test_a_missing_packages_decorators_and_annotations_are_no_ops_and_the_model_is_checked(report):
+    typed, checked = report["typed:TypedBlock"], report["typed:Checked"]
+    assert (typed["status"], typed["findings"]) == ("checked", [])
+    assert typed["notes"][-1] == (f"`@{MISSING}_beartype.beartype`, `@{MISSING}_jaxtyping.jaxtyped` (not installed) "
+                                  f"applied as a no-op: the decorated code ran as written")
+    assert (checked["status"], checked["reason"]) == ("skipped", f"needs `{MISSING}_beartype` (not installed)")
