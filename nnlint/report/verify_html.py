@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from nnlint import __version__
 from nnlint.report.summary import plural
-from nnlint.verify.result import (CHECKED, FAILED, SKIPPED, Grad, Member, ModelResult, VerifiedFinding,
+from nnlint.verify.result import (CHECKED, FAILED, NOT_RUNNABLE, SKIPPED, Grad, Member, ModelResult, VerifiedFinding,
                                   VerifyResult)
 
 VERDICTS = {  # (css class, label, what it means)
@@ -78,7 +78,9 @@ def _summary(result: VerifyResult, counts: dict) -> str:
     devices = sorted({m.device for m in result.models if m.device})
     tiles = [
         ("models", counts["models"], f'{counts["checked"]} checked ({counts["coverage"]:g}%) &middot; '
-                                     f'{counts["skipped"]} skipped &middot; {counts["failed"]} failed',
+                                     f'{counts["skipped"]} skipped &middot; {counts["failed"]} failed'
+                                     + (f' &middot; {counts["not_runnable"]} not runnable' if counts["not_runnable"]
+                                        else ''),
          "bad" if counts["failed"] or not counts["checked"] else ""),
         ("findings", counts["findings"], f'{counts["confirmed"]} confirmed &middot; '
                                          f'{counts["not_confirmed"]} not reproduced &middot; '
@@ -136,7 +138,7 @@ def _model(index: int, model: ModelResult) -> str:
              f'data-findings="{len(model.findings)}">',
              f'<h2>{_e(model.name)} {_status(model.status)}</h2>',
              f'<p class="facts">{" &middot; ".join(facts)}</p>']
-    if model.status in (SKIPPED, FAILED) and model.reason:
+    if model.status in (SKIPPED, FAILED, NOT_RUNNABLE) and model.reason:
         parts.append(f'<p class="reason {model.status}">{_e(model.reason)}</p>')
     if model.hint:
         parts.append(f'<p class="hint">Add to <code>pyproject.toml</code>:</p><pre>{_e(model.hint)}</pre>')
@@ -366,7 +368,7 @@ table.models a { color:var(--ink); font-weight:600; text-decoration:none; } tabl
 .status { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; vertical-align:middle; }
 .status.checked { background:var(--green-bg); color:var(--green); }
 .status.failed { background:var(--red-bg); color:var(--red); }
-.status.skipped { background:var(--gray-bg); color:var(--dim); }
+.status.skipped, .status.not-runnable { background:var(--gray-bg); color:var(--dim); }
 .chip { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; white-space:nowrap; }
 .chip.confirmed { background:var(--red-bg); color:var(--red); }
 .chip.runtime { background:var(--purple-bg); color:var(--purple); }

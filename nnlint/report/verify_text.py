@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import List
 
 from nnlint.report.summary import plural
-from nnlint.verify.result import FAILED, SKIPPED, ModelResult, VerifiedFinding, VerifyResult
+from nnlint.verify.result import FAILED, NOT_RUNNABLE, SKIPPED, ModelResult, VerifiedFinding, VerifyResult
 
 def tag(finding: VerifiedFinding) -> str:
     """confirmed / not reproduced / cannot be observed at runtime: why / runtime."""
@@ -20,12 +20,12 @@ def format_finding(finding: VerifiedFinding) -> str:
 
 
 def model_block(model: ModelResult) -> List[str]:
-    where = f" on {model.device}" if model.device and model.status != SKIPPED else ""
+    where = f" on {model.device}" if model.device and model.status not in (SKIPPED, NOT_RUNNABLE) else ""
     label = f"{model.name}  [{model.factory}]" if model.factory and model.factory != model.name else model.name
     lines = [f"{label}  {model.status}{where}  {plural(len(model.findings), 'finding')}  "
              f"({model.seconds:.2f} s)"]
-    if model.status in (SKIPPED, FAILED) and model.reason:
-        lines.append(f"  {model.status}: {model.reason}")
+    if model.status in (SKIPPED, FAILED, NOT_RUNNABLE) and model.reason:
+        lines.append(f"  {model.status.replace('-', ' ')}: {model.reason}")
     if model.hint:
         lines.append("  add to pyproject.toml:")
         lines.extend(f"    {line}" for line in model.hint.splitlines())
@@ -63,7 +63,8 @@ def _groups(models: List[ModelResult]) -> List[List[ModelResult]]:
 def summary_line(result: VerifyResult) -> str:
     c = result.counts()
     head = (f"Verified {plural(c['models'], 'model')} in {result.seconds:.1f} s: checked {c['checked']} of "
-            f"{c['models']} model classes ({c['coverage']:g}%), {c['skipped']} skipped, {c['failed']} failed.")
+            f"{c['runnable']} model classes ({c['coverage']:g}%), {c['skipped']} skipped, {c['failed']} failed")
+    head += f", {c['not_runnable']} not runnable (no forward to call)." if c["not_runnable"] else "."
     if c["unreadable"]:
         head += f" {plural(c['unreadable'], 'file')} not analysed (NN000)."
     if not c["findings"]:

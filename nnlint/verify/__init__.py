@@ -103,7 +103,7 @@ def run_verify(args, settings: Settings, shard: Optional[Tuple[int, int]] = None
 
         emit(verify_html.render(result), args.html, "--html")
     counts = result.counts()
-    if result.models and not counts["checked"]:
+    if result.runnable and not counts["checked"]:
         print(f"nnlint: warning: no model was checked ({counts['skipped']} skipped, {counts['failed']} failed): "
               f"nothing was verified; see the reasons above", file=sys.stderr)
     if fail_under is not None and result.coverage < fail_under:

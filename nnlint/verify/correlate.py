@@ -25,7 +25,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from nnlint.files import display_path
 from nnlint.finding import Finding
-from nnlint.verify.result import (KINDS, SKIPPED, ClassSource, ModelResult, ModelRun, Observation,
+from nnlint.verify.result import (KINDS, NOT_RUNNABLE, SKIPPED, ClassSource, ModelResult, ModelRun, Observation,
                                   VerifiedFinding, VerifyResult)
 
 # the consequences of hidden state: a state_dict round trip cannot restore what it does not hold
@@ -116,7 +116,7 @@ def correlate(runs: Sequence[ModelRun], static: Dict[str, StaticFile],
         result.findings.extend(_runtime_only(index, run, explained, enabled))
         missing = [p for p, o in enumerate(run.report.observations) if o.kind == "missing_forward"]
         if missing and run.status == "failed" and not any((index, p) in explained for p in missing):
-            result.status = "skipped"
+            result.status = NOT_RUNNABLE
             result.reason = "defines no forward: nothing to call (a holder, a container or a base class)"
         result.findings.sort(key=lambda f: (f.line, f.column, f.code, f.source))
         results.append(result)
@@ -292,8 +292,8 @@ def _check_ran(run: ModelRun, kind: str) -> bool:
 
 def _not_run(run: ModelRun, kinds: Sequence[str]) -> str:
     """Why the checks that could show a finding did not run on its model."""
-    if run.status == SKIPPED:
-        return "the model was not run (skipped)"
+    if run.status in (SKIPPED, NOT_RUNNABLE):
+        return f"the model was not run ({run.status.replace('-', ' ')})"
     checks = run.report.checks
     if "build" not in checks:
         return "the model could not be built"

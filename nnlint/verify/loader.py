@@ -10,6 +10,11 @@
   does it is skipped as "needs `numpy`", never failed. A bare top-level call whose value is
   unused (`matplotlib.use("Agg")` in a helper module) is set-up: it gets another stand-in.
   `importlib.util.find_spec` still says the package is missing.
+- **A top-level value made with a missing package** (`CONFIGS = {...: get_config()}` where the
+  config is an `ml_collections.ConfigDict()`): the names it binds get stand-ins, and the file
+  loads again; a model that uses them is skipped as needing the package.
+- **A class under `if __name__ == "__main__":`** is defined by running its class statement
+  alone, when every name it uses is the module's (the block never runs).
 - **An installed library missing its own dependency**: a top-level `from
   torch.utils.tensorboard import SummaryWriter` without tensorboard binds stand-ins for its
   names instead, and the file loads again: only a model that uses them is skipped ("needs
@@ -574,13 +579,14 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
         tree = ast.parse(source, filename=path)
     except (OSError, SyntaxError, ValueError):
         return importlib.import_module(module_name), notes  # let the import say what is wrong
+    original = tree
     work = script_work(tree)
     if work is not None:
         what, line = work
         notes.append(f"{os.path.basename(path)} is a script ({what} at line {line}): only its imports, "
                      f"definitions and the top-level values its classes use were run")
         tree = slice_definitions(tree)
-    replaced: Dict[int, str] = {}  # line of a top-level import -> what it lacks
+    replaced: Dict[int, str] = {}  # line of a top-level import or assignment -> what it lacks
     while True:
         try:
             if work is None and not replaced:
@@ -594,12 +600,23 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
             if line is None or lacks is None or line in replaced:
                 raise
             replaced[line] = lacks
+    guarded = _define_guarded_classes(module, original, path)
+    if guarded:
+        notes.append(f"{', '.join(f'`{name}`' for name in guarded)} {'is' if len(guarded) == 1 else 'are'} "
+                     f"defined under `if __name__ == \"__main__\":`: only the class statement was run, "
+                     f"not the block")
     notes.extend(f"{what[0].upper()}{what[1:]}: not built, a stand-in was loaded (a model that calls it is "
                  f"skipped)" for what in extensions)
     extensions.clear()
     for line, lacks in sorted(replaced.items()):
-        notes.append(f"the import at line {line} needs {needs([lacks])}: its names were given stand-ins "
-                     f"(a model that uses them is skipped)")
+        node = next(n for n in tree.body if n.lineno == line)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            notes.append(f"the import at line {line} needs {needs([lacks])}: its names were given stand-ins "
+                         f"(a model that uses them is skipped)")
+        else:
+            names = ", ".join(f"`{name}`" for name in _assigned(node))
+            notes.append(f"the value of {names} at line {line} needs {needs([lacks])}: it was given a stand-in "
+                         f"(a model that uses it is skipped)")
     for label in unbuilt.values():
         notes.append(f"{label[0].upper()}{label[1:]}: a stand-in was imported (a model that calls it is skipped)")
     if stand_ins:
@@ -611,6 +628,49 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
         no_op_decorators.clear()
     reset()
     return module, notes
+
+
+def _define_guarded_classes(module: types.ModuleType, tree: ast.Module, path: str) -> List[str]:
+    """Define in the module the classes of its `if __name__ == "__main__":` block (a demo's model,
+    `class Classifier(nn.Module)` beside the sampling code), each by running its class statement
+    alone, where every name it uses is the module's (or a builtin): the block itself never runs.
+    The names defined."""
+    import builtins
+
+    defined: List[str] = []
+    for guard in (n for n in tree.body if _is_main_guard(n)):
+        for node in guard.body:
+            if not isinstance(node, ast.ClassDef) or node.name in module.__dict__:
+                continue
+            free = _names_used(node) - _names_bound(node) - set(module.__dict__) - set(dir(builtins))
+            if free:
+                continue
+            try:
+                exec(compile(ast.Module(body=[node], type_ignores=[]), path, "exec"),  # noqa: S102
+                     module.__dict__)
+            except Exception:  # noqa: BLE001 - the class stays unreachable, as before
+                module.__dict__.pop(node.name, None)
+                continue
+            defined.append(node.name)
+    return defined
+
+
+def _names_bound(node: ast.AST) -> Set[str]:
+    """Every name a class statement binds anywhere inside it (parameters, locals, methods,
+    comprehension variables, imports): what its loads may refer to without the module."""
+    bound: Set[str] = set()
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Name) and isinstance(inner.ctx, (ast.Store, ast.Del)):
+            bound.add(inner.id)
+        elif isinstance(inner, ast.arg):
+            bound.add(inner.arg)
+        elif isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(inner.name)
+        elif isinstance(inner, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in inner.names)
+        elif isinstance(inner, ast.ExceptHandler) and inner.name:
+            bound.add(inner.name)
+    return bound
 
 
 def _load_parents(module_name: str, path: str, notes: List[str]) -> None:
@@ -645,7 +705,9 @@ def _load_parents(module_name: str, path: str, notes: List[str]) -> None:
 
 def _failed_import(exc: BaseException, path: str, tree: ast.Module) -> Optional[int]:
     """The line of the file's top-level import statement that `exc` came out of, if it can be
-    replaced by stand-ins (`from a import b`, `import a`, `import a.b as c`); else None."""
+    replaced by stand-ins (`from a import b`, `import a`, `import a.b as c`), or of a top-level
+    assignment to plain names (`CONFIGS = {"ViT-B_16": configs.get_b16_config()}`, the config
+    made with a package that is not installed); else None."""
     path = os.path.abspath(path)
     tb = exc.__traceback__
     while tb is not None:
@@ -658,28 +720,53 @@ def _failed_import(exc: BaseException, path: str, tree: ast.Module) -> Optional[
                         return node.lineno
                     if isinstance(node, ast.Import) and all(a.asname or "." not in a.name for a in node.names):
                         return node.lineno
+                    if _assigned(node):
+                        return node.lineno
                     return None
             return None
         tb = tb.tb_next
     return None
 
 
+def _assigned(node: ast.stmt) -> List[str]:
+    """The names a top-level assignment binds, if it binds plain names only (`a = ...`,
+    `a, b = ...`, `a: T = ...`); else []."""
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets = [node.target]
+    else:
+        return []
+    names: List[str] = []
+    for target in targets:
+        elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+        if not all(isinstance(e, ast.Name) for e in elements):
+            return []
+        names.extend(e.id for e in elements)
+    return names
+
+
+def _stand_in(name: str, lacks: str, what: str, node: ast.stmt) -> ast.stmt:
+    value = ast.Call(ast.Name("__nnlint_stand_in__", ast.Load()), [ast.Constant(lacks), ast.Constant(what)], [])
+    return ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], value), node)
+
+
 def _without_imports(tree: ast.Module, replaced: Dict[int, str]) -> ast.Module:
-    """`tree` with each import statement at a line of `replaced` binding stand-ins instead."""
+    """`tree` with each import statement or assignment at a line of `replaced` binding stand-ins
+    instead."""
     if not replaced:
         return tree
     body: List[ast.stmt] = []
     for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and node.lineno in replaced:
+        if node.lineno not in replaced:
+            body.append(node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
             origin = node.module or "" if isinstance(node, ast.ImportFrom) else ""
             for alias in node.names:
-                name = alias.asname or alias.name
-                value = ast.Call(ast.Name("__nnlint_stand_in__", ast.Load()),
-                                 [ast.Constant(replaced[node.lineno]),
-                                  ast.Constant(f"{origin}.{alias.name}" if origin else alias.name)], [])
-                body.append(ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], value), node))
+                body.append(_stand_in(alias.asname or alias.name, replaced[node.lineno],
+                                      f"{origin}.{alias.name}" if origin else alias.name, node))
         else:
-            body.append(node)
+            body.extend(_stand_in(name, replaced[node.lineno], name, node) for name in _assigned(node))
     return ast.fix_missing_locations(ast.Module(body=body, type_ignores=[]))
 
 

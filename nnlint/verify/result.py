@@ -16,6 +16,10 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Dict, List, Optional, Tuple
 
 CHECKED, SKIPPED, FAILED = "checked", "skipped", "failed"
+# A class with nothing to call: no forward anywhere in its MRO (a holder of layers, a base class)
+# or one that only raises NotImplementedError (an abstract base). Listed, but not counted in
+# the coverage: no configuration could ever check it; its subclasses are the models.
+NOT_RUNNABLE = "not-runnable"
 
 # What the checks can observe: kind -> the check that must have run for the kind's absence to
 # mean "not there" (rules say which kinds show their bug: `rules.base.Runtime`).
@@ -267,24 +271,30 @@ class VerifyResult:
     fail_under: Optional[float] = None  # --fail-under, to say in the summary
 
     @property
+    def runnable(self) -> int:
+        """The models that could be checked: all but the not-runnable ones."""
+        return sum(model.status != NOT_RUNNABLE for model in self.models)
+
+    @property
     def coverage(self) -> float:
-        """The percentage of models checked (0 when there is none), rounded down to 0.1."""
-        if not self.models:
+        """The percentage of runnable models checked (0 when there is none), rounded down to 0.1."""
+        if not self.runnable:
             return 0.0
         checked = sum(model.status == CHECKED for model in self.models)
-        return int(1000 * checked / len(self.models)) / 10
+        return int(1000 * checked / self.runnable) / 10
 
     @property
     def findings(self) -> List[VerifiedFinding]:
         return [f for m in self.models for f in m.findings] + list(self.problems)
 
     def counts(self) -> dict:
-        by_status = {CHECKED: 0, SKIPPED: 0, FAILED: 0}
+        by_status = {CHECKED: 0, SKIPPED: 0, FAILED: 0, NOT_RUNNABLE: 0}
         for model in self.models:
             by_status[model.status] = by_status.get(model.status, 0) + 1
+        by_status["not_runnable"] = by_status.pop(NOT_RUNNABLE)
         findings = [f for m in self.models for f in m.findings]
         return {
-            "models": len(self.models), **by_status, "coverage": self.coverage,
+            "models": len(self.models), "runnable": self.runnable, **by_status, "coverage": self.coverage,
             "findings": len(findings),
             "confirmed": sum(f.confirmed is True and f.source == "static" for f in findings),
             "not_confirmed": sum(f.confirmed is False for f in findings),

@@ -30,7 +30,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from nnlint.verify.result import FAILED, SKIPPED, CheckReport, ClassSource, ModelRun
+from nnlint.verify.result import FAILED, NOT_RUNNABLE, SKIPPED, CheckReport, ClassSource, ModelRun
 
 _STOPPING_KINDS = ("init_order_error", "container_error", "build_error", "missing_forward",
                    "inplace_leaf", "device_mismatch", "forward_error")
@@ -235,17 +235,19 @@ def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, firs
 
     def run(request_: dict, emit) -> ModelRun:
         subclasses = sorted(c.__name__ for c in cls.__subclasses__() if c.__module__ == cls.__module__)
-        if subclasses and _forward_missing(cls):
+        by = f" (subclassed by {', '.join(subclasses)})" if subclasses else ""
+        why = ("a base class without forward" if subclasses and _forward_missing(cls) else
+               "an abstract base: its forward only raises NotImplementedError" if _forward_abstract(cls) else "")
+        if why:
             model_run = ModelRun(name=name, path=request["display_path"], line=first)
             model_run.classes[""] = ClassSource(f"{cls.__module__}:{cls.__qualname__}", os.path.abspath(request["path"]),
                                                 first, last)
-            model_run.status = SKIPPED
-            model_run.reason = f"a base class without forward (subclassed by {', '.join(subclasses)})"
+            model_run.status, model_run.reason = NOT_RUNNABLE, f"{why}{by}"
             return model_run
         model_run, builder = attempt(emit, [])
         model_run = _other_ways_on_nonfinite(model_run, builder, lambda avoid: attempt(emit, avoid))
         if subclasses and model_run.status == FAILED and "NotImplementedError" in model_run.reason:
-            model_run.status = SKIPPED
+            model_run.status = NOT_RUNNABLE
             model_run.reason = f"a base class ({model_run.reason}; subclassed by {', '.join(subclasses)})"
             model_run.report.observations = []
         return model_run
@@ -310,6 +312,31 @@ def _forward_missing(cls) -> bool:
     import torch
 
     return getattr(cls, "forward", None) is getattr(torch.nn.Module, "forward", None)
+
+
+def _forward_abstract(cls) -> bool:
+    """Whether the class's forward is abstract (`@abstractmethod`) or does nothing but raise
+    NotImplementedError (after a docstring): an abstract base, its subclasses are the models."""
+    import ast
+    import textwrap
+
+    forward = getattr(cls, "forward", None)
+    if _forward_missing(cls):  # nn.Module's own: "missing the required forward", NN107's to judge
+        return False
+    if getattr(forward, "__isabstractmethod__", False):
+        return True
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
+    except (OSError, TypeError, SyntaxError, ValueError, IndentationError):
+        return False
+    function = tree.body[0] if tree.body else None
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    body = [s for s in function.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
 
 
 def _factory_jobs(module, request: dict) -> List[_Job]:

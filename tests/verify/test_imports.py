@@ -161,3 +161,186 @@ def test_an_unbuilt_extension_of_the_project_gets_a_stand_in(tmp_path, capsys):
     models, summary = verify(tmp_path, capsys, "tts.py")
     assert {m["status"] for m in models.values()} == {"failed"}
     assert models["tts:Encoder"]["reason"] == "importing tts raised ModuleNotFoundError: No module named 'align.align'"
+
+
+# source: https://github.com/jeonsworld/ViT-pytorch/blob/main/models/modeling.py (a top-level
+# `CONFIGS = {'ViT-B_16': configs.get_b16_config(), ...}`, each config an
+# `ml_collections.ConfigDict()`, with ml_collections not installed)
+MISSING = "nnlint_test_not_installed"
+TOP_LEVEL_VALUE = {
+    "vit_configs.py": f"""
+        import {MISSING}
+
+
+        def get_b16_config():
+            config = {MISSING}.ConfigDict()
+            config.hidden_size = 768
+            return config
+    """,
+    "vit.py": """
+        import torch.nn as nn
+
+        import vit_configs as configs
+
+
+        class Mlp(nn.Module):  # never touches CONFIGS: checked
+            def __init__(self, dim=8):
+                super().__init__()
+                self.fc = nn.Linear(dim, dim)
+
+            def forward(self, x):
+                return self.fc(x)
+
+
+        class VisionTransformer(nn.Module):  # builds from CONFIGS: needs the package
+            def __init__(self, model_type="ViT-B_16"):
+                super().__init__()
+                self.fc = nn.Linear(CONFIGS[model_type].hidden_size, 2)
+
+            def forward(self, x):
+                return self.fc(x)
+
+
+        CONFIGS = {"ViT-B_16": configs.get_b16_config()}
+    """,
+}
+
+
+def test_a_top_level_value_made_with_a_missing_package_gets_a_stand_in(tmp_path, capsys):
+    make(tmp_path, TOP_LEVEL_VALUE)
+    models, summary = verify(tmp_path, capsys, "vit.py")
+    assert {n: (m["status"], m["reason"]) for n, m in models.items()} == {
+        "vit:Mlp": ("checked", ""), "vit:VisionTransformer": ("skipped", f"needs `{MISSING}` (not installed)")}
+    assert (f"the value of `CONFIGS` at line 24 needs `{MISSING}` (not installed): it was given a stand-in "
+            f"(a model that uses it is skipped)") in models["vit:Mlp"]["notes"]
+
+
+# source: https://github.com/rosinality/stylegan2-pytorch/blob/master/lpips/networks_basic.py
+# (NetLinLayer holds a Sequential that PNetLin calls as `self.lin0.model(x)`; FakeNet is the base
+# of L2 and DSSIM) and an abstract base in the style of
+# https://github.com/AntixK/PyTorch-VAE/blob/master/models/base.py (BaseVAE.forward raises
+# NotImplementedError; its subclasses live in other files)
+NO_FORWARD = {
+    "lpips_like.py": """
+        import torch.nn as nn
+
+
+        class NetLinLayer(nn.Module):  # a holder, never called itself
+            def __init__(self, chn_in=8, chn_out=1):
+                super().__init__()
+                self.model = nn.Sequential(nn.Conv2d(chn_in, chn_out, 1, bias=False))
+
+
+        class PNetLin(nn.Module):
+            def __init__(self, chn_in=8):
+                super().__init__()
+                self.lin0 = NetLinLayer(chn_in)
+
+            def forward(self, x):
+                return self.lin0.model(x)
+
+
+        class FakeNet(nn.Module):  # the base of L2
+            def __init__(self, colorspace="Lab"):
+                super().__init__()
+                self.colorspace = colorspace
+
+
+        class L2(FakeNet):
+            def forward(self, a, b):
+                return ((a - b) ** 2).mean()
+    """,
+    "base.py": """
+        import torch.nn as nn
+
+
+        class BaseVAE(nn.Module):
+            def __init__(self):
+                super().__init__()
+
+            def encode(self, x):
+                raise NotImplementedError
+
+            def forward(self, *inputs):
+                \"\"\"Every VAE defines its own.\"\"\"
+                raise NotImplementedError
+    """,
+}
+
+
+def test_a_class_with_nothing_to_call_is_listed_but_not_counted(tmp_path, capsys):
+    make(tmp_path, NO_FORWARD)
+    models, summary = verify(tmp_path, capsys, "lpips_like.py", "base.py")
+    assert {n: (m["status"], m["reason"]) for n, m in models.items()} == {
+        "lpips_like:NetLinLayer": ("not-runnable",
+                                   "defines no forward: nothing to call (a holder, a container or a base class)"),
+        "lpips_like:PNetLin": ("checked", ""),
+        "lpips_like:FakeNet": ("not-runnable", "a base class without forward (subclassed by L2)"),
+        "lpips_like:L2": ("checked", ""),
+        "base:BaseVAE": ("not-runnable", "an abstract base: its forward only raises NotImplementedError")}
+    assert {k: summary[k] for k in ("models", "runnable", "checked", "skipped", "failed", "not_runnable",
+                                    "coverage")} == {
+        "models": 5, "runnable": 2, "checked": 2, "skipped": 0, "failed": 0, "not_runnable": 3, "coverage": 100.0}
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(["verify", "--device", "cpu", "--fail-under", "100", "lpips_like.py", "base.py"]) == 0
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].endswith(": checked 2 of 2 model classes (100%), 0 skipped, 0 failed, 3 not runnable "
+                            "(no forward to call). No findings.")
+    assert "  not runnable: an abstract base: its forward only raises NotImplementedError" in out
+
+
+# source: https://github.com/lucidrains/denoising-diffusion-pytorch/blob/main/denoising_diffusion_pytorch/guided_diffusion.py
+# (`class Classifier(nn.Module)` defined inside `if __name__ == '__main__':`, beside the code
+# that trains with it)
+MAIN_GUARD = {
+    "guided.py": """
+        import torch
+        import torch.nn as nn
+
+
+        class Denoiser(nn.Module):
+            def __init__(self, dim=4):
+                super().__init__()
+                self.fc = nn.Linear(dim, dim)
+
+            def forward(self, x):
+                return self.fc(x)
+
+
+        if __name__ == '__main__':
+            class Classifier(nn.Module):
+                def __init__(self, dim=16, num_classes=10) -> None:
+                    super().__init__()
+                    self.linear_img = nn.Linear(dim, num_classes)
+
+                def forward(self, x):
+                    return self.linear_img(x).log_softmax(dim=-1)
+
+            width = int(input("width? "))
+
+            class Sized(nn.Module):  # uses a value of the block: left alone
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(width, width)
+
+                def forward(self, x):
+                    return self.fc(x)
+
+            classifier = Classifier(dim=16, num_classes=10)
+            print(classifier(torch.randn(2, 16)))
+    """,
+}
+
+
+def test_a_class_defined_under_the_main_guard_is_checked(tmp_path, capsys):
+    make(tmp_path, MAIN_GUARD)
+    models, summary = verify(tmp_path, capsys, "guided.py")
+    assert {n: m["status"] for n, m in models.items()} == {
+        "guided:Denoiser": "checked", "guided:Classifier": "checked", "guided:Sized": "skipped"}
+    assert models["guided:Classifier"]["notes"][-1] == (
+        '`Classifier` is defined under `if __name__ == "__main__":`: only the class statement was run, not the block')
+    assert models["guided:Sized"]["reason"].startswith("not a module-level name at import time")

@@ -92,17 +92,18 @@ FILES = {
             def forward(self, x):
                 return self.norm(x)
     """,
-    # every class of a file needs it at import time: one skip reason for the file
+    # every class of a file needs it at import time (a class attribute computed with it): one
+    # skip reason for the file
     "needs_it.py": f"""
         import torch.nn as nn
         import {MISSING}
 
-        SCALE = {MISSING}.default_scale()
-
 
         class A(nn.Module):
+            scale = {MISSING}.default_scale()
+
             def forward(self, x):
-                return x * SCALE
+                return x * self.scale
 
 
         class B(A):
