@@ -237,7 +237,7 @@ def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, firs
         subclasses = sorted(c.__name__ for c in cls.__subclasses__() if c.__module__ == cls.__module__)
         by = f" (subclassed by {', '.join(subclasses)})" if subclasses else ""
         why = ("a base class without forward" if subclasses and _forward_missing(cls) else
-               "an abstract base: its forward only raises NotImplementedError" if _forward_abstract(cls) else "")
+               _abstract_forward(cls))
         if why:
             model_run = ModelRun(name=name, path=request["display_path"], line=first)
             model_run.classes[""] = ClassSource(f"{cls.__module__}:{cls.__qualname__}", os.path.abspath(request["path"]),
@@ -314,29 +314,32 @@ def _forward_missing(cls) -> bool:
     return getattr(cls, "forward", None) is getattr(torch.nn.Module, "forward", None)
 
 
-def _forward_abstract(cls) -> bool:
-    """Whether the class's forward is abstract (`@abstractmethod`) or does nothing but raise
-    NotImplementedError (after a docstring): an abstract base, its subclasses are the models."""
+def _abstract_forward(cls) -> str:
+    """Why the class is an abstract base, its subclasses being the models: its forward is an
+    `@abstractmethod`, or does nothing but raise NotImplementedError (after a docstring); else
+    ""."""
     import ast
     import textwrap
 
     forward = getattr(cls, "forward", None)
     if _forward_missing(cls):  # nn.Module's own: "missing the required forward", NN107's to judge
-        return False
+        return ""
     if getattr(forward, "__isabstractmethod__", False):
-        return True
+        return "an abstract base: its forward is an @abstractmethod"
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
-    except (OSError, TypeError, SyntaxError, ValueError, IndentationError):
-        return False
+    except (OSError, TypeError, SyntaxError, ValueError):
+        return ""
     function = tree.body[0] if tree.body else None
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
+        return ""
     body = [s for s in function.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
     if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
-        return False
+        return ""
     raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
-    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+    if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+        return "an abstract base: its forward only raises NotImplementedError"
+    return ""
 
 
 def _factory_jobs(module, request: dict) -> List[_Job]:

@@ -217,9 +217,10 @@ def test_a_top_level_value_made_with_a_missing_package_gets_a_stand_in(tmp_path,
 
 # source: https://github.com/rosinality/stylegan2-pytorch/blob/master/lpips/networks_basic.py
 # (NetLinLayer holds a Sequential that PNetLin calls as `self.lin0.model(x)`; FakeNet is the base
-# of L2 and DSSIM) and an abstract base in the style of
-# https://github.com/AntixK/PyTorch-VAE/blob/master/models/base.py (BaseVAE.forward raises
-# NotImplementedError; its subclasses live in other files)
+# of L2 and DSSIM) and abstract bases in the style of
+# https://github.com/AntixK/PyTorch-VAE/blob/master/models/base.py (BaseVAE's forward is an
+# `@abstractmethod` whose body is `pass`, its encode raises NotImplementedError; its subclasses
+# live in other files)
 NO_FORWARD = {
     "lpips_like.py": """
         import torch.nn as nn
@@ -251,6 +252,8 @@ NO_FORWARD = {
                 return ((a - b) ** 2).mean()
     """,
     "base.py": """
+        from abc import abstractmethod
+
         import torch.nn as nn
 
 
@@ -264,6 +267,12 @@ NO_FORWARD = {
             def forward(self, *inputs):
                 \"\"\"Every VAE defines its own.\"\"\"
                 raise NotImplementedError
+
+
+        class AbstractVAE(nn.Module):
+            @abstractmethod
+            def forward(self, *inputs):
+                pass
     """,
 }
 
@@ -277,10 +286,11 @@ def test_a_class_with_nothing_to_call_is_listed_but_not_counted(tmp_path, capsys
         "lpips_like:PNetLin": ("checked", ""),
         "lpips_like:FakeNet": ("not-runnable", "a base class without forward (subclassed by L2)"),
         "lpips_like:L2": ("checked", ""),
-        "base:BaseVAE": ("not-runnable", "an abstract base: its forward only raises NotImplementedError")}
+        "base:BaseVAE": ("not-runnable", "an abstract base: its forward only raises NotImplementedError"),
+        "base:AbstractVAE": ("not-runnable", "an abstract base: its forward is an @abstractmethod")}
     assert {k: summary[k] for k in ("models", "runnable", "checked", "skipped", "failed", "not_runnable",
                                     "coverage")} == {
-        "models": 5, "runnable": 2, "checked": 2, "skipped": 0, "failed": 0, "not_runnable": 3, "coverage": 100.0}
+        "models": 6, "runnable": 2, "checked": 2, "skipped": 0, "failed": 0, "not_runnable": 4, "coverage": 100.0}
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
@@ -288,7 +298,7 @@ def test_a_class_with_nothing_to_call_is_listed_but_not_counted(tmp_path, capsys
     finally:
         os.chdir(cwd)
     out = capsys.readouterr().out.splitlines()
-    assert out[-1].endswith(": checked 2 of 2 model classes (100%), 0 skipped, 0 failed, 3 not runnable "
+    assert out[-1].endswith(": checked 2 of 2 model classes (100%), 0 skipped, 0 failed, 4 not runnable "
                             "(no forward to call). No findings.")
     assert "  not runnable: an abstract base: its forward only raises NotImplementedError" in out
 
