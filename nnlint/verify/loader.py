@@ -15,6 +15,9 @@
   loads again; a model that uses them is skipped as needing the package.
 - **A class under `if __name__ == "__main__":`** is defined by running its class statement
   alone, when every name it uses is the module's (the block never runs).
+- **A star import of a missing package** (`from taming.modules.losses.vqperceptual import *`)
+  binds nothing: a model of the file that then fails on an undefined name is skipped as
+  needing the package (`worker._blame_star_import`).
 - **An installed library missing its own dependency**: a top-level `from
   torch.utils.tensorboard import SummaryWriter` without tensorboard binds stand-ins for its
   names instead, and the file loads again: only a model that uses them is skipped ("needs
@@ -51,6 +54,9 @@ _NNLINT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # What the stand-ins saw: the missing packages touched since the last reset().
 touched: List[str] = []
 stand_ins: Set[str] = set()  # top-level names given a stand-in in this process
+# `from missing.pkg import *` in the file under test: (the module, what it needs); its names are
+# unknown, so a NameError of the file's models may be its doing
+star_imports: List[Tuple[str, str]] = []
 no_op_decorators: Set[str] = set()  # decorators of missing packages applied as no-ops
 
 
@@ -600,6 +606,7 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
             if line is None or lacks is None or line in replaced:
                 raise
             replaced[line] = lacks
+    star_imports[:] = _star_imports_of_stand_ins(original)
     guarded = _define_guarded_classes(module, original, path)
     if guarded:
         notes.append(f"{', '.join(f'`{name}`' for name in guarded)} {'is' if len(guarded) == 1 else 'are'} "
@@ -628,6 +635,18 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
         no_op_decorators.clear()
     reset()
     return module, notes
+
+
+def _star_imports_of_stand_ins(tree: ast.Module) -> List[Tuple[str, str]]:
+    """(module, what it needs) of each top-level `from module import *` that imported a stand-in."""
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module and \
+                any(alias.name == "*" for alias in node.names):
+            stand_in = sys.modules.get(node.module)
+            if getattr(stand_in, "nnlint_stand_in", False):
+                found.append((node.module, stand_in.__dict__.get("_nnlint_label") or node.module.split(".")[0]))
+    return found
 
 
 def _define_guarded_classes(module: types.ModuleType, tree: ast.Module, path: str) -> List[str]:

@@ -24,6 +24,7 @@ import importlib
 import inspect
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -123,6 +124,7 @@ def _run_job(job: "_Job", request: dict, emit, notes: List[str]) -> Tuple[ModelR
     loader.reset()
     run = job.run(request, emit)
     _blame_missing(run, loader.touched)
+    _blame_star_import(run, loader.star_imports)
     changes = state.changes()
     if changes:
         run.report.notes.append(isolate.state_note(changes))
@@ -139,6 +141,25 @@ def _blame_missing(run: ModelRun, packages: List[str]) -> None:
 
     run.reason = f"needs {loader.needs(packages)}"
     run.hint = ""
+    run.report.observations = []
+
+
+_NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
+
+
+def _blame_star_import(run: ModelRun, star_imports: List[Tuple[str, str]]) -> None:
+    """A model that failed on a name its file never defines, where the file star-imports a
+    package that is not installed (`from taming.modules.losses.vqperceptual import *`, then
+    `LPIPS()`): the name most likely came from there; skipped as needing it, not failed."""
+    match = _NAME_ERROR.search(run.reason) if run.status == FAILED and star_imports else None
+    if match is None:
+        return
+    from nnlint.verify import loader
+
+    module, package = star_imports[0]
+    run.status, run.hint = SKIPPED, ""
+    run.reason = (f"needs {loader.needs([package])}: `{match.group(1)}` is not defined, and would come from "
+                  f"`from {module} import *`")
     run.report.observations = []
 
 

@@ -354,3 +354,43 @@ def test_a_class_defined_under_the_main_guard_is_checked(tmp_path, capsys):
     assert models["guided:Classifier"]["notes"][-1] == (
         '`Classifier` is defined under `if __name__ == "__main__":`: only the class statement was run, not the block')
     assert models["guided:Sized"]["reason"].startswith("not a module-level name at import time")
+
+
+# source: https://github.com/CompVis/latent-diffusion/blob/main/ldm/modules/losses/contperceptual.py
+# (`from taming.modules.losses.vqperceptual import *`, then `self.perceptual_loss = LPIPS().eval()`,
+# taming not installed)
+STAR_IMPORT = {
+    "contperceptual.py": f"""
+        import torch.nn as nn
+
+        from {MISSING}.modules.losses.vqperceptual import *
+
+
+        class LPIPSWithDiscriminator(nn.Module):  # LPIPS comes from the star import
+            def __init__(self, disc_start=0):
+                super().__init__()
+                self.perceptual_loss = LPIPS().eval()
+
+            def forward(self, x):
+                return self.perceptual_loss(x)
+
+
+        class Head(nn.Module):  # uses nothing of it: checked
+            def __init__(self, dim=4):
+                super().__init__()
+                self.fc = nn.Linear(dim, 1)
+
+            def forward(self, x):
+                return self.fc(x)
+    """,
+}
+
+
+def test_a_name_from_a_star_import_of_a_missing_package_is_not_the_models_error(tmp_path, capsys):
+    make(tmp_path, STAR_IMPORT)
+    models, summary = verify(tmp_path, capsys, "contperceptual.py")
+    assert {n: (m["status"], m["reason"], m["findings"]) for n, m in models.items()} == {
+        "contperceptual:LPIPSWithDiscriminator": (
+            "skipped", f"needs `{MISSING}` (not installed): `LPIPS` is not defined, and would come from "
+                       f"`from {MISSING}.modules.losses.vqperceptual import *`", []),
+        "contperceptual:Head": ("checked", "", [])}
