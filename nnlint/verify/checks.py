@@ -893,6 +893,13 @@ def record_random_ops(call: Callable[[], Any]) -> List[RandomOp]:
     ran: List[RandomOp] = []
 
     class Record(TorchDispatchMode):
+        @classmethod
+        def _should_skip_dynamo(cls) -> bool:
+            # torch wraps a mode's __torch_dispatch__ in dynamo.disable, which imports
+            # torch._dynamo on the first op: seconds of CPU in every model's process, for a
+            # recording that never compiles anything
+            return False
+
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             name = func._schema.name.split("::")[-1].rstrip("_")
             if name in _RANDOM_OPS:

@@ -239,6 +239,34 @@ def test_sampling_in_eval_by_design_is_a_note_not_nn907(model, drawn):
     assert "state_dict" in report.checks  # judged with the same seed on both sides
 
 
+def test_recording_random_ops_does_not_import_torch_dynamo():
+    # a VAE whose eval forward samples (`eps = torch.randn_like(std)`), as
+    # https://github.com/AntixK/PyTorch-VAE/blob/master/models/vanilla_vae.py: the recording's
+    # dispatch mode imported torch._dynamo on its first op, 2.5 s of CPU in each model's process
+    # (median 3.5 s per model on that repository)
+    import subprocess
+    import sys
+
+    script = """
+import sys, torch
+from torch import nn
+from nnlint.verify import checks
+class Vae(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Conv2d(3, 4, 3)
+    def forward(self, x):
+        mu = self.enc(x)
+        return mu + torch.randn_like(mu) * 0.1
+model = Vae().eval()
+with torch.no_grad():
+    ran = checks.record_random_ops(lambda: model(torch.randn(1, 3, 8, 8)))
+print(sorted({op.kind for op in ran}), 'torch._dynamo' in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "['sampling'] False", done.stderr
+
+
 def test_differing_eval_forwards_whose_random_ops_cannot_be_recorded_blame_nothing(monkeypatch):
     # a diffusion wrapper whose forward is its training loss (draws t and the noise), as
     # https://github.com/lucidrains/denoising-diffusion-pytorch/blob/main/denoising_diffusion_pytorch/repaint.py
