@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection(verify)
     verify.add_argument("--format", choices=("text", "json"), default="text")
     verify.add_argument("--timeout", type=float, default=None,
-                        help="seconds per model (default: the config's timeout, else 60)")
+                        help="seconds per model, not counting time spent waiting for a busy CPU "
+                             "(default: the config's timeout, else 60)")
     verify.add_argument("--memory-limit", type=float, default=None, metavar="GB",
                         help="memory each worker may use (default: the config's, else half the machine's; 0: none)")
     verify.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,

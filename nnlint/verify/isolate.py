@@ -308,6 +308,27 @@ def _processes() -> List[Tuple[int, int, int]]:
     return out
 
 
+def cpu_waits(pids) -> Optional[Dict[Tuple[int, int], float]]:
+    """Seconds each thread of these processes has spent waiting for a CPU that others held (its
+    run-queue delay, /proc/<pid>/task/<tid>/schedstat), by (pid, tid); None where the system does
+    not say (no /proc or no schedstat: not Linux)."""
+    if not os.path.exists("/proc/self/schedstat"):
+        return None
+    out: Dict[Tuple[int, int], float] = {}
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue  # gone
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as handle:
+                    out[(pid, int(tid))] = int(handle.read().split()[1]) / 1e9
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
 def children_of(parent: int) -> List[int]:
     return [pid for pid, ppid, _ in _processes() if ppid == parent]
 

@@ -24,10 +24,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from nnlint.verify.isolate import describe_exit, describe_status, session_members
+from nnlint.verify.isolate import cpu_waits, describe_exit, describe_status, session_members
 from nnlint.verify.result import FAILED, SKIPPED, ClassSource, ModelRun
 
 BUILD_PHASES = ("import", "build")  # a crash or timeout here is an instantiation failure (NN901)
+WALL_FACTOR = 3  # a model kept waiting for CPUs by other processes gets at most this many timeouts of wall time
+LOOK_AGAIN = 0.5  # seconds, at least, between two looks at how long a late model waited for CPUs
 
 
 @dataclass
@@ -222,7 +224,7 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
     current: Optional[dict] = None
     phase = "import"
     listed: Optional[List[str]] = None
-    deadline = time.monotonic() + timeout
+    clock = _Clock(timeout, child.pid)
     log_start = 0  # where the log stood when the current model started
 
     def lose(problem: str, frames, timed_out: bool = False) -> None:
@@ -233,15 +235,18 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
 
     try:
         while True:
-            kind, event = child.next_event(deadline - time.monotonic())
+            left = clock.left()
+            kind, event = child.next_event(max(left, 0.0))
+            if kind == "timeout" and left > 0:
+                continue  # the time it waited for a CPU is given back: look again
             if kind == "event":
                 name = event.get("event")
                 if name == "models":
                     listed = list(event["ids"])
-                    deadline = time.monotonic() + timeout
+                    clock.restart()
                 elif name == "start":
                     current, phase = event, "build"
-                    deadline = time.monotonic() + timeout
+                    clock.restart()
                     current["started"] = time.monotonic()
                     log_start = _log_size(log_path)
                     if on_start is not None:
@@ -257,7 +262,7 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
                     else:  # the model's own process died; the worker goes on with the next
                         lose(*_crash(log_path, log_start, event.get("status", ""), memory_limit))
                     current = None
-                    deadline = time.monotonic() + timeout
+                    clock.restart()
                 elif name == "import_error":
                     missing = event.get("missing")
                     message = (f"needs {missing}: importing {target.module}: "
@@ -291,6 +296,44 @@ def _drive(child: _Child, target: Target, timeout: float, runs: List[ModelRun], 
         child.kill()
         child.wait()
         raise
+
+
+class _Clock:
+    """A model's time against its timeout: the wall-clock seconds since it started, less the
+    longest that a thread of the worker's processes waited for a CPU held by other processes
+    (the run-queue delay Linux keeps per thread), so that a busy machine does not time a model
+    out; never more than WALL_FACTOR timeouts of wall time. A model that sleeps or hangs waits
+    for no CPU: it is stopped after the timeout. Where the system keeps no run-queue delay
+    (not Linux), wall-clock time."""
+
+    def __init__(self, timeout: float, session: int):
+        self.timeout, self.session = timeout, session
+        self.restart()
+
+    def restart(self) -> None:
+        self.started = time.monotonic()
+        self.base = cpu_waits([self.session]) or {}  # the worker's threads; a model's process starts at 0
+        self.seen: Dict[Tuple[int, int], float] = {}
+
+    def left(self) -> float:
+        """Wall seconds to wait before looking again; 0 or less: the model is over its time."""
+        wall = time.monotonic() - self.started
+        if wall < self.timeout:
+            return self.timeout - wall
+        cap = WALL_FACTOR * self.timeout - wall
+        waited = self.waited() if cap > 0 else None
+        if waited is None:
+            return min(cap, self.timeout - wall)
+        left = self.timeout + waited - wall
+        return min(max(left, LOOK_AGAIN), cap) if left > 0 else left
+
+    def waited(self) -> Optional[float]:
+        waits = cpu_waits(session_members(self.session))
+        if waits is None:
+            return None
+        for key, value in waits.items():  # a thread that ended keeps what it waited
+            self.seen[key] = max(value, self.seen.get(key, 0.0))
+        return max((value - self.base.get(key, 0.0) for key, value in self.seen.items()), default=0.0)
 
 
 def _lost(target: Target, current: dict, phase: str, problem: str, frames, timed_out: bool = False) -> ModelRun:

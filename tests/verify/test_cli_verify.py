@@ -154,6 +154,64 @@ def test_import_errors_fail_and_hangs_skip_each_model_of_the_file(project, capsy
     assert slow["findings"] == []  # too slow to check here says nothing against the model
 
 
+SLOW_ONCE = """
+    import time
+
+    import torch.nn as nn
+
+    WAITED = []
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 2)
+
+        def forward(self, x):
+            if not WAITED:  # once, as a model that takes 3 s on a machine others keep busy
+                WAITED.append(time.sleep(3))
+            return self.fc(x)
+"""
+
+
+def waiting_all_along(pids):
+    """cpu_waits as on a machine so busy that every thread waited all the time for a CPU."""
+    import time
+
+    return {(0, 0): time.monotonic()}
+
+
+def test_time_spent_waiting_for_a_cpu_does_not_count_against_the_timeout(project, capsys, monkeypatch):
+    # on a busy 2-core CI machine a model was timed out for the others' load: the time the
+    # worker's threads waited for a CPU (Linux's run-queue delay) is given back
+    from nnlint.verify import supervisor
+
+    monkeypatch.setattr(supervisor, "cpu_waits", waiting_all_along)
+    code, out, _ = verify(capsys, "--format", "json", "--timeout", "2", project("net.py", SLOW_ONCE))
+    (model,) = json.loads(out)["models"]
+    assert (code, model["status"], model["reason"]) == (0, "checked", "")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/schedstat"), reason="Linux's run-queue delay")
+def test_cpu_waits_reads_each_thread_of_a_process():
+    from nnlint.verify.isolate import cpu_waits
+
+    waits = cpu_waits([os.getpid(), 0])  # pid 0: no such process, left out
+    assert (os.getpid(), os.getpid()) in waits and all(v >= 0 for v in waits.values())
+    assert {pid for pid, _ in waits} == {os.getpid()}
+
+
+def test_a_model_kept_waiting_for_a_cpu_still_stops_after_three_timeouts(project, capsys, monkeypatch):
+    from nnlint.verify import supervisor
+
+    monkeypatch.setattr(supervisor, "cpu_waits", waiting_all_along)
+    project("hangs.py", "import time\n" + textwrap.dedent(CLEAN).replace("return self.fc(x)", "time.sleep(60)"))
+    code, out, _ = verify(capsys, "--format", "json", "--timeout", "1", "hangs.py")
+    (model,) = json.loads(out)["models"]
+    assert (model["status"], model["reason"]) == ("skipped", "timed out after 1 s while checking it (forward)")
+    assert model["seconds"] >= supervisor.WALL_FACTOR * 1
+
+
 def test_spawned_workers_give_the_same_report(project, capsys, monkeypatch):
     """`python -m nnlint.verify.worker` per file: the start method where fork is not available."""
     project("net.py", UNUSED)
