@@ -807,7 +807,8 @@ class FromUsage(Candidate):
     def input_shrunk(self) -> bool:
         """Whether a size the input follows was shrunk (`image_size`, `max_seq_len`): then the
         site's own inputs are too large for it, or larger than needed."""
-        return any(_INPUT_SIZE_NAME.search(change.split(" ")[0].lower()) for change in self.shrunk)
+        return any(_INPUT_SIZE_NAME.search(change.split(" ")[0].lower()) for change in self.shrunk) \
+            and not any(change.startswith(INPUTS_FOLLOW) for change in self.shrunk)
 
     def call(self, cls):
         args, kwargs = make(self.site)
@@ -864,8 +865,11 @@ def shrink(site: Site, names: Sequence[str]) -> Optional[Tuple[Site, List[str]]]
     _fit(named, changes)
     args = list(named.values())[:len(site.args)]
     kwargs = {k: named[k] for k in site.kwargs}
-    inputs = None if site.inputs is None else [_fewer_samples(r) for r in site.inputs]
-    input_kwargs = {k: _fewer_samples(r) for k, r in site.input_kwargs.items()}
+    sizes = _input_sizes(changes)
+    resized: List[str] = []
+    inputs = None if site.inputs is None else [_resized(_fewer_samples(r), sizes, resized) for r in site.inputs]
+    input_kwargs = {k: _resized(_fewer_samples(r), sizes, resized) for k, r in site.input_kwargs.items()}
+    changes += [f"{INPUTS_FOLLOW}{old} -> {sizes[old]}" for old in sorted(sizes) if old in resized]
     return Site(site.where, site.rank, args, kwargs, site.fed_where, inputs, input_kwargs), changes
 
 
@@ -912,6 +916,55 @@ def _fit(kwargs: Dict[str, dict], changes: List[str]) -> None:
         if values.get(name) != before.get(name):
             kwargs[name] = {"v": values[name]}
             changes[index] = changes[index].rsplit(" ", 1)[0] + f" {values[name]}"
+
+
+INPUTS_FOLLOW = "inputs' "  # a change that resized the site's inputs along: "inputs' 128 -> 32"
+
+
+def _input_sizes(changes: Sequence[str]) -> Dict[int, int]:
+    """{old: new} of the shrunk sizes the inputs follow (`image_size 128 -> 32`: {128: 32})."""
+    sizes: Dict[int, int] = {}
+    for change in changes:
+        parts = change.split(" ")
+        if len(parts) == 4 and _INPUT_SIZE_NAME.search(parts[0].lower()) and parts[1].isdigit() \
+                and parts[3].isdigit():
+            sizes.setdefault(int(parts[1]), int(parts[3]))
+    return sizes
+
+
+def _resized(recipe: dict, sizes: Dict[int, int], resized: List[int]) -> dict:
+    """A tensor recipe whose dimensions after the first (the batch) that equal a shrunk input
+    size are that size shrunk (`randn(8, 3, 128, 128)` for `image_size 128 -> 32`: 32 x 32),
+    so that the site's own inputs fit the smaller model; the sizes changed go to `resized`."""
+    if not sizes:
+        return recipe
+    if "method" in recipe and "of" in recipe:
+        return dict(recipe, of=_resized(recipe["of"], sizes, resized))
+    if recipe.get("tensor") not in ("rand", "randn", "zeros", "ones", "empty", "randint", "full"):
+        return recipe
+
+    def dims(items: List[dict]) -> List[dict]:
+        out = list(items)
+        for index, item in enumerate(out[1:], 1):
+            value = item.get("v")
+            if isinstance(value, int) and not isinstance(value, bool) and value in sizes:
+                resized.append(value)
+                out[index] = {"v": sizes[value]}
+        return out
+
+    args = list(recipe.get("args", []))
+    if recipe.get("kwargs", {}).get("size") is not None:
+        shape = recipe["kwargs"]["size"]
+        key = "tuple" if "tuple" in shape else "list" if "list" in shape else None
+        return dict(recipe, kwargs=dict(recipe["kwargs"], size={key: dims(shape[key])})) if key else recipe
+    for index, arg in enumerate(args):
+        key = "tuple" if "tuple" in arg else "list" if "list" in arg else None
+        if key:  # randn((8, 3, 256, 256)), randint(0, 10, (8, 16))
+            args[index] = {key: dims(arg[key])}
+            return dict(recipe, args=args)
+    if recipe["tensor"] in ("rand", "randn", "zeros", "ones", "empty") and all("v" in a for a in args):
+        return dict(recipe, args=dims(args))  # randn(8, 3, 256, 256)
+    return recipe
 
 
 def _fewer_samples(recipe: dict) -> dict:

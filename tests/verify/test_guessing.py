@@ -3,6 +3,7 @@ models modelled on public repositories (fixtures/runtime/guessing, each citing i
 the inputs it finds, and that a failure its own guesses cause is a skip, never the model's."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,9 +126,44 @@ def test_a_usage_site_at_full_size_is_shrunk_and_fed_a_small_input(monkeypatch):
     model = builder.build()
     assert builder.notes == [
         "built as in demo_at_full_size.py:26 (shrunk for a fast run: image_size 256 -> 32, num_classes 1000 -> 10, "
-        "dim 1536 -> 36, mlp_dim 3072 -> 64), fed (2, 3, 32, 32) (inferred from `to_patches` (Conv2d))"]
-    assert describe_inputs(builder.feed(model)) == "(2, 3, 32, 32)"  # the image size shrunk: not the demo's 256
+        "dim 1536 -> 36, mlp_dim 3072 -> 64, inputs' 256 -> 32), fed as in demo_at_full_size.py:28"]
+    assert describe_inputs(builder.feed(model)) == "(2, 3, 32, 32)"  # the image size shrunk: so the demo's images
     assert model.head.out_features == 10 and model.to_patches.out_channels == 36  # 36: a multiple of heads=12
+
+
+def test_a_shrunk_site_s_inputs_follow_its_shrunk_image_size():
+    # denoising-diffusion-pytorch's classifier-free guidance demo (fixture cites it): shrunk to
+    # image_size 32, the demo's 128 x 128 images were not taken and nothing else fitted, so the
+    # full-size model (38M parameters, 8 images of 128 x 128) ran and timed out after 60 s
+    from nnlint.verify import usage
+
+    site = usage.Site("demo.py:3", usage.SCRIPTS, kwargs={"image_size": {"v": 128}}, fed_where="demo.py:5",
+                      inputs=[{"tensor": "randn", "args": [{"v": 8}, {"v": 3}, {"v": 128}, {"v": 128}], "kwargs": {}}],
+                      input_kwargs={"cond": {"tensor": "rand", "args": [{"tuple": [{"v": 8}, {"v": 128}]}],
+                                             "kwargs": {}}})
+    shrunk, changes = usage.shrink(site, ["image_size"])
+    assert changes == ["image_size 128 -> 32", "inputs' 128 -> 32"]
+    assert shrunk.inputs == [{"tensor": "randn", "args": [{"v": 2}, {"v": 3}, {"v": 32}, {"v": 32}], "kwargs": {}}]
+    assert shrunk.input_kwargs["cond"]["args"] == [{"tuple": [{"v": 2}, {"v": 32}]}]
+    assert not usage.FromUsage(site=shrunk, shrunk=changes).input_shrunk  # the site's inputs fit: taken
+
+
+def test_a_diffusion_demo_at_full_size_is_shrunk_with_its_images(monkeypatch):
+    from nnlint.verify import usage
+
+    monkeypatch.chdir(GUESSING)
+    module = fixture("diffusion_demo")
+    monkeypatch.setitem(sys.modules, module.__name__, module)  # the site's Denoiser(dim=64) is made from it
+    path = GUESSING / "diffusion_demo.py"
+    found = usage.collect([(module.__name__, "Denoiser"), (module.__name__, "Diffusion")], [str(path)],
+                          str(GUESSING), module_of=lambda p: module.__name__)
+    sites = [site.to_dict() for site in found[(module.__name__, "Diffusion")]]
+    builder = Builder(module.Diffusion, "m:Diffusion", None, usage=sites)
+    model = builder.build()
+    assert builder.notes == ["built as in diffusion_demo.py:37 (shrunk for a fast run: dim 64 -> 32, "
+                             "image_size 128 -> 32, inputs' 128 -> 32), fed as in diffusion_demo.py:39"]
+    assert describe_inputs(builder.feed(model)) == "(2, 3, 32, 32)"
+    assert model.image_size == 32 and model.model.inp.out_channels == 32
 
 
 def test_a_shrunk_site_keeps_its_inputs_when_they_fit_and_cuts_the_batch():
