@@ -123,7 +123,7 @@ class Builder:
         if configured:
             tries = [guess.Candidate(tuple(spec.args), dict(spec.kwargs))]
         else:
-            tries = [shrunk for candidate in used for shrunk in (self._shrunk(candidate), candidate) if shrunk] \
+            tries = [way for candidate in used for way in (*self._shrunk(candidate), candidate)] \
                 + list(itertools.islice(guess.candidates(cls), guess.PROFILES + 1))
             tries = [candidate for candidate in tries if self.way_of(candidate) not in self.avoid]
             used = [candidate for candidate in tries if isinstance(candidate, usage.FromUsage)]
@@ -250,21 +250,23 @@ class Builder:
             return False
         return True
 
-    def _shrunk(self, candidate):
+    def _shrunk(self, candidate) -> list:
         """A usage site's candidate with its large sizes made small, when it is large: more
         than guess.SHRINK_ABOVE parameters, or inputs of more than LARGE_INPUT values (a
-        `__main__` demo at full size: `dim = 1024`, a batch of 8 images of 256 x 256). None
-        when it is small or nothing in it can be shrunk."""
+        `__main__` demo at full size: `dim = 1024`, a batch of 8 images of 256 x 256); then
+        one with only its widths, depths and counts made small, its spatial sizes as written
+        (LookViT asserts `patch_size > highres_patch_size`, which a patch size of 4 breaks).
+        None when it is small or nothing in it can be shrunk."""
         from nnlint.verify import guess, usage
 
         try:
             names = [p.name for p in inspect.signature(self.cls).parameters.values()
                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         except (TypeError, ValueError):
-            return None
+            return []
         found = usage.shrink(candidate.site, names)
         if found is None:
-            return None
+            return []
         size = guess.count_parameters(self.cls, candidate)
         large = size is not None and size > guess.SHRINK_ABOVE
         if not large and candidate.site.inputs is not None:
@@ -275,9 +277,13 @@ class Builder:
             large = sum(getattr(value, "numel", lambda: 0)() for value in list(args) + list(kwargs.values())) \
                 > LARGE_INPUT
         if not large:
-            return None
+            return []
         site, changes = found
-        return usage.FromUsage(site=site, shrunk=changes)
+        ways = [usage.FromUsage(site=site, shrunk=changes)]
+        narrower = usage.shrink(candidate.site, names, spatial=False)
+        if narrower is not None and narrower[1] != changes:
+            ways.append(usage.FromUsage(site=narrower[0], shrunk=narrower[1]))
+        return ways
 
     def _guard(self, candidate, failures):
         """The candidate, shrunk if it is too large; None (a failure recorded) if still too large."""

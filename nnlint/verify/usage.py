@@ -851,15 +851,17 @@ _INPUT_SIZE_NAME = re.compile(r"(image|img|input)_?(size|res|resolution|shape)$|
                               r"positions|context")
 
 
-def shrink(site: Site, names: Sequence[str]) -> Optional[Tuple[Site, List[str]]]:
+def shrink(site: Site, names: Sequence[str], spatial: bool = True) -> Optional[Tuple[Site, List[str]]]:
     """The site with its large size-named integers made small (`dim=1024` -> 32, also inside a
     nested constructor call such as `attn_layers=Decoder(dim=512)`) and its inputs cut to
     MAX_BATCH samples, with what changed ("dim 1024 -> 32"); None when nothing is large.
-    `names`: the constructor's parameter names, for the positional arguments."""
+    `names`: the constructor's parameter names, for the positional arguments. `spatial=False`:
+    image, sequence, patch, window and kernel sizes are kept as written (widths, depths and
+    counts only)."""
     changes: List[str] = []
     named = {names[i] if i < len(names) else f" {i}": r for i, r in enumerate(site.args)}
     named.update(site.kwargs)
-    named = {k: _shrunk_recipe(k.strip() and k, r, changes) for k, r in named.items()}
+    named = {k: _shrunk_recipe(k.strip() and k, r, changes, spatial) for k, r in named.items()}
     if not changes:
         return None
     _fit(named, changes)
@@ -873,9 +875,14 @@ def shrink(site: Site, names: Sequence[str]) -> Optional[Tuple[Site, List[str]]]
     return Site(site.where, site.rank, args, kwargs, site.fed_where, inputs, input_kwargs), changes
 
 
-def _shrunk_recipe(name: str, recipe: dict, changes: List[str]) -> dict:
+_SPATIAL_NAME = re.compile(r"patch|window|kernel|stride|pool|^size$")  # besides _INPUT_SIZE_NAME
+
+
+def _shrunk_recipe(name: str, recipe: dict, changes: List[str], spatial: bool = True) -> dict:
     from nnlint.verify import guess
 
+    if not spatial and name and (_INPUT_SIZE_NAME.search(name.lower()) or _SPATIAL_NAME.search(name.lower())):
+        return recipe
     if "v" in recipe:
         small = guess.smaller_value(name, recipe["v"]) if name else guess.EMPTY
         if small is guess.EMPTY:
@@ -892,7 +899,7 @@ def _shrunk_recipe(name: str, recipe: dict, changes: List[str]) -> dict:
                 return {key: [{"v": value} for value in values]}
     if "class" in recipe and recipe.get("kwargs"):  # `Decoder(dim=512, depth=6)` passed on
         inner: List[str] = []
-        kwargs = {k: _shrunk_recipe(k, r, inner) for k, r in recipe["kwargs"].items()}
+        kwargs = {k: _shrunk_recipe(k, r, inner, spatial) for k, r in recipe["kwargs"].items()}
         if inner:
             _fit(kwargs, inner)
         changes += inner

@@ -166,6 +166,25 @@ def test_a_diffusion_demo_at_full_size_is_shrunk_with_its_images(monkeypatch):
     assert model.image_size == 32 and model.model.inp.out_channels == 32
 
 
+def test_a_site_whose_shrunk_patch_sizes_break_an_assert_is_shrunk_in_its_widths_only(monkeypatch):
+    # vit-pytorch's LookViT demo (fixture cites it): `patch_size 32 -> 4` breaks `assert
+    # patch_size > highres_patch_size`, so the full-size model ran (17M parameters) and timed out
+    from nnlint.verify import usage
+
+    monkeypatch.chdir(GUESSING)
+    module = fixture("lookup_demo")
+    path = GUESSING / "lookup_demo.py"
+    found = usage.collect([(module.__name__, "LookupViT")], [str(path)], str(GUESSING),
+                          module_of=lambda p: module.__name__)
+    sites = [site.to_dict() for site in found[(module.__name__, "LookupViT")]]
+    builder = Builder(module.LookupViT, "m:LookupViT", None, usage=sites)
+    model = builder.build()
+    assert builder.notes == ["built as in lookup_demo.py:27 (shrunk for a fast run: num_classes 1000 -> 10, "
+                             "dim 512 -> 32), fed as in lookup_demo.py:29"]
+    assert describe_inputs(builder.feed(model)) == "(2, 3, 256, 256)"
+    assert (model.main.kernel_size, model.highres.kernel_size, model.head.in_features) == ((32, 32), (8, 8), 32)
+
+
 def test_a_shrunk_site_keeps_its_inputs_when_they_fit_and_cuts_the_batch():
     from nnlint.verify import usage
 
