@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import re
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -1315,10 +1316,55 @@ def _rejected_reason(inputs: Inputs, rejected: Rejected) -> str:
 
 
 def source_lines(cls: type) -> Tuple[str, int, int]:
-    """(absolute source file, first line, last line) of a class; ("", 0, 0) if unknown."""
+    """(absolute source file, first line, last line) of a class; ("", 0, 0) if unknown. As
+    inspect.getsourcelines finds them, with each file parsed once: inspect parses the whole file
+    again for every class (before Python 3.13), and class_sources() asks for every user class of
+    a model's submodules."""
+    import linecache
+
     try:
         path = inspect.getsourcefile(cls) or ""
-        lines, start = inspect.getsourcelines(cls)
+        module = sys.modules.get(cls.__module__)
+        lines = linecache.getlines(path, module.__dict__) if path and module is not None else []
+        start = _class_starts(path, lines).get(cls.__qualname__) if lines else None
+        if start is None:
+            found, start = inspect.getsourcelines(cls)
+            return (os.path.abspath(path) if path else ""), start, start + len(found) - 1
+        block = inspect.getblock(lines[start:])
     except (OSError, TypeError, IndexError):
         return "", 0, 0
-    return (os.path.abspath(path) if path else ""), start, start + len(lines) - 1
+    return os.path.abspath(path), start + 1, start + len(block)
+
+
+_CLASS_STARTS: Dict[Tuple[str, int], Dict[str, int]] = {}  # (file, its line count) -> qualname -> first line - 1
+
+
+def _class_starts(path: str, lines: List[str]) -> Dict[str, int]:
+    """Where each class of a file starts, by qualified name, from one parse of the file: its
+    first decorator's line, and the first of two classes of one name, as inspect finds them."""
+    key = (path, len(lines))
+    if key not in _CLASS_STARTS:
+        starts: Dict[str, int] = {}
+        stack: List[str] = []
+
+        def visit(node) -> None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    stack.extend([child.name, "<locals>"])
+                    visit(child)
+                    del stack[-2:]
+                elif isinstance(child, ast.ClassDef):
+                    stack.append(child.name)
+                    first = child.decorator_list[0].lineno if child.decorator_list else child.lineno
+                    starts.setdefault(".".join(stack), first - 1)
+                    visit(child)
+                    stack.pop()
+                else:
+                    visit(child)
+
+        try:
+            visit(ast.parse("".join(lines)))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        _CLASS_STARTS[key] = starts
+    return _CLASS_STARTS[key]

@@ -309,3 +309,68 @@ def test_an_error_of_a_shape_checking_library_is_a_wrong_guess():
     inputs = example_inputs(model, "m:EinxFourierEmbed", None)
     args, _ = choose_inputs(model, "m:EinxFourierEmbed", inputs, None)
     assert (tuple(args[0].shape), inputs.how) == ((2,), "a batch of time values (`i, j -> i j`)")
+
+
+SOURCE_LINES = """
+import functools
+
+import torch.nn as nn
+
+
+def register(cls):
+    return cls
+
+
+@register
+class Decorated(nn.Module):
+    class Inner(nn.Module):
+        pass
+
+    def forward(self, x):
+        return x
+
+
+def make():
+    class Local(nn.Module):
+        pass
+    return Local
+
+
+class Twice(nn.Module):
+    pass
+
+
+class Twice(nn.Module):  # inspect finds the first of two of one name
+    def forward(self, x):
+        return x
+"""
+
+
+def test_source_lines_are_inspect_s_with_one_parse_per_file(tmp_path, monkeypatch):
+    # class_sources() asks for every user class of a model's submodules: inspect parsed the
+    # whole file again for each (before Python 3.13), 36 ms a class in stylegan2-pytorch's
+    # model.py (https://github.com/rosinality/stylegan2-pytorch/blob/master/model.py)
+    import ast
+    import importlib.util
+    import inspect
+    import sys
+
+    from nnlint.verify import build
+
+    path = tmp_path / "sourced.py"
+    path.write_text(SOURCE_LINES.lstrip(), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("sourced", path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "sourced", module)
+    spec.loader.exec_module(module)
+    parses = []
+    real_parse = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda *a, **k: parses.append(1) or real_parse(*a, **k))
+    classes = [module.Decorated, module.Decorated.Inner, module.make(), module.Twice]
+    found = [build.source_lines(cls) for cls in classes]
+    assert [(first, last) for _, first, last in found] == [(10, 16), (12, 13), (20, 21), (25, 26)]
+    assert len(parses) == 1
+    monkeypatch.setattr(ast, "parse", real_parse)
+    for cls, (file, first, last) in zip(classes, found):
+        lines, start = inspect.getsourcelines(cls)
+        assert (file, first, last) == (str(path), start, start + len(lines) - 1)
