@@ -113,17 +113,23 @@ def test_inputs_of_different_shapes_follow_what_forward_does_with_them(name, not
     assert builder.notes == [notes]
 
 
-def test_a_usage_site_at_full_size_is_shrunk_and_fed_a_small_input(monkeypatch):
+def built_from_its_demo(monkeypatch, name, cls_name, parts=()):
+    """(the builder, the model) of a fixture's class built from the usage sites of its own file
+    (its `__main__` demo); `parts`: other classes of the file the site constructs."""
     from nnlint.verify import usage
 
     monkeypatch.chdir(GUESSING)  # the site is named relative to the working folder
-    module = fixture("demo_at_full_size")
-    path = GUESSING / "demo_at_full_size.py"
-    found = usage.collect([(module.__name__, "PatchClassifier")], [str(path)], str(GUESSING),
-                          module_of=lambda p: module.__name__)
-    sites = [site.to_dict() for site in found[(module.__name__, "PatchClassifier")]]
-    builder = Builder(module.PatchClassifier, "m:PatchClassifier", None, usage=sites)
-    model = builder.build()
+    module = fixture(name)
+    monkeypatch.setitem(sys.modules, module.__name__, module)  # a part the site makes comes from it
+    found = usage.collect([(module.__name__, c) for c in (*parts, cls_name)], [str(GUESSING / f"{name}.py")],
+                          str(GUESSING), module_of=lambda p: module.__name__)
+    sites = [site.to_dict() for site in found[(module.__name__, cls_name)]]
+    builder = Builder(getattr(module, cls_name), f"m:{cls_name}", None, usage=sites)
+    return builder, builder.build()
+
+
+def test_a_usage_site_at_full_size_is_shrunk_and_fed_a_small_input(monkeypatch):
+    builder, model = built_from_its_demo(monkeypatch, "demo_at_full_size", "PatchClassifier")
     assert builder.notes == [
         "built as in demo_at_full_size.py:26 (shrunk for a fast run: image_size 256 -> 32, num_classes 1000 -> 10, "
         "dim 1536 -> 36, mlp_dim 3072 -> 64, inputs' 256 -> 32), fed as in demo_at_full_size.py:28"]
@@ -149,17 +155,7 @@ def test_a_shrunk_site_s_inputs_follow_its_shrunk_image_size():
 
 
 def test_a_diffusion_demo_at_full_size_is_shrunk_with_its_images(monkeypatch):
-    from nnlint.verify import usage
-
-    monkeypatch.chdir(GUESSING)
-    module = fixture("diffusion_demo")
-    monkeypatch.setitem(sys.modules, module.__name__, module)  # the site's Denoiser(dim=64) is made from it
-    path = GUESSING / "diffusion_demo.py"
-    found = usage.collect([(module.__name__, "Denoiser"), (module.__name__, "Diffusion")], [str(path)],
-                          str(GUESSING), module_of=lambda p: module.__name__)
-    sites = [site.to_dict() for site in found[(module.__name__, "Diffusion")]]
-    builder = Builder(module.Diffusion, "m:Diffusion", None, usage=sites)
-    model = builder.build()
+    builder, model = built_from_its_demo(monkeypatch, "diffusion_demo", "Diffusion", parts=["Denoiser"])
     assert builder.notes == ["built as in diffusion_demo.py:37 (shrunk for a fast run: dim 64 -> 32, "
                              "image_size 128 -> 32, inputs' 128 -> 32), fed as in diffusion_demo.py:39"]
     assert describe_inputs(builder.feed(model)) == "(2, 3, 32, 32)"
@@ -169,16 +165,7 @@ def test_a_diffusion_demo_at_full_size_is_shrunk_with_its_images(monkeypatch):
 def test_a_site_whose_shrunk_patch_sizes_break_an_assert_is_shrunk_in_its_widths_only(monkeypatch):
     # vit-pytorch's LookViT demo (fixture cites it): `patch_size 32 -> 4` breaks `assert
     # patch_size > highres_patch_size`, so the full-size model ran (17M parameters) and timed out
-    from nnlint.verify import usage
-
-    monkeypatch.chdir(GUESSING)
-    module = fixture("lookup_demo")
-    path = GUESSING / "lookup_demo.py"
-    found = usage.collect([(module.__name__, "LookupViT")], [str(path)], str(GUESSING),
-                          module_of=lambda p: module.__name__)
-    sites = [site.to_dict() for site in found[(module.__name__, "LookupViT")]]
-    builder = Builder(module.LookupViT, "m:LookupViT", None, usage=sites)
-    model = builder.build()
+    builder, model = built_from_its_demo(monkeypatch, "lookup_demo", "LookupViT")
     assert builder.notes == ["built as in lookup_demo.py:27 (shrunk for a fast run: num_classes 1000 -> 10, "
                              "dim 512 -> 32), fed as in lookup_demo.py:29"]
     assert describe_inputs(builder.feed(model)) == "(2, 3, 256, 256)"
