@@ -257,7 +257,7 @@ class Builder:
         `__main__` demo at full size: `dim = 1024`, a batch of 8 images of 256 x 256); then
         one with only its widths, depths and counts made small, its spatial sizes as written
         (LookViT asserts `patch_size > highres_patch_size`, which a patch size of 4 breaks).
-        None when it is small or nothing in it can be shrunk."""
+        None of them when it is small or nothing in it can be shrunk."""
         from nnlint.verify import guess, usage
 
         try:
