@@ -811,6 +811,87 @@ def fill_and_shrink(config: Any, profile: int) -> Tuple[Any, List[str]]:
     return config, changes
 
 
+# ----- arguments passed on through *args / **kwargs -------------------------------------------
+def forwarded_parameters(cls, depth: int = 0) -> List[Tuple[inspect.Parameter, Any]]:
+    """The required parameters of what `cls.__init__` passes its `**kwargs` (and `*args`) on
+    to, that the call does not fill itself: (parameter, the class or function that takes it).
+    encodec's `NormConv1d(*args, **kwargs)` builds `nn.Conv1d(*args, **kwargs)`: in_channels,
+    out_channels, kernel_size; denoising-diffusion's `LearnedGaussianDiffusion(model, *args,
+    **kwargs)` calls `super().__init__(model, *args, **kwargs)`: GaussianDiffusion's
+    image_size; a callee that passes its own `**kwargs` on is followed too (three deep). They
+    are given by keyword, which `**kwargs` takes. Read from the AST; nothing runs."""
+    init = _init_of(cls)
+    tree = _function_tree(init)
+    if tree is None or tree.args.kwarg is None or depth > 2:
+        return []
+    star = tree.args.vararg.arg if tree.args.vararg else None
+    stars = tree.args.kwarg.arg
+    own = {a.arg for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    scope = getattr(init, "__globals__", {})
+    owner = next((k for k in getattr(cls, "__mro__", ()) if k.__dict__.get("__init__") is init), None)
+    out: List[Tuple[inspect.Parameter, Any]] = []
+    seen = set(own)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not any(
+                k.arg is None and isinstance(k.value, ast.Name) and k.value.id == stars for k in node.keywords):
+            continue
+        callee = _callee(node.func, scope, cls, owner)
+        if callee is None:
+            continue
+        try:
+            params = list(inspect.signature(callee).parameters.values())
+        except (TypeError, ValueError):
+            continue
+        if any(isinstance(a, ast.Starred) and not (isinstance(a.value, ast.Name) and a.value.id == star)
+               for a in node.args):
+            continue  # `*other`: how many it fills is unknown
+        filled = len([a for a in node.args if not isinstance(a, ast.Starred)])
+        named = {k.arg for k in node.keywords if k.arg}
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        taken = {p.name for p in positional[:filled]} | named
+        for param in params:
+            if param.kind == param.VAR_KEYWORD and isinstance(callee, type):
+                for further, kind in forwarded_parameters(callee, depth + 1):
+                    if further.name not in seen and further.name not in taken:
+                        seen.add(further.name)
+                        out.append((further, kind))
+            if param.default is not _EMPTY or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD,
+                                                              param.POSITIONAL_ONLY):
+                continue
+            if param.name in taken or param.name in seen:
+                continue
+            seen.add(param.name)
+            out.append((param, callee))
+    return out
+
+
+def _callee(func, scope: Dict[str, Any], cls, owner) -> Any:
+    """The class or function a call in `__init__` calls: `super().__init__` -> the next class
+    after `owner` in the MRO (its `__init__`'s parameters), `nn.Conv1d` or `Inner` -> the global
+    it names; None for anything else (a local, a method of self)."""
+    if isinstance(func, ast.Attribute) and func.attr == "__init__" and isinstance(func.value, ast.Call) \
+            and getattr(func.value.func, "id", "") == "super" and owner is not None:
+        mro = list(cls.__mro__)
+        after = mro[mro.index(owner) + 1] if owner in mro and mro.index(owner) + 1 < len(mro) else object
+        return after if after is not object else None
+    if isinstance(func, ast.Name):
+        value = scope.get(func.id)
+    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id != "self":
+        value = getattr(scope.get(func.value.id), func.attr, None)
+    else:
+        return None
+    return value if isinstance(value, type) or inspect.isfunction(value) else None
+
+
+def _forwarded_value(callee, param: inspect.Parameter, profile: int, depth: int) -> Any:
+    """A guess for a parameter of `callee` that reaches it through `**kwargs`: as `callee`
+    itself would guess it (its own use of it, when it is user code)."""
+    if isinstance(callee, type) and not callee.__module__.startswith("torch"):
+        return guess_value(callee, param, init_usage(callee).get(param.name, Usage()), profile, depth)
+    value = by_name(param.name, profile)
+    return _EMPTY if isinstance(value, bool) else value
+
+
 # ----- the candidates ---------------------------------------------------------------------------
 def candidates(cls, depth: int = 0) -> Iterator[Candidate]:
     """Ways to call `cls(...)`, best first: defaults and guesses per profile, distinct."""
@@ -860,9 +941,18 @@ def candidates(cls, depth: int = 0) -> Iterator[Candidate]:
         if not complete:
             yield candidate  # the builder reports what could not be guessed
             return
+        callees = []
+        if any(p.kind == p.VAR_KEYWORD for p in params):  # what **kwargs passes on needs
+            for param, callee in forwarded_parameters(cls):
+                if param.name not in candidate.kwargs:
+                    value = _forwarded_value(callee, param, profile, depth)
+                    if value is not _EMPTY and value is not None:
+                        candidate.kwargs[param.name] = candidate.guessed[param.name] = value
+                        callees += [callee] if isinstance(callee, type) and callee not in callees else []
         _fit_widths_to_defaults(params, candidate, candidate.guessed)
         _fit_images_to_patches(params, candidate)
-        _fit_to_groups(cls, candidate)
+        for part in [cls] + callees:
+            _fit_to_groups(part, candidate)
         key = repr((candidate.args, sorted(candidate.kwargs.items(), key=lambda kv: kv[0])))
         if key in seen:
             continue

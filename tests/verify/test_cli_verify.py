@@ -260,6 +260,16 @@ NOT_MODELS = """
             super().__init__(*args, **kwargs)
 
 
+    class AnyConv(nn.Module):
+        def __init__(self, *args, **kwargs):
+            super().__init__()
+            layer = nn.Conv1d if kwargs.pop("dims", 2) == 1 else nn.Conv2d
+            self.conv = layer(*args, **kwargs)
+
+        def forward(self, x):
+            return self.conv(x)
+
+
     class TapsGradients(nn.Module):
         def __init__(self):
             super().__init__()
@@ -277,11 +287,14 @@ def test_what_is_not_a_model_to_run_is_skipped_not_failed(project, capsys):
     models = {m["name"].split(":")[1]: m for m in json.loads(out)["models"]}
     assert code == 0
     assert {name: m["status"] for name, m in models.items()} == {
-        "Base": "not-runnable", "Concrete": "checked", "Heads": "not-runnable", "Conv": "skipped",
+        "Base": "not-runnable", "Concrete": "checked", "Heads": "not-runnable", "Conv": "checked",
+        "AnyConv": "skipped",
         "TapsGradients": "checked"}
     assert models["Base"]["reason"] == "a base class without forward (subclassed by Concrete)"
     assert models["Heads"]["reason"].startswith("defines no forward")
-    assert "in_channels = 16, out_channels = 16, kernel_size = 16" in models["Conv"]["hint"]
+    assert models["Conv"]["notes"][0].startswith("built as Conv(in_channels=3, out_channels=8, kernel_size=3)")
+    # `*args, **kwargs` passed to a layer chosen at run time: what it needs is unknown, and said
+    assert "in_channels = 16, out_channels = 16, kernel_size = 16" in models["AnyConv"]["hint"]
     assert models["TapsGradients"]["notes"] == [
         "forward in eval() mode fails under torch.no_grad() (RuntimeError: cannot register a hook on a "
         "tensor that doesn't require gradient): checked with autograd on"]

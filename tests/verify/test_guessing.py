@@ -274,3 +274,13 @@ def test_a_diffusion_s_numbers_and_image_sizes_follow_their_reads(name, notes):
 def test_a_second_input_is_shaped_for_the_block_it_goes_to(name, inputs):
     builder, model, fed_inputs = fed(getattr(fixture("second_input"), name))
     assert fed_inputs == inputs
+
+
+@pytest.mark.parametrize("name, built", [
+    ("WrappedConv", "WrappedConv(in_channels=3, out_channels=8, kernel_size=3)"),  # nn.Conv1d(*args, **kwargs)
+    ("WeightedDenoiser", "WeightedDenoiser(dim=32, image_size=32)"),  # super().__init__(dim, *args, **kwargs)
+    ("GroupedQuantizer", "GroupedQuantizer(dim=32, levels=(16, 32), bias=True)"),  # a part's, and its part's
+])
+def test_arguments_passed_on_through_kwargs_are_guessed_for_what_takes_them(name, built):
+    builder, model, inputs = fed(getattr(fixture("passed_on"), name))
+    assert builder.notes[0].startswith(f"built as {built}, fed ")
