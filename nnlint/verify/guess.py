@@ -77,7 +77,7 @@ _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
     (r"frame_patch|temporal_patch|patch_t", (2, 2, 2)),
     (r"^(n_|num_)?heads?$|^n_?head$|^nhead|num_attention_heads|attn_heads|heads$", (2, 4, 1)),
     (r"dim_?head|head_?dim|d_?head|d_k|d_v|key_dim|value_dim", (8, 16, 16)),
-    (r"(vocab|num_tokens|n_tokens|n_vocab|ntoken|tokens|vocabulary)(_size)?$|^vocab", (64, 64, 64)),
+    (r"(vocab|num_tokens|n_tokens|n_vocab|ntoken|tokens|vocabulary)(_size)?$|^vocab|^num_embeddings$", (64, 64, 64)),
     (r"(block|seq|sequence|context|max_seq|max_len|max_length|ctx|context_length|max_position_embeddings)"
      r"(_size|_len|_length|_window)?$|^(seq_len|max_seq_len|n_ctx|n_positions|num_patches|seq_length)$",
      (16, 16, 16)),
@@ -101,7 +101,7 @@ _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
     (r"(^|_)(dim|dims|d|d_model|n_embd|n_embed|embed_dim|emb_dim|embedding_dim|hidden_size|width|"
      r"features|num_features|n_feats|feat_dim|model_dim|dim_model|in_features|in_dim|input_dim|"
      r"input_size|in_size|out_features|out_dim|output_dim|output_size|out_size|size|d_input|"
-     r"d_output|dim_in|dim_out|channels_out|embed|emb|ndim|n_features)$|_dim$|^dim_|_size$|_features$",
+     r"d_output|dim_in|dim_out|channels_out|embed|emb|ndim|n_features|normalized_shape)$|_dim$|^dim_|_size$|_features$",
      (32, 64, 16)),
     (r"eps|epsilon", (1e-5, 1e-5, 1e-5)),
     (r"momentum", (0.1, 0.1, 0.1)),
@@ -157,13 +157,7 @@ def _function_tree(func) -> Optional[ast.FunctionDef]:
 def init_usage(cls) -> Dict[str, Usage]:
     """How each constructor parameter is used in the class's own `__init__` (by the AST), and in
     the methods `__init__` passes it to (`self._make_layer(block, 64, num_blocks[0])`)."""
-    init = cls.__dict__.get("__init__") if isinstance(cls, type) else None
-    if init is None:
-        for base in getattr(cls, "__mro__", ())[1:]:
-            if "__init__" in base.__dict__ and not base.__module__.startswith("torch"):
-                init = base.__dict__["__init__"]
-                break
-    func = _function_tree(init)
+    func = _function_tree(_init_of(cls))
     if func is None:
         return {}
     params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
@@ -192,11 +186,12 @@ _INT_CALLS = {"range", "Linear", "Conv1d", "Conv2d", "Conv3d", "LayerNorm", "Emb
 
 
 def _init_of(cls):
-    """The `__init__` that builds `cls`: its own, else the first non-torch base's."""
+    """The `__init__` that builds `cls`: its own, else the first non-torch base's; None when
+    torch's own builds it (`class LayerNorm(nn.LayerNorm)` with no `__init__`)."""
     init = cls.__dict__.get("__init__") if isinstance(cls, type) else None
     if init is None:
         for base in getattr(cls, "__mro__", ())[1:]:
-            if "__init__" in base.__dict__ and not base.__module__.startswith("torch"):
+            if "__init__" in base.__dict__ and not base.__module__.startswith("torch") and base is not object:
                 return base.__dict__["__init__"]
     return init
 
@@ -514,9 +509,9 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
         return (8, 16, 4)[profile % 3]
     if "call" in usage.kinds:
         return nn.Identity
-    if not usage.kinds and not usage.attrs:
+    if not usage.kinds and not usage.attrs and _init_of(cls) is not None:
         return None  # only kept (`self.h = h`), never read: nothing to go wrong
-    return _EMPTY
+    return _EMPTY  # (or torch's own __init__ takes it: whisper's `class LayerNorm(nn.LayerNorm)`)
 
 
 _COUNT_NAME = re.compile(r"depth|layers?$|blocks?$|repeats?$|num_|^n_")
@@ -820,7 +815,8 @@ def forwarded_parameters(cls, depth: int = 0) -> List[Tuple[inspect.Parameter, A
     **kwargs)` calls `super().__init__(model, *args, **kwargs)`: GaussianDiffusion's
     image_size; a callee that passes its own `**kwargs` on is followed too (three deep). They
     are given by keyword, which `**kwargs` takes. Read from the AST; nothing runs."""
-    init = _init_of(cls)
+    init = _init_of(cls) or next((k.__dict__["__init__"] for k in getattr(cls, "__mro__", ())
+                                  if "__init__" in k.__dict__ and k is not object), None)  # `class LSTM(nn.LSTM)`
     tree = _function_tree(init)
     if tree is None or tree.args.kwarg is None or depth > 2:
         return []

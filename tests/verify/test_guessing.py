@@ -284,3 +284,12 @@ def test_a_second_input_is_shaped_for_the_block_it_goes_to(name, inputs):
 def test_arguments_passed_on_through_kwargs_are_guessed_for_what_takes_them(name, built):
     builder, model, inputs = fed(getattr(fixture("passed_on"), name))
     assert builder.notes[0].startswith(f"built as {built}, fed ")
+
+
+@pytest.mark.parametrize("name, built, inputs", [
+    ("FloatLayerNorm", "FloatLayerNorm(normalized_shape=32)", "(2, 8, 32)"),  # not normalized_shape=None
+    ("OutputOnlyLSTM", "OutputOnlyLSTM(input_size=32, hidden_size=64)", "(2, 8, 32)"),  # LSTM(*args, **kwargs)
+])
+def test_a_torch_layer_subclassed_without_init_gets_what_torch_s_constructor_needs(name, built, inputs):
+    builder, model, fed_inputs = fed(getattr(fixture("torch_subclass"), name))
+    assert builder.notes[0].startswith(f"built as {built}, fed {inputs}")
