@@ -20,6 +20,7 @@ import re
 import sys
 import textwrap
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 PROFILES = 3  # how many combinations of guesses to try (each a consistent set of sizes)
@@ -144,6 +145,8 @@ class Usage:
     arity: int = -1  # `block(in_planes, planes, stride)`: called with 3 positional arguments
     keywords: set = field(default_factory=set)  # `cell_type(a, b, stride=1)`: called with stride=
     items: Dict[str, "Usage"] = field(default_factory=dict)  # `out_planes = cfg["out_planes"]`: its use
+    passed: List[str] = field(default_factory=list)  # `conv1x1(cin, ...)` -> StdConv2d's in_channels: the names
+    # of the parameters it is passed to (a name-free guess: what the callee's name says)
 
 
 def _function_tree(func) -> Optional[ast.FunctionDef]:
@@ -201,7 +204,8 @@ MAX_GROUPS = 256  # a group count above this is not a constraint a small guess c
 
 def group_multiples(func, depth: int = 0) -> Dict[str, int]:
     """Parameter -> the group count its value must be a multiple of: the parameter (or `mult *
-    param`, `param or other`, `self.x` holding it) is the channel count of a GroupNorm with a
+    param`, `param or other`, `self.x` holding it; `param // 4` needs four times the count,
+    `64 * param` none of 32) is the channel count of a GroupNorm with a
     literal group count (or a parameter's integer default: `nn.GroupNorm(groups, dim)` with
     `groups=8`), directly or through a function or Module class of the same module it is passed
     to (guided-diffusion's `normalization(channels)` -> `GroupNorm32(32, channels)`), two levels
@@ -217,7 +221,7 @@ def group_multiples(func, depth: int = 0) -> Dict[str, int]:
         defaults = {n: p.default for n, p in inspect.signature(func).parameters.items()}
     except (TypeError, ValueError):
         defaults = {}
-    derived: Dict[str, List[str]] = {name: [name] for name in params}
+    derived: Dict[str, List[Tuple[str, Fraction]]] = {name: [(name, Fraction(1))] for name in params}
 
     def key(node) -> Optional[str]:
         if isinstance(node, ast.Name):
@@ -226,12 +230,23 @@ def group_multiples(func, depth: int = 0) -> Dict[str, int]:
             return f"self.{node.attr}"
         return None
 
-    def sources(node) -> List[str]:  # the parameters a channel count is made of
-        name = key(node)
+    def constant(node) -> Optional[int]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool) \
+                and node.value > 0:
+            return node.value
+        return None
+
+    def sources(node) -> List[Tuple[str, Fraction]]:  # the parameters a channel count is made of, and
+        name = key(node)                                # the factor each is scaled by (`width // 4`: 1/4)
         if name is not None:
             return derived.get(name, [])
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if constant(side):  # `64 * width_factor`: 64 channels per unit already
+                    return [(n, f * constant(side)) for n, f in sources(other)]
             return sources(node.left) + sources(node.right)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv) and constant(node.right):
+            return [(n, f / constant(node.right)) for n, f in sources(node.left)]
         if isinstance(node, ast.BoolOp):
             return [s for value in node.values for s in sources(value)]
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "int" and len(node.args) == 1:
@@ -245,14 +260,17 @@ def group_multiples(func, depth: int = 0) -> Dict[str, int]:
                 for target in node.targets:
                     for part in [target] + list(getattr(target, "elts", [])):
                         name = key(part)
-                        if found and name is not None and name not in params:
+                        if found and name is not None:  # (`cout = cout or cin`: cin's too)
                             derived[name] = list(dict.fromkeys(derived.get(name, []) + found))
     out: Dict[str, int] = {}
 
     def need(node, multiple: Any) -> None:
         if isinstance(multiple, int) and not isinstance(multiple, bool) and 1 < multiple <= MAX_GROUPS:
-            for name in sources(node):
-                out[name] = math.lcm(out.get(name, 1), multiple)
+            for name, factor in sources(node):  # name * factor a multiple of `multiple`
+                wanted = multiple * factor.denominator
+                wanted //= math.gcd(wanted, factor.numerator)
+                if wanted > 1:
+                    out[name] = math.lcm(out.get(name, 1), wanted)
 
     def resolve(node):
         if isinstance(node, ast.Name):
@@ -327,10 +345,15 @@ def _own_methods(cls) -> Iterator[Tuple[str, ast.FunctionDef]]:
 
 
 def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored: Dict[str, str],
-                followed: set, calls: bool = True) -> None:
+                followed: set, calls: bool = True, scope: Optional[Dict[str, Any]] = None, depth: int = 0) -> None:
     """Record in `out` how the function `func` uses the names in `local` (local name, or
     `self.attr` -> the constructor parameter it holds); a method of self it passes one to is
-    walked too, once. `calls=False` (forward): calling one says it is a module, not a class."""
+    walked too, once, and so is a function or class of the user's code (`scope`: the globals
+    names resolve in, `cls`'s module's by default), a few calls deep. `calls=False` (forward):
+    calling one says it is a module, not a class."""
+    if scope is None:
+        scope = getattr(_init_of(cls), "__globals__", None) or getattr(
+            sys.modules.get(getattr(cls, "__module__", "")), "__dict__", {})
 
     def name_of(node) -> Optional[str]:
         if isinstance(node, ast.Name):
@@ -347,6 +370,10 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                 out[callee].arity = max(out[callee].arity, len(node.args))
                 out[callee].keywords |= {k.arg for k in node.keywords if k.arg}
             func_name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if func_name == "range":  # `range(1, block_units[0] + 1)`: a sequence of counts
+                for part in (n for arg in node.args for n in ast.walk(arg) if isinstance(n, ast.Subscript)):
+                    if name_of(part.value):
+                        out[name_of(part.value)].kinds.add("counts")
             for arg in node.args:
                 name = name_of(arg)
                 if name is None:
@@ -360,6 +387,11 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
             if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
                     and node.func.value.id == "self" and node.func.attr not in followed:
                 _follow_method(cls, node, local, out, stored, followed)
+            elif depth < 3 and func_name not in _INT_CALLS:
+                passed = {i: name_of(a) for i, a in enumerate(node.args) if name_of(a)}
+                by_keyword = {k.arg: name_of(k.value) for k in node.keywords if k.arg and name_of(k.value)}
+                if passed or by_keyword:
+                    _follow_call(_resolve(node.func, scope), passed, by_keyword, out, followed, depth)
         elif isinstance(node, ast.Attribute):
             name = name_of(node.value)
             if name:
@@ -382,7 +414,7 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
         elif isinstance(node, ast.BinOp):
             for side in (node.left, node.right):
                 name = name_of(side)
-                if name and isinstance(node.op, (ast.FloorDiv, ast.Mod, ast.Mult, ast.Add, ast.Sub)):
+                if name and isinstance(node.op, (ast.FloorDiv, ast.Mod, ast.Mult, ast.Add, ast.Sub, ast.Div, ast.Pow)):
                     out[name].kinds.add("number")
         elif isinstance(node, ast.Compare):
             names = [name_of(n) for n in [node.left] + node.comparators]
@@ -414,6 +446,55 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                 for part, held in zip(target.elts, node.value.elts):  # `a, b, t = x, res, self.t`
                     if isinstance(part, ast.Name) and name_of(held):
                         local[part.id] = name_of(held)
+                    elif isinstance(part, ast.Attribute) and name_of(held):  # `self.a, self.b = a, b`
+                        stored[part.attr] = name_of(held)
+                        if isinstance(part.value, ast.Name) and part.value.id == "self" and calls:
+                            local[f"self.{part.attr}"] = name_of(held)
+
+
+def _resolve(func, scope: Dict[str, Any]) -> Any:
+    """The global a call's function names (`conv1x1`, `nn.Conv2d`, `layers.Block`), or None."""
+    if isinstance(func, ast.Name):
+        return scope.get(func.id)
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id != "self":
+        return getattr(scope.get(func.value.id), func.attr, None)
+    return None
+
+
+def _follow_call(target, passed: Dict[int, str], by_keyword: Dict[str, str], out, followed: set,
+                 depth: int) -> None:
+    """`conv1x1(cin, cmid)`, `fourier_encode(x, self.max_freq)`, `StdConv2d(cin, cout, 3)`: the
+    names of the parameters the values fill (`Usage.passed`), and, for a function or class of
+    the user's code, the callee's own use of them (its AST walked with its parameters holding
+    them). Torch's own classes are not walked: their parameters' names say enough."""
+    if isinstance(target, type):
+        user = not target.__module__.startswith("torch") and _init_of(target) is not None
+        func, skip = (_init_of(target), 1) if user else (None, 0)
+        try:
+            names = [p.name for p in inspect.signature(target).parameters.values()
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        except (TypeError, ValueError):
+            return
+    elif inspect.isfunction(target) and not getattr(target, "__module__", "").startswith("torch"):
+        func, skip = target, 0
+        names = [p.name for p in inspect.signature(target).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    else:
+        return
+    mapping = {names[i]: name for i, name in passed.items() if i < len(names)}
+    mapping.update(by_keyword)
+    for callee_name, name in mapping.items():
+        if callee_name not in out[name].passed:
+            out[name].passed.append(callee_name)
+    key = (id(target), tuple(sorted(mapping.items())))
+    tree = _function_tree(func) if func is not None and key not in followed else None
+    if tree is None:
+        return
+    followed.add(key)
+    params = [a.arg for a in tree.args.posonlyargs + tree.args.args][skip:] + [a.arg for a in tree.args.kwonlyargs]
+    local = {param: mapping[param] for param in params if param in mapping}
+    _walk_usage(target if isinstance(target, type) else None, tree, local, out, {}, followed,
+                scope=getattr(func, "__globals__", {}), depth=depth + 1)
 
 
 def _follow_method(cls, call: ast.Call, local: Dict[str, str], out, stored, followed: set) -> None:
@@ -501,10 +582,13 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
             or _MODULE_NAME.search(name.lower()) and type(by_name(name, profile)) is not int:  # d_model: a width
         return nn.Identity()
     value = by_name(name, profile)
+    if value is _EMPTY:  # `cin` passed to a layer as its in_channels: what that name says
+        value = next((found for alias in usage.passed for found in [by_name(alias, profile)]
+                      if found is not _EMPTY and not isinstance(found, bool)), _EMPTY)
     if value is not _EMPTY:
         return _sized(name, value, usage)
     if "iter" in usage.kinds:
-        return _sized(name, 16, usage)
+        return _sized(name, 1 if "counts" in usage.kinds else 16, usage)
     if usage.kinds & {"int", "number"}:
         return (8, 16, 4)[profile % 3]
     if "call" in usage.kinds:
@@ -535,7 +619,7 @@ def _sized(name: str, value: Any, usage: Usage) -> Any:
     if "iter" not in usage.kinds or not isinstance(value, int) or isinstance(value, bool):
         return value
     count = max(2, usage.length)
-    if _COUNT_NAME.search(name.lower()) or _IMAGE_SIZE_NAME.search(name.lower()) \
+    if _COUNT_NAME.search(name.lower()) or "counts" in usage.kinds or _IMAGE_SIZE_NAME.search(name.lower()) \
             or _PATCH_SIZE_NAME.search(name.lower()):
         return (value,) * count  # an image's (height, width): square, as the guessed inputs are
     return tuple(value * 2 ** i for i in range(count))

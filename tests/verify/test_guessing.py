@@ -293,3 +293,16 @@ def test_arguments_passed_on_through_kwargs_are_guessed_for_what_takes_them(name
 def test_a_torch_layer_subclassed_without_init_gets_what_torch_s_constructor_needs(name, built, inputs):
     builder, model, fed_inputs = fed(getattr(fixture("torch_subclass"), name))
     assert builder.notes[0].startswith(f"built as {built}, fed {inputs}")
+
+
+@pytest.mark.parametrize("name, built, inputs", [
+    # `cin` reaches a Conv2d as its in_channels through `pointwise`; `cout // 4` feeds GroupNorm(32): 128
+    ("Bottleneck", "Bottleneck(cin=128)", "(2, 128, 16, 16)"),
+    # units[0] in range(): counts; `16 * width_factor` channels need no multiple of 32 from the factor
+    ("Stages", "Stages(units=(1, 1), width_factor=2)", "(2, 3, 16, 16)"),
+    # `top_freq / 2` in a function forward passes it to: a number
+    ("FourierFeatures", "FourierFeatures(top_freq=8, bands=8, dim=32)", "(2, 16)"),
+])
+def test_parameters_named_like_nothing_are_guessed_by_how_the_helpers_they_reach_use_them(name, built, inputs):
+    builder, model, fed_inputs = fed(getattr(fixture("bit_resnet"), name))
+    assert builder.notes[0].startswith(f"built as {built}, fed {inputs}")
