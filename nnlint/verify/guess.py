@@ -145,6 +145,7 @@ class Usage:
     arity: int = -1  # `block(in_planes, planes, stride)`: called with 3 positional arguments
     keywords: set = field(default_factory=set)  # `cell_type(a, b, stride=1)`: called with stride=
     items: Dict[str, "Usage"] = field(default_factory=dict)  # `out_planes = cfg["out_planes"]`: its use
+    attr_uses: Dict[str, "Usage"] = field(default_factory=dict)  # `hparams.fp16_run` read as a bool: its use
     passed: List[str] = field(default_factory=list)  # `conv1x1(cin, ...)` -> StdConv2d's in_channels: the names
     # of the parameters it is passed to (a name-free guess: what the callee's name says)
 
@@ -179,8 +180,12 @@ def init_usage(cls) -> Dict[str, Usage]:
     if stored:  # a parameter stored on self and called in forward is a module (or a function)
         called = _called_self_attributes(cls)
         for attr, name in stored.items():
-            if attr in called:
+            if attr in called and name in out:
                 out[name].kinds.add("module")
+    for key in [k for k in out if "." in k and "[" not in k]:  # `hparams.prenet_dim`: on hparams
+        parent, attr = key.split(".", 1)
+        if parent in out:
+            out[parent].attr_uses[attr] = out.pop(key)
     return out
 
 
@@ -360,6 +365,11 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
             return local.get(node.id)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
             return local.get(f"self.{node.attr}")
+        if isinstance(node, ast.Attribute):  # `hparams.gate_threshold`: its own use, kept on hparams
+            parent = name_of(node.value)
+            if parent and "." not in parent and "[" not in parent:
+                out.setdefault(f"{parent}.{node.attr}", Usage())
+                return f"{parent}.{node.attr}"
         return None
 
     for node in ast.walk(func):
@@ -416,8 +426,14 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                 name = name_of(side)
                 if name and isinstance(node.op, (ast.FloorDiv, ast.Mod, ast.Mult, ast.Add, ast.Sub, ast.Div, ast.Pow)):
                     out[name].kinds.add("number")
+        elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)) and name_of(node.test) \
+                or isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and name_of(node.operand):
+            out[name_of(getattr(node, "test", None) or node.operand)].kinds.add("bool")  # `if hparams.fp16_run:`
         elif isinstance(node, ast.Compare):
             names = [name_of(n) for n in [node.left] + node.comparators]
+            if all(isinstance(op, (ast.Lt, ast.Gt, ast.LtE, ast.GtE)) for op in node.ops):
+                for name in filter(None, names):  # `gate > self.gate_threshold`
+                    out[name].kinds.add("number")
             literals = [n for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
             for op, right in zip(node.ops, node.comparators):
                 if isinstance(op, (ast.In, ast.NotIn)) and name_of(right):  # `ds in attention_resolutions`
@@ -493,8 +509,16 @@ def _follow_call(target, passed: Dict[int, str], by_keyword: Dict[str, str], out
     followed.add(key)
     params = [a.arg for a in tree.args.posonlyargs + tree.args.args][skip:] + [a.arg for a in tree.args.kwonlyargs]
     local = {param: mapping[param] for param in params if param in mapping}
-    _walk_usage(target if isinstance(target, type) else None, tree, local, out, {}, followed,
-                scope=getattr(func, "__globals__", {}), depth=depth + 1)
+    stored: Dict[str, str] = {}
+    scope = getattr(func, "__globals__", {})
+    _walk_usage(target if isinstance(target, type) else None, tree, local, out, stored, followed,
+                scope=scope, depth=depth + 1)
+    if stored and isinstance(target, type):  # kept on the part's self, read in its other methods
+        kept = {f"self.{attr}": name for attr, name in stored.items()}
+        for method_name, method in _own_methods(target):
+            if method_name != "__init__":
+                _walk_usage(target, method, dict(kept), out, {}, followed, calls=method_name != "forward",
+                            scope=scope, depth=depth + 1)
 
 
 def _follow_method(cls, call: ast.Call, local: Dict[str, str], out, stored, followed: set) -> None:
@@ -562,7 +586,7 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
         if config is not None:
             return config
         if usage.attrs:
-            return attribute_bag(usage.attrs, profile)
+            return attribute_bag(usage.attrs, profile, usage.attr_uses)
     if "mapping" in usage.kinds:
         longest = max([item.length for item in usage.items.values()] + [0])  # zip(widths, repeats): as long
         values = {key: _item_value(key, profile, dataclasses.replace(usage.items.get(key, Usage()), length=longest))
@@ -830,10 +854,10 @@ class attribute_bag:  # noqa: N801 - reads as a value
     """A stand-in config: `config.n_embd` etc. answered by name, for code that reads attributes
     of an object no class of the file describes."""
 
-    def __init__(self, names: Sequence[str], profile: int):
+    def __init__(self, names: Sequence[str], profile: int, uses: Optional[Dict[str, "Usage"]] = None):
         self._profile = profile
         for name in names:
-            value = by_name(name, profile)
+            value = _attribute_value(name, profile, (uses or {}).get(name))
             if value is not _EMPTY:
                 setattr(self, name, value)
 
@@ -845,6 +869,24 @@ class attribute_bag:  # noqa: N801 - reads as a value
 
     def __repr__(self) -> str:
         return "config(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_")) + ")"
+
+
+def _attribute_value(name: str, profile: int, use: Optional[Usage]) -> Any:
+    """A value for `config.<name>`: by its name, else by its use (tacotron2's `hparams.fp16_run`
+    tested by `if`: False; `hparams.gate_threshold` compared with `>`: a number)."""
+    value = by_name(name, profile)
+    if use is None:
+        return value
+    if value is _EMPTY and not use.kinds and not use.attrs:
+        return None  # only kept (`self.fp16_run = hparams.fp16_run`), never read here
+    if "bool" in use.kinds and not use.kinds & {"iter", "int", "number", "attr", "call", "arg"}:
+        return False  # only tested (`if self.mask_padding:`), whatever its name says
+    if value is _EMPTY:
+        value = next((found for alias in use.passed for found in [by_name(alias, profile)]
+                      if found is not _EMPTY and not isinstance(found, bool)), _EMPTY)
+    if value is _EMPTY:
+        return _item_value(name, profile, use)
+    return _sized(name, value, use)
 
 
 def _is_config_object(value: Any) -> bool:

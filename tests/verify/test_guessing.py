@@ -306,3 +306,15 @@ def test_a_torch_layer_subclassed_without_init_gets_what_torch_s_constructor_nee
 def test_parameters_named_like_nothing_are_guessed_by_how_the_helpers_they_reach_use_them(name, built, inputs):
     builder, model, fed_inputs = fed(getattr(fixture("bit_resnet"), name))
     assert builder.notes[0].startswith(f"built as {built}, fed {inputs}")
+
+
+def test_a_hyper_parameter_object_answers_attributes_by_their_use():
+    from nnlint.verify.guess import candidates
+
+    first = next(candidates(fixture("hparams_object").Speaker))
+    # kept only: None; tested by `if`: False; compared with `>` in the part it is passed to: a number
+    assert {k: getattr(first.kwargs["hparams"], k) for k in (
+        "half_precision", "mask_padding", "stop_threshold", "n_symbols", "decoder_dim")} == {
+        "half_precision": None, "mask_padding": False, "stop_threshold": 8, "n_symbols": 2, "decoder_dim": 32}
+    builder, model, inputs = fed(fixture("hparams_object").Speaker)
+    assert builder.notes[0].startswith("built as Speaker(hparams=attribute_bag(...)), fed (2, 8) int64")
