@@ -66,6 +66,11 @@ def _short_repr(value: Any) -> str:
 # sizes consistent: profile 0 has dim 32 / heads 2 / image 32 / patch 4, profile 1 dim 64 /
 # heads 4 / image 64 / patch 8, profile 2 dim 16 / heads 1 / image 224 / patch 16.
 _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
+    # special token ids (attention-is-all-you-need's `src_pad_idx`, `trg_bos_idx`): distinct, small
+    (r"(^|_)pad(ding)?_?(idx|id|token|token_id)$", (0, 0, 0)),
+    (r"(^|_)(bos|sos|start|begin)_?(idx|id|token|token_id)$", (1, 1, 1)),
+    (r"(^|_)(eos|end|stop)_?(idx|id|token|token_id)$", (2, 2, 2)),
+    (r"(^|_)(unk|mask|cls|sep)_?(idx|id|token|token_id)$", (3, 3, 3)),
     (r"(img|image|input|in|data)_?shape$|^shape$", ((3, 32, 32), (3, 64, 64), (1, 28, 28))),  # (C, H, W)
     (r"^(num_|n_)?(classes|labels|class|outputs?_classes|categories)$|^n?_?cls$|^num_classes", (10, 10, 10)),
     (r"(image|img|input|in)_?(size|res|resolution|height|width|h|w|shape)$|^resolution$|^(height|width)$",
@@ -77,10 +82,10 @@ _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
     (r"(frame|time|video)_?(size|len|length|s)$|^frames$|^num_frames$", (4, 4, 8)),
     (r"frame_patch|temporal_patch|patch_t", (2, 2, 2)),
     (r"^(n_|num_)?heads?$|^n_?head$|^nhead|num_attention_heads|attn_heads|heads$", (2, 4, 1)),
-    (r"dim_?head|head_?dim|d_?head|d_k|d_v|key_dim|value_dim", (8, 16, 16)),
+    (r"dim_?head|head_?dim|d_?head|(^|_)d_[kv]$|key_dim|value_dim", (8, 16, 16)),
     (r"(vocab|num_tokens|n_tokens|n_vocab|ntoken|tokens|vocabulary)(_size)?$|^vocab|^num_embeddings$", (64, 64, 64)),
     (r"(block|seq|sequence|context|max_seq|max_len|max_length|ctx|context_length|max_position_embeddings)"
-     r"(_size|_len|_length|_window)?$|^(seq_len|max_seq_len|n_ctx|n_positions|num_patches|seq_length)$",
+     r"(_size|_len|_length|_window)?$|^(seq_len|max_seq_len|n_ctx|n_positions?|num_positions|num_patches|seq_length)$",
      (16, 16, 16)),
     (r"(depth|layers?|n_layers?|num_layers?|num_blocks?|n_blocks?|blocks|n_layer|num_hidden_layers|stages?)$",
      (1, 2, 1)),
@@ -102,7 +107,8 @@ _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
     (r"(^|_)(dim|dims|d|d_model|n_embd|n_embed|embed_dim|emb_dim|embedding_dim|hidden_size|width|"
      r"features|num_features|n_feats|feat_dim|model_dim|dim_model|in_features|in_dim|input_dim|"
      r"input_size|in_size|out_features|out_dim|output_dim|output_size|out_size|size|d_input|"
-     r"d_output|dim_in|dim_out|channels_out|embed|emb|ndim|n_features|normalized_shape)$|_dim$|^dim_|_size$|_features$",
+     r"d_output|dim_in|dim_out|channels_out|embed|emb|ndim|n_features|normalized_shape|d_word_vec|word_vec)$|_dim$|^dim_|"
+     r"_size$|_features$",
      (32, 64, 16)),
     (r"eps|epsilon", (1e-5, 1e-5, 1e-5)),
     (r"momentum", (0.1, 0.1, 0.1)),

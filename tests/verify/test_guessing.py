@@ -318,3 +318,15 @@ def test_a_hyper_parameter_object_answers_attributes_by_their_use():
         "half_precision": None, "mask_padding": False, "stop_threshold": 8, "n_symbols": 2, "decoder_dim": 32}
     builder, model, inputs = fed(fixture("hparams_object").Speaker)
     assert builder.notes[0].startswith("built as Speaker(hparams=attribute_bag(...)), fed (2, 8) int64")
+
+
+def test_token_ids_are_small_and_distinct_and_a_word_vector_is_a_width():
+    builder, model, inputs = fed(fixture("token_ids").TokenEncoder)
+    # not "no guess for pad_idx"; d_word_vec a width like d_model (not d_v's head size)
+    assert builder.notes == [
+        "built as TokenEncoder(n_src_vocab=64, d_word_vec=32, n_head=2, d_k=8, d_v=8, d_model=32, pad_idx=0), "
+        "fed (2, 8) int64 (inferred from `embed` (Embedding)): guessed, not configured"]
+    from nnlint.verify.guess import by_name, smaller_value
+
+    assert smaller_value("n_position", 200) == 16  # a length when a large model is shrunk, not a count of 2
+    assert [by_name(n, 0) for n in ("trg_bos_idx", "trg_eos_idx", "unk_token_id")] == [1, 2, 3]
