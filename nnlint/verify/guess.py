@@ -411,8 +411,11 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
         elif isinstance(node, ast.Attribute):
             name = name_of(node.value)
             if name:
-                out[name].kinds.add("attr")
-                out[name].attrs.append(node.attr)
+                if node.attr in _LIST_METHODS:  # `hidden_dims.reverse()`: a list, not a config
+                    out[name].kinds |= {"iter", "list"}
+                else:
+                    out[name].kinds.add("attr")
+                    out[name].attrs.append(node.attr)
         elif isinstance(node, ast.Subscript):
             name = name_of(node.value)
             if name and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
@@ -428,6 +431,12 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
             if name:
                 out[name].kinds.add("iter")
         elif isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Add) and any(isinstance(side, (ast.List, ast.ListComp))
+                                                    for side in (node.left, node.right)):
+                for side in (node.left, node.right):  # `[in_dim] + sizes[:-1]`: a list
+                    held = name_of(side.value if isinstance(side, ast.Subscript) else side)
+                    if held:
+                        out[held].kinds.add("list")
             for side in (node.left, node.right):
                 name = name_of(side)
                 if name and isinstance(node.op, (ast.FloorDiv, ast.Mod, ast.Mult, ast.Add, ast.Sub, ast.Div, ast.Pow)):
@@ -481,6 +490,9 @@ def _resolve(func, scope: Dict[str, Any]) -> Any:
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id != "self":
         return getattr(scope.get(func.value.id), func.attr, None)
     return None
+
+
+_LIST_METHODS = {"reverse", "append", "extend", "insert", "pop", "sort", "remove"}
 
 
 def _follow_call(target, passed: Dict[int, str], by_keyword: Dict[str, str], out, followed: set,
@@ -649,10 +661,11 @@ def _sized(name: str, value: Any, usage: Usage) -> Any:
     if "iter" not in usage.kinds or not isinstance(value, int) or isinstance(value, bool):
         return value
     count = max(2, usage.length)
+    kind = list if "list" in usage.kinds else tuple  # `[in_dim] + sizes[:-1]` needs a list
     if _COUNT_NAME.search(name.lower()) or "counts" in usage.kinds or _IMAGE_SIZE_NAME.search(name.lower()) \
             or _PATCH_SIZE_NAME.search(name.lower()):
-        return (value,) * count  # an image's (height, width): square, as the guessed inputs are
-    return tuple(value * 2 ** i for i in range(count))
+        return kind((value,) * count)  # an image's (height, width): square, as the guessed inputs are
+    return kind(value * 2 ** i for i in range(count))
 
 
 _BLOCK_NAME = re.compile(r"block|bottleneck|cell|unit")
@@ -1046,8 +1059,8 @@ def candidates(cls, depth: int = 0) -> Iterator[Candidate]:
                     used = usage.get(param.name, Usage())
                     if used.kinds & {"module", "call"}:  # `shared_block=None` called in forward: a module
                         value = guess_value(cls, param, used, profile - 1, depth)
-                    else:
-                        value = by_name(param.name, profile - 1)
+                    else:  # `hidden_dims: List = None` iterated: a sequence
+                        value = _sized(param.name, by_name(param.name, profile - 1), used)
                     if value is not _EMPTY and not isinstance(value, bool):
                         candidate.kwargs[param.name] = value
                         candidate.guessed[param.name] = value

@@ -330,3 +330,12 @@ def test_token_ids_are_small_and_distinct_and_a_word_vector_is_a_width():
 
     assert smaller_value("n_position", 200) == 16  # a length when a large model is shrunk, not a count of 2
     assert [by_name(n, 0) for n in ("trg_bos_idx", "trg_eos_idx", "unk_token_id")] == [1, 2, 3]
+
+
+def test_sizes_joined_to_a_list_or_reversed_in_place_are_a_list():
+    from nnlint.verify.guess import candidates
+
+    first = next(candidates(fixture("list_sizes").PreNet))
+    assert first.kwargs == {"in_dim": 32, "sizes": [16, 32]}  # `[in_dim] + sizes[:-1]`: not (16, 32)
+    later = list(candidates(fixture("list_sizes").Tower))[1]
+    assert later.kwargs == {"hidden_dims": [32, 64]}  # `hidden_dims: List = None`, iterated and reversed
