@@ -11,6 +11,7 @@ import ast
 import inspect
 import itertools
 import json
+import math
 import os
 import re
 import sys
@@ -466,12 +467,16 @@ def make_tensor(shape: Sequence[int], dtype: str = "float32", high: Optional[int
     import torch
 
     dt = getattr(torch, dtype)
+    if fill is not None and dt.is_floating_point:  # a float mask of ones
+        return torch.full(tuple(shape), float(fill), dtype=dt)
     if dt == torch.bool:
         if fill is not None:
             return torch.full(tuple(shape), bool(fill))
         return torch.randint(0, 2, tuple(shape)).bool()
     if dt.is_floating_point or dt.is_complex:
         return torch.randn(tuple(shape), dtype=dt)
+    if fill is not None:  # sequence lengths: each sequence whole
+        return torch.full(tuple(shape), int(fill), dtype=dt)
     return torch.randint(0, high or 2, tuple(shape), dtype=dt)
 
 
@@ -484,17 +489,20 @@ def normalize_example(value: Any) -> Tuple[tuple, dict]:
     return (value,), {}
 
 
-# An argument to make: shape, "float" (the model's float dtype) or a dtype name, high (integers), fill (bools).
+# An argument to make: shape, "float" (the model's float dtype) or a dtype name, high (integers), fill
+# (bools, a float mask of ones, integer lengths).
 Arg = Tuple[Tuple[int, ...], str, Optional[int]]
 Attempt = List[Arg]
 
-MAX_ATTEMPTS = 10
+MAX_ATTEMPTS = 12
+MAX_VARIANTS = 4  # other readings of the further inputs, with each of the two best first inputs
 LARGE_INPUT = 1 << 18  # values in a usage site's inputs above which its sizes are shrunk (8 x 3 x 256 x 256)
 _TOKEN_NAMES = re.compile(r"^(idx|ids|tokens?|input_ids|token_ids|text|seq|src|tgt|sequence|words?|indices|"
                           r"input_tokens|x_ids|captions?)$")
 _IMAGE_NAMES = re.compile(r"^(img|imgs|image|images|pixel_values|pixels|video|videos|frames|picture)$")
 _MASK_NAMES = re.compile(r"mask")
 _TIME_NAMES = re.compile(r"^(t|time|times|timestep|timesteps|step|steps|noise_level|sigma|sigmas|noise_cond)$")
+_LENGTHS_NAMES = re.compile(r"(^|_)(lengths?|lens)$")
 _LABEL_NAMES = re.compile(r"^(y|label|labels|class|classes|class_labels|class_ids|cls|targets?|c)$")
 
 
@@ -522,8 +530,10 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
     rest = (positional + keywords)[1:]
     attempts = []
     uses = argument_uses(forward)
+    dims = _model_dims(model, built or {})
     for index, first in enumerate(firsts):
-        others = [_other_input(model, other, first, uses.get(other)) for other in rest]
+        options = [_other_input(model, other, first, uses.get(other), dims) for other in rest]
+        others = [option[0] for option in options]
         if index == 0 and any(other == first[:4] for other in others):
             # `torch.cat((self.up(x), skip), 1)`: the other input is shaped like what the
             # first attribute forward applies to the first input makes of it (a UNet's skip)
@@ -532,6 +542,12 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
                 attempts.append(([first[:4]] + [made if other == first[:4] else other for other in others],
                                  first[4]))
         attempts.append(([first[:4]] + others, first[4]))
+        if index < 2 and any(len(option) > 1 for option in options):
+            # the other readings of the further inputs: all the second ones (a mask and a second
+            # mask shaped alike), then one at a time
+            variants = [[option[1] if len(option) > 1 else option[0] for option in options]]
+            variants += [others[:i] + [alt] + others[i + 1:] for i, option in enumerate(options) for alt in option[1:]]
+            attempts += [([first[:4]] + variant, first[4]) for variant in variants[:MAX_VARIANTS]]
         alike = [i for i, other in enumerate(others) if other == first[:4]]
         shape, parts = first[0], 1 + len(alike)
         if alike and first[1] == "float" and len(shape) >= 2 and shape[1] % parts == 0 and shape[1] >= parts:
@@ -636,6 +652,10 @@ def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
     """The first argument's candidates, best first: (shape, kind, high, fill, how)."""
     out: List[Tuple] = []
     found = first_layer(model)
+    if found is None:  # a layer itself: a subclass of a torch layer, a leaf that convolves its own weight
+        told = layer_inputs(model) if not list(model.children()) else None
+        told = told or _linear_like(model)
+        found = ("weight", model, told) if told else None
     sizes = _image_sizes(model, built)
     embedding = _first_of(model, ("Embedding", "EmbeddingBag"))
     if _TOKEN_NAMES.match(arg_name.lower()) and embedding is not None:
@@ -652,6 +672,9 @@ def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
         lengths = _sequence_lengths(model, built)
         out = [(a[0][:1] + (n,) + a[0][2:],) + a[1:] for a in out for n in lengths
                if len(a[0]) == 3 and a[0][1] == 8 and a[1] == "float"] + out
+    asserted = asserted_shape(model, arg_name)
+    if asserted:  # `assert x.shape[1:] == (self.channels, self.seq_len)`: exactly that
+        out.insert(0, ((2,) + asserted, "float", None, None, f"the shape forward asserts for `{arg_name}`"))
     told = one_dim_use(forward_function(type(model)), arg_name)
     if told:  # a time embedding: `rearrange(x, 'b -> b 1')`, `x[:, None] * freqs[None, :]`
         out.insert(0, ((2,), "float", None, None, f"a batch of time values ({told})"))
@@ -671,6 +694,42 @@ def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
                   for a in out if len(a[0]) != rank and a[1] == "float"]
         out = [a for a in out if len(a[0]) == rank] + fitted + [a for a in out if len(a[0]) != rank]
     return _distinct(out, key=lambda a: a[:4])
+
+
+def asserted_shape(model, arg_name: str) -> Tuple[int, ...]:
+    """The shape past the batch that forward asserts its argument has, when it says it whole
+    with numbers and the model's own attributes (denoising-diffusion-pytorch's Karras UNets:
+    `assert x.shape[1:] == (self.channels, self.frames, self.image_size, self.image_size)`); else ()."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(forward_function(type(model)))))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return ()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1
+                and isinstance(node.test.ops[0], ast.Eq)):
+            continue
+        left, right = node.test.left, node.test.comparators[0]
+        if isinstance(left, ast.Call) and getattr(left.func, "id", "") == "tuple" and len(left.args) == 1:
+            left = left.args[0]  # `tuple(x.shape[1:])`
+        if not (isinstance(left, ast.Subscript) and isinstance(left.slice, ast.Slice)
+                and isinstance(left.slice.lower, ast.Constant) and left.slice.lower.value == 1
+                and left.slice.upper is None and isinstance(left.value, ast.Attribute)
+                and left.value.attr == "shape" and isinstance(left.value.value, ast.Name)
+                and left.value.value.id == arg_name and isinstance(right, (ast.Tuple, ast.List))):
+            continue
+        sizes = []
+        for element in right.elts:
+            if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
+                    and element.value.id == "self":
+                value = getattr(model, element.attr, None)
+            else:
+                value = element.value if isinstance(element, ast.Constant) else None
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                break
+            sizes.append(value)
+        else:
+            return tuple(sizes)
+    return ()
 
 
 def one_dim_use(forward, arg_name: str) -> str:
@@ -723,6 +782,14 @@ def unpacked_rank(forward, arg_name: str) -> int:
                 and isinstance(value.value, ast.Name) and value.value.id == arg_name \
                 and all(isinstance(n, ast.Name) for n in names):
             return len(names)
+    for node in ast.walk(tree):  # `rearrange(x, 'b c h w -> b (h w) c')`: the left side's axes
+        if isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[0], ast.Name) \
+                and node.args[0].id == arg_name and isinstance(node.args[1], ast.Constant) \
+                and isinstance(node.args[1].value, str) and "->" in node.args[1].value \
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) in ("rearrange", "repeat", "reduce"):
+            left = node.args[1].value.split("->", 1)[0]
+            if "..." not in left:
+                return len(_AXIS.findall(left))
     return 0
 
 
@@ -748,10 +815,12 @@ def _distinct(items: list, key=lambda item: item) -> list:
     return unique
 
 
-def _other_input(model, name: str, first: Tuple, use: Any = None) -> Tuple:
-    """An input for a further forward argument, by its name, sized after the first; `use`:
-    the attribute forward first passes it to (argument_uses): a layer that tells its shape
-    (`self.fc(z)` with a Linear) decides it, unless the name does."""
+def _other_input(model, name: str, first: Tuple, use: Any = None, dims: Sequence[int] = ()) -> List[Tuple]:
+    """Inputs for a further forward argument, best first, by its name, sized after the first;
+    `use`: the attribute forward first passes it to (argument_uses): a layer that tells its
+    shape (`self.fc(z)` with a Linear) decides it, unless the name does (then it comes second).
+    `dims`: the model's feature sizes, for a float input beside token ids (whisper's audio
+    features `xa` beside its text tokens) or a vector beside an image."""
     shape, kind = first[0], first[1]
     lowered = name.lower()
     batch = shape[0] if shape else 2
@@ -762,44 +831,73 @@ def _other_input(model, name: str, first: Tuple, use: Any = None) -> Tuple:
         inner = _forward_parameters(forward) if forward is not None else []
         inner_use = argument_uses(forward).get(inner[use[1]]) if use[1] < len(inner) else None
         if isinstance(inner_use, str) and inner_use != "list":
-            return _other_input(part, name, first, inner_use)
+            return _other_input(part, name, first, inner_use, dims)
         use = None
     layer = getattr(model, use, None) if isinstance(use, str) and use != "list" else None
     told = layer_inputs(layer) if layer is not None and type(layer).__module__.startswith("torch.nn") else None
     if not told and layer is not None and hasattr(layer, "named_children"):  # a block: its first layer
         found = first_layer(layer)  # says (guided-diffusion's `self.emb_layers(emb)`: SiLU, Linear)
         told = found[2] if found is not None else _linear_like(layer)
-    if told and len(told[0]) == 1 and not (_MASK_NAMES.search(lowered) or _TIME_NAMES.match(lowered)
-                                          or _LABEL_NAMES.match(lowered)):
+    by_layer = []
+    if told and len(told[0]) == 1:
         (shape_told, kind_told, high_told), = told[0]
-        return ((batch,) + tuple(shape_told[1:]), kind_told, high_told, None)
+        by_layer = [((batch,) + tuple(shape_told[1:]), kind_told, high_told, None)]
     if _MASK_NAMES.search(lowered):
-        return ((batch, shape[1]) if len(shape) >= 2 else (batch,), "bool", None, "pad" not in lowered)
+        keep = "pad" not in lowered
+        if len(shape) >= 3 and kind == "float":  # (b, n) for a sequence; (b, 1, t) for vits' `x * x_mask`
+            masks = [((batch, shape[1]), "bool", None, keep), ((batch, 1) + tuple(shape[2:]), "float", None, 1)]
+        elif len(shape) == 2 and kind != "float":  # token ids: (b, n), or (b, 1, n) to broadcast over queries
+            masks = [((batch, shape[1]), "bool", None, keep), ((batch, 1, shape[1]), "bool", None, keep)]
+        else:
+            masks = [((batch, shape[1]) if len(shape) >= 2 else (batch,), "bool", None, keep)]
+        return masks + by_layer
+    if _LENGTHS_NAMES.search(lowered) and len(shape) >= 2:
+        # `x_lengths`, `input_lengths`: each sequence whole, along the time axis (b, c, t) or (b, n, ...)
+        return _distinct([((batch,), "int64", None, shape[-1] if kind == "float" and len(shape) == 3 else shape[1]),
+                          ((batch,), "int64", None, shape[1])]) + by_layer
     if _TIME_NAMES.match(lowered):
-        return ((batch,), "int64", 10, None)
+        return [((batch,), "int64", 10, None)] + by_layer + [((batch,), "float", None, None)] \
+            + [((batch, dim), "float", None, None) for dim in dims[:1]]
     if _LABEL_NAMES.match(lowered):
         embedding = _first_of(model, ("Embedding",), largest=1000)
-        return ((batch,), "int64", embedding.num_embeddings if embedding is not None else 10, None)
+        labels = [((batch,), "int64", embedding.num_embeddings if embedding is not None else 10, None)]
+        vector = [((batch, 4), "float", None, None)] if not by_layer and len(shape) >= 3 else []
+        # `c`, a condition: a vector cat onto an image's channels (stargan's Generator(x, c))
+        return (by_layer + labels if by_layer and by_layer[0][1] == "float" else labels + by_layer) + vector
+    if by_layer:
+        return by_layer
     if _TOKEN_NAMES.match(lowered):
         embedding = _first_of(model, ("Embedding",))
-        return ((batch, shape[1] if len(shape) > 1 else 8), "int64",
-                embedding.num_embeddings if embedding is not None else 10, None)
-    return (shape, kind, first[2], None)
+        return [((batch, shape[1] if len(shape) > 1 else 8), "int64",
+                 embedding.num_embeddings if embedding is not None else 10, None)]
+    same = [(shape, kind, first[2], None)]
+    if kind != "float" and len(shape) == 2:  # beside token ids: features (b, n, dim)
+        return same + [((batch, 8, dim), "float", None, None) for dim in dims[:1]]
+    if kind == "float" and len(shape) >= 3:  # beside an image or a sequence: a vector (an embedding)
+        return same + [((batch, dim), "float", None, None) for dim in dims[:1]]
+    return same
 
 
 def _linear_like(layer) -> Optional[List[Attempt]]:
     """A leaf module of the user's that applies `F.linear` to its 2-D `weight` (stylegan2's
-    EqualLinear, the style's `self.modulation(style)`): its input is (batch, in_features)."""
+    EqualLinear, the style's `self.modulation(style)`): its input is (batch, in_features); or
+    `F.conv1d/2d/3d` to its (out, in, k...) weight (denoising-diffusion-pytorch's Karras
+    Conv1d/Conv3d): (batch, in, 16...)."""
     weight = getattr(layer, "weight", None)
-    if list(layer.children()) or getattr(weight, "dim", lambda: 0)() != 2:
+    dims = getattr(weight, "dim", lambda: 0)()
+    if list(layer.children()) or dims not in (2, 3, 4, 5) or type(layer).__module__.startswith("torch."):
         return None
     try:
         source = inspect.getsource(forward_function(type(layer)))
     except (OSError, TypeError):
         return None
-    if "linear(" not in source:
+    if dims == 2:
+        return [[((2, weight.shape[1]), "float", None)], [((2, 8, weight.shape[1]), "float", None)]] \
+            if "linear(" in source else None
+    spatial = dims - 2
+    if f"conv{spatial}d(" not in source:
         return None
-    return [[((2, weight.shape[1]), "float", None)]]
+    return [[((2, weight.shape[1]) + (size,) * spatial, "float", None)] for size in _SIZES[spatial][:3]]
 
 
 def _first_of(model, class_names, largest: Optional[int] = None):
@@ -1152,7 +1250,7 @@ def first_layer(model, depth: int = 0, prefix: str = ""):
         if isinstance(model, nn.Sequential) and child in siblings:
             index = next(i for i, s in enumerate(siblings) if s is child)
             following = siblings[index + 1] if index + 1 < len(siblings) else None
-        attempts = layer_inputs(child, following)
+        attempts = layer_inputs(child, following) or _linear_like(child)
         if attempts is not None:
             return path, child, attempts
         if depth < 6 and len(child._modules):
@@ -1210,6 +1308,8 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
     was_training = model.training
     first_error: Optional[BaseException] = None
     fitted: Optional[Tuple[int, int]] = None  # (axis, how many less): what a layer's error said (learnt once)
+    rounds = [0] * len(inputs.attempts)  # per attempt: how many repairs led to it
+    repairs = 0
     try:
         index = 0
         while index < len(inputs.attempts):
@@ -1237,6 +1337,15 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
                     if inputs.hows:
                         inputs.hows[index:] = [how + ", features fitted to the first layer" for how in inputs.hows[index:]]
                     continue
+                repaired = _repaired(model, exc, (args, kwargs)) \
+                    if inputs.inferred and rounds[index] < MAX_ROUNDS and repairs < MAX_REPAIRS else None
+                if repaired is not None and all(_shapes(repaired[0]) != _shapes(a) for a in inputs.attempts):
+                    # the error says what the input should have been: that next, then the other guesses
+                    repairs += 1
+                    hows = inputs.hows or [inputs.how] * len(inputs.attempts)
+                    inputs.hows = hows[:index + 1] + [f"{hows[index]}, {repaired[1]}"] + hows[index + 1:]
+                    inputs.attempts.insert(index + 1, repaired[0])
+                    rounds.insert(index + 1, rounds[index] + 1)
             index += 1
     finally:
         model.train(was_training)
@@ -1264,6 +1373,102 @@ def _too_many(exc: BaseException, args: tuple) -> Optional[Tuple[int, int]]:
             and first.shape[1] == int(found.group(3)):
         return -1, int(found.group(2)) - int(found.group(3))
     return None
+
+
+MAX_ROUNDS = 3  # repairs in a row from one guess (a rank, then the channels the layer wants...)
+MAX_REPAIRS = 6  # repairs in all, for one model
+_RANK_ERROR = re.compile(r"Expected (\d+)D \(unbatched\) or (\d+)D \(batched\) input to \w+, "
+                         r"but got input of size: \[([\d, ]+)\]")
+_UNPACK_ERROR = re.compile(r"(not enough|too many) values to unpack \(expected (\d+)(?:, got (\d+))?\)")
+_NORM_ERROR = re.compile(r"expected input with shape \[\*, ([\d, ]+)\], but got input of size\s*\[([\d, ]+)\]")
+_SPLIT_ERROR = re.compile(r"split_with_sizes expects split_sizes to sum exactly to (\d+) \(input tensor's size at "
+                          r"dimension (-?\d+)\), but got split_sizes=\[([\d, ]+)\]")
+_INDEX_ERROR = re.compile(r"tensors used as indices must be long|'indices' to have one of the following scalar types")
+
+
+def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optional[Tuple[Tuple[tuple, dict], str]]:
+    """The attempt as a layer's or forward's error says it should have been, and what changed:
+    a convolution's channels or rank, a Linear's or LayerNorm's features, the rank a
+    `b, c, h, w = x.shape` unpacks, the whole a split's sizes add up to, token ids where
+    floats were used as indices. The input changed is the one the error's shape names (the
+    first that fits); None when the error names none of them."""
+    import torch
+
+    args, kwargs = attempt
+    values = list(args) + list(kwargs.values())
+    floats = [i for i, v in enumerate(values) if isinstance(v, torch.Tensor) and v.is_floating_point()]
+    message = str(exc)
+    shape = new = None
+
+    def find(test) -> Optional[int]:
+        return next((i for i in floats if test(tuple(values[i].shape))), None)
+
+    found = _CHANNELS_ERROR.search(message)
+    if found is not None:
+        rank = found.group(0).split("]", 1)[0].count(",") + 1
+        want, got = int(found.group(1)), int(found.group(2))
+        at = find(lambda s: len(s) == rank and s[1] == got)
+        if at is not None:
+            shape = tuple(values[at].shape)
+            new, note = shape[:1] + (want,) + shape[2:], f"{want} channels as the layer says"
+    found = _RANK_ERROR.search(message) if shape is None else None
+    if found is not None:
+        batched, given = int(found.group(2)), tuple(int(n) for n in found.group(3).split(","))
+        at = find(lambda s: s == given)
+        if at is not None and len(given) >= 2:
+            shape = given
+            new, note = given[:2] + (8 if batched > 4 else 16,) * (batched - 2), f"as {batched}-D as the layer says"
+    found = _UNPACK_ERROR.search(message) if shape is None else None
+    if found is not None:
+        want = int(found.group(2))
+        got = int(found.group(3)) if found.group(3) else None
+        at = find(lambda s: len(s) == got if got else len(s) > want)
+        if at is not None and 2 <= want <= 5:
+            shape = tuple(values[at].shape)
+            new = (shape[0], shape[-1]) if want == 2 else shape[:2] + (16 if want < 5 else 8,) * (want - 2)
+            note = f"as {want}-D as forward unpacks it"
+    found = _MATMUL_ERROR.search(message) if shape is None else None
+    if found is not None:
+        rows, got, want = int(found.group(1)), int(found.group(2)), int(found.group(3))
+        at = find(lambda s: len(s) >= 2 and s[-1] == got and math.prod(s[:-1]) == rows)
+        if at is not None:
+            shape = tuple(values[at].shape)
+            new, note = shape[:-1] + (want,), f"{want} features as the layer says"
+    found = _NORM_ERROR.search(message) if shape is None else None
+    if found is not None:
+        normalized = tuple(int(n) for n in found.group(1).split(","))
+        given = tuple(int(n) for n in found.group(2).split(","))
+        at = find(lambda s: s == given)
+        if at is not None and len(given) > len(normalized):
+            shape = given
+            new, note = given[:len(given) - len(normalized)] + normalized, "features as the norm says"
+    found = _SPLIT_ERROR.search(message) if shape is None else None
+    if found is not None:  # `torch.split(x, [half] * 2, 1)`: the sizes say the whole
+        whole, axis = int(found.group(1)), int(found.group(2))
+        at = find(lambda s: -len(s) <= axis < len(s) and s[axis] == whole)
+        if at is not None:
+            shape = tuple(values[at].shape)
+            new = list(shape)
+            new[axis] = sum(int(n) for n in found.group(3).split(","))
+            new, note = tuple(new), f"{new[axis]} along axis {axis} as a split says"
+    if shape is None and _INDEX_ERROR.search(message) and floats:
+        at = floats[0]
+        embedding = _first_of(model, ("Embedding", "EmbeddingBag"))
+        high = embedding.num_embeddings if embedding is not None else 2
+        values[at] = make_tensor(tuple(values[at].shape), "int64", high)
+        return _split(values, len(args), kwargs), f"token ids as the index says (below {high})"
+    if shape is None or new == shape or min(new) < 1:
+        return None
+    values[at] = torch.randn(new, dtype=values[at].dtype)
+    return _split(values, len(args), kwargs), note
+
+
+def _split(values: list, positional: int, kwargs: dict) -> Tuple[tuple, dict]:
+    return tuple(values[:positional]), dict(zip(kwargs, values[positional:]))
+
+
+def _shapes(attempt: Tuple[tuple, dict]) -> list:
+    return [(tuple(v.shape), v.dtype) if hasattr(v, "shape") else type(v) for v in list(attempt[0]) + list(attempt[1].values())]
 
 
 def _fewer_features(args: tuple, axis: int, fewer: int) -> Optional[tuple]:

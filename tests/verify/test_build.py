@@ -214,7 +214,7 @@ def test_a_wrong_guess_skips_and_a_real_error_does_not():
     with pytest.raises(Skip) as skip:
         choose_inputs(Odd(), "m:Odd", example_inputs(Odd(), "m:Odd", None), None)
     assert skip.value.reason == (
-        "forward on the inferred from `conv` (Conv2d) input (2, 3, 16, 16) (and 9 other guesses) raised "
+        "forward on the inferred from `conv` (Conv2d) input (2, 3, 16, 16) (and 12 other guesses) raised "
         "RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x7 and 3600x2)")
     assert "inputs = [[2, 3, 32, 32]]" in skip.value.hint  # an image model gets an image
 

@@ -266,6 +266,7 @@ BIGRAM = """
             self.logits = nn.Parameter(torch.zeros((n, n)))
 
         def forward(self, idx):
+            assert idx.dtype == torch.long  # no guess of ours passes: the hint must
             return self.logits[idx]
 """
 
