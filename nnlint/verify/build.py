@@ -531,8 +531,10 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
     attempts = []
     uses = argument_uses(forward)
     dims = _model_dims(model, built or {})
+    numbers = _number_parameters(forward)
     for index, first in enumerate(firsts):
-        options = [_other_input(model, other, first, uses.get(other), dims) for other in rest]
+        options = [[((), numbers[other], None, None)] if other in numbers else
+                   _other_input(model, other, first, uses.get(other), dims) for other in rest]
         others = [option[0] for option in options]
         if index == 0 and any(other == first[:4] for other in others):
             # `torch.cat((self.up(x), skip), 1)`: the other input is shaped like what the
@@ -560,7 +562,7 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
     made, hows = [], []
     listed = [i for i, arg in enumerate(positional + keywords) if uses.get(arg) == "list"]
     for attempt, how in _distinct(attempts, key=lambda a: a[0])[:MAX_ATTEMPTS]:
-        tensors = [make_tensor(shape, dtype if kind == "float" else kind, high, fill)
+        tensors = [_NUMBERS[kind] if kind in _NUMBERS else make_tensor(shape, dtype if kind == "float" else kind, high, fill)
                    for shape, kind, high, fill in attempt]
         for i in listed:  # `torch.cat(xs, 1)`: a list of tensors, the channels split in two if they can be
             tensors[i] = list(tensors[i].chunk(2, 1)) if tensors[i].dim() > 1 and tensors[i].shape[1] % 2 == 0 \
@@ -572,6 +574,23 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
 
 
 _JOINS = {"cat", "stack", "concat", "concatenate", "hstack", "vstack", "dstack"}
+_NUMBERS = {"number:int": 2, "number:float": 0.5}  # a further argument annotated as a Python number
+
+
+def _number_parameters(forward) -> Dict[str, str]:
+    """forward's parameters annotated `int` or `float` (encodec's `frame_rate: int`): a number,
+    not a tensor."""
+    try:
+        params = list(inspect.signature(forward).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return {}
+    numbers = {}
+    for param in params:
+        annotation = param.annotation
+        name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        if annotation in (int, float) or name in ("int", "float") and isinstance(annotation, str):
+            numbers[param.name] = f"number:{name}"
+    return numbers
 
 
 def argument_uses(forward) -> Dict[str, Any]:
@@ -691,8 +710,10 @@ def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
     rank = unpacked_rank(forward_function(type(model)), arg_name) or _part_rank(model)
     if rank:  # `b, c, t = x.shape`: that rank first, the others cut or padded to it
         fitted = [(tuple(a[0][:rank]) + (16,) * (rank - len(a[0])),) + a[1:4] + (a[4] + f", as {rank}-D",)
-                  for a in out if len(a[0]) != rank and a[1] == "float"]
-        out = [a for a in out if len(a[0]) == rank] + fitted + [a for a in out if len(a[0]) != rank]
+                  for a in out if len(a[0]) != rank and (a[1] == "float" or len(a[0]) < rank)]
+        tokens = [a for a in fitted if a[1] != "float"]  # `B, K, T = indices.shape`: ids (B, K, 16)
+        out = tokens + [a for a in out if len(a[0]) == rank] + [a for a in fitted if a[1] == "float"] \
+            + [a for a in out if len(a[0]) != rank]
     return _distinct(out, key=lambda a: a[:4])
 
 
@@ -1381,6 +1402,10 @@ _RANK_ERROR = re.compile(r"Expected (\d+)D \(unbatched\) or (\d+)D \(batched\) i
                          r"but got input of size: \[([\d, ]+)\]")
 _UNPACK_ERROR = re.compile(r"(not enough|too many) values to unpack \(expected (\d+)(?:, got (\d+))?\)")
 _NORM_ERROR = re.compile(r"expected input with shape \[\*, ([\d, ]+)\], but got input of size\s*\[([\d, ]+)\]")
+_EINOPS_RANK_ERROR = re.compile(r"Input tensor shape: torch\.Size\(\[([\d, ]+)\]\).*Wrong shape: expected (\d+) dims",
+                                re.DOTALL)
+_BROADCAST_ERROR = re.compile(r"The size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\) "
+                              r"at non-singleton dimension (\d+)")
 _SPLIT_ERROR = re.compile(r"split_with_sizes expects split_sizes to sum exactly to (\d+) \(input tensor's size at "
                           r"dimension (-?\d+)\), but got split_sizes=\[([\d, ]+)\]")
 _INDEX_ERROR = re.compile(r"tensors used as indices must be long|'indices' to have one of the following scalar types")
@@ -1419,14 +1444,21 @@ def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optiona
             shape = given
             new, note = given[:2] + (8 if batched > 4 else 16,) * (batched - 2), f"as {batched}-D as the layer says"
     found = _UNPACK_ERROR.search(message) if shape is None else None
-    if found is not None:
+    if found is None and shape is None:
+        found = _EINOPS_RANK_ERROR.search(message)
+    if found is not None:  # `b, c, t, h, w = shape`, `rearrange(x, 'b d n -> b n d')` deeper in
+        einops = found.re is _EINOPS_RANK_ERROR
         want = int(found.group(2))
-        got = int(found.group(3)) if found.group(3) else None
-        at = find(lambda s: len(s) == got if got else len(s) > want)
+        got = tuple(int(n) for n in found.group(1).split(",")) if einops else \
+            (int(found.group(3)) if found.group(3) else None)
+        # token ids too: `B, K, T = indices.shape` (encodec's LMModel)
+        tensors = [i for i, v in enumerate(values) if isinstance(v, torch.Tensor) and v.dim() >= 1]
+        at = next((i for i in tensors if (tuple(values[i].shape) == got if einops else
+                                          values[i].dim() == got if got else values[i].dim() > want)), None)
         if at is not None and 2 <= want <= 5:
             shape = tuple(values[at].shape)
             new = (shape[0], shape[-1]) if want == 2 else shape[:2] + (16 if want < 5 else 8,) * (want - 2)
-            note = f"as {want}-D as forward unpacks it"
+            note = f"as {want}-D as " + ("an einops pattern says" if einops else "forward unpacks it")
     found = _MATMUL_ERROR.search(message) if shape is None else None
     if found is not None:
         rows, got, want = int(found.group(1)), int(found.group(2)), int(found.group(3))
@@ -1434,6 +1466,14 @@ def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optiona
         if at is not None:
             shape = tuple(values[at].shape)
             new, note = shape[:-1] + (want,), f"{want} features as the layer says"
+    found = _BROADCAST_ERROR.search(message) if shape is None else None
+    if found is not None:  # `x * self.gamma` with gamma (dim,): the input's axis gets the model's size
+        sizes, axis = (int(found.group(1)), int(found.group(2))), int(found.group(3))
+        at = find(lambda s: axis < len(s) and s[axis] in sizes and axis > 0)
+        if at is not None:
+            shape = tuple(values[at].shape)
+            want = sizes[1] if shape[axis] == sizes[0] else sizes[0]
+            new, note = shape[:axis] + (want,) + shape[axis + 1:], f"{want} along axis {axis} as a broadcast says"
     found = _NORM_ERROR.search(message) if shape is None else None
     if found is not None:
         normalized = tuple(int(n) for n in found.group(1).split(","))
@@ -1459,7 +1499,9 @@ def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optiona
         return _split(values, len(args), kwargs), f"token ids as the index says (below {high})"
     if shape is None or new == shape or min(new) < 1:
         return None
-    values[at] = torch.randn(new, dtype=values[at].dtype)
+    value = values[at]
+    values[at] = torch.randn(new, dtype=value.dtype) if value.is_floating_point() else \
+        make_tensor(new, str(value.dtype).replace("torch.", ""), int(value.max()) + 1)
     return _split(values, len(args), kwargs), note
 
 

@@ -71,3 +71,49 @@ def test_lengths_are_whole_sequences(module):
 def test_a_model_built_on_its_defaults_is_fed_what_its_errors_say(module, name, inputs):
     notes, got = fed(getattr(module, name))
     assert (notes, got) == ([], inputs)
+
+
+def chosen(model):
+    """(the inputs try_inputs chose, how) for a model built on its own defaults."""
+    from nnlint.verify.build import example_inputs, try_inputs
+
+    inputs = example_inputs(model, "m:M", None, {})
+    attempt = try_inputs(model, inputs, strict=True)
+    return describe_inputs(attempt), inputs.chosen_how()
+
+
+def test_a_number_annotated_argument_gets_a_number_and_a_broadcast_error_sizes_the_input(module):
+    # `frame_rate: int` -> 2; `x * self.scale[None, :, None]` said 24 along axis 1
+    assert chosen(module.ResidualQuantizer()) == (
+        "(2, 24, 24), int", "tried ranks and sizes (no layer tells the input shape), frame_rate by name, "
+                            "24 along axis 1 as a broadcast says")
+
+
+def test_token_ids_take_the_rank_forward_unpacks(module):
+    # `B, K, T = indices.shape`: ids (2, 8, 16), below the first Embedding's 17
+    args, how = chosen(module.MultiCodebookLM())
+    assert (args, how) == ("(2, 8, 16) int64", "token ids for `indices` (vocabulary of 17), as 3-D")
+
+
+@pytest.mark.parametrize("message, given, repaired, note", [
+    # einops 0.8's message for `rearrange(x, "b d n -> b n d")` on a 4-D input (encodec's core_vq)
+    (' Error while processing rearrange-reduction pattern "b d n -> b n d".\n Input tensor shape: '
+     'torch.Size([2, 3, 32, 32]). Additional info: {}.\n Wrong shape: expected 3 dims. Received 4-dim tensor.',
+     (2, 3, 32, 32), (2, 3, 16), "as 3-D as an einops pattern says"),
+    ("Expected 4D (unbatched) or 5D (batched) input to conv3d, but got input of size: [2, 8, 16]",
+     (2, 8, 16), (2, 8, 8, 8, 8), "as 5-D as the layer says"),
+    ("Given groups=1, weight of size [16, 16, 3], expected input[2, 8, 16] to have 16 channels, but got 8 "
+     "channels instead", (2, 8, 16), (2, 16, 16), "16 channels as the layer says"),
+    ("mat1 and mat2 shapes cannot be multiplied (16x8 and 32x64)", (2, 8, 8), (2, 8, 32),
+     "32 features as the layer says"),
+    ("Given normalized_shape=[32], expected input with shape [*, 32], but got input of size[2, 8, 16]",
+     (2, 8, 16), (2, 8, 32), "features as the norm says"),
+    ("not enough values to unpack (expected 4, got 3)", (2, 8, 16), (2, 8, 16, 16), "as 4-D as forward unpacks it"),
+    # an error that names no input of ours: no repair
+    ("mat1 and mat2 shapes cannot be multiplied (2x7 and 3600x2)", (2, 3, 16, 16), None, None),
+])
+def test_an_error_that_names_an_input_repairs_it(message, given, repaired, note):
+    from nnlint.verify.build import _repaired
+
+    got = _repaired(torch.nn.Identity(), RuntimeError(message), ((torch.randn(given),), {}))
+    assert (got and (tuple(got[0][0][0].shape), got[1])) == ((repaired, note) if repaired else None)
