@@ -489,8 +489,8 @@ def normalize_example(value: Any) -> Tuple[tuple, dict]:
     return (value,), {}
 
 
-# An argument to make: shape, "float" (the model's float dtype) or a dtype name, high (integers), fill
-# (bools, a float mask of ones, integer lengths).
+# An argument to make: shape, "float" (the model's float dtype) or a dtype name, high (integers; the
+# value itself for "number", a Python number), fill (bools, a float mask of ones, integer lengths).
 Arg = Tuple[Tuple[int, ...], str, Optional[int]]
 Attempt = List[Arg]
 
@@ -533,7 +533,7 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
     dims = _model_dims(model, built or {})
     numbers = _number_parameters(forward)
     for index, first in enumerate(firsts):
-        options = [[((), numbers[other], None, None)] if other in numbers else
+        options = [[((), "number", numbers[other], None)] if other in numbers else
                    _other_input(model, other, first, uses.get(other), dims) for other in rest]
         others = [option[0] for option in options]
         if index == 0 and any(other == first[:4] for other in others):
@@ -562,7 +562,7 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
     made, hows = [], []
     listed = [i for i, arg in enumerate(positional + keywords) if uses.get(arg) == "list"]
     for attempt, how in _distinct(attempts, key=lambda a: a[0])[:MAX_ATTEMPTS]:
-        tensors = [_NUMBERS[kind] if kind in _NUMBERS else make_tensor(shape, dtype if kind == "float" else kind, high, fill)
+        tensors = [high if kind == "number" else make_tensor(shape, dtype if kind == "float" else kind, high, fill)
                    for shape, kind, high, fill in attempt]
         for i in listed:  # `torch.cat(xs, 1)`: a list of tensors, the channels split in two if they can be
             tensors[i] = list(tensors[i].chunk(2, 1)) if tensors[i].dim() > 1 and tensors[i].shape[1] % 2 == 0 \
@@ -574,12 +574,12 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
 
 
 _JOINS = {"cat", "stack", "concat", "concatenate", "hstack", "vstack", "dstack"}
-_NUMBERS = {"number:int": 2, "number:float": 0.5}  # a further argument annotated as a Python number
+_NUMBERS = {"int": 2, "float": 0.5}  # for a further argument annotated as a Python number
 
 
-def _number_parameters(forward) -> Dict[str, str]:
-    """forward's parameters annotated `int` or `float` (encodec's `frame_rate: int`): a number,
-    not a tensor."""
+def _number_parameters(forward) -> Dict[str, Any]:
+    """forward's parameters annotated `int` or `float` (encodec's `frame_rate: int`): the
+    number to pass, not a tensor."""
     try:
         params = list(inspect.signature(forward).parameters.values())[1:]
     except (TypeError, ValueError):
@@ -589,7 +589,7 @@ def _number_parameters(forward) -> Dict[str, str]:
         annotation = param.annotation
         name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
         if annotation in (int, float) or name in ("int", "float") and isinstance(annotation, str):
-            numbers[param.name] = f"number:{name}"
+            numbers[param.name] = _NUMBERS[name]
     return numbers
 
 
@@ -1397,7 +1397,7 @@ def _too_many(exc: BaseException, args: tuple) -> Optional[Tuple[int, int]]:
 
 
 MAX_ROUNDS = 3  # repairs in a row from one guess (a rank, then the channels the layer wants...)
-MAX_REPAIRS = 6  # repairs in all, for one model
+MAX_REPAIRS = 4  # repairs in all, for one model (each costs up to two forwards)
 _RANK_ERROR = re.compile(r"Expected (\d+)D \(unbatched\) or (\d+)D \(batched\) input to \w+, "
                          r"but got input of size: \[([\d, ]+)\]")
 _UNPACK_ERROR = re.compile(r"(not enough|too many) values to unpack \(expected (\d+)(?:, got (\d+))?\)")
@@ -1414,8 +1414,9 @@ _INDEX_ERROR = re.compile(r"tensors used as indices must be long|'indices' to ha
 def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optional[Tuple[Tuple[tuple, dict], str]]:
     """The attempt as a layer's or forward's error says it should have been, and what changed:
     a convolution's channels or rank, a Linear's or LayerNorm's features, the rank a
-    `b, c, h, w = x.shape` unpacks, the whole a split's sizes add up to, token ids where
-    floats were used as indices. The input changed is the one the error's shape names (the
+    `b, c, h, w = x.shape` unpacks or an einops pattern expects, the size a broadcast wants
+    along an axis, the whole a split's sizes add up to, token ids where floats were used as
+    indices. The input changed is the one the error's shape names (the
     first that fits); None when the error names none of them."""
     import torch
 

@@ -372,10 +372,11 @@ SHARED = """
         def __init__(self, dim=8, sequence_length=None):
             super().__init__()
             assert sequence_length is not None, "the sequence length was not specified"
+            self.cls = nn.Parameter(torch.zeros(1, 1, 3))
             self.pos = nn.Parameter(torch.zeros(sequence_length, 3))
 
-        def forward(self, x):
-            return x + self.pos
+        def forward(self, x):  # (b, sequence_length - 1, 3) and a class token: no guess of ours
+            return torch.cat((self.cls.expand(x.shape[0], -1, -1), x), dim=1) + self.pos
 
 
     class Unfinished(nn.Module):  # its own defaults build; its forward is the model's problem
