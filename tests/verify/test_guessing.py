@@ -288,7 +288,8 @@ def test_arguments_passed_on_through_kwargs_are_guessed_for_what_takes_them(name
 
 @pytest.mark.parametrize("name, built, inputs", [
     ("FloatLayerNorm", "FloatLayerNorm(normalized_shape=32)", "(2, 8, 32)"),  # not normalized_shape=None
-    ("OutputOnlyLSTM", "OutputOnlyLSTM(input_size=32, hidden_size=64)", "(2, 8, 32)"),  # LSTM(*args, **kwargs)
+    # LSTM(*args, **kwargs); fed as the LSTM itself takes it (not batch_first: time first)
+    ("OutputOnlyLSTM", "OutputOnlyLSTM(input_size=32, hidden_size=64)", "(8, 2, 32)"),
 ])
 def test_a_torch_layer_subclassed_without_init_gets_what_torch_s_constructor_needs(name, built, inputs):
     builder, model, fed_inputs = fed(getattr(fixture("torch_subclass"), name))
