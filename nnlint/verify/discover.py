@@ -61,6 +61,14 @@ def module_name(path: str, root: Optional[str] = None) -> Tuple[str, str]:
     return ".".join(parts), folder
 
 
+def _script_folder(path: str) -> List[str]:
+    """The file's own folder, as `python folder/file.py` would put it on sys.path, when that
+    folder is not a package (a package's folder there would shadow the package itself by its
+    module of the same name: perceiver_pytorch/perceiver_pytorch.py)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    return [] if os.path.isfile(os.path.join(folder, "__init__.py")) else [folder]
+
+
 _RELATIVE_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.+)", re.M)
 
 
@@ -149,7 +157,7 @@ def plan(files: List[str], settings: Settings, config: VerifyConfig, shard_index
                 specs[f"{label}:{cls}"] = spec.to_dict()
                 used.add(name)
         out.targets.append(Target(kind="file", path=path, module=module, label=label,
-                                  sys_path=_unique([import_root, root_path, os.path.dirname(os.path.abspath(path))]),
+                                  sys_path=_unique([import_root, root_path] + _script_folder(path)),
                                   classes=[tuple(c) for c in result.module_classes], specs=specs))
     out.unused_specs = [name for name in config.models if name not in used]
     _add_usage(out.targets, files, root_path)

@@ -50,8 +50,10 @@ def serve(request: dict, stream) -> None:
     """Run one request (a file's models, or a factories file's functions), emitting events.
     Each model runs in a child of its own where it can (`verify/isolate.py`)."""
     emit = _Emitter(stream)
-    for entry in reversed(request.get("sys_path", [])):
-        if entry and entry not in sys.path:
+    for entry in reversed(request.get("sys_path", [])):  # first, in their order: the root before a folder in it
+        if entry:
+            if entry in sys.path:
+                sys.path.remove(entry)
             sys.path.insert(0, entry)
     sys.argv = [request["path"]]
     import torch  # already imported when forked

@@ -394,3 +394,44 @@ def test_a_name_from_a_star_import_of_a_missing_package_is_not_the_models_error(
             "skipped", f"needs `{MISSING}` (not installed): `LPIPS` is not defined, and would come from "
                        f"`from {MISSING}.modules.losses.vqperceptual import *`", []),
         "contperceptual:Head": ("checked", "", [])}
+
+
+# source: https://github.com/lucidrains/perceiver-pytorch (the package perceiver_pytorch/ holds a module
+# perceiver_pytorch.py; gated.py does `from perceiver_pytorch.perceiver_pytorch import ...`), verified
+# as `python -m nnlint verify` run at the root puts the root on sys.path before the worker does
+SAME_NAME = {
+    "percy/__init__.py": "from percy.percy import Block\n",
+    "percy/percy.py": """
+        import torch.nn as nn
+
+
+        class Block(nn.Module):
+            def __init__(self, dim=8):
+                super().__init__()
+                self.fc = nn.Linear(dim, dim)
+
+            def forward(self, x):
+                return self.fc(x)
+    """,
+    "percy/gated.py": """
+        import torch.nn as nn
+
+        from percy.percy import Block
+
+
+        class Gated(nn.Module):
+            def __init__(self, dim=8):
+                super().__init__()
+                self.block = Block(dim)
+
+            def forward(self, x):
+                return self.block(x).sigmoid() * x
+    """,
+}
+
+
+def test_a_package_holding_a_module_of_its_own_name_imports_from_the_root(tmp_path, capsys, monkeypatch):
+    make(tmp_path, SAME_NAME)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    models, summary = verify(tmp_path, capsys, "percy/gated.py")
+    assert (models["percy.gated:Gated"]["status"], models["percy.gated:Gated"]["findings"]) == ("checked", [])
