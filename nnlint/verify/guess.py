@@ -122,7 +122,7 @@ _NAMED_RE = [(re.compile(pattern), values) for pattern, values in _NAMED]
 _TRUE_BY_NAME = re.compile(r"^(bias|affine|batch_first|learned|learnable|residual)$")
 _CONFIG_NAME = re.compile(r"^(config|cfg|conf|configs|args|opt|opts|options|hparams|hp|params|hyperparams|"
                           r"model_config|model_cfg|cfgs|settings)$|_config$|_cfg$")
-_MODULE_NAME = re.compile(r"^(fn|f|func|function|net|network|model|module|block|layer|body|backbone|encoder|"
+_MODULE_NAME = re.compile(r"^(fn|f|g|func|function|net|network|model|module|block|layer|body|backbone|encoder|"
                           r"decoder|base|inner|wrapped|sublayer|core|transformer|vit|teacher|student|"
                           r"generator|discriminator|mod|m)$|_(fn|net|model|module|encoder|decoder|block|layer)$")
 _CLASS_NAME = re.compile(r"(_layer|_cls|_class|_type|_block|_fn|_module|_act|activation|act|norm)$")

@@ -340,3 +340,10 @@ def test_sizes_joined_to_a_list_or_reversed_in_place_are_a_list():
     assert first.kwargs == {"in_dim": 32, "sizes": [16, 32]}  # `[in_dim] + sizes[:-1]`: not (16, 32)
     later = list(candidates(fixture("list_sizes").Tower))[1]
     assert later.kwargs == {"hidden_dims": [32, 64]}  # `hidden_dims: List = None`, iterated and reversed
+
+
+def test_the_two_functions_of_a_reversible_block_are_modules():
+    from nnlint.verify.guess import candidates
+
+    first = next(candidates(fixture("reversible").ReversibleBlock))  # `g` says as much as `f`
+    assert [type(first.kwargs[k]).__name__ for k in ("f", "g")] == ["Identity", "Identity"]
