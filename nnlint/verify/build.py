@@ -1283,7 +1283,7 @@ def first_layer(model, depth: int = 0, prefix: str = ""):
 
 _INPUT_ERROR = re.compile(
     r"shape|size|dimension|\bdims?\b|mat1|mat2|expected|out of range|must match|channels?|"
-    r"index|dtype|scalar type|input type|positional argument|unexpected keyword|broadcast|\b\d+-?D\b|"
+    r"index|indices|dtype|scalar type|input type|positional argument|unexpected keyword|broadcast|\b\d+-?D\b|"
     r"divisible|einops|unpack|axis|axes|length",
     re.IGNORECASE)
 # libraries whose every error is about the shapes or types they were given (einx's RankError
@@ -1360,6 +1360,14 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
                     continue
                 repaired = _repaired(model, exc, (args, kwargs)) \
                     if inputs.inferred and rounds[index] < MAX_ROUNDS and repairs < MAX_REPAIRS else None
+                if repaired is not None and _shapes(repaired[0]) == _shapes((args, kwargs)):
+                    # the same shapes with other values (ids below the size an index error says): again
+                    repairs += 1
+                    rounds[index] += 1
+                    inputs.attempts[index] = repaired[0]
+                    if inputs.hows:
+                        inputs.hows[index] = f"{inputs.hows[index]}, {repaired[1]}"
+                    continue
                 if repaired is not None and all(_shapes(repaired[0]) != _shapes(a) for a in inputs.attempts):
                     # the error says what the input should have been: that next, then the other guesses
                     repairs += 1
@@ -1408,6 +1416,7 @@ _BROADCAST_ERROR = re.compile(r"The size of tensor a \((\d+)\) must match the si
                               r"at non-singleton dimension (\d+)")
 _SPLIT_ERROR = re.compile(r"split_with_sizes expects split_sizes to sum exactly to (\d+) \(input tensor's size at "
                           r"dimension (-?\d+)\), but got split_sizes=\[([\d, ]+)\]")
+_BOUNDS_ERROR = re.compile(r"index \d+ is out of bounds for dimension \d+ with size (\d+)")
 _INDEX_ERROR = re.compile(r"tensors used as indices must be long|'indices' to have one of the following scalar types")
 
 
@@ -1493,11 +1502,19 @@ def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optiona
             new[axis] = sum(int(n) for n in found.group(3).split(","))
             new, note = tuple(new), f"{new[axis]} along axis {axis} as a split says"
     if shape is None and _INDEX_ERROR.search(message) and floats:
-        at = floats[0]
+        at = next((i for i in floats if values[i].dim() == 1), floats[-1])  # labels (b,), else the last
         embedding = _first_of(model, ("Embedding", "EmbeddingBag"))
         high = embedding.num_embeddings if embedding is not None else 2
         values[at] = make_tensor(tuple(values[at].shape), "int64", high)
         return _split(values, len(args), kwargs), f"token ids as the index says (below {high})"
+    found = _BOUNDS_ERROR.search(message) if shape is None else None
+    if found is not None:  # labels as indices (`out[idx, y]`) below a size the model has (num_domains)
+        size = int(found.group(1))
+        at = next((i for i, v in enumerate(values) if isinstance(v, torch.Tensor) and not v.is_floating_point()
+                   and v.dtype != torch.bool and v.numel() and int(v.max()) >= size >= 1), None)
+        if at is not None:
+            values[at] = make_tensor(tuple(values[at].shape), str(values[at].dtype).replace("torch.", ""), size)
+            return _split(values, len(args), kwargs), f"ids below {size} as the index says"
     if shape is None or new == shape or min(new) < 1:
         return None
     value = values[at]
