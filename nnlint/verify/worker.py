@@ -29,7 +29,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from nnlint.verify.result import FAILED, NOT_RUNNABLE, SKIPPED, CheckReport, ClassSource, ModelRun
 
@@ -254,6 +254,7 @@ def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, firs
         model_run.report.notes[:0] = builder.notes
         if builder.guessed:
             _unused_under_guesses(model_run.report)
+        _trained_elsewhere(model_run.report, cls)
         return model_run, builder
 
     def run(request_: dict, emit) -> ModelRun:
@@ -329,6 +330,63 @@ def _unused_under_guesses(report) -> None:
         report.notes.append(f"{len(unused)} parameter{'s' if len(unused) != 1 else ''} got no gradient "
                             f"(e.g. `{unused[0].path}`) with the guessed constructor arguments: not reported "
                             f"as NN903; configure the model to check them")
+
+
+def _trained_elsewhere(report, cls) -> None:
+    """Parameters without a gradient from forward whose attribute another method of the model
+    uses, forward never reaching it (a VAE's `loss_function` training its discriminator, a
+    prior's pseudo-inputs): used by design outside forward, so a note rather than NN903."""
+    unused = [o for o in report.observations if o.kind == "no_grad" and o.path and GUESSED not in o.names]
+    if not unused:
+        return
+    elsewhere = _attributes_outside_forward(cls)
+    moved = [o for o in unused if o.path.split(".")[0] in elsewhere]
+    if not moved:
+        return
+    report.observations = [o for o in report.observations if o not in moved]
+    methods = sorted({elsewhere[o.path.split(".")[0]] for o in moved})
+    report.notes.append(f"{len(moved)} parameter{'s' if len(moved) != 1 else ''} without a gradient from forward "
+                        f"(e.g. `{moved[0].path}`) {'are' if len(moved) != 1 else 'is'} used by "
+                        f"{', '.join(f'`{m}`' for m in methods)}, which forward never calls: not reported as NN903")
+
+
+def _attributes_outside_forward(cls) -> Dict[str, str]:
+    """`self.<attribute>` -> the method using it, for the methods of `cls` (and its project bases)
+    other than `__init__` that forward does not reach through `self.<method>(...)` calls."""
+    import ast
+    import textwrap
+
+    trees: Dict[str, ast.AST] = {}
+    for klass in reversed(cls.__mro__[:-1]):
+        if klass.__module__.split(".")[0] in ("torch", "builtins"):
+            continue
+        for name, value in vars(klass).items():
+            if inspect.isfunction(value):
+                try:
+                    trees[name] = ast.parse(textwrap.dedent(inspect.getsource(value)))
+                except (OSError, TypeError, SyntaxError, IndentationError):
+                    trees.pop(name, None)
+
+    def self_attributes(tree) -> Set[str]:
+        return {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                and isinstance(n.value, ast.Name) and n.value.id == "self"}
+
+    reached, todo = set(), ["forward"]
+    while todo:
+        method = todo.pop()
+        if method in reached or method not in trees:
+            continue
+        reached.add(method)
+        todo.extend(self_attributes(trees[method]) & set(trees))
+    if "forward" not in reached:
+        return {}
+    used_by_forward = set().union(*(self_attributes(trees[m]) for m in reached))
+    out: Dict[str, str] = {}
+    for method, tree in sorted(trees.items()):
+        if method not in reached and method != "__init__":
+            for attribute in sorted(self_attributes(tree) - used_by_forward):
+                out.setdefault(attribute, method)
+    return out
 
 
 def _forward_missing(cls) -> bool:

@@ -1,0 +1,65 @@
+"""What `nnlint verify` blames on a model built and fed as its own code says: parameters that
+forward never uses but another method of the model trains are by design, not NN903."""
+
+import json
+import os
+import textwrap
+
+import pytest
+
+from nnlint.cli import main
+
+pytest.importorskip("torch")
+
+# source: https://github.com/AntixK/PyTorch-VAE/blob/master/models/fvae.py (FactorVAE: the
+# discriminator is trained in `loss_function`, never in forward) and models/vampvae.py (the
+# pseudo-inputs of the prior, used in `loss_function`)
+VAE = """
+    import torch
+    import torch.nn as nn
+
+
+    class FactorVAE(nn.Module):
+        def __init__(self, dim=8, latent=4):
+            super().__init__()
+            self.encoder = nn.Linear(dim, latent)
+            self.decoder = nn.Linear(latent, dim)
+            self.discriminator = nn.Sequential(nn.Linear(latent, 8), nn.ReLU(), nn.Linear(8, 2))
+
+        def encode(self, x):
+            return self.encoder(x)
+
+        def forward(self, x):
+            return self.decoder(self.encode(x))
+
+        def loss_function(self, x):
+            z = self.encode(x)
+            return self.discriminator(z).mean() + (self.decoder(z) - x).pow(2).mean()
+
+
+    class Forgotten(nn.Module):
+        def __init__(self, dim=8):
+            super().__init__()
+            self.fc = nn.Linear(dim, dim)
+            self.head = nn.Linear(dim, dim)  # never used anywhere: NN903 stays
+
+        def forward(self, x):
+            return self.fc(x)
+"""
+
+
+def test_parameters_another_method_trains_are_not_blamed_and_unused_ones_are(tmp_path, capsys):
+    (tmp_path / "vae.py").write_text(textwrap.dedent(VAE).lstrip(), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n", encoding="utf-8")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        main(["verify", "--device", "cpu", "--format", "json", "."])
+    finally:
+        os.chdir(cwd)
+    models = {m["name"]: m for m in json.loads(capsys.readouterr().out)["models"]}
+    vae, forgotten = models["vae:FactorVAE"], models["vae:Forgotten"]
+    assert (vae["status"], [f["code"] for f in vae["findings"]]) == ("checked", [])
+    assert vae["notes"][-1] == ("4 parameters without a gradient from forward (e.g. `discriminator.0.weight`) are "
+                                "used by `loss_function`, which forward never calls: not reported as NN903")
+    assert [(f["code"], f["line"]) for f in forgotten["findings"] if f["source"] != "static"] == [("NN903", 23)]
