@@ -140,6 +140,17 @@ class _Missing:
         return id(self)
 
 
+@lru_cache(maxsize=64)
+def _parsed(filename: str) -> Optional[ast.Module]:
+    """A source file's tree, parsed once for every question the stand-ins ask of it; None when
+    it cannot be read or parsed."""
+    try:
+        with open(filename, "rb") as handle:
+            return ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
 _decorator_lines: Dict[str, Set[int]] = {}  # file -> the lines its decorators span
 
 
@@ -148,11 +159,7 @@ def _decorating(frame) -> bool:
     filename = frame.f_code.co_filename
     if filename not in _decorator_lines:
         lines: Set[int] = set()
-        try:
-            with open(filename, "rb") as handle:
-                tree = ast.parse(handle.read())
-        except (OSError, SyntaxError, ValueError):
-            tree = None
+        tree = _parsed(filename)
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 for decorator in node.decorator_list:
@@ -173,11 +180,8 @@ def _set_up_call(frame) -> bool:
     if code.co_name != "<module>":
         return False
     if code.co_filename not in _statements:
-        try:
-            with open(code.co_filename, "rb") as handle:
-                body = ast.parse(handle.read()).body
-        except (OSError, SyntaxError, ValueError):
-            body = []
+        tree = _parsed(code.co_filename)
+        body = tree.body if tree is not None else []
         _statements[code.co_filename] = [
             (node.lineno, node.end_lineno or node.lineno,
              isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)) for node in body]
@@ -342,10 +346,8 @@ _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseExcept
 
 def _import_guards(filename: str) -> List[Tuple[int, int]]:
     """Line spans of try bodies whose handlers catch ImportError (or everything)."""
-    try:
-        with open(filename, "rb") as handle:
-            tree = ast.parse(handle.read())
-    except (OSError, SyntaxError, ValueError):
+    tree = _parsed(filename)
+    if tree is None:
         return []
     spans = []
     for node in ast.walk(tree):
