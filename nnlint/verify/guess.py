@@ -19,6 +19,7 @@ import math
 import re
 import sys
 import textwrap
+import weakref
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -41,13 +42,31 @@ class Candidate:
     def call(self, cls):
         """cls(...), with fresh copies of the parts (a built submodule, a config) each time: a
         rebuilt model must not share them with the first."""
-        fresh = {k: copy.deepcopy(v) if _is_module(v) or _is_config_object(v) or dataclasses.is_dataclass(v)
+        fresh = {k: _fresh(v) if _is_module(v) or _is_config_object(v) or dataclasses.is_dataclass(v)
                  else v for k, v in self.kwargs.items()}
         return cls(*self.args, **fresh)
 
     def describe(self, cls_name: str) -> str:
         parts = [_short_repr(a) for a in self.args] + [f"{k}={_short_repr(v)}" for k, v in self.kwargs.items()]
         return f"{cls_name}({', '.join(parts)})"
+
+
+_RECIPES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # a part we built -> (its class, Candidate)
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a part for one more build: deep-copied, or built again the way it was when it
+    cannot be copied (encodec's SEANetEncoder: weight_norm's computed weights refuse deepcopy)."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:
+        recipe = _RECIPES.get(value) if _is_module(value) else None
+        if recipe is not None:
+            try:
+                return recipe[1].call(recipe[0])
+            except Exception:
+                pass
+        return value  # shared with the first build: better than no build
 
 
 def _short_repr(value: Any) -> str:
@@ -577,7 +596,7 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
     name = param.name
     if isinstance(annotation, type):
         if issubclass(annotation, nn.Module):
-            return _build_nested(annotation, depth) if annotation is not nn.Module else nn.Identity()
+            return _build_nested(annotation, depth, cls, name) if annotation is not nn.Module else nn.Identity()
         if annotation is bool:
             return bool(_TRUE_BY_NAME.match(name.lower()))
         if annotation in (int, float):
@@ -596,7 +615,7 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
     if usage.attrs and not _CONFIG_NAME.search(name.lower()) and depth < 2:
         part = _class_with_attributes(cls, usage.attrs)
         if part is not None:
-            built = _build_nested(part, depth)
+            built = _build_nested(part, depth, cls, name)
             if built is not None:
                 return built
     if _CONFIG_NAME.search(name.lower()) or (usage.attrs and "call" not in usage.kinds and not usage.kinds & {"int", "number"}):
@@ -615,7 +634,7 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
         return usage.strings[0]
     nested = _class_named_like(cls, name)
     if nested is not None and depth < 2 and ({"call", "module", "attr"} & usage.kinds or _MODULE_NAME.search(name)):
-        built = _build_nested(nested, depth)
+        built = _build_nested(nested, depth, cls, name)
         if built is not None:
             return built
     if _CLASS_NAME.search(name.lower()) and "call" in usage.kinds:
@@ -783,13 +802,189 @@ def _assigned_attributes(kind: type) -> set:
     return names
 
 
-def _build_nested(part: type, depth: int):
+def _build_nested(part: type, depth: int, owner=None, name: str = ""):
+    """A `part` built from its first candidate that builds; made to pass the asserts that
+    `owner.__init__` makes about its parameter `name` when it does not (see _meet_asserts)."""
     for candidate in candidates(part, depth=depth + 1):
         try:
-            return candidate.call(part)
+            built = candidate.call(part)
         except Exception:
             continue
+        if owner is not None:
+            built = _meet_asserts(owner, name, part, candidate, built)
+        try:
+            _RECIPES.setdefault(built, (part, candidate))  # how to build it again (see _fresh)
+        except TypeError:
+            pass
+        return built
     return None
+
+
+# ----- what a wrapper asserts about the network it is given ------------------------------------
+MAX_REBUILDS = 8  # builds of a part tried to meet its wrapper's asserts
+
+
+def _meet_asserts(owner, name: str, part: type, candidate: Candidate, built):
+    """`built` (a `part(...)` for `owner`'s parameter `name`), rebuilt with other keywords when
+    `owner.__init__` asserts something of it that it fails. denoising-diffusion-pytorch's
+    ContinuousTimeGaussianDiffusion(model) asserts `model.random_or_learned_sinusoidal_cond`,
+    which Unet sets from `learned_sinusoidal_cond or random_fourier_features`: a Unet with
+    `learned_sinusoidal_cond=True`; LearnedGaussianDiffusion asserts `model.out_dim ==
+    model.channels * 2`: Unet's flag `learned_variance` flipped, or `out_dim` set to the value
+    the other side of `==` has. Each keyword kept only if fewer asserts fail; the first build
+    when nothing helps (the wrapper's error then says why)."""
+    failing = _failing_asserts(owner, name, built)
+    if not failing:
+        return built
+    kwargs = dict(candidate.kwargs)
+    tried = 0
+    for key, value in _assert_options(part, name, failing):
+        if key in kwargs and kwargs[key] == value or tried >= MAX_REBUILDS:
+            continue
+        trial = Candidate(candidate.args, {**kwargs, key: value})
+        tried += 1
+        try:
+            rebuilt = trial.call(part)
+        except Exception:
+            continue
+        now = _failing_asserts(owner, name, rebuilt)
+        if len(now) < len(failing):
+            built, failing, kwargs = rebuilt, now, trial.kwargs
+            _RECIPES[built] = (part, trial)
+            if not failing:
+                break
+    return built
+
+
+def _failing_asserts(owner, name: str, value) -> List[Tuple[ast.expr, Dict[str, Any]]]:
+    """The tests of the asserts at the top of `owner.__init__` that read `name.<attr>` and are
+    false with `value` for `name`: (test, the names it can read). The statements before each
+    are followed as far as plain `local = expression` assignments go (`channels =
+    model.channels`); the other parameters have their defaults; a test that cannot be
+    evaluated (it reads `self`, an argument without a default) is left out."""
+    init = _init_of(owner)
+    tree = _function_tree(init)
+    if tree is None:
+        return []
+    scope: Dict[str, Any] = dict(getattr(init, "__globals__", {}))
+    try:
+        for param in inspect.signature(owner).parameters.values():
+            if param.default is not _EMPTY:
+                scope[param.name] = param.default
+    except (TypeError, ValueError):
+        pass
+    scope[name] = value
+    failing = []
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                and isinstance(statement.targets[0], ast.Name):
+            target = statement.targets[0].id
+            held = _evaluate(statement.value, scope)
+            if held is _EMPTY:
+                scope.pop(target, None)
+            else:
+                scope[target] = held
+        elif isinstance(statement, ast.Assert) and _reads_attribute_of(statement.test, name):
+            if _evaluate(statement.test, scope) is False:
+                failing.append((statement.test, dict(scope)))
+    return failing
+
+
+def _evaluate(node: ast.expr, scope: Dict[str, Any]) -> Any:
+    """The value of an expression of the user's __init__ in `scope` (a bool for a test), or
+    _EMPTY when it cannot be had. Calls are not made, but for a few pure builtins."""
+    if any(isinstance(n, ast.Call) and not (isinstance(n.func, ast.Name) and n.func.id in _PURE_CALLS)
+           for n in ast.walk(node)) or any(isinstance(n, (ast.Lambda, ast.NamedExpr)) for n in ast.walk(node)):
+        return _EMPTY
+    if any(isinstance(n, ast.Name) and n.id not in scope and n.id not in _PURE_CALLS for n in ast.walk(node)):
+        return _EMPTY
+    try:
+        value = eval(compile(ast.Expression(body=node), "<assert>", "eval"),  # noqa: S307 - the user's
+                     {"__builtins__": {k: __builtins__[k] if isinstance(__builtins__, dict)  # own test
+                                       else getattr(__builtins__, k) for k in _PURE_CALLS}}, scope)
+    except Exception:
+        return _EMPTY
+    if isinstance(node, (ast.Compare, ast.BoolOp, ast.UnaryOp)) or isinstance(value, bool):
+        try:
+            return bool(value)
+        except Exception:
+            return _EMPTY
+    return value
+
+
+_PURE_CALLS = ("len", "isinstance", "hasattr", "getattr", "tuple", "list", "int", "float", "bool", "abs",
+               "min", "max", "sum", "all", "any")
+
+
+def _reads_attribute_of(node: ast.expr, name: str) -> bool:
+    return any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == name
+               for n in ast.walk(node))
+
+
+def _assert_options(part: type, name: str, failing) -> Iterator[Tuple[str, Any]]:
+    """Keywords of `part` that may make the failing tests true: its boolean parameters that
+    feed the attributes tested, flipped; for `name.attr == expression`, the expression's value
+    for a parameter that feeds `attr` and is not boolean (`out_dim=None` -> 8)."""
+    try:
+        params = {p.name: p for p in inspect.signature(part).parameters.values()
+                  if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY)}
+    except (TypeError, ValueError):
+        return
+    feeds = _attribute_sources(part)
+    for test, scope in failing:
+        for node in ast.walk(test):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name:
+                for source in feeds.get(node.attr, ()):
+                    param = params.get(source)
+                    if param is not None and isinstance(param.default, bool):
+                        yield source, not param.default
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+            for side, other in ((test.left, test.comparators[0]), (test.comparators[0], test.left)):
+                if not (isinstance(side, ast.Attribute) and isinstance(side.value, ast.Name)
+                        and side.value.id == name):
+                    continue
+                wanted = _evaluate(other, scope)
+                if wanted is _EMPTY or isinstance(wanted, bool):
+                    continue
+                for source in feeds.get(side.attr, ()):
+                    param = params.get(source)
+                    if param is not None and not isinstance(param.default, bool):
+                        yield source, wanted
+
+
+def _attribute_sources(part: type) -> Dict[str, List[str]]:
+    """`self.attr = expression` in the __init__s of `part` (and its bases): attr -> the names
+    the expression reads, through the locals assigned before it (`default_out_dim = channels *
+    (1 if not learned_variance else 2)`; `self.out_dim = default(out_dim, default_out_dim)`:
+    out_dim, channels, learned_variance), in the order they appear."""
+    out: Dict[str, List[str]] = {}
+    for klass in getattr(part, "__mro__", ()):
+        init = klass.__dict__.get("__init__")
+        if init is None or klass.__module__.startswith("torch") or klass is object:
+            continue
+        tree = _function_tree(init)
+        if tree is None:
+            continue
+        local: Dict[str, List[str]] = {}
+
+        def names(expression) -> List[str]:
+            found: List[str] = []
+            for n in ast.walk(expression):
+                if isinstance(n, ast.Name):
+                    for one in local.get(n.id, []) + [n.id]:
+                        if one not in found:
+                            found.append(one)
+            return found
+
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name):
+                    local[target.id] = names(node.value)
+                elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                        and target.value.id == "self" and target.attr not in out:
+                    out[target.attr] = names(node.value)
+    return out
 
 
 # ----- configuration objects --------------------------------------------------------------------

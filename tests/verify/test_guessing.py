@@ -347,3 +347,51 @@ def test_the_two_functions_of_a_reversible_block_are_modules():
 
     first = next(candidates(fixture("reversible").ReversibleBlock))  # `g` says as much as `f`
     assert [type(first.kwargs[k]).__name__ for k in ("f", "g")] == ["Identity", "Identity"]
+
+
+@pytest.mark.parametrize("wrapper, flags", [
+    ("ContinuousTimeDiffusion", {"random_or_learned_sinusoidal_cond": True, "self_condition": False}),
+    ("LearnedVarianceDiffusion", {"out_dim": 6, "channels": 3}),
+    ("WeightedObjectiveDiffusion", {"out_dim": 8, "channels": 3}),
+])
+def test_a_wrapped_network_is_built_as_the_wrappers_asserts_say(wrapper, flags):
+    builder, model, inputs = fed(getattr(fixture("wrapped_network"), wrapper))
+    assert {key: getattr(model.model, key) for key in flags} == flags
+    assert type(model.model).__name__ == "Denoiser"
+    assert inputs == "(2, 3, 32, 32)"
+
+
+def test_the_keywords_a_wrapped_network_gets_for_its_wrapper():
+    import ast
+
+    from nnlint.verify.guess import _assert_options, _failing_asserts
+
+    module = fixture("wrapped_network")
+    plain = module.Denoiser(dim=32)
+    failing = _failing_asserts(module.LearnedVarianceDiffusion, "model", plain)
+    assert [ast.unparse(test) for test, _ in failing] == ["model.out_dim == model.channels * 2"]
+    # the flag that feeds out_dim flipped first, then out_dim given the value the other side has
+    assert list(_assert_options(module.Denoiser, "model", failing)) == [
+        ("learned_variance", True), ("out_dim", 6), ("channels", 6)]
+    assert _failing_asserts(module.LearnedVarianceDiffusion, "model", module.Denoiser(dim=32, out_dim=6)) == []
+    failing = _failing_asserts(module.ContinuousTimeDiffusion, "model", plain)  # `assert not ...` holds
+    assert [ast.unparse(test) for test, _ in failing] == ["model.random_or_learned_sinusoidal_cond"]
+
+
+def test_an_assert_no_keyword_meets_leaves_the_wrapper_skipped():
+    with pytest.raises(Skip) as skipped:
+        fed(fixture("wrapped_network").OffByOneWrapper)
+    assert skipped.value.reason == "OffByOneWrapper(model=Denoiser()) with guessed arguments raised AssertionError"
+
+
+def test_a_part_that_refuses_deepcopy_is_built_again_for_each_build():
+    import copy
+
+    module = fixture("uncopyable_part")
+    with pytest.raises(RuntimeError):
+        copy.deepcopy(module.WNConvEncoder())  # weight_norm's computed weight is not a leaf
+    builder, model, inputs = fed(module.Codec)
+    assert inputs == "(2, 1, 16)"
+    again = builder.build()  # the chosen candidate called again: parts of its own
+    assert type(again.encoder) is module.WNConvEncoder and again.encoder is not model.encoder
+    assert builder.notes[0].startswith("built as Codec(encoder=WNConvEncoder(), decoder=WNConvDecoder())")
