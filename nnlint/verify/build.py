@@ -531,7 +531,7 @@ def example_inputs(model, name: str, spec: Optional[ModelSpec], built: Optional[
     attempts = []
     uses = argument_uses(forward)
     dims = _model_dims(model, built or {})
-    numbers = _number_parameters(forward)
+    numbers = {**_flag_parameters(forward), **_number_parameters(forward)}
     for index, first in enumerate(firsts):
         options = [[((), "number", numbers[other], None)] if other in numbers else
                    _other_input(model, other, first, uses.get(other), dims) for other in rest]
@@ -591,6 +591,40 @@ def _number_parameters(forward) -> Dict[str, Any]:
         if annotation in (int, float) or name in ("int", "float") and isinstance(annotation, str):
             numbers[param.name] = _NUMBERS[name]
     return numbers
+
+
+def _flag_parameters(forward) -> Dict[str, bool]:
+    """forward's required arguments that are flags: annotated `bool`, or only ever tested for
+    truth (`if return_attn:`, `x if vis else y`, `not train`, `a and b`) or passed on as they
+    are (`self.attn(x, return_attn=return_attn)`, `block(x, vis)`), tested at least once. They get False: the
+    plain path (no attention maps returned, no visualisation, no forced label drop)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return {}
+    func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if func is None:
+        return {}
+    arguments = (func.args.posonlyargs + func.args.args)[1:] + func.args.kwonlyargs
+    names = {a.arg for a in arguments}
+    tests: Dict[str, int] = {}
+    values: set = set()  # used otherwise: not a flag
+    parents = {child: node for node in ast.walk(func) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(func):
+        if not (isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load)):
+            continue
+        parent = parents.get(node)
+        test = isinstance(parent, (ast.If, ast.IfExp, ast.While, ast.Assert)) and parent.test is node \
+            or isinstance(parent, ast.BoolOp) or isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)
+        passed = isinstance(parent, ast.keyword) and parent.arg is not None \
+            or isinstance(parent, ast.Call) and node in parent.args  # `block(x, return_attn)`
+        if test:
+            tests[node.id] = tests.get(node.id, 0) + 1
+        elif not passed:
+            values.add(node.id)
+    flags = set(tests) - values
+    flags |= {a.arg for a in arguments if isinstance(a.annotation, ast.Name) and a.annotation.id == "bool"}
+    return {name: False for name in sorted(flags)}
 
 
 def argument_uses(forward) -> Dict[str, Any]:
@@ -1558,6 +1592,8 @@ def _describe_value(value: Any) -> str:
         return f"{tuple(value.shape)}" + ("" if dtype.startswith("float") else f" {dtype}")
     if isinstance(value, list) and value and len(value) <= 4:  # a list of tensors (`torch.cat(xs, 1)`)
         return f"[{', '.join(_describe_value(item) for item in value)}]"
+    if isinstance(value, bool) or value is None:  # a flag (`return_attn`): what it was
+        return repr(value)
     return type(value).__name__
 
 

@@ -618,6 +618,10 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
             built = _build_nested(part, depth, cls, name)
             if built is not None:
                 return built
+    if usage.attrs and not _CONFIG_NAME.search(name.lower()) and all(
+            hasattr(nn.Module, attr) and not attr.startswith("__") for attr in usage.attrs):
+        return nn.Identity()  # only Module's own read (tacotron2's DistributedDataParallel(module):
+        # `module.state_dict()`, `module.parameters()`): a module, one that passes its input on
     if _CONFIG_NAME.search(name.lower()) or (usage.attrs and "call" not in usage.kinds and not usage.kinds & {"int", "number"}):
         config = shipped_config(cls, name, usage)
         if config is not None:

@@ -395,3 +395,22 @@ def test_a_part_that_refuses_deepcopy_is_built_again_for_each_build():
     again = builder.build()  # the chosen candidate called again: parts of its own
     assert type(again.encoder) is module.WNConvEncoder and again.encoder is not model.encoder
     assert builder.notes[0].startswith("built as Codec(encoder=WNConvEncoder(), decoder=WNConvDecoder())")
+
+
+def test_a_flag_argument_of_forward_gets_false():
+    from nnlint.verify.build import _flag_parameters
+
+    module = fixture("flags_and_wrappers")
+    assert _flag_parameters(module.Encoder.forward) == {"vis": False}  # tested, and passed on
+    assert _flag_parameters(module.Attention.forward) == {"vis": False}
+    builder, model, inputs = fed(module.Encoder)
+    assert inputs == "(2, 8, 32), False"
+    assert builder.notes[0] == ("built as Encoder(dim=32), fed (2, 8, 32), False (inferred from `norm` "
+                                "(LayerNorm), vis by name): guessed, not configured")
+
+
+def test_a_module_read_only_for_modules_own_attributes_is_a_module():
+    builder, model, inputs = fed(fixture("flags_and_wrappers").DataParallelShim)
+    assert type(model.module).__name__ == "Identity"
+    assert builder.notes[0].startswith("built as DataParallelShim(module=Identity())")
+
