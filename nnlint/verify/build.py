@@ -17,6 +17,7 @@ import re
 import sys
 import textwrap
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from nnlint.verify_config import (  # noqa: F401  (the configuration, read by the parent)
@@ -134,7 +135,9 @@ class Builder:
         input_skip: Optional[Skip] = None
         own_error: Optional[BaseException] = None
         own_defaults = None  # (candidate, model, inputs): its defaults built, a forward failed
+        guarded: List[Any] = []  # candidates the size guard need not see again (a narrower shrink)
         for candidate in tries:
+            original = candidate
             self.on_phase("build")
             missing = [key for key, value in candidate.guessed.items() if value is guess.EMPTY]
             if missing:
@@ -145,7 +148,7 @@ class Builder:
                                      existing=spec is not None) if params else "")
             guessed = bool(candidate.guessed or candidate.notes)
             from_usage = candidate in used
-            if not configured:
+            if not configured and not any(candidate is done for done in guarded):
                 candidate = self._guard(candidate, failures)
                 if candidate is None:
                     continue
@@ -195,6 +198,10 @@ class Builder:
                 if defaults_first:
                     own_defaults = (candidate, model, inputs)
                 failures.append((candidate, _rejected_reason(inputs, rejected)))
+                narrower = self._narrower(original, candidate) if not from_usage and not configured else None
+                if narrower is not None:  # its image size shrunk with its widths: the widths only, next
+                    guarded.append(narrower)
+                    tries.insert(next(i for i, c in enumerate(tries) if c is original) + 1, narrower)
                 continue
             self.chosen = candidate
             if from_usage:
@@ -303,6 +310,20 @@ class Builder:
         failures.append((candidate, f"too large for the memory limit: {_millions(size)} parameters "
                                     f"(the limit is {_millions(guess.MAX_PARAMETERS)})"))
         return None
+
+    def _narrower(self, original, shrunk):
+        """When the size guard shrank the defaults' image or kernel sizes (and no input fitted
+        what they made), the defaults with their widths, depths and counts shrunk only (or as
+        they are, when nothing else shrinks), if under the parameter limit; else None."""
+        from nnlint.verify import guess
+
+        if shrunk is original or hasattr(original, "site"):
+            return None
+        narrower = guess.shrink_defaults(self.cls, original, spatial=False) or original
+        if narrower.kwargs == shrunk.kwargs:
+            return None
+        size = guess.count_parameters(self.cls, narrower)
+        return narrower if size is not None and size <= guess.MAX_PARAMETERS else None
 
     def _missing_through_var_args(self, exc: BaseException) -> None:
         """`__init__(self, *args, **kwargs)` passing them on: the base needs them."""
@@ -686,10 +707,12 @@ def _child_output(model, forward, first: Tuple, dtype: str) -> Optional[Tuple]:
 
 
 def forward_inputs(forward) -> Tuple[List[str], List[str]]:
-    """forward's required arguments: (positional names, keyword-only names)."""
+    """forward's required arguments: (positional names, keyword-only names); the keys forward
+    reads from its `**kwargs` as `kwargs['labels']` are required keywords too."""
     required = required_parameters(forward, drop_first=True)
     positional = [p.name for p in required if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     keywords = [p.name for p in required if p.kind == p.KEYWORD_ONLY]
+    keywords += [key for key in _required_keys(forward) + _needed_nones(forward) if key not in positional + keywords]
     if not required:
         try:
             params = list(inspect.signature(forward).parameters.values())[1:]
@@ -699,6 +722,68 @@ def forward_inputs(forward) -> Tuple[List[str], List[str]]:
                 p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]:
             positional = ["x"]  # forward(self, *args): one input
     return positional, keywords
+
+
+def _required_keys(forward) -> List[str]:
+    """The keys forward reads from its `**kwargs` by subscript (`y = kwargs['labels']`: a
+    KeyError without it), in order; not those read with `.get` or behind an `in` test."""
+    try:
+        params = list(inspect.signature(forward).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    var = next((p.name for p in params if p.kind == p.VAR_KEYWORD), None)
+    if var is None:
+        return []
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return []
+    tested = {node.left.value for node in ast.walk(tree) if isinstance(node, ast.Compare)
+              and isinstance(node.left, ast.Constant) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)}
+    keys = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) \
+                and node.value.id == var and isinstance(node.slice, ast.Constant) \
+                and isinstance(node.slice.value, str) and node.slice.value.isidentifier() \
+                and node.slice.value not in tested and node.slice.value not in keys:
+            keys.append(node.slice.value)
+    return keys
+
+
+_TENSOR_MODULES = {"F", "torch", "th", "functional"}
+
+
+def _needed_nones(forward) -> List[str]:
+    """forward's parameters that default to None yet are used as tensors without a test
+    (guided-diffusion's `SuperResModel.forward(x, timesteps, low_res=None)`: `F.interpolate(low_res,
+    ...)` first thing): an input to give, by name. Never one tested anywhere (`if mask is not
+    None`, `mask or ...`), nor one only passed on (the callee may take None)."""
+    try:
+        params = list(inspect.signature(forward).parameters.values())[1:]
+        tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
+    except (TypeError, ValueError, OSError, SyntaxError, IndentationError):
+        return []
+    nones = [p.name for p in params if p.default is None and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if not nones:
+        return []
+    tested = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    used: List[str] = []  # (a name given a value in forward counts as tested: `context = default(context, x)`)
+    for node in ast.walk(tree):
+        tests = [node.test] if isinstance(node, (ast.If, ast.IfExp, ast.While, ast.Assert)) else \
+            node.values if isinstance(node, ast.BoolOp) else [node] if isinstance(node, ast.Compare) else []
+        for test in tests:  # `if low_res is not None`, `if mask`, `x or default`
+            tested.update(n.id for n in ast.walk(test) if isinstance(n, ast.Name))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in _TENSOR_MODULES:
+            names = [a.id for a in node.args[:1] if isinstance(a, ast.Name)]  # `F.interpolate(low_res, ...)`
+        elif isinstance(node, ast.BinOp):  # `x * mask`
+            names = [n.id for n in (node.left, node.right) if isinstance(n, ast.Name)]
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):  # `low_res.shape`
+            names = [node.value.id]
+        else:
+            names = []
+        used += [name for name in names if name in nones and name not in used]
+    return [name for name in used if name not in tested]
 
 
 def _first_input(model, arg_name: str, built: dict) -> List[Tuple]:
@@ -1200,20 +1285,30 @@ def _in_features(layer) -> Optional[int]:
 def forward_attribute_order(cls: type) -> List[str]:
     """The `self.<name>` attributes `cls.forward` uses, those applied to its input first: a
     walk of forward's statements in order, each expression inside out (in `self.fc(self.conv(x))`
-    conv comes first), following the input through assignments and `for layer in self.layers`."""
+    conv comes first), following the input through assignments and `for layer in self.layers`,
+    and into the class's own methods it is passed to (`mu, log_var = self.encode(x)`: what
+    encode applies to it comes first)."""
     forward = getattr(cls, "forward", None)
     if forward is None or getattr(forward, "__module__", "").startswith("torch."):
         return []
+    fed, mentioned = _attribute_order(cls, forward, {0}, 0)
+    return fed + [name for name in mentioned if name not in fed]
+
+
+def _attribute_order(cls: type, method, inputs: set, depth: int) -> Tuple[List[str], List[str]]:
+    """(attributes applied to the input, attributes mentioned) in `method`'s body, in order;
+    `inputs`: the positions (past self) of the parameters that hold the input."""
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(forward)))
+        tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
     except (OSError, TypeError, SyntaxError, IndentationError):
-        return []
+        return [], []
     func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
     if func is None or not func.args.args:
-        return []
+        return [], []
     params = [a.arg for a in func.args.posonlyargs + func.args.args]
     self_name = params[0]
-    tainted = set(params[1:2]) | ({func.args.vararg.arg} if func.args.vararg else set())
+    tainted = {name for index, name in enumerate(params[1:]) if index in inputs} \
+        | ({func.args.vararg.arg} if func.args.vararg and depth == 0 else set())
     loop_vars: Dict[str, str] = {}  # `for layer in self.layers`: layer -> layers
     fed: List[str] = []  # applied to the input (or what came of it)
     mentioned: List[str] = []
@@ -1236,7 +1331,14 @@ def forward_attribute_order(cls: type) -> List[str]:
                 visit(child)
         if isinstance(node, ast.Call):
             name = attr_of(node.func)
-            if name is not None:
+            own = getattr(cls, name, None) if name is not None and isinstance(node.func, ast.Attribute) else None
+            if inspect.isfunction(own) and depth < 3 and name not in ("forward", method.__name__):
+                # the class's own method: what it applies to the input, in its place
+                given = {i for i, a in enumerate(node.args) if uses_input(a)}
+                inner_fed, inner_mentioned = _attribute_order(cls, own, given, depth + 1) if given else ([], [])
+                fed.extend(n for n in inner_fed if n not in fed)
+                mentioned.extend(n for n in inner_mentioned if n not in mentioned)
+            elif name is not None:
                 if name not in mentioned:
                     mentioned.append(name)
                 if name not in fed and any(uses_input(a) for a in list(node.args) + [k.value for k in node.keywords]):
@@ -1277,7 +1379,7 @@ def forward_attribute_order(cls: type) -> List[str]:
                 visit(stmt)
 
     statements(func.body)
-    return fed + [name for name in mentioned if name not in fed]
+    return fed, mentioned
 
 
 def first_layer(model, depth: int = 0, prefix: str = ""):
@@ -1365,10 +1467,14 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
     fitted: Optional[Tuple[int, int]] = None  # (axis, how many less): what a layer's error said (learnt once)
     rounds = [0] * len(inputs.attempts)  # per attempt: how many repairs led to it
     repairs = 0
+    too_small: Tuple[int, ...] = ()  # the spatial size of a first input an error said was too small
     try:
         index = 0
         while index < len(inputs.attempts):
             args, kwargs = inputs.attempts[index]
+            if too_small and _no_larger(args, too_small):
+                index += 1  # an error said a larger image than this one was too small
+                continue
             if fitted:
                 args = _fewer_features(args, *fitted) or args
                 inputs.attempts[index] = (args, kwargs)
@@ -1383,6 +1489,8 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
                 if not looks_like_input_error(exc, strict) or not inputs.inferred and not strict:
                     return args, kwargs  # a real failure: the checks will report it
                 first_error = first_error or exc  # the best guess's error says the most
+                if _SMALL_ERROR.search(str(exc)) and args and getattr(args[0], "dim", lambda: 0)() >= 3:
+                    too_small = tuple(args[0].shape[2:])
                 told = _too_many(exc, args) if inputs.inferred and not fitted else None
                 if told is not None and _fewer_features(args, *told):
                     # `cat((x, z), 1)` into a convolution, `cat((noise, self.label_emb(labels)), -1)`
@@ -1402,11 +1510,18 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
                     if inputs.hows:
                         inputs.hows[index] = f"{inputs.hows[index]}, {repaired[1]}"
                     continue
+                later = next((j for j in range(index + 1, len(inputs.attempts)) if repaired is not None
+                              and _shapes(repaired[0]) == _shapes(inputs.attempts[j])), None)
+                if later is not None:  # a guess further down: it comes next, as the error says
+                    del inputs.attempts[later], rounds[later]
+                    if inputs.hows:
+                        del inputs.hows[later]
                 if repaired is not None and all(_shapes(repaired[0]) != _shapes(a) for a in inputs.attempts):
                     # the error says what the input should have been: that next, then the other guesses
                     repairs += 1
                     hows = inputs.hows or [inputs.how] * len(inputs.attempts)
-                    inputs.hows = hows[:index + 1] + [f"{hows[index]}, {repaired[1]}"] + hows[index + 1:]
+                    how = hows[index] if hows[index].endswith(f", {repaired[1]}") else f"{hows[index]}, {repaired[1]}"
+                    inputs.hows = hows[:index + 1] + [how] + hows[index + 1:]
                     inputs.attempts.insert(index + 1, repaired[0])
                     rounds.insert(index + 1, rounds[index] + 1)
             index += 1
@@ -1451,6 +1566,9 @@ _BROADCAST_ERROR = re.compile(r"The size of tensor a \((\d+)\) must match the si
 _SPLIT_ERROR = re.compile(r"split_with_sizes expects split_sizes to sum exactly to (\d+) \(input tensor's size at "
                           r"dimension (-?\d+)\), but got split_sizes=\[([\d, ]+)\]")
 _BOUNDS_ERROR = re.compile(r"index \d+ is out of bounds for dimension \d+ with size (\d+)")
+_SMALL_ERROR = re.compile(r"Kernel size can't be greater than actual input size|Output size is too small|"
+                          r"smaller than kernel size|Padding size should be less than the corresponding input")
+LARGEST_REPAIR = 1 << 21  # values in an input a repair may make (2 x 3 x 512 x 512 is 1.5 M)
 _INDEX_ERROR = re.compile(r"tensors used as indices must be long|'indices' to have one of the following scalar types")
 
 
@@ -1480,6 +1598,16 @@ def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optiona
         if at is not None:
             shape = tuple(values[at].shape)
             new, note = shape[:1] + (want,) + shape[2:], f"{want} channels as the layer says"
+        images = [i for i in floats if values[i].dim() == rank]
+        counts = {values[i].shape[1] for i in images}
+        if at is None and len(images) > 1 and len(counts) == 1 and got % next(iter(counts)) == 0 \
+                and want * next(iter(counts)) % got == 0:
+            # `cat((d0, d1, d0 - d1, d0 / d1), 1)` into the layer: the inputs alike, `got // c` parts of
+            # c channels each, so c as many less as the layer takes less
+            count = want * next(iter(counts)) // got
+            for i in images:
+                values[i] = torch.randn((values[i].shape[0], count) + tuple(values[i].shape[2:]), dtype=values[i].dtype)
+            return _split(values, len(args), kwargs), f"{count} channel{'s' if count > 1 else ''} each as the layer's {want} say"
     found = _RANK_ERROR.search(message) if shape is None else None
     if found is not None:
         batched, given = int(found.group(2)), tuple(int(n) for n in found.group(3).split(","))
@@ -1510,6 +1638,15 @@ def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optiona
         if at is not None:
             shape = tuple(values[at].shape)
             new, note = shape[:-1] + (want,), f"{want} features as the layer says"
+    if found is not None and shape is None:  # flattened deeper in, after convolutions and pooling
+        at = next((i for i in floats if values[i].dim() >= 3 and values[i].shape[0] == rows), None)
+        fit = _flatten_fit(model, tuple(values[at].shape), got, want) if at is not None else None
+        if fit is not None:  # every input shaped alike (two images through the same layers) resized
+            shape, (new, note) = tuple(values[at].shape), fit
+            for i in floats:
+                if tuple(values[i].shape) == shape:
+                    values[i] = torch.randn(new, dtype=values[i].dtype)
+            return _split(values, len(args), kwargs), note
     found = _BROADCAST_ERROR.search(message) if shape is None else None
     if found is not None:  # `x * self.gamma` with gamma (dim,): the input's axis gets the model's size
         sizes, axis = (int(found.group(1)), int(found.group(2))), int(found.group(3))
@@ -1535,6 +1672,15 @@ def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optiona
             new = list(shape)
             new[axis] = sum(int(n) for n in found.group(3).split(","))
             new, note = tuple(new), f"{new[axis]} along axis {axis} as a split says"
+    if shape is None and _SMALL_ERROR.search(message):  # a kernel or pooling window larger than what is left
+        images = [i for i in floats if values[i].dim() >= 3]
+        spatial = tuple(values[images[0]].shape[2:]) if images else ()
+        made = tuple(values[images[0]].shape[:2]) + tuple(2 * n for n in spatial) if images else ()
+        if images and math.prod(made) <= LARGEST_REPAIR:
+            for i in images:
+                if tuple(values[i].shape[2:]) == spatial:
+                    values[i] = torch.randn(tuple(values[i].shape[:2]) + made[2:], dtype=values[i].dtype)
+            return _split(values, len(args), kwargs), "larger, as an error said the input was too small"
     if shape is None and _INDEX_ERROR.search(message) and floats:
         at = next((i for i in floats if values[i].dim() == 1), floats[-1])  # labels (b,), else the last
         embedding = _first_of(model, ("Embedding", "EmbeddingBag"))
@@ -1555,6 +1701,72 @@ def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optiona
     values[at] = torch.randn(new, dtype=value.dtype) if value.is_floating_point() else \
         make_tensor(new, str(value.dtype).replace("torch.", ""), int(value.max()) + 1)
     return _split(values, len(args), kwargs), note
+
+
+def _flatten_fit(model, shape: Tuple[int, ...], got: int, want: int) -> Optional[Tuple[Tuple[int, ...], str]]:
+    """The input shape whose features, flattened after the model's convolutions and pooling
+    (`x.view(b, -1)` into `nn.Linear(128 * 7 * 7, 1)`), are the `want` a Linear takes where
+    `got` came: the spatial axes scaled by the d-th root of want / got (d of them: the input
+    downsampled by a fixed factor keeps its features in proportion to the area or volume);
+    else the channels scaled (an image flattened whole into an MLP), or 1 or 3 channels with
+    the spatial size that fits. None when no whole size fits."""
+    from torch import nn
+
+    if got < 1 or want < 1 or len(shape) < 3:
+        return None
+    ratio = Fraction(want, got)
+    if len(shape) > 3 or any(isinstance(m, (nn.Conv1d, nn.ConvTranspose1d, nn.MaxPool1d, nn.AvgPool1d))
+                             for m in model.modules()):
+        axes = list(range(2, len(shape)))  # (b, c, t), (b, c, h, w), (b, c, t, h, w)
+    else:
+        axes = [1]  # (b, n, dim): the length
+    channels = axes[0] == 2
+
+    def scaled(base: Tuple[int, ...], by: Fraction) -> Optional[Tuple[int, ...]]:
+        root = _rational_root(by, len(axes))
+        if root is None:
+            return None
+        new = list(base)
+        for axis in axes:
+            size = base[axis] * root
+            if size.denominator != 1 or not 1 <= size <= 1024:
+                return None
+            new[axis] = int(size)
+        return tuple(new) if math.prod(new) <= LARGEST_REPAIR else None
+
+    sizes = lambda new: " x ".join(str(new[axis]) for axis in axes)  # noqa: E731
+    new = scaled(shape, ratio)
+    if new is not None:
+        return new, f"{sizes(new)} as the flattened features say ({want}, not {got})"
+    if not channels:
+        return None
+    if (shape[1] * ratio).denominator == 1:
+        new = shape[:1] + (int(shape[1] * ratio),) + shape[2:]
+        return new, f"{new[1]} channels as the flattened features say ({want}, not {got})"
+    for count in (1, 3):
+        new = scaled(shape[:1] + (count,) + shape[2:], ratio * Fraction(shape[1], count))
+        if new is not None and count != shape[1]:
+            return new, f"{count} channels of {sizes(new)} as the flattened features say ({want}, not {got})"
+    return None
+
+
+def _rational_root(value: Fraction, degree: int) -> Optional[Fraction]:
+    """The rational number whose `degree`-th power is `value`, or None."""
+
+    def whole_root(n: int) -> Optional[int]:
+        root = round(n ** (1 / degree))
+        return next((r for r in (root - 1, root, root + 1) if r >= 0 and r ** degree == n), None)
+
+    top, bottom = whole_root(value.numerator), whole_root(value.denominator)
+    return Fraction(top, bottom) if top is not None and bottom else None
+
+
+def _no_larger(args: tuple, spatial: Tuple[int, ...]) -> bool:
+    """Whether the first argument is an image (or signal, or volume) no larger along any axis
+    than `spatial`, the size an error said was too small."""
+    first = args[0] if args else None
+    shape = tuple(getattr(first, "shape", ()))[2:]
+    return len(shape) == len(spatial) and all(a <= b for a, b in zip(shape, spatial))
 
 
 def _split(values: list, positional: int, kwargs: dict) -> Tuple[tuple, dict]:

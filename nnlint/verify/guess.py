@@ -1373,8 +1373,14 @@ def _fit_images_to_patches(params, candidate: Candidate) -> None:
             candidate.kwargs[name] = candidate.guessed[name] = step * -(-value // step)
 
 
-def shrink_defaults(cls, candidate: Candidate) -> Optional[Candidate]:
-    """The candidate with large size-named defaults replaced by small values (for the size guard)."""
+_SPATIAL_SIZE_NAME = re.compile(r"(image|img|input)_?(size|res|resolution|shape)$|^resolution$|patch|window|kernel|"
+                                r"stride|pool|^size$")  # what shrink_defaults(spatial=False) keeps
+
+
+def shrink_defaults(cls, candidate: Candidate, spatial: bool = True) -> Optional[Candidate]:
+    """The candidate with large size-named defaults replaced by small values (for the size guard).
+    `spatial=False`: its widths, depths and counts only, the input and kernel sizes as written
+    (stargan's Discriminator: a kernel of `image_size / 2 ** repeat_num`)."""
     try:
         params = inspect.signature(cls).parameters.values()
     except (TypeError, ValueError):
@@ -1383,6 +1389,8 @@ def shrink_defaults(cls, candidate: Candidate) -> Optional[Candidate]:
     changes = []
     for param in params:
         if param.default is _EMPTY or param.name in candidate.kwargs:
+            continue
+        if not spatial and _SPATIAL_SIZE_NAME.search(param.name.lower()):
             continue
         value, small = param.default, by_name(param.name, 0)
         if (isinstance(value, int) and not isinstance(value, bool) and isinstance(small, int)
