@@ -609,6 +609,11 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
         config = config_instance(annotation)
         if config is not None:
             return config
+    if depth < 2:
+        for kind in _asserted_classes(cls, name):  # `assert isinstance(vit, ViT)`: a ViT
+            built = _build_nested(kind, depth, cls, name)
+            if built is not None:
+                return built
     kind = _module_class_for(cls, name, usage)
     if kind is not None:
         return kind  # ResNet(block, ...): `block(in_planes, planes)`, `block.expansion`
@@ -620,8 +625,10 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
                 return built
     if usage.attrs and not _CONFIG_NAME.search(name.lower()) and all(
             hasattr(nn.Module, attr) and not attr.startswith("__") for attr in usage.attrs):
-        return nn.Identity()  # only Module's own read (tacotron2's DistributedDataParallel(module):
-        # `module.state_dict()`, `module.parameters()`): a module, one that passes its input on
+        # only Module's own read (tacotron2's DistributedDataParallel(module): `module.state_dict()`;
+        # dino's NetWrapper(net): `[*net.children()][layer]` hooked): a module that passes its
+        # input on, with two children (the hidden layer -2 is the first)
+        return nn.Sequential(nn.Identity(), nn.Identity())
     if _CONFIG_NAME.search(name.lower()) or (usage.attrs and "call" not in usage.kinds and not usage.kinds & {"int", "number"}):
         config = shipped_config(cls, name, usage)
         if config is not None:
@@ -704,6 +711,8 @@ def _module_class_for(cls, name: str, usage: Usage):
     constructed = "call" in usage.kinds and usage.arity > 0
     if not (constructed and _BLOCK_NAME.search(name.lower())) and not (usage.attrs and constructed):
         return None
+    if any(_instance_method(attr) for attr in usage.attrs):
+        return None  # `net.children()`, `net.named_modules()`: an instance (dino's NetWrapper(net)), not a class
     module_globals = getattr(getattr(cls, "__init__", None), "__globals__", {})
     found = []
     for value in list(module_globals.values()):
@@ -723,6 +732,41 @@ def _module_class_for(cls, name: str, usage: Usage):
     same = [kind for kind in found if word and word.group(0) in kind.__name__.lower()]  # cell_type: a Cell
     named = [kind for kind in found if _BLOCK_NAME.search(kind.__name__.lower())]
     return (same or named or found or [None])[0]
+
+
+def _asserted_classes(cls, name: str) -> List[type]:
+    """The Module classes `cls.__init__` asserts its parameter `name` is an instance of
+    (vit-pytorch's Adapter: `assert isinstance(vit, ViT)`; DistillWrapper: `isinstance(student,
+    (DistillableViT, DistillableT2TViT, ...))`), in the order written; torch's own and abstract
+    ones left out."""
+    from torch import nn
+
+    init = _init_of(cls)
+    tree = _function_tree(init)
+    if tree is None:
+        return []
+    scope = getattr(init, "__globals__", {})
+    found: List[type] = []
+    for statement in ast.walk(tree):
+        if not isinstance(statement, ast.Assert):
+            continue
+        for node in ast.walk(statement.test):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance" \
+                    and len(node.args) == 2 and isinstance(node.args[0], ast.Name) and node.args[0].id == name:
+                kinds = _evaluate(node.args[1], dict(scope))
+                for kind in kinds if isinstance(kinds, tuple) else (kinds,):
+                    if isinstance(kind, type) and issubclass(kind, nn.Module) and kind is not cls \
+                            and not kind.__module__.startswith("torch") and not getattr(kind, "__abstractmethods__", None) \
+                            and kind not in found:
+                        found.append(kind)
+    return found
+
+
+def _instance_method(attr: str) -> bool:
+    """Module's own method that only an instance answers (`children`, `state_dict`)."""
+    from torch import nn
+
+    return not attr.startswith("__") and inspect.isfunction(getattr(nn.Module, attr, None))
 
 
 def _annotation(cls, param: inspect.Parameter) -> Any:
@@ -1211,8 +1255,9 @@ def _callee(func, scope: Dict[str, Any], cls, owner) -> Any:
     it names; None for anything else (a local, a method of self)."""
     if isinstance(func, ast.Attribute) and func.attr == "__init__" and isinstance(func.value, ast.Call) \
             and getattr(func.value.func, "id", "") == "super" and owner is not None:
-        mro = list(cls.__mro__)
-        after = mro[mro.index(owner) + 1] if owner in mro and mro.index(owner) + 1 < len(mro) else object
+        mro = list(cls.__mro__)  # the next class that defines __init__ (vit-pytorch's DistillableViT(DistillMixin,
+        later = mro[mro.index(owner) + 1:] if owner in mro else []  # ViT): ViT's, not the mixin's object.__init__
+        after = next((k for k in later if "__init__" in k.__dict__), object)
         return after if after is not object else None
     if isinstance(func, ast.Name):
         value = scope.get(func.id)

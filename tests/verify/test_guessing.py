@@ -411,6 +411,30 @@ def test_a_flag_argument_of_forward_gets_false():
 
 def test_a_module_read_only_for_modules_own_attributes_is_a_module():
     builder, model, inputs = fed(fixture("flags_and_wrappers").DataParallelShim)
-    assert type(model.module).__name__ == "Identity"
-    assert builder.notes[0].startswith("built as DataParallelShim(module=Identity())")
+    assert [type(child).__name__ for child in model.module.children()] == ["Identity", "Identity"]
+    assert builder.notes[0].startswith("built as DataParallelShim(module=Sequential())")
 
+
+
+def test_a_subclass_passing_kwargs_past_a_mixin_gets_the_bases_keywords():
+    from nnlint.verify.guess import forwarded_parameters
+
+    module = fixture("vit_wrappers")
+    assert [p.name for p, _ in forwarded_parameters(module.DistillableViT)] == [
+        "image_size", "patch_size", "num_classes", "dim"]  # ViT's, past DistillMixin (no __init__)
+    builder, model, inputs = fed(module.DistillableViT)
+    assert builder.notes[0].startswith("built as DistillableViT(image_size=32, patch_size=4, num_classes=10, dim=32)")
+    assert inputs == "(2, 3, 32, 32)"
+
+
+def test_a_network_asserted_to_be_an_instance_of_a_class_is_one():
+    module = fixture("vit_wrappers")
+    builder, model, inputs = fed(module.Adapter)
+    assert type(model.vit) is module.ViT
+    assert builder.notes[0].startswith("built as Adapter(vit=ViT()), fed (2, 3, 32, 32)")
+
+
+def test_a_network_whose_children_are_read_is_an_instance_with_children():
+    builder, model, inputs = fed(fixture("vit_wrappers").NetWrapper)  # not a class of the file
+    assert [type(child).__name__ for child in model.net.children()] == ["Identity", "Identity"]
+    assert builder.notes[0].startswith("built as NetWrapper(net=Sequential(), output_dim=32)")
