@@ -84,6 +84,9 @@ def _torch():
     return torch
 
 
+RANDOM_SKIP_PASSES = 3  # more train-mode passes for parameters without a gradient (stochastic depth)
+
+
 def seed_everything(seed: int) -> None:
     """torch (every device), `random`, and numpy when the user's code imported it."""
     torch = _torch()
@@ -610,11 +613,11 @@ class _Run:
         for name, param in params:
             grad = _gradient(name, param)
             self.report.grads.append(grad)
-            if param.grad is None:
-                self.report.add("no_grad", f"`{name}` ({_shape(param)}) got no gradient from the "
-                                           f"backward of the output", path=name)
-            elif not grad.finite:
+            if param.grad is not None and not grad.finite:
                 bad.append(name)
+        for name, param in self._without_gradient(params):
+            self.report.add("no_grad", f"`{name}` ({_shape(param)}) got no gradient from the "
+                                       f"backward of the output", path=name)
         for name, param in _hidden_parameters(self.hidden):  # for the record: registration reports them
             self.report.grads.append(_gradient(name, param, registered=False))
             param.grad = None
@@ -622,6 +625,33 @@ class _Run:
             shown = ", ".join(f"`{n}`" for n in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
             self.report.add("nonfinite", f"the gradients of {shown} have NaN or Inf values", names=bad)
         self.report.checks.append("gradients")
+
+    def _without_gradient(self, params) -> list:
+        """The parameters without a gradient, in this backward and in RANDOM_SKIP_PASSES more
+        train-mode forwards and backwards with other seeds: a block that stochastic depth or
+        LayerDrop skipped at random in one pass is not a parameter that never trains."""
+        torch = self.torch
+        missing = [(name, param) for name, param in params if param.grad is None]
+        if not missing or len(missing) == len(params):
+            return missing
+        grads = {name: param.grad for name, param in params}
+        for seed in range(self.seed + 1, self.seed + 1 + RANDOM_SKIP_PASSES):
+            self.model.zero_grad(set_to_none=True)
+            seed_everything(seed)
+            try:
+                with torch.enable_grad():
+                    outputs = [t for t in _floating(tensors_in(self.call())) if t.requires_grad and not t.is_meta]
+                    if not outputs:
+                        break
+                    sum(plain(t).float().sum() for t in outputs).backward()
+            except Exception:  # noqa: BLE001 - the first pass is what the checks report
+                break
+            missing = [(name, param) for name, param in missing if param.grad is None]
+            if not missing:
+                break
+        for name, param in params:
+            param.grad = grads[name]
+        return missing
 
     # 4. buffers after forward
     def buffers(self) -> None:

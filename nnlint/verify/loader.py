@@ -58,6 +58,9 @@ stand_ins: Set[str] = set()  # top-level names given a stand-in in this process
 # unknown, so a NameError of the file's models may be its doing
 star_imports: List[Tuple[str, str]] = []
 no_op_decorators: Set[str] = set()  # decorators of missing packages applied as no-ops
+# a script's top-level values the slice could not compute (name -> line): a NameError of the
+# file's models on one of them is the slice's doing
+left_out: Dict[str, int] = {}
 
 
 class MissingPackage(ImportError):
@@ -515,7 +518,7 @@ def slice_definitions(tree: ast.Module) -> ast.Module:
         if id(node) in followed:
             continue
         followed.add(id(node))
-        names = _names_used(node)
+        names = _free_names(node)
         needed |= names
         queue += [functions[n] for n in names if n in functions]
     kept: List[ast.stmt] = []
@@ -540,7 +543,7 @@ def slice_definitions(tree: ast.Module) -> ast.Module:
 
 
 def _simple(node) -> bool:
-    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Assert)):
         return True
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         return True
@@ -575,6 +578,42 @@ def _names_used(node) -> Set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _free_names(node, bound: FrozenSet[str] = frozenset()) -> Set[str]:
+    """The names `node` reads that its functions do not bind themselves: a method's parameter
+    `device_type` is not the script's top-level `device_type`."""
+    if isinstance(node, ast.Name):
+        return {node.id} if isinstance(node.ctx, ast.Load) and node.id not in bound else set()
+    if isinstance(node, _SCOPES):
+        free: Set[str] = set()
+        for outer in (node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
+                      + getattr(node, "decorator_list", [])):
+            free |= _free_names(outer, bound)
+        arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs + \
+            [a for a in (node.args.vararg, node.args.kwarg) if a is not None]
+        body = node.body if isinstance(node.body, list) else [node.body]
+        declared = {name for statement in body for n in ast.walk(statement)
+                    if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+        local = {a.arg for a in arguments} | (set().union(*map(_stores, body)) - declared)
+        for statement in body:
+            free |= _free_names(statement, bound | local)
+        return free
+    return set().union(set(), *(_free_names(child, bound) for child in ast.iter_child_nodes(node)))
+
+
+def _stores(node) -> Set[str]:
+    """The names a statement binds in its own scope (not in the functions it defines)."""
+    if isinstance(node, _SCOPES + (ast.ClassDef,)):
+        return {node.name} if not isinstance(node, ast.Lambda) else set()
+    if isinstance(node, ast.Name):
+        return {node.id} if isinstance(node.ctx, (ast.Store, ast.Del)) else set()
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in node.names}
+    return set().union(set(), *(_stores(child) for child in ast.iter_child_nodes(node)))
+
+
 # ----- loading ----------------------------------------------------------------------------------
 def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.ModuleType, List[str]]:
     """Import the file at `path` as `module_name`; (module, notes about how)."""
@@ -595,6 +634,7 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
                      f"definitions and the top-level values its classes use were run")
         tree = slice_definitions(tree)
     replaced: Dict[int, str] = {}  # line of a top-level import or assignment -> what it lacks
+    left_out.clear()
     while True:
         try:
             if work is None and not replaced:
@@ -603,6 +643,13 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
                 module = _exec_sliced(module_name, path, _without_imports(tree, replaced))
             break
         except Exception as exc:
+            failed = _failed_statement(exc, path, tree) if work is not None and isinstance(exc, NameError) else None
+            if failed is not None and _simple(failed):
+                # `run_device = device`, where the script sets `device` in a branch with a loop: the
+                # value needs statements the slice did not run; the models that use it say so
+                tree = ast.Module(body=[n for n in tree.body if n is not failed], type_ignores=[])
+                left_out.update((name, failed.lineno) for name in _binds(failed))
+                continue
             line = _failed_import(exc, path, tree)
             lacks = missing_package(exc)
             if line is None or lacks is None or line in replaced:
@@ -631,6 +678,10 @@ def load(module_name: str, path: str, project_roots: List[str]) -> Tuple[types.M
     if stand_ins:
         notes.append(f"not installed: {', '.join(f'`{n}`' for n in sorted(stand_ins))} (a stand-in was imported; "
                      f"a model that uses it is skipped)")
+    if left_out:
+        notes.append(f"{', '.join(f'`{name}`' for name in sorted(left_out))} (set at line "
+                     f"{', '.join(str(n) for n in sorted(set(left_out.values())))}) could not be computed from the "
+                     f"definitions alone: left out (a model that uses it is skipped)")
     if no_op_decorators:
         notes.append(f"{', '.join(f'`{d}`' for d in sorted(no_op_decorators))} (not installed) applied as a no-op: "
                      f"the decorated code ran as written")
@@ -703,25 +754,33 @@ def _load_parents(module_name: str, path: str, notes: List[str]) -> None:
         folder = os.path.dirname(folder)
     for index in range(len(parts)):
         name = ".".join(parts[:index + 1])
-        if name in sys.modules:
+        if hasattr(sys.modules.get(name), "__path__"):
             continue
         try:
-            importlib.import_module(name)
+            if not hasattr(importlib.import_module(name), "__path__"):
+                # a module of the folder's name earlier on the path (`utils/utils.py` beside
+                # `utils/stft.py`, the folder having no __init__): the folder is the package
+                _add_package(name, folders[index], parts, index)
         except BaseException as exc:  # noqa: BLE001 - the package's own problem, not this file's
             if isinstance(exc, KeyboardInterrupt):
                 raise
-            for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
-                sys.modules.pop(loaded, None)
-            package = types.ModuleType(name)
-            package.__path__ = [folders[index]]
-            package.__file__ = os.path.join(folders[index], "__init__.py")
-            package.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
-            package.__spec__.submodule_search_locations = [folders[index]]
-            sys.modules[name] = package
-            if index:
-                setattr(sys.modules[".".join(parts[:index])], parts[index], package)
+            _add_package(name, folders[index], parts, index)
             notes.append(f"the package `{name}`'s __init__ raised {type(exc).__name__}: {exc}: loaded "
                          f"{module_name} without it")
+
+
+def _add_package(name: str, folder: str, parts: List[str], index: int) -> None:
+    """An empty package `name` for `folder`, in place of whatever was imported under that name."""
+    for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+        sys.modules.pop(loaded, None)
+    package = types.ModuleType(name)
+    package.__path__ = [folder]
+    package.__file__ = os.path.join(folder, "__init__.py")
+    package.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
+    package.__spec__.submodule_search_locations = [folder]
+    sys.modules[name] = package
+    if index:
+        setattr(sys.modules[".".join(parts[:index])], parts[index], package)
 
 
 def _failed_import(exc: BaseException, path: str, tree: ast.Module) -> Optional[int]:
@@ -729,22 +788,25 @@ def _failed_import(exc: BaseException, path: str, tree: ast.Module) -> Optional[
     replaced by stand-ins (`from a import b`, `import a`, `import a.b as c`), or of a top-level
     assignment to plain names (`CONFIGS = {"ViT-B_16": configs.get_b16_config()}`, the config
     made with a package that is not installed); else None."""
+    node = _failed_statement(exc, path, tree)
+    if isinstance(node, ast.ImportFrom) and all(a.name != "*" for a in node.names):
+        return node.lineno
+    if isinstance(node, ast.Import) and all(a.asname or "." not in a.name for a in node.names):
+        return node.lineno
+    if node is not None and _assigned(node):
+        return node.lineno
+    return None
+
+
+def _failed_statement(exc: BaseException, path: str, tree: ast.Module) -> Optional[ast.stmt]:
+    """The file's top-level statement that `exc` came out of, if any."""
     path = os.path.abspath(path)
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
         if code.co_name == "<module>" and os.path.abspath(code.co_filename) == path:
             line = tb.tb_lineno
-            for node in tree.body:
-                if node.lineno <= line <= (node.end_lineno or node.lineno):
-                    if isinstance(node, ast.ImportFrom) and all(a.name != "*" for a in node.names):
-                        return node.lineno
-                    if isinstance(node, ast.Import) and all(a.asname or "." not in a.name for a in node.names):
-                        return node.lineno
-                    if _assigned(node):
-                        return node.lineno
-                    return None
-            return None
+            return next((node for node in tree.body if node.lineno <= line <= (node.end_lineno or node.lineno)), None)
         tb = tb.tb_next
     return None
 

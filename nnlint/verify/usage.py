@@ -897,14 +897,33 @@ def _shrunk_recipe(name: str, recipe: dict, changes: List[str], spatial: bool = 
                 changes.append(f"{name} {_plain_repr(key, [item['v'] for item in recipe[key]])} -> "
                                f"{_plain_repr(key, values)}")
                 return {key: [{"v": value} for value in values]}
-    if "class" in recipe and recipe.get("kwargs"):  # `Decoder(dim=512, depth=6)` passed on
+    if "class" in recipe:  # `Decoder(dim=512, depth=6)` passed on, `GPTConfig(vocab_size=50304)`
         inner: List[str] = []
-        kwargs = {k: _shrunk_recipe(k, r, inner, spatial) for k, r in recipe["kwargs"].items()}
-        if inner:
-            _fit(kwargs, inner)
+        kwargs = {k: _shrunk_recipe(k, r, inner, spatial) for k, r in recipe.get("kwargs", {}).items()}
+        defaults = _defaults(recipe, kwargs)
+        for name, default in defaults.items():
+            kwargs[name] = _shrunk_recipe(name, default, inner, spatial)
+        if not inner:
+            return recipe
+        _fit(kwargs, inner)  # the defaults kept count too (`n_head=12` with `n_embd` shrunk)
         changes += inner
-        return dict(recipe, kwargs=kwargs)
+        shrunk = {change.split(" ")[0] for change in inner}
+        return dict(recipe, kwargs={k: r for k, r in kwargs.items() if k not in defaults or k in shrunk})
     return recipe
+
+
+def _defaults(recipe: dict, kwargs: Dict[str, dict]) -> Dict[str, dict]:
+    """The integer defaults a constructor call leaves to its class, as recipes
+    (`GPTConfig(vocab_size=50304)` leaves `n_layer=12, n_embd=768` to be shrunk too)."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(materialize({"ref": recipe["class"]})).parameters.values())
+    except Exception:
+        return {}
+    return {p.name: {"v": p.default} for p in params[len(recipe.get("args", [])):]
+            if p.name not in kwargs and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+            and isinstance(p.default, int) and not isinstance(p.default, bool)}
 
 
 def _plain_repr(key: str, values: list) -> str:

@@ -127,6 +127,7 @@ def _run_job(job: "_Job", request: dict, emit, notes: List[str]) -> Tuple[ModelR
     run = job.run(request, emit)
     _blame_missing(run, loader.touched)
     _blame_star_import(run, loader.star_imports)
+    _blame_left_out(run, loader.left_out)
     changes = state.changes()
     if changes:
         run.report.notes.append(isolate.state_note(changes))
@@ -162,6 +163,18 @@ def _blame_star_import(run: ModelRun, star_imports: List[Tuple[str, str]]) -> No
     run.status, run.hint = SKIPPED, ""
     run.reason = (f"needs {loader.needs([package])}: `{match.group(1)}` is not defined, and would come from "
                   f"`from {module} import *`")
+    run.report.observations = []
+
+
+def _blame_left_out(run: ModelRun, left_out: Dict[str, int]) -> None:
+    """A model that failed on a top-level value of its script that the slice could not compute
+    (`device` set in a branch with a loop): skipped, as what it needs is the script's running."""
+    match = _NAME_ERROR.search(run.reason) if run.status == FAILED and left_out else None
+    if match is None or match.group(1) not in left_out:
+        return
+    run.status, run.hint = SKIPPED, ""
+    run.reason = (f"needs `{match.group(1)}`, which its script computes at line {left_out[match.group(1)]} "
+                  f"from statements nnlint does not run (only the script's definitions were)")
     run.report.observations = []
 
 

@@ -155,6 +155,32 @@ def test_gradients_buffers_and_non_finite_values():
     assert any("eval output has NaN/Inf" in note for note in report.notes)  # not also nondeterministic
 
 
+def test_a_block_skipped_at_random_in_training_is_not_a_parameter_without_gradient():
+    # stochastic depth as https://github.com/weiaicunzai/pytorch-cifar100/blob/master/models/stochasticdepth.py
+    # writes it: in training, each residual block runs or is skipped by a coin flip
+    class MaybeBlock(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x):
+            if self.training and torch.bernoulli(torch.tensor(0.5)) == 0:
+                return x
+            return x + self.fc(x)
+
+    class Deep(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.Sequential(*[MaybeBlock() for _ in range(4)])
+            self.never = nn.Linear(4, 4)  # really unused: still reported
+
+        def forward(self, x):
+            return self.blocks(x)
+
+    report = run_checks(Deep(), (torch.randn(2, 4),))
+    assert sorted(o.path for o in report.of_kind("no_grad")) == ["never.bias", "never.weight"]
+
+
 def test_an_output_without_grad_is_one_finding_for_every_parameter():
     report = run_checks(nn.Sequential(nn.Linear(4, 2), nn.Flatten(0)).requires_grad_(True),
                         (torch.randn(2, 4),))

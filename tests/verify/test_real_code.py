@@ -153,6 +153,24 @@ FILES = {
             def forward(self, x):
                 return self.fc(x)
     """,
+    # a folder without __init__ holding a module of its own name
+    # (https://github.com/seungwonpark/melgan: utils/utils.py beside utils/stft.py): the folder
+    # is the package `utils`, not the module utils/utils.py
+    "utils/utils.py": "def window_size():\n    return 4\n",
+    "utils/stft.py": """
+        import torch.nn as nn
+
+        from .utils import window_size
+
+
+        class STFT(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(window_size(), 2)
+
+            def forward(self, x):
+                return self.proj(x)
+    """,
     # two scripts' folders with a models.py each
     "gan/models.py": """
         import torch.nn as nn
@@ -233,8 +251,9 @@ def test_every_model_is_checked_or_skipped_for_a_reason_of_ours(report):
         "optional:Norm": "checked", "broken.layers:Layer": "checked", "with_numpy:Plain": "checked", "needs_it:A": "skipped", "needs_it:B": "skipped",
         "vocoder:ResBlock": "checked",
         "gan/models.py:Generator": "checked", "cyclegan/models.py:Generator": "checked",
+        "gpt_train_script:GPT": "checked", "gpt_train_script:Head": "skipped", "utils.stft:STFT": "checked",
     }
-    assert (summary["checked"], summary["models"], summary["coverage"], summary["failed"]) == (17, 20, 85.0, 0)
+    assert (summary["checked"], summary["models"], summary["coverage"], summary["failed"]) == (19, 23, 82.6, 0)
     assert all(not m["findings"] for m in models.values())  # nothing blamed on the models
 
 
@@ -265,6 +284,26 @@ def test_a_script_runs_its_definitions_only(report, project):
         "gan_script.py is a script (command-line parsing (`parse_args()`) at line 16): only its imports, "
         "definitions and the top-level values its classes use were run")
     assert not (project / "images_made_by_the_script").exists()
+
+
+def test_a_script_value_the_slice_cannot_compute_is_left_out_not_blamed(report):
+    models, _ = report
+    # `device_type` is also GPT.configure_optimizers's own parameter: not a value GPT needs
+    left_out = ("`run_device` (set at line 64) could not be computed from the definitions alone: left out "
+                "(a model that uses it is skipped)")
+    assert models["gpt_train_script:Head"]["notes"][-1] == left_out
+    assert models["gpt_train_script:Head"]["reason"] == (
+        "needs `run_device`, which its script computes at line 64 from statements nnlint does not run "
+        "(only the script's definitions were)")
+    # the script's full-size model, shrunk with its config's large defaults too
+    assert models["gpt_train_script:GPT"]["notes"][0] == (
+        "built as in gpt_train_script.py:65 (shrunk for a fast run: vocab_size 50304 -> 64, block_size 1024 -> 16, "
+        "n_layer 12 -> 2, n_embd 768 -> 36), fed (2, 8) int64 (token ids for `idx` (vocabulary of 64))")
+
+
+def test_a_folder_is_the_package_even_with_a_module_of_its_name_inside(report):
+    models, _ = report
+    assert models["utils.stft:STFT"]["notes"] == []
 
 
 def test_a_package_whose_init_raises_does_not_stop_its_modules(report):
