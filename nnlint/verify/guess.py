@@ -110,13 +110,25 @@ _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
      (1, 2, 1)),
     (r"(mult|ratio|expansion|expand|factor|scale_factor|multiplier)$", (2, 2, 4)),
     (r"growth", (12, 8, 4)),  # DenseNet's growth_rate: channels, not a probability
+    # rates that are not probabilities (vits' WN raises its `dilation_rate ** i`, HiFi-GAN's
+    # Generator zips `upsample_rates` with its kernel sizes): whole numbers
+    (r"dilation_?(rates?|sizes?|base)?$|dilations$", (1, 2, 1)),
+    (r"(^|_)(up|down)_?(sample|sampling|scale)?_?(rates?|ratios?|factors?|strides?|scales?)$", (2, 2, 2)),
+    (r"(^|_)(up|down)_?(sample|sampling)?_?kernel", (4, 4, 4)),  # a transposed conv's kernel: twice its stride
+    (r"(sample|sampling|sampl)_?rate$|^sr$", (16000, 16000, 24000)),
+    (r"(^|_)(n_|num_)?chunks?$", (2, 2, 2)),
+    (r"(^|_)device$", ("cpu", "cpu", "cpu")),
     (r"dropout|drop|_p$|^p$|prob|rate", (0.1, 0.0, 0.1)),
     (r"planes$", (16, 32, 64)),  # a residual block's width (`planes // 16` must stay above 0)
     (r"(out|output)_?(channels|chans|ch|c|nc)$|^c_out$", (8, 16, 4)),
+    # channels inside the network (vits' hidden/inter/filter_channels, HiFi-GAN's
+    # upsample_initial_channel halved per stage): widths, not an image's 3
+    (r"^(hidden|inter|filter|initial|upsample_initial|mid|middle|inner|res|residual|skip|gate|base|model|spec)"
+     r"_?(channels?|chans|ch)$", (32, 64, 16)),
     (r"(^|_)(in_)?(channels?|chans|ch|c|nc|in_c|channels_in|input_channels|img_channels)$|^c_in$",
      (3, 16, 1)),
     (r"(latent|z|noise|code|style|nz)_?(dim|size|dims)?$", (16, 32, 8)),
-    (r"kernel(_size)?$|^k$|^ks$", (3, 3, 3)),
+    (r"kernel(_size)?s?$|^k$|^ks$", (3, 3, 3)),
     (r"stride", (1, 2, 1)),
     (r"padding|^pad$", (1, 1, 1)),
     (r"groups?$", (1, 1, 1)),
@@ -173,6 +185,8 @@ class Usage:
     attr_uses: Dict[str, "Usage"] = field(default_factory=dict)  # `hparams.fp16_run` read as a bool: its use
     passed: List[str] = field(default_factory=list)  # `conv1x1(cin, ...)` -> StdConv2d's in_channels: the names
     # of the parameters it is passed to (a name-free guess: what the callee's name says)
+    element: Optional["Usage"] = None  # `for k, d in zip(kernel_sizes, dilation_sizes)`: how an item is used
+    optional: List[str] = field(default_factory=list)  # `config.patches.get("grid")`: keys that may be absent
 
 
 def _function_tree(func) -> Optional[ast.FunctionDef]:
@@ -199,6 +213,9 @@ def init_usage(cls) -> Dict[str, Usage]:
         for method_name, method in _own_methods(cls):
             if method_name != "__init__":
                 _walk_usage(cls, method, dict(kept), out, {}, followed, calls=method_name != "forward")
+    for key in [k for k in out if k.endswith("[*]")]:  # an item of a sequence: its use, on the sequence
+        if key[:-3] in out:
+            out[key[:-3]].element = out.pop(key)
     for key in [k for k in out if "[" in k]:  # `cfg["out_planes"]`: the item's use, on cfg
         parent, item = key.split("[", 1)
         out[parent].items[item[1:-2]] = out.pop(key)
@@ -397,6 +414,7 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                 return f"{parent}.{node.attr}"
         return None
 
+    aliases: Dict[str, Any] = {}  # a local name bound to a class or function of the user's code
     for node in ast.walk(func):
         if isinstance(node, ast.Call):
             callee = name_of(node.func) if calls else None
@@ -405,6 +423,10 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                 out[callee].arity = max(out[callee].arity, len(node.args))
                 out[callee].keywords |= {k.arg for k in node.keywords if k.arg}
             func_name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if func_name == "get" and name_of(node.func.value) and node.args and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str):  # `config.patches.get("grid")`: a mapping
+                out[name_of(node.func.value)].kinds.add("mapping")  # that may lack the key
+                out[name_of(node.func.value)].optional.append(node.args[0].value)
             if func_name == "range":  # `range(1, block_units[0] + 1)`: a sequence of counts
                 for part in (n for arg in node.args for n in ast.walk(arg) if isinstance(n, ast.Subscript)):
                     if name_of(part.value):
@@ -415,6 +437,8 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                     continue
                 if func_name in _INT_CALLS:
                     out[name].kinds.add("int")
+                elif func_name in _DATA_CALLS:
+                    out[name].kinds.add("data")  # `torch.tensor(k)`: numbers (a list when it is indexed)
                 elif func_name in ("zip", "enumerate", "len", "list", "tuple", "reversed", "sorted"):
                     out[name].kinds.add("iter")
                 else:
@@ -426,7 +450,8 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                 passed = {i: name_of(a) for i, a in enumerate(node.args) if name_of(a)}
                 by_keyword = {k.arg: name_of(k.value) for k in node.keywords if k.arg and name_of(k.value)}
                 if passed or by_keyword:
-                    _follow_call(_resolve(node.func, scope), passed, by_keyword, out, followed, depth)
+                    target = aliases.get(node.func.id) if isinstance(node.func, ast.Name) else None
+                    _follow_call(target or _resolve(node.func, scope), passed, by_keyword, out, followed, depth)
         elif isinstance(node, ast.Attribute):
             name = name_of(node.value)
             if name:
@@ -449,6 +474,7 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
             name = name_of(node.iter)
             if name:
                 out[name].kinds.add("iter")
+            _bind_items(node.target, node.iter, name_of, local, out)
         elif isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Add) and any(isinstance(side, (ast.List, ast.ListComp))
                                                     for side in (node.left, node.right)):
@@ -477,6 +503,11 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                     out[name].kinds.add("str")
                     out[name].strings.extend(lit.value for lit in literals if lit.value not in out[name].strings)
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, (ast.IfExp, ast.Name, ast.Attribute)):
+            found = _resolve(node.value.body if isinstance(node.value, ast.IfExp) else node.value, scope)
+            if isinstance(found, type) or inspect.isfunction(found):  # vits' `resblock = modules.ResBlock1 if
+                aliases[node.targets[0].id] = found                     # resblock == '1' else ...`: a class
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
                 and isinstance(node.value, ast.Subscript) and name_of(node.value.value) \
                 and "[" not in name_of(node.value.value) and isinstance(node.value.slice, ast.Constant) \
                 and isinstance(node.value.slice.value, str):
@@ -490,7 +521,9 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                 if isinstance(target.value, ast.Name) and target.value.id == "self" and calls:
                     local[f"self.{target.attr}"] = name  # `self.model = model`, then `self.model.channels`
             elif name and isinstance(target, (ast.Tuple, ast.List)):
-                out[name].kinds.add("iter")  # `height, width = image_size`
+                out[name].kinds.add("iter")  # `height, width = image_size`: as many items as unpacked
+                if not any(isinstance(part, ast.Starred) for part in target.elts):
+                    out[name].length = max(out[name].length, len(target.elts))
             elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) \
                     and len(target.elts) == len(node.value.elts):
                 for part, held in zip(target.elts, node.value.elts):  # `a, b, t = x, res, self.t`
@@ -502,6 +535,23 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                             local[f"self.{part.attr}"] = name_of(held)
 
 
+def _bind_items(target, source, name_of, local: Dict[str, str], out) -> None:
+    """`for k in kernel_sizes`, `for i, (u, k) in enumerate(zip(rates, kernel_sizes))`: each loop
+    name that holds an item of a parameter stands for `param[*]`, whose use is the item's."""
+    if isinstance(source, ast.Call) and getattr(source.func, "id", "") == "enumerate" and source.args \
+            and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+        _bind_items(target.elts[1], source.args[0], name_of, local, out)
+    elif isinstance(source, ast.Call) and getattr(source.func, "id", "") == "zip" and isinstance(target, ast.Tuple) \
+            and len(target.elts) == len(source.args):
+        for part, held in zip(target.elts, source.args):
+            _bind_items(part, held, name_of, local, out)
+    elif isinstance(target, ast.Name):
+        name = name_of(source)
+        if name and "[" not in name and "." not in name:
+            out.setdefault(f"{name}[*]", Usage())
+            local[target.id] = f"{name}[*]"
+
+
 def _resolve(func, scope: Dict[str, Any]) -> Any:
     """The global a call's function names (`conv1x1`, `nn.Conv2d`, `layers.Block`), or None."""
     if isinstance(func, ast.Name):
@@ -511,6 +561,7 @@ def _resolve(func, scope: Dict[str, Any]) -> Any:
     return None
 
 
+_DATA_CALLS = {"tensor", "as_tensor", "FloatTensor", "array", "asarray"}
 _LIST_METHODS = {"reverse", "append", "extend", "insert", "pop", "sort", "remove"}
 
 
@@ -592,8 +643,13 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
     """A value for a required constructor parameter, or _EMPTY when nothing can be guessed."""
     from torch import nn
 
-    annotation = _annotation(cls, param)
+    annotation = _number_of_union(_annotation(cls, param))
     name = param.name
+    if _DTYPE_NAME.search(name.lower()) and (annotation is _EMPTY or annotation is None) \
+            or _is_dtype_annotation(annotation):
+        import torch
+
+        return torch.float32
     if isinstance(annotation, type):
         if issubclass(annotation, nn.Module):
             return _build_nested(annotation, depth, cls, name) if annotation is not nn.Module else nn.Identity()
@@ -614,6 +670,10 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
             built = _build_nested(kind, depth, cls, name)
             if built is not None:
                 return built
+    if "str" in usage.kinds and usage.strings:  # vits' `resblock == '1'`: a string, though it is called later
+        return usage.strings[0]
+    if "data" in usage.kinds and ("iter" in usage.kinds or usage.attrs):  # stylegan2's `make_kernel(kernel)` -> `torch.tensor(k)`: numbers, not a config
+        return [1, 3, 3, 1]
     kind = _module_class_for(cls, name, usage)
     if kind is not None:
         return kind  # ResNet(block, ...): `block(in_planes, planes)`, `block.expansion`
@@ -641,8 +701,6 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
                   for key in usage.keys}
         if all(value is not _EMPTY for value in values.values()):
             return values
-    if "str" in usage.kinds and usage.strings:
-        return usage.strings[0]
     nested = _class_named_like(cls, name)
     if nested is not None and depth < 2 and ({"call", "module", "attr"} & usage.kinds or _MODULE_NAME.search(name)):
         built = _build_nested(nested, depth, cls, name)
@@ -659,6 +717,8 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
                       if found is not _EMPTY and not isinstance(found, bool)), _EMPTY)
     if value is not _EMPTY:
         return _sized(name, value, usage)
+    if "bool" in usage.kinds and not usage.kinds - {"bool", "arg"}:
+        return False  # ViT-pytorch's `vis`, only tested (`if self.vis:`): a switch, off
     if "iter" in usage.kinds:
         return _sized(name, 1 if "counts" in usage.kinds else 16, usage)
     if usage.kinds & {"int", "number"}:
@@ -671,6 +731,26 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
 
 
 _COUNT_NAME = re.compile(r"depth|layers?$|blocks?$|repeats?$|num_|^n_")
+_DTYPE_NAME = re.compile(r"(^|_)dtype$")
+
+
+def _number_of_union(annotation: Any) -> Any:
+    """`int | Tuple[int, int, int]` (magvit2's kernel_size, made a tuple by `cast_tuple`): int,
+    the plainest of what it accepts; `Optional[float]`: float; anything else unchanged."""
+    import typing
+
+    args = typing.get_args(annotation) if type(annotation).__name__ in ("UnionType", "_UnionGenericAlias") \
+        or typing.get_origin(annotation) is typing.Union else ()
+    return next((kind for kind in (int, float, bool, str) if kind in args), annotation)
+
+
+def _is_dtype_annotation(annotation: Any) -> bool:
+    try:
+        import torch
+
+        return annotation is torch.dtype
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _item_value(key: str, profile: int, usage: Usage) -> Any:
@@ -692,12 +772,16 @@ def _sized(name: str, value: Any, usage: Usage) -> Any:
         return value
     count = max(2, usage.length)
     kind = list if "list" in usage.kinds else tuple  # `[in_dim] + sizes[:-1]` needs a list
+    if usage.element is not None and "iter" in usage.element.kinds:  # HiFi-GAN's dilation sizes, one
+        return kind((_sized(name, value, usage.element),) * count)  # (1, 3, 5) per resblock: items indexed
     if _COUNT_NAME.search(name.lower()) or "counts" in usage.kinds or _IMAGE_SIZE_NAME.search(name.lower()) \
-            or _PATCH_SIZE_NAME.search(name.lower()):
-        return kind((value,) * count)  # an image's (height, width): square, as the guessed inputs are
+            or _PATCH_SIZE_NAME.search(name.lower()) or _PER_STAGE_NAME.search(name.lower()):
+        return kind((value,) * count)  # an image's (height, width): square, as the guessed inputs are;
+        # a kernel size per stage or per axis stays odd (magvit2's (3, 3, 3), not (3, 6))
     return kind(value * 2 ** i for i in range(count))
 
 
+_PER_STAGE_NAME = re.compile(r"kernel|stride|rate|ratio|factor|dilation|padding")
 _BLOCK_NAME = re.compile(r"block|bottleneck|cell|unit")
 
 
@@ -1112,37 +1196,75 @@ def _fields(kind: type) -> set:
     return {n for n in vars(kind) if not n.startswith("_")}
 
 
+_MAPPING_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy"}
+
+
 class attribute_bag:  # noqa: N801 - reads as a value
     """A stand-in config: `config.n_embd` etc. answered by name, for code that reads attributes
-    of an object no class of the file describes."""
+    of an object no class of the file describes. Its parts read by key or attribute are bags
+    too (ViT-pytorch's `config.transformer["num_heads"]`, `config.resnet.num_layers`), whose
+    names are read with the part's first (`patches` + `size`: a patch size)."""
 
-    def __init__(self, names: Sequence[str], profile: int, uses: Optional[Dict[str, "Usage"]] = None):
-        self._profile = profile
+    def __init__(self, names: Sequence[str], profile: int, uses: Optional[Dict[str, "Usage"]] = None,
+                 prefix: str = ""):
+        self._profile, self._prefix = profile, prefix
         for name in names:
-            value = _attribute_value(name, profile, (uses or {}).get(name))
-            if value is not _EMPTY:
+            value = _attribute_value(name, profile, (uses or {}).get(name), prefix)
+            if value is not _EMPTY and name not in _MAPPING_METHODS:
                 setattr(self, name, value)
 
     def __getattr__(self, name: str):  # read by a part the config is passed on to
-        value = by_name(name, self.__dict__.get("_profile", 0)) if not name.startswith("_") else _EMPTY
+        value = _qualified(name, self.__dict__.get("_profile", 0), self.__dict__.get("_prefix", "")) \
+            if not name.startswith("_") else _EMPTY
         if value is _EMPTY:
             raise AttributeError(name)
         return value
+
+    def __getitem__(self, key):
+        try:
+            return getattr(self, key) if isinstance(key, str) else self.__dict__[key]
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __contains__(self, key) -> bool:
+        return isinstance(key, str) and not key.startswith("_") and key in self.__dict__
+
+    def get(self, key, default=None):  # what `.get` reads may be absent (`patches.get("grid")`: None)
+        return self.__dict__.get(key, default) if isinstance(key, str) and not key.startswith("_") else default
+
+    def keys(self):
+        return [k for k in self.__dict__ if not k.startswith("_")]
 
     def __repr__(self) -> str:
         return "config(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_")) + ")"
 
 
-def _attribute_value(name: str, profile: int, use: Optional[Usage]) -> Any:
+def _qualified(name: str, profile: int, prefix: str) -> Any:
+    """By the name within its part first (`patches["size"]`: patch_size), then by itself."""
+    if prefix:
+        value = by_name(f"{re.sub(r'(es|s)$', '', prefix)}_{name}", profile)
+        if value is not _EMPTY:
+            return value
+    return by_name(name, profile)
+
+
+def _attribute_value(name: str, profile: int, use: Optional[Usage], prefix: str = "") -> Any:
     """A value for `config.<name>`: by its name, else by its use (tacotron2's `hparams.fp16_run`
-    tested by `if`: False; `hparams.gate_threshold` compared with `>`: a number)."""
-    value = by_name(name, profile)
+    tested by `if`: False; `hparams.gate_threshold` compared with `>`: a number; ViT-pytorch's
+    `config.transformer["num_heads"]`: a part read by key, a bag of its own)."""
+    value = _qualified(name, profile, prefix)
     if use is None:
         return value
     if value is _EMPTY and not use.kinds and not use.attrs:
         return None  # only kept (`self.fp16_run = hparams.fp16_run`), never read here
-    if "bool" in use.kinds and not use.kinds & {"iter", "int", "number", "attr", "call", "arg"}:
+    if "bool" in use.kinds and not use.kinds & {"iter", "int", "number", "attr", "call", "arg", "mapping"}:
         return False  # only tested (`if self.mask_padding:`), whatever its name says
+    if "str" in use.kinds and use.strings:
+        return use.strings[0]  # `config.classifier == "token"`
+    if "mapping" in use.kinds or (value is _EMPTY and set(use.attrs) - _MAPPING_METHODS):
+        keys = [key for key in dict.fromkeys(use.keys + use.attrs) if key not in _MAPPING_METHODS
+                and not (key in use.optional and key not in use.attrs)]  # `.get("grid")`: may be absent: is
+        return attribute_bag(keys, profile, {**use.items, **use.attr_uses}, name)
     if value is _EMPTY:
         value = next((found for alias in use.passed for found in [by_name(alias, profile)]
                       if found is not _EMPTY and not isinstance(found, bool)), _EMPTY)

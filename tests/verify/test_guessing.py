@@ -415,7 +415,6 @@ def test_a_module_read_only_for_modules_own_attributes_is_a_module():
     assert builder.notes[0].startswith("built as DataParallelShim(module=Sequential())")
 
 
-
 def test_a_subclass_passing_kwargs_past_a_mixin_gets_the_bases_keywords():
     from nnlint.verify.guess import forwarded_parameters
 
@@ -438,3 +437,36 @@ def test_a_network_whose_children_are_read_is_an_instance_with_children():
     builder, model, inputs = fed(fixture("vit_wrappers").NetWrapper)  # not a class of the file
     assert [type(child).__name__ for child in model.net.children()] == ["Identity", "Identity"]
     assert builder.notes[0].startswith("built as NetWrapper(net=Sequential(), output_dim=32)")
+
+
+@pytest.mark.parametrize("name, built, inputs", [
+    # vits' Generator (HiFi-GAN's): `resblock == '1'` picks the block class; rates zipped with kernel
+    # sizes are whole numbers; dilations per block are indexed [0..2] by the block they reach
+    ("Vocoder", "Vocoder(initial_channel=32, resblock='1', resblock_kernel_sizes=(3, 3), "
+                "resblock_dilation_sizes=((1, 1, 1), (1, 1, 1)), upsample_rates=(2, 2), upsample_initial_channel=32, "
+                "upsample_kernel_sizes=(4, 4))", "(2, 32, 16)"),
+    # vits' WN: `dilation_rate ** i` is a dilation (a whole number), hidden channels a width
+    ("WaveNetStack", "WaveNetStack(hidden_channels=32, kernel_size=3, dilation_rate=1, n_layers=1)", "(2, 32, 16)"),
+    # ViT-pytorch: `vis` only tested; the config's parts read by key, `.get("grid")` left absent
+    ("PatchAttention", "PatchAttention(config=attribute_bag(...), img_size=32, vis=False)", "(2, 3, 32, 32)"),
+    # stylegan2's blur kernel made a tensor and indexed: taps, not a config
+    ("Blur", "Blur(kernel=[1, 3, 3, 1])", "(2, 3, 32, 32)"),
+    # magvit2's CausalConv3d: `int | Tuple[int, int, int]` cast to a 3-tuple: an int; unannotated: 3 items
+    ("CausalConv", "CausalConv(chan_in=8, chan_out=8, kernel_size=3)", "(2, 8, 8, 8, 8)"),
+    ("Untyped", "Untyped(chan_in=8, kernel_size=(3, 3, 3))", "(2, 8, 8, 8, 8)"),
+    ("ChunkedScan", "ChunkedScan(dim=32, chunks=2, device='cpu', dtype=torch.float32)", "(2, 8, 32)"),
+])
+def test_an_argument_s_kind_follows_its_use(name, built, inputs):
+    builder, model, fed_inputs = fed(getattr(fixture("argument_kinds"), name))
+    assert builder.notes[0].startswith(f"built as {built}, fed {inputs}")
+
+
+def test_a_stand_in_config_s_parts_answer_keys_by_their_part_s_name():
+    from nnlint.verify.guess import candidates
+
+    config = next(candidates(fixture("argument_kinds").PatchAttention)).kwargs["config"]
+    assert (config.patches["size"], config.patches.get("grid"), config.transformer["num_heads"],
+            config.transformer["attention_dropout_rate"], config.classifier, config.hidden_size) == (
+        4, None, 2, 0.1, "token", 64)  # compared with "token"; hidden_size by its name
+    with pytest.raises(KeyError):
+        config.patches["grid"]
