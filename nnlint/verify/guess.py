@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+import enum
 import inspect
 import math
 import re
@@ -96,6 +97,12 @@ _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
      (32, 64, 224)),
     (r"^(patch|patch_size|patch_len|patch_dim_size|p)$|patch_size|patch_height|patch_width|patch_len",
      (4, 8, 16)),
+    # a speech model's spectrogram settings (tacotron2's STFT, HiFi-GAN's `h.n_fft`): a short
+    # window, a hop that divides it, a few mel bands
+    (r"(^|_)(n_?fft|fft_size|filter_length)$", (64, 64, 32)),
+    (r"(^|_)(hop_length|hop_size|hop)$", (16, 16, 8)),
+    (r"(^|_)(win_length|win_size|window_length)$", (64, 64, 32)),
+    (r"(^|_)(n_mels|num_mels|n_mel_channels|mel_channels|n_mel|mel_bins|num_mel_bins)$", (16, 16, 8)),
     (r"window|^ws$|^win", (4, 4, 7)),
     (r"^(ndim|n_dims|num_dims|spatial_dims|dims_count)$", (2, 3, 2)),
     (r"(frame|time|video)_?(size|len|length|s)$|^frames$|^num_frames$", (4, 4, 8)),
@@ -118,6 +125,7 @@ _NAMED: List[Tuple[str, Tuple[Any, ...]]] = [
     (r"(sample|sampling|sampl)_?rate$|^sr$", (16000, 16000, 24000)),
     (r"(^|_)(n_|num_)?chunks?$", (2, 2, 2)),
     (r"(^|_)device$", ("cpu", "cpu", "cpu")),
+    (r"^(ngpu|n_gpus?|num_gpus?|gpus)$", (1, 1, 1)),  # DCGAN's `ngpu`: one device
     (r"dropout|drop|_p$|^p$|prob|rate", (0.1, 0.0, 0.1)),
     (r"planes$", (16, 32, 64)),  # a residual block's width (`planes // 16` must stay above 0)
     (r"(out|output)_?(channels|chans|ch|c|nc)$|^c_out$", (8, 16, 4)),
@@ -187,6 +195,7 @@ class Usage:
     # of the parameters it is passed to (a name-free guess: what the callee's name says)
     element: Optional["Usage"] = None  # `for k, d in zip(kernel_sizes, dilation_sizes)`: how an item is used
     optional: List[str] = field(default_factory=list)  # `config.patches.get("grid")`: keys that may be absent
+    choices: List[Any] = field(default_factory=list)  # `cfg[vgg_name]`: the keys of the module's dict it indexes
 
 
 def _function_tree(func) -> Optional[ast.FunctionDef]:
@@ -461,6 +470,10 @@ def _walk_usage(cls, func, local: Dict[str, str], out: Dict[str, Usage], stored:
                     out[name].kinds.add("attr")
                     out[name].attrs.append(node.attr)
         elif isinstance(node, ast.Subscript):
+            key = name_of(node.slice)
+            table = scope.get(node.value.id) if key and isinstance(node.value, ast.Name) else None
+            if isinstance(table, dict) and table:  # kuangliu's VGG: `cfg[vgg_name]`, a key of the file's dict
+                out[key].choices.extend(k for k in table if isinstance(k, (str, int)) and k not in out[key].choices)
             name = name_of(node.value)
             if name and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
                 out[name].kinds.add("mapping")  # config["width"]
@@ -547,7 +560,7 @@ def _bind_items(target, source, name_of, local: Dict[str, str], out) -> None:
             _bind_items(part, held, name_of, local, out)
     elif isinstance(target, ast.Name):
         name = name_of(source)
-        if name and "[" not in name and "." not in name:
+        if name and "[" not in name:  # (`h.resblock_dilation_sizes`: the item's use, on h's attribute)
             out.setdefault(f"{name}[*]", Usage())
             local[target.id] = f"{name}[*]"
 
@@ -661,10 +674,22 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
                 return annotation(value)
             return annotation(8 if annotation is int else 0.1)
         if annotation is str:
-            return usage.strings[0] if usage.strings else _EMPTY
+            texts = usage.strings + [c for c in usage.choices if isinstance(c, str)]
+            return texts[0] if texts else _EMPTY
+        if issubclass(annotation, enum.Enum) and len(annotation):
+            return next(iter(annotation))  # `mode: AttnMode`: its first member
         config = config_instance(annotation)
         if config is not None:
             return config
+    literal = _literal_choices(annotation)
+    if literal:
+        return literal[0]  # `pool: Literal["cls", "mean"]`
+    sequence = _sequence_annotation(annotation)
+    if sequence is not None:  # `dims: Tuple[int, ...]`, `channel_mult: List[int]`: a sequence, as long as its reads
+        value = by_name(name, profile)
+        held = dataclasses.replace(usage, kinds=usage.kinds | {"iter"} | ({"list"} if sequence[0] is list else set()),
+                                   length=max(usage.length, sequence[1]))
+        return _sized(name, 16 if value is _EMPTY or isinstance(value, bool) else value, held)
     if depth < 2:
         for kind in _asserted_classes(cls, name):  # `assert isinstance(vit, ViT)`: a ViT
             built = _build_nested(kind, depth, cls, name)
@@ -672,8 +697,10 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
                 return built
     if "str" in usage.kinds and usage.strings:  # vits' `resblock == '1'`: a string, though it is called later
         return usage.strings[0]
-    if "data" in usage.kinds and ("iter" in usage.kinds or usage.attrs):  # stylegan2's `make_kernel(kernel)` -> `torch.tensor(k)`: numbers, not a config
-        return [1, 3, 3, 1]
+    if usage.choices:  # a key of the table it looks up (the first: a zoo's smallest, usually)
+        return usage.choices[0]
+    if "data" in usage.kinds and ("iter" in usage.kinds or usage.attrs):  # stylegan2's `make_kernel(kernel)`
+        return [1, 3, 3, 1]  # -> `torch.tensor(k)`, indexed: a blur kernel's taps, not a config
     kind = _module_class_for(cls, name, usage)
     if kind is not None:
         return kind  # ResNet(block, ...): `block(in_planes, planes)`, `block.expansion`
@@ -742,6 +769,26 @@ def _number_of_union(annotation: Any) -> Any:
     args = typing.get_args(annotation) if type(annotation).__name__ in ("UnionType", "_UnionGenericAlias") \
         or typing.get_origin(annotation) is typing.Union else ()
     return next((kind for kind in (int, float, bool, str) if kind in args), annotation)
+
+
+def _literal_choices(annotation: Any) -> tuple:
+    import typing
+
+    return typing.get_args(annotation) if typing.get_origin(annotation) is typing.Literal else ()
+
+
+def _sequence_annotation(annotation: Any) -> Optional[Tuple[type, int]]:
+    """(list or tuple, the fixed length or 0) for `List[int]`, `Tuple[int, int]`, `Sequence[int]`
+    of numbers; None for anything else."""
+    import collections.abc
+    import typing
+
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin not in (list, tuple, collections.abc.Sequence) or not args \
+            or not all(arg in (int, float, Ellipsis) for arg in args):
+        return None
+    fixed = len(args) if origin is tuple and Ellipsis not in args else 0
+    return (list if origin is list else tuple), fixed
 
 
 def _is_dtype_annotation(annotation: Any) -> bool:

@@ -455,6 +455,10 @@ def test_a_network_whose_children_are_read_is_an_instance_with_children():
     ("CausalConv", "CausalConv(chan_in=8, chan_out=8, kernel_size=3)", "(2, 8, 8, 8, 8)"),
     ("Untyped", "Untyped(chan_in=8, kernel_size=(3, 3, 3))", "(2, 8, 8, 8, 8)"),
     ("ChunkedScan", "ChunkedScan(dim=32, chunks=2, device='cpu', dtype=torch.float32)", "(2, 8, 32)"),
+    ("TableNet", "TableNet(layout_name='small')", "(2, 3, 16, 16)"),  # kuangliu's VGG: `cfg[vgg_name]`
+    ("DeviceCount", "DeviceCount(ngpu=1, nz=16)", "(2, 16)"),  # DCGAN's `ngpu`
+    # annotations: a Literal's first, a sequence of numbers (as long as a fixed Tuple says)
+    ("Pooled", "Pooled(pool='mean', channel_mult=(2, 4), kernel=(3, 3, 3))", "(2, 8, 64)"),
 ])
 def test_an_argument_s_kind_follows_its_use(name, built, inputs):
     builder, model, fed_inputs = fed(getattr(fixture("argument_kinds"), name))
