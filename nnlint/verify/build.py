@@ -1422,6 +1422,9 @@ _INPUT_ERROR = re.compile(
     r"index|indices|dtype|scalar type|input type|positional argument|unexpected keyword|broadcast|\b\d+-?D\b|"
     r"divisible|einops|unpack|axis|axes|length",
     re.IGNORECASE)
+# errors no guess of ours explains: the code's own, whatever the input (`.view` on a tensor that
+# `permute` or `expand` left non-contiguous)
+_MODEL_ERROR = re.compile(r"view size is not compatible with input tensor's size and stride")
 # libraries whose every error is about the shapes or types they were given (einx's RankError
 # derives from Exception only)
 _SHAPE_CHECKERS = {"einops", "einx", "jaxtyping", "beartype", "typeguard"}
@@ -1435,8 +1438,8 @@ def looks_like_input_error(exc: BaseException, strict: bool = False) -> bool:
     may be ours."""
     from nnlint.verify.checks import error_kind
 
-    if error_kind(exc, "forward") != "forward_error":
-        return False  # missing forward, in-place on a leaf...: not about the input
+    if error_kind(exc, "forward") != "forward_error" or _MODEL_ERROR.search(str(exc)):
+        return False  # missing forward, in-place on a leaf, a view of a permuted tensor: not about the input
     if isinstance(exc, AssertionError) or type(exc).__module__.split(".")[0] in _SHAPE_CHECKERS:
         return True
     if strict and isinstance(exc, _GUESSABLE):
@@ -1566,6 +1569,9 @@ _BROADCAST_ERROR = re.compile(r"The size of tensor a \((\d+)\) must match the si
 _SPLIT_ERROR = re.compile(r"split_with_sizes expects split_sizes to sum exactly to (\d+) \(input tensor's size at "
                           r"dimension (-?\d+)\), but got split_sizes=\[([\d, ]+)\]")
 _BOUNDS_ERROR = re.compile(r"index \d+ is out of bounds for dimension \d+ with size (\d+)")
+_EINOPS_SIZE_ERROR = re.compile(r'pattern "([^"]*)"\.\s*Input tensor shape: torch\.Size\(\[([\d, ]+)\]\)\.\s*Additional '
+                                r"info: (\{[^}]*\})\.\s*Shape mismatch, (?:(\d+) != (\d+)|can't divide axis of length "
+                                r"(\d+) in chunks of (\d+))", re.DOTALL)
 _SMALL_ERROR = re.compile(r"Kernel size can't be greater than actual input size|Output size is too small|"
                           r"smaller than kernel size|Padding size should be less than the corresponding input")
 LARGEST_REPAIR = 1 << 21  # values in an input a repair may make (2 x 3 x 512 x 512 is 1.5 M)
@@ -1672,6 +1678,13 @@ def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optiona
             new = list(shape)
             new[axis] = sum(int(n) for n in found.group(3).split(","))
             new, note = tuple(new), f"{new[axis]} along axis {axis} as a split says"
+    found = _EINOPS_SIZE_ERROR.search(message) if shape is None else None
+    if found is not None:  # `rearrange(x, 'b (h w) c -> b c h w', h=h, w=w)`: the length the axes make
+        given = tuple(int(n) for n in found.group(2).split(","))
+        at = find(lambda s: s == given)
+        fixed = _einops_length(found, given) if at is not None else None
+        if fixed is not None:
+            shape, (new, note) = given, fixed
     if shape is None and _SMALL_ERROR.search(message):  # a kernel or pooling window larger than what is left
         images = [i for i in floats if values[i].dim() >= 3]
         spatial = tuple(values[images[0]].shape[2:]) if images else ()
@@ -1759,6 +1772,34 @@ def _rational_root(value: Fraction, degree: int) -> Optional[Fraction]:
 
     top, bottom = whole_root(value.numerator), whole_root(value.denominator)
     return Fraction(top, bottom) if top is not None and bottom else None
+
+
+def _einops_length(found, given: Tuple[int, ...]) -> Optional[Tuple[Tuple[int, ...], str]]:
+    """The input shape an einops pattern's lengths want, from its "Shape mismatch" error: the
+    axis whose known lengths make another size (a token map `(h w)` of `int(sqrt(n))` sides: a
+    square length), or that they do not divide (rounded up to a multiple); None otherwise."""
+    left = found.group(1).split("->", 1)[0]
+    groups = [(m.group(1).split() if m.group(1) is not None else [m.group(2)]) for m in _AXIS.finditer(left)]
+    try:
+        lengths = ast.literal_eval(found.group(3))
+    except (ValueError, SyntaxError):
+        return None
+    if len(groups) != len(given) or any("..." in g for g in groups) or not isinstance(lengths, dict):
+        return None
+    size, want = (int(found.group(4)), int(found.group(5))) if found.group(4) else (int(found.group(6)), None)
+    for axis, group in enumerate(groups):
+        known = math.prod(lengths[a] for a in group if a in lengths)
+        if given[axis] != size or not any(a in lengths for a in group):
+            continue
+        if want is not None and known == want and all(a in lengths for a in group):
+            new = want
+        elif want is None and known == int(found.group(7)):
+            new = known * -(-size // known)
+        else:
+            continue
+        shape = given[:axis] + (new,) + given[axis + 1:]
+        return shape, f"{new} along axis {axis} as an einops pattern's lengths say"
+    return None
 
 
 def _no_larger(args: tuple, spatial: Tuple[int, ...]) -> bool:

@@ -53,6 +53,10 @@ def chosen(model):
     # with x into a layer of twice the channels
     ("SuperResUnet", "(2, 3, 16, 16), (2,) int64, low_res=(2, 3, 16, 16)",
      "inferred from `inp` (Conv2d), timesteps, low_res by name, 3 channels each as the layer's 6 say", 2),
+    # `h = w = int(sqrt(n))` then `rearrange(x, 'b (h w) c -> b c h w', h=h, w=w)`: 8 tokens make a
+    # 2 x 2 map, "Shape mismatch, 8 != 4": 4 tokens
+    ("TokenMapFeedForward", "(2, 4, 16)",
+     "inferred from `norm` (LayerNorm), 4 along axis 1 as an einops pattern's lengths say", 1),
     # two inputs joined five times (d0, d1, d0 - d1, ...) into a layer of 5 channels: one each
     ("DistanceLogit", "(2, 1, 16, 16), (2, 1, 16, 16)",
      "inferred from `model.0` (Conv2d), d1 by name, 1 channel each as the layer's 5 say", 2),
@@ -112,3 +116,12 @@ def test_a_model_whose_shrunk_image_size_fits_no_input_is_built_with_its_own(mod
     model = builder.build()
     assert (builder.notes, model.conv2.kernel_size) == ([], (1, 1))
     assert describe_inputs(builder.inputs) == "(2, 3, 64, 64)"
+
+
+def test_a_view_of_a_permuted_tensor_is_the_model_s_error_not_the_guess_s(module):
+    # 16 x 16 leaves 4 x 4 where the Linear wants 2 x 2: 8 x 8 fits it; the view that follows
+    # fails on any input, so that input is used and the forward's error is the model's (NN902)
+    inputs = example_inputs(module.SampledVAE(), "m:M", None, {})
+    assert describe_inputs(try_inputs(module.SampledVAE(), inputs, strict=True)) == "(2, 3, 8, 8)"
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        module.SampledVAE()(torch.randn(2, 3, 8, 8))
