@@ -187,7 +187,8 @@ class Builder:
             # (`shared_block=None` called in forward); the defaults get the last word below
             defaults_first = not guessed and not configured and not from_usage and candidate is not tries[-1]
             try:
-                inputs = example_inputs(model, name, spec, built=candidate.named(cls) if from_usage else candidate.kwargs)
+                inputs = example_inputs(model, name, spec, built=candidate.named(cls) if from_usage
+                                        else {**guess.part_sizes(candidate), **candidate.kwargs})
                 # the code's own arguments, our inputs: an error they explain is ours, not the model's
                 self.inputs = try_inputs(model, inputs, strict=guessed or defaults_first or from_usage)
             except Skip as skip:

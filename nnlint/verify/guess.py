@@ -45,7 +45,7 @@ class Candidate:
         rebuilt model must not share them with the first."""
         fresh = {k: _fresh(v) if _is_module(v) or _is_config_object(v) or dataclasses.is_dataclass(v)
                  else v for k, v in self.kwargs.items()}
-        return cls(*self.args, **fresh)
+        return cls(*(_fresh(a) if _is_module(a) else a for a in self.args), **fresh)
 
     def describe(self, cls_name: str) -> str:
         parts = [_short_repr(a) for a in self.args] + [f"{k}={_short_repr(v)}" for k, v in self.kwargs.items()]
@@ -68,6 +68,18 @@ def _fresh(value: Any) -> Any:
             except Exception:
                 pass
         return value  # shared with the first build: better than no build
+
+
+def part_sizes(candidate: "Candidate") -> Dict[str, Any]:
+    """The arguments the parts we built for a candidate were built with (`Sequential(VectorQuantize())`:
+    the quantizer's `dim=32`), for sizing the inputs of the whole; the candidate's own win."""
+    sizes: Dict[str, Any] = {}
+    for value in list(candidate.args) + list(candidate.kwargs.values()):
+        recipe = _RECIPES.get(value) if _is_module(value) else None
+        if recipe is not None:
+            for key, held in recipe[1].kwargs.items():
+                sizes.setdefault(key, held)
+    return sizes
 
 
 def _short_repr(value: Any) -> str:
@@ -690,6 +702,9 @@ def guess_value(cls, param: inspect.Parameter, usage: Usage, profile: int, depth
         held = dataclasses.replace(usage, kinds=usage.kinds | {"iter"} | ({"list"} if sequence[0] is list else set()),
                                    length=max(usage.length, sequence[1]))
         return _sized(name, 16 if value is _EMPTY or isinstance(value, bool) else value, held)
+    spread = _spread_keywords(cls, name, profile, depth)
+    if spread is not None:
+        return spread  # `Transformer(dim=sm_dim, **sm_enc_params)`: what Transformer still needs
     if depth < 2:
         for kind in _asserted_classes(cls, name):  # `assert isinstance(vit, ViT)`: a ViT
             built = _build_nested(kind, depth, cls, name)
@@ -865,6 +880,47 @@ def _module_class_for(cls, name: str, usage: Usage):
     return (same or named or found or [None])[0]
 
 
+def _spread_keywords(cls, name: str, profile: int, depth: int) -> Optional[Dict[str, Any]]:
+    """A dict for a parameter `__init__` spreads into a call as `**name` (vit-pytorch's
+    cross_vit MultiScaleEncoder: `Transformer(dim=sm_dim, dropout=dropout, **sm_enc_params)`):
+    the callee's required parameters that the call does not give, each guessed as the callee
+    would guess it (depth, heads, dim_head, mlp_dim). None when it is not spread so, or the
+    callee is not a class or function of the user's code that can be read."""
+    init = _init_of(cls)
+    tree = _function_tree(init)
+    if tree is None:
+        return None
+    scope = getattr(init, "__globals__", {})
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not any(
+                k.arg is None and isinstance(k.value, ast.Name) and k.value.id == name for k in node.keywords):
+            continue
+        if any(k.arg is None and not (isinstance(k.value, ast.Name) and k.value.id == name) for k in node.keywords) \
+                or any(isinstance(a, ast.Starred) for a in node.args):
+            return None  # two spreads: which holds what is unknown
+        callee = _callee(node.func, scope, cls, None)
+        if callee is None or getattr(callee, "__module__", "").startswith("torch"):
+            return None
+        try:
+            params = [p for p in inspect.signature(callee).parameters.values()
+                      if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        except (TypeError, ValueError):
+            return None
+        given = {p.name for p in params[:len(node.args)] if p.kind != p.KEYWORD_ONLY} \
+            | {k.arg for k in node.keywords if k.arg}
+        values = {}
+        for param in params:
+            if param.default is not _EMPTY or param.name in given:
+                continue
+            value = _forwarded_value(callee, param, profile, depth) if isinstance(callee, type) \
+                else by_name(param.name, profile)
+            if value is _EMPTY:
+                return None
+            values[param.name] = value
+        return values
+    return None
+
+
 def _asserted_classes(cls, name: str) -> List[type]:
     """The Module classes `cls.__init__` asserts its parameter `name` is an instance of
     (vit-pytorch's Adapter: `assert isinstance(vit, ViT)`; DistillWrapper: `isinstance(student,
@@ -881,9 +937,11 @@ def _asserted_classes(cls, name: str) -> List[type]:
     for statement in ast.walk(tree):
         if not isinstance(statement, ast.Assert):
             continue
-        for node in ast.walk(statement.test):
+        items = {name} | {g.target.id for g in ast.walk(statement.test) if isinstance(g, ast.comprehension)
+                          and isinstance(g.iter, ast.Name) and g.iter.id == name and isinstance(g.target, ast.Name)}
+        for node in ast.walk(statement.test):  # `isinstance(fn, K) for fn in fns`: each item of *fns
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance" \
-                    and len(node.args) == 2 and isinstance(node.args[0], ast.Name) and node.args[0].id == name:
+                    and len(node.args) == 2 and isinstance(node.args[0], ast.Name) and node.args[0].id in items:
                 kinds = _evaluate(node.args[1], dict(scope))
                 for kind in kinds if isinstance(kinds, tuple) else (kinds,):
                     if isinstance(kind, type) and issubclass(kind, nn.Module) and kind is not cls \
@@ -1459,7 +1517,16 @@ def candidates(cls, depth: int = 0) -> Iterator[Candidate]:
     for profile in range(PROFILES):
         candidate = Candidate()
         complete = True
-        for param in params:
+        for index, param in enumerate(params):
+            if param.kind == param.VAR_POSITIONAL and index == 0 and depth < 2:
+                # `Sequential(*fns)` asserting `isinstance(fn, QUANTIZERS) for fn in fns`: one of those
+                for kind in _asserted_classes(cls, param.name):
+                    built = _build_nested(kind, depth)
+                    if built is not None:
+                        candidate.args += (built,)
+                        candidate.guessed[f"*{param.name}"] = built
+                        break
+                continue
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
             if param.default is not _EMPTY:

@@ -474,3 +474,18 @@ def test_a_stand_in_config_s_parts_answer_keys_by_their_part_s_name():
         4, None, 2, 0.1, "token", 64)  # compared with "token"; hidden_size by its name
     with pytest.raises(KeyError):
         config.patches["grid"]
+
+
+def test_a_dict_spread_into_a_constructor_holds_what_that_constructor_still_needs():
+    builder, model, inputs = fed(fixture("spread_params").MultiScaleEncoder)
+    assert builder.chosen.kwargs["sm_enc_params"] == {"depth": 1, "heads": 2, "dim_head": 8, "mlp_dim": 64}
+    assert inputs == "(2, 8, 32), (2, 8, 32)"
+
+
+def test_a_container_of_asserted_members_gets_one_of_them():
+    module = fixture("typed_members")
+    builder, model, inputs = fed(module.Sequential)
+    assert [type(fn) for fn in model.fns] == [module.VectorQuantize]
+    assert builder.notes[0] == ("built as Sequential(VectorQuantize()), fed (2, 8, 32) (tried ranks and sizes (no "
+                                "layer tells the input shape)): guessed, not configured")
+    assert builder.build().fns[0] is not model.fns[0]  # each build its own part
