@@ -727,7 +727,8 @@ def forward_inputs(forward) -> Tuple[List[str], List[str]]:
 
 def _required_keys(forward) -> List[str]:
     """The keys forward reads from its `**kwargs` by subscript (`y = kwargs['labels']`: a
-    KeyError without it), in order; not those read with `.get` or behind an `in` test."""
+    KeyError without it), in order; not those read with `.get`, behind an `in` test or under
+    an `if`."""
     try:
         params = list(inspect.signature(forward).parameters.values())
     except (TypeError, ValueError):
@@ -741,10 +742,15 @@ def _required_keys(forward) -> List[str]:
         return []
     tested = {node.left.value for node in ast.walk(tree) if isinstance(node, ast.Compare)
               and isinstance(node.left, ast.Constant) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)}
+    # a read under an `if` (`if exists(self.norm_context): context = kwargs['context']`) may
+    # never happen: the model's own settings decide
+    conditional = {id(n) for branch in ast.walk(tree) if isinstance(branch, (ast.If, ast.IfExp))
+                   for part in (branch.body, branch.orelse) for statement in (part if isinstance(part, list) else [part])
+                   for n in ast.walk(statement)}
     keys = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) \
-                and node.value.id == var and isinstance(node.slice, ast.Constant) \
+        if id(node) not in conditional and isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) \
+                and isinstance(node.value, ast.Name) and node.value.id == var and isinstance(node.slice, ast.Constant) \
                 and isinstance(node.slice.value, str) and node.slice.value.isidentifier() \
                 and node.slice.value not in tested and node.slice.value not in keys:
             keys.append(node.slice.value)
