@@ -1427,7 +1427,7 @@ def first_layer(model, depth: int = 0, prefix: str = ""):
 _INPUT_ERROR = re.compile(
     r"shape|size|dimension|\bdims?\b|mat1|mat2|expected|out of range|must match|channels?|"
     r"index|indices|dtype|scalar type|input type|positional argument|unexpected keyword|broadcast|\b\d+-?D\b|"
-    r"divisible|einops|unpack|axis|axes|length",
+    r"divisible|einops|unpack|axis|axes|length|should be between 0 and 1",
     re.IGNORECASE)
 # errors no guess of ours explains: the code's own, whatever the input (`.view` on a tensor that
 # `permute` or `expand` left non-contiguous)
@@ -1582,6 +1582,7 @@ _EINOPS_SIZE_ERROR = re.compile(r'pattern "([^"]*)"\.\s*Input tensor shape: torc
 _SMALL_ERROR = re.compile(r"Kernel size can't be greater than actual input size|Output size is too small|"
                           r"smaller than kernel size|Padding size should be less than the corresponding input")
 LARGEST_REPAIR = 1 << 21  # values in an input a repair may make (2 x 3 x 512 x 512 is 1.5 M)
+_PROBABILITY_ERROR = re.compile(r"all elements of (input|target) should be between 0 and 1")
 _INDEX_ERROR = re.compile(r"tensors used as indices must be long|'indices' to have one of the following scalar types")
 
 
@@ -1707,6 +1708,12 @@ def _repaired(model, exc: BaseException, attempt: Tuple[tuple, dict]) -> Optiona
         high = embedding.num_embeddings if embedding is not None else 2
         values[at] = make_tensor(tuple(values[at].shape), "int64", high)
         return _split(values, len(args), kwargs), f"token ids as the index says (below {high})"
+    if shape is None and _PROBABILITY_ERROR.search(message):  # BCELoss's target (or input) from randn
+        outside = [i for i in floats if values[i].numel() and (values[i].min() < 0 or values[i].max() > 1)]
+        if outside:
+            for i in outside:
+                values[i] = torch.rand_like(values[i])
+            return _split(values, len(args), kwargs), "values between 0 and 1 as the loss says"
     found = _BOUNDS_ERROR.search(message) if shape is None else None
     if found is not None:  # labels as indices (`out[idx, y]`) below a size the model has (num_domains)
         size = int(found.group(1))

@@ -268,6 +268,7 @@ def _class_runner(cls, name: str, spec_data: Optional[dict], request: dict, firs
         if builder.guessed:
             _unused_under_guesses(model_run.report)
         _trained_elsewhere(model_run.report, cls)
+        _reached_at_other_stages(model_run.report, cls, builder.inputs)
         return model_run, builder
 
     def run(request_: dict, emit) -> ModelRun:
@@ -361,6 +362,34 @@ def _trained_elsewhere(report, cls) -> None:
     report.notes.append(f"{len(moved)} parameter{'s' if len(moved) != 1 else ''} without a gradient from forward "
                         f"(e.g. `{moved[0].path}`) {'are' if len(moved) != 1 else 'is'} used by "
                         f"{', '.join(f'`{m}`' for m in methods)}, which forward never calls: not reported as NN903")
+
+
+_STAGE_NAMES = re.compile(r"(step|stage|depth|level|lod|res|resolution|phase|n_layers|num_layers)")
+
+
+def _reached_at_other_stages(report, cls, inputs) -> None:
+    """Parameters without a gradient in a model whose forward takes the stage it runs up to,
+    left at its default (a progressive GAN's `forward(input, step=0, alpha=-1)` grows through
+    its later blocks as `step` rises): another stage may train them, so a note rather than NN903."""
+    unused = [o for o in report.observations if o.kind == "no_grad" and GUESSED not in o.names]
+    if not unused:
+        return
+    try:
+        params = list(inspect.signature(cls.forward).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return
+    args, kwargs = inputs or ((), {})
+    stage = next((p for i, p in enumerate(params) if i >= len(args) and p.name not in kwargs
+                  and isinstance(p.default, int) and not isinstance(p.default, bool)
+                  and _STAGE_NAMES.fullmatch(p.name.lower())), None)
+    if stage is None:
+        return
+    report.observations = [o for o in report.observations if o not in unused]
+    count = sum(len(o.names) if not o.path else 1 for o in unused)
+    report.notes.append(f"{count} parameter{'s' if count != 1 else ''} got no gradient (e.g. "
+                        f"`{unused[0].path or unused[0].names[0]}`) with forward's default `{stage.name}={stage.default}`; "
+                        f"another `{stage.name}` may reach them: not reported as NN903 (configure the inputs "
+                        f"with `{stage.name}` to check them)")
 
 
 def _attributes_outside_forward(cls) -> Dict[str, str]:

@@ -1,5 +1,6 @@
 """What `nnlint verify` blames on a model built and fed as its own code says: parameters that
-forward never uses but another method of the model trains are by design, not NN903."""
+forward never uses but another method of the model trains, or that a later stage of a
+progressive model reaches, are by design, not NN903."""
 
 import json
 import os
@@ -63,3 +64,40 @@ def test_parameters_another_method_trains_are_not_blamed_and_unused_ones_are(tmp
     assert vae["notes"][-1] == ("4 parameters without a gradient from forward (e.g. `discriminator.0.weight`) are "
                                 "used by `loss_function`, which forward never calls: not reported as NN903")
     assert [(f["code"], f["line"]) for f in forgotten["findings"] if f["source"] != "static"] == [("NN903", 23)]
+
+
+# source: https://github.com/rosinality/progressive-gan-pytorch/blob/master/model.py (the
+# generator grows a block per `step`: at forward's default `step=0` only the first block and its
+# to-RGB layer run)
+PROGRESSIVE = """
+    import torch.nn as nn
+
+
+    class Growing(nn.Module):
+        def __init__(self, dim=8):
+            super().__init__()
+            self.progression = nn.ModuleList([nn.Linear(dim, dim) for _ in range(3)])
+            self.to_rgb = nn.ModuleList([nn.Linear(dim, 3) for _ in range(3)])
+
+        def forward(self, x, step=0, alpha=-1):
+            for i, (block, to_rgb) in enumerate(zip(self.progression, self.to_rgb)):
+                x = block(x)
+                if i == step:
+                    return to_rgb(x)
+"""
+
+
+def test_parameters_a_later_stage_of_a_progressive_model_reaches_are_not_blamed(tmp_path, capsys):
+    (tmp_path / "pro.py").write_text(textwrap.dedent(PROGRESSIVE).lstrip(), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n", encoding="utf-8")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        main(["verify", "--device", "cpu", "--format", "json", "."])
+    finally:
+        os.chdir(cwd)
+    (model,) = json.loads(capsys.readouterr().out)["models"]
+    assert (model["status"], [f["code"] for f in model["findings"]]) == ("checked", [])
+    assert model["notes"][-1] == (
+        "8 parameters got no gradient (e.g. `progression.1.weight`) with forward's default `step=0`; another "
+        "`step` may reach them: not reported as NN903 (configure the inputs with `step` to check them)")

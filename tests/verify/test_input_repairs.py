@@ -57,6 +57,10 @@ def chosen(model):
     # 2 x 2 map, "Shape mismatch, 8 != 4": 4 tokens
     ("TokenMapFeedForward", "(2, 4, 16)",
      "inferred from `norm` (LayerNorm), 4 along axis 1 as an einops pattern's lengths say", 1),
+    # BCELoss against `(judge + 1) / 2`: values from randn are no probabilities, ours to redraw
+    ("RankingLoss", "(2, 1, 16, 16), (2, 1, 16, 16), (2, 1, 16, 16)",
+     "inferred from `net.0` (Conv2d), d1, judge by name, 1 channel each as the layer's 5 say, "
+     "values between 0 and 1 as the loss says", 2),
     # `kwargs['context']` read only under an `if` the model's settings decide: not an input
     ("ContextPreNorm", "(2, 8, 16)", "inferred from `norm` (LayerNorm)", 0),
     # two inputs joined five times (d0, d1, d0 - d1, ...) into a layer of 5 channels: one each
