@@ -190,7 +190,8 @@ class Builder:
                 inputs = example_inputs(model, name, spec, built=candidate.named(cls) if from_usage
                                         else {**guess.part_sizes(candidate), **candidate.kwargs})
                 # the code's own arguments, our inputs: an error they explain is ours, not the model's
-                self.inputs = try_inputs(model, inputs, strict=guessed or defaults_first or from_usage)
+                self.inputs = try_inputs(model, inputs, strict=guessed or defaults_first or from_usage,
+                                         guessed=guessed)
             except Skip as skip:
                 input_skip = skip
                 failures.append((candidate, skip.reason))
@@ -1439,13 +1440,14 @@ _GUESSABLE = (AssertionError, RuntimeError, ValueError, IndexError, TypeError, K
               NotImplementedError, AttributeError)
 
 
-def looks_like_input_error(exc: BaseException, strict: bool = False) -> bool:
+def looks_like_input_error(exc: BaseException, strict: bool = False, guessed: bool = False) -> bool:
     """Whether an error of a forward on an inferred input may just mean the guess was wrong.
-    `strict`: the constructor's arguments were guessed too, so any error of the usual kinds
-    may be ours."""
+    `strict`: the constructor's arguments were not configured, so any error of the usual kinds
+    may be ours; `guessed`: they were guessed, so even an error no input explains may be
+    (a view of a permuted tensor fails or not by the sizes: tacotron2's `n_frames_per_step`)."""
     from nnlint.verify.checks import error_kind
 
-    if error_kind(exc, "forward") != "forward_error" or _MODEL_ERROR.search(str(exc)):
+    if error_kind(exc, "forward") != "forward_error" or _MODEL_ERROR.search(str(exc)) and not guessed:
         return False  # missing forward, in-place on a leaf, a view of a permuted tensor: not about the input
     if isinstance(exc, AssertionError) or type(exc).__module__.split(".")[0] in _SHAPE_CHECKERS:
         return True
@@ -1463,12 +1465,13 @@ class Rejected(Exception):
         self.error, self.shapes = error, shapes
 
 
-def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict]:
+def try_inputs(model, inputs: Inputs, strict: bool = False, guessed: bool = False) -> Tuple[tuple, dict]:
     """For inferred inputs, the first attempt that a forward in train mode and one in eval mode
     (no grad) both accept: the checks run both, and a model may take a wrong input in one mode
     only (a patch dropout that returns its input untouched in eval, a batch norm that needs
     more than one value per channel in training). Rejected when every attempt fails in a way a
-    wrong guess explains. Configured inputs are used as given."""
+    wrong guess explains (`strict`, `guessed`: as looks_like_input_error). Configured inputs
+    are used as given."""
     if not inputs.inferred and not strict:
         return inputs.attempts[0]
     import torch
@@ -1496,7 +1499,7 @@ def try_inputs(model, inputs: Inputs, strict: bool = False) -> Tuple[tuple, dict
                         model(*args, **kwargs)
                 return args, kwargs
             except Exception as exc:
-                if not looks_like_input_error(exc, strict) or not inputs.inferred and not strict:
+                if not looks_like_input_error(exc, strict, guessed) or not inputs.inferred and not strict:
                     return args, kwargs  # a real failure: the checks will report it
                 first_error = first_error or exc  # the best guess's error says the most
                 if _SMALL_ERROR.search(str(exc)) and args and getattr(args[0], "dim", lambda: 0)() >= 3:
