@@ -56,8 +56,10 @@ def chosen(model):
      "inferred from `inp` (Conv2d), timesteps, low_res by name, 3 channels each as the layer's 6 say", 2),
     # `h = w = int(sqrt(n))` then `rearrange(x, 'b (h w) c -> b c h w', h=h, w=w)`: 8 tokens make a
     # 2 x 2 map, "Shape mismatch, 8 != 4": 4 tokens
-    ("TokenMapFeedForward", "(2, 4, 16)",
-     "inferred from `norm` (LayerNorm), 4 along axis 1 as an einops pattern's lengths say", 1),
+    pytest.param("TokenMapFeedForward", "(2, 4, 16)",
+                 "inferred from `norm` (LayerNorm), 4 along axis 1 as an einops pattern's lengths say", 1,
+                 marks=pytest.mark.skipif(importlib.util.find_spec("einops") is None,
+                                          reason="einops is not installed (not a dependency of nnlint)")),
     # BCELoss against `(judge + 1) / 2`: values from randn are no probabilities, ours to redraw
     ("RankingLoss", "(2, 1, 16, 16), (2, 1, 16, 16), (2, 1, 16, 16)",
      "inferred from `net.0` (Conv2d), d1, judge by name, 1 channel each as the layer's 5 say, "
