@@ -947,7 +947,7 @@ def _part_rank(model) -> int:
     order = forward_attribute_order(type(model))
     part = getattr(model, order[0], None) if order else None
     if part is not None and type(part).__name__ in ("ModuleList", "Sequential") and len(part):
-        part = part[0]
+        part = next(iter(part))  # not part[0]: `add_module("disc_0", ...)` names no index
     if part is None or type(part).__module__.startswith("torch.") or not hasattr(part, "forward"):
         return 0
     names = _forward_parameters(forward_function(type(part)))

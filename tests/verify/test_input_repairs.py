@@ -60,6 +60,8 @@ def chosen(model):
                  "inferred from `norm` (LayerNorm), 4 along axis 1 as an einops pattern's lengths say", 1,
                  marks=pytest.mark.skipif(importlib.util.find_spec("einops") is None,
                                           reason="einops is not installed (not a dependency of nnlint)")),
+    # a ModuleList of named members (`add_module("disc_0", ...)`): looked into without `[0]`
+    ("NamedScales", "(2, 3, 16, 16)", "inferred from `models.disc_0` (Conv2d)", 0),
     # BCELoss against `(judge + 1) / 2`: values from randn are no probabilities, ours to redraw
     ("RankingLoss", "(2, 1, 16, 16), (2, 1, 16, 16), (2, 1, 16, 16)",
      "inferred from `net.0` (Conv2d), d1, judge by name, 1 channel each as the layer's 5 say, "
