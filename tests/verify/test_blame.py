@@ -49,8 +49,9 @@ VAE = """
 """
 
 
-def test_parameters_another_method_trains_are_not_blamed_and_unused_ones_are(tmp_path, capsys):
-    (tmp_path / "vae.py").write_text(textwrap.dedent(VAE).lstrip(), encoding="utf-8")
+def verified(tmp_path, capsys, name: str, source: str) -> dict:
+    """{model name: its JSON result} of `nnlint verify` on one file written from `source`."""
+    (tmp_path / name).write_text(textwrap.dedent(source).lstrip(), encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n", encoding="utf-8")
     cwd = os.getcwd()
     os.chdir(tmp_path)
@@ -58,7 +59,11 @@ def test_parameters_another_method_trains_are_not_blamed_and_unused_ones_are(tmp
         main(["verify", "--device", "cpu", "--format", "json", "."])
     finally:
         os.chdir(cwd)
-    models = {m["name"]: m for m in json.loads(capsys.readouterr().out)["models"]}
+    return {m["name"]: m for m in json.loads(capsys.readouterr().out)["models"]}
+
+
+def test_parameters_another_method_trains_are_not_blamed_and_unused_ones_are(tmp_path, capsys):
+    models = verified(tmp_path, capsys, "vae.py", VAE)
     vae, forgotten = models["vae:FactorVAE"], models["vae:Forgotten"]
     assert (vae["status"], [f["code"] for f in vae["findings"]]) == ("checked", [])
     assert vae["notes"][-1] == ("4 parameters without a gradient from forward (e.g. `discriminator.0.weight`) are "
@@ -88,15 +93,7 @@ PROGRESSIVE = """
 
 
 def test_parameters_a_later_stage_of_a_progressive_model_reaches_are_not_blamed(tmp_path, capsys):
-    (tmp_path / "pro.py").write_text(textwrap.dedent(PROGRESSIVE).lstrip(), encoding="utf-8")
-    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n", encoding="utf-8")
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        main(["verify", "--device", "cpu", "--format", "json", "."])
-    finally:
-        os.chdir(cwd)
-    (model,) = json.loads(capsys.readouterr().out)["models"]
+    model = verified(tmp_path, capsys, "pro.py", PROGRESSIVE)["pro:Growing"]
     assert (model["status"], [f["code"] for f in model["findings"]]) == ("checked", [])
     assert model["notes"][-1] == (
         "8 parameters got no gradient (e.g. `progression.1.weight`) with forward's default `step=0`; another "
