@@ -84,6 +84,11 @@ def _torch():
     return torch
 
 
+def _loss(outputs):
+    """What the gradient checks backpropagate: the sum of every differentiable output."""
+    return sum(plain(t).float().sum() for t in outputs if not t.is_meta)
+
+
 RANDOM_SKIP_PASSES = 3  # more train-mode passes for parameters without a gradient (stochastic depth)
 
 
@@ -605,8 +610,7 @@ class _Run:
         self.model.zero_grad(set_to_none=True)
         try:
             with torch.enable_grad():  # whatever grad mode the model left behind
-                loss = sum(plain(t).float().sum() for t in differentiable if not t.is_meta)
-                loss.backward()
+                _loss(differentiable).backward()
         except Exception as exc:
             self._fail(exc, "backward")
         bad = []
@@ -643,7 +647,7 @@ class _Run:
                     outputs = [t for t in _floating(tensors_in(self.call())) if t.requires_grad and not t.is_meta]
                     if not outputs:
                         break
-                    sum(plain(t).float().sum() for t in outputs).backward()
+                    _loss(outputs).backward()
             except Exception:  # noqa: BLE001 - the first pass is what the checks report
                 break
             missing = [(name, param) for name, param in missing if param.grad is None]

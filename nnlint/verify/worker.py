@@ -139,11 +139,14 @@ def _blame_missing(run: ModelRun, packages: List[str]) -> None:
     """A model that used a package that is not installed is skipped, whatever happened after."""
     if not packages:
         return
-    run.status = SKIPPED
     from nnlint.verify import loader
 
-    run.reason = f"needs {loader.needs(packages)}"
-    run.hint = ""
+    _skip(run, f"needs {loader.needs(packages)}")
+
+
+def _skip(run: ModelRun, reason: str) -> None:
+    """The run becomes `skipped` for `reason`: what it observed came of what was not there."""
+    run.status, run.reason, run.hint = SKIPPED, reason, ""
     run.report.observations = []
 
 
@@ -154,28 +157,28 @@ def _blame_star_import(run: ModelRun, star_imports: List[Tuple[str, str]]) -> No
     """A model that failed on a name its file never defines, where the file star-imports a
     package that is not installed (`from taming.modules.losses.vqperceptual import *`, then
     `LPIPS()`): the name most likely came from there; skipped as needing it, not failed."""
-    match = _NAME_ERROR.search(run.reason) if run.status == FAILED and star_imports else None
-    if match is None:
+    name = _undefined_name(run) if star_imports else None
+    if name is None:
         return
     from nnlint.verify import loader
 
     module, package = star_imports[0]
-    run.status, run.hint = SKIPPED, ""
-    run.reason = (f"needs {loader.needs([package])}: `{match.group(1)}` is not defined, and would come from "
-                  f"`from {module} import *`")
-    run.report.observations = []
+    _skip(run, f"needs {loader.needs([package])}: `{name}` is not defined, and would come from `from {module} import *`")
 
 
 def _blame_left_out(run: ModelRun, left_out: Dict[str, int]) -> None:
     """A model that failed on a top-level value of its script that the slice could not compute
     (`device` set in a branch with a loop): skipped, as what it needs is the script's running."""
-    match = _NAME_ERROR.search(run.reason) if run.status == FAILED and left_out else None
-    if match is None or match.group(1) not in left_out:
-        return
-    run.status, run.hint = SKIPPED, ""
-    run.reason = (f"needs `{match.group(1)}`, which its script computes at line {left_out[match.group(1)]} "
-                  f"from statements nnlint does not run (only the script's definitions were)")
-    run.report.observations = []
+    name = _undefined_name(run) if left_out else None
+    if name in left_out:
+        _skip(run, f"needs `{name}`, which its script computes at line {left_out[name]} from statements nnlint "
+                   f"does not run (only the script's definitions were)")
+
+
+def _undefined_name(run: ModelRun) -> Optional[str]:
+    """The name a failed run's NameError says is not defined, if that is why it failed."""
+    match = _NAME_ERROR.search(run.reason) if run.status == FAILED else None
+    return match.group(1) if match else None
 
 
 def _cuda_broken(run: ModelRun) -> bool:
